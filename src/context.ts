@@ -1,0 +1,73 @@
+import type { LoadedConfig } from './config/load.ts'
+import type { RunSettings } from './config/schema.ts'
+import { Catalog, type StoredKeyLookup } from './providers/catalog.ts'
+import { OpenAICompatibleAdapter } from './providers/openai-compatible.ts'
+import { DemoSimulator } from './demo/simulator.ts'
+import { SimulationSchema } from './config/schema.ts'
+import { noRecorder, type RunRecorder } from './engine/run-service.ts'
+import type { Pricer } from './pricing/types.ts'
+import { ConfigPricer } from './pricing/config-pricer.ts'
+import { demoRoutes } from './routes/demo.ts'
+import type { Hono } from 'hono'
+
+/** The demo provider is reached through the SDK like any other, on an origin that never leaves the process. */
+export const DEMO_ORIGIN = 'http://demo.juxta.internal'
+export const DEMO_BASE_URL = `${DEMO_ORIGIN}/demo/v1`
+
+export interface AppContext {
+  config: LoadedConfig
+  settings: RunSettings
+  catalog: () => Catalog
+  adapter: OpenAICompatibleAdapter
+  pricer: Pricer
+  recorder: RunRecorder
+  demo: Hono
+  /** Everything the app logs goes through here (already redacted by callers). */
+  log: (line: string) => void
+}
+
+export interface ContextOptions {
+  fetch?: typeof fetch
+  pricer?: Pricer
+  recorder?: RunRecorder
+  storedKeys?: StoredKeyLookup
+  log?: (line: string) => void
+}
+
+export function createContext(config: LoadedConfig, options: ContextOptions = {}): AppContext {
+  let catalog = new Catalog(config.config, {
+    demoBaseURL: DEMO_BASE_URL,
+    keySources: config.keySources,
+    storedKeys: options.storedKeys,
+  })
+  const demoProfile = (model: string) => {
+    for (const p of catalog.providers) {
+      if (p.builtin !== 'demo') continue
+      const m = p.models.find((x) => x.id === model)
+      if (m) return m.simulate ?? SimulationSchema.parse({})
+    }
+    return undefined
+  }
+  const demoModels = () => catalog.providers.filter((p) => p.builtin === 'demo').flatMap((p) => p.models.map((m) => m.id))
+  const demo = demoRoutes(new DemoSimulator(demoProfile), demoModels)
+  const realFetch = options.fetch ?? fetch
+  const routedFetch: typeof fetch = (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    if (url.startsWith(`${DEMO_ORIGIN}/`)) {
+      const path = new URL(url).pathname.replace(/^\/demo/, '')
+      return Promise.resolve(demo.fetch(new Request(`${DEMO_ORIGIN}${path}`, init)))
+    }
+    return realFetch(input, init)
+  }
+  const settings = config.config.run
+  return {
+    config,
+    settings,
+    catalog: () => catalog,
+    adapter: new OpenAICompatibleAdapter({ connectTimeoutMs: settings.connect_timeout_ms, fetch: routedFetch }),
+    pricer: options.pricer ?? new ConfigPricer(),
+    recorder: options.recorder ?? noRecorder,
+    demo,
+    log: options.log ?? ((line) => console.log(line)),
+  }
+}

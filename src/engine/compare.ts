@@ -1,0 +1,130 @@
+import type { RunSettings } from '../config/schema.ts'
+import type { Catalog } from '../providers/catalog.ts'
+import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
+import type { TargetEntry } from '../providers/types.ts'
+import type { Pricer } from '../pricing/types.ts'
+import { runTarget, type TargetOutcome } from './run-target.ts'
+import { countPromptTokens, countTextTokens } from './token-count.ts'
+import type { CompareRequest, RunEvent, TargetRequest, TargetResult, Timing, Usage } from './types.ts'
+
+export interface EngineDeps {
+  adapter: OpenAICompatibleAdapter
+  catalog: () => Catalog
+  pricer: Pricer
+  settings: RunSettings
+}
+
+export interface RunOptions {
+  signal: AbortSignal
+  onEvent?: (event: RunEvent) => void
+}
+
+/**
+ * Runs every target of a compare in parallel. Each target fails alone; the promise resolves with one
+ * result per target, in request order, once all have ended.
+ */
+export async function runCompare(deps: EngineDeps, request: CompareRequest, options: RunOptions): Promise<TargetResult[]> {
+  const catalog = deps.catalog()
+  const emit = options.onEvent ?? (() => {})
+  return Promise.all(
+    request.targets.map(async (t, index) => {
+      const entry = catalog.find(t.target)
+      if (!entry) throw new Error(`unknown target ${t.target}`) // validated before; a bug if reached
+      const result = await runOne(deps, entry, t, request, options.signal, index, emit)
+      emit({ type: 'result', index, result })
+      return result
+    }),
+  )
+}
+
+/** Runs a single target (also used by "retry this column"). */
+export async function runOne(
+  deps: EngineDeps,
+  entry: TargetEntry,
+  t: TargetRequest,
+  request: Pick<CompareRequest, 'created_at' | 'params'>,
+  signal: AbortSignal,
+  index: number,
+  emit: (event: RunEvent) => void,
+): Promise<TargetResult> {
+  const outcome = await runTarget(deps.adapter, entry, t.messages, request.params, deps.settings, signal, {
+    onDelta: (kind, text) => emit({ type: 'delta', index, kind, text }),
+    onFirstToken: (ttft_ms) => emit({ type: 'first-token', index, ttft_ms }),
+    onRetry: (attempt, wait_ms, reason) => emit({ type: 'retry', index, attempt, wait_ms, reason }),
+  })
+  return toResult(deps, entry, t, outcome, request.created_at)
+}
+
+async function toResult(
+  deps: EngineDeps,
+  entry: TargetEntry,
+  t: TargetRequest,
+  o: TargetOutcome,
+  createdAt: Date,
+): Promise<TargetResult> {
+  const usage = await resolveUsage(t, o)
+  const cost = deps.pricer.price({
+    providerId: entry.provider.id,
+    pricingProvider: entry.provider.pricing,
+    builtin: entry.provider.builtin,
+    model: entry.model,
+    reportedModel: o.model,
+    usage,
+    reportedCostUsd: o.usage?.reported_cost_usd ?? null,
+    at: createdAt,
+  })
+  return {
+    target: t.target,
+    label: entry.model.label,
+    model: o.model,
+    status: o.status,
+    text: o.text,
+    reasoning: o.reasoning,
+    finish_reason: o.finishReason,
+    usage,
+    cost,
+    timing: timing(o, usage),
+    error: o.error,
+    attempts: o.attempts,
+  }
+}
+
+/** Reported usage when the upstream sent it; a flagged tokenizer estimate when text exists without it. */
+async function resolveUsage(t: TargetRequest, o: TargetOutcome): Promise<Usage> {
+  if (o.usage) {
+    const { input_tokens, cached_input_tokens, output_tokens, reasoning_tokens } = o.usage
+    return { input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, source: 'reported' }
+  }
+  if (!o.text && !o.reasoning) {
+    return { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' }
+  }
+  const [input, answer, reasoning] = await Promise.all([
+    countPromptTokens(t.messages),
+    countTextTokens(o.text),
+    countTextTokens(o.reasoning),
+  ])
+  return {
+    input_tokens: input,
+    // Cache hits cannot be known without the provider saying so.
+    cached_input_tokens: null,
+    output_tokens: answer + reasoning,
+    reasoning_tokens: reasoning,
+    source: 'estimated',
+  }
+}
+
+const round1 = (ms: number) => Math.round(ms * 10) / 10
+
+function timing(o: TargetOutcome, usage: Usage): Timing {
+  let rate: number | null = null
+  const tokens = usage.output_tokens
+  if (o.ttftMs !== null && o.lastTokenMs !== null && tokens !== null && tokens > 1 && o.lastTokenMs > o.ttftMs) {
+    rate = Math.round(((tokens - 1) / (o.lastTokenMs - o.ttftMs)) * 1000 * 10) / 10
+  }
+  return {
+    ttft_ms: o.ttftMs === null ? null : round1(o.ttftMs),
+    first_answer_ms: o.firstAnswerMs === null ? null : round1(o.firstAnswerMs),
+    total_ms: round1(o.totalMs),
+    output_tokens_per_s: rate,
+  }
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto'
+import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
+import { runCompare, type EngineDeps } from './compare.ts'
+import type { CompareRequest, RunEvent, TargetResult } from './types.ts'
+
+/** Where runs are kept. Storage implements it; the no-op one keeps nothing. */
+export interface RunRecorder {
+  started(request: CompareRequest, meta: RunMeta): void
+  event(runId: string, event: RunEvent): void
+  finished(runId: string, results: TargetResult[]): void
+}
+
+export interface RunMeta {
+  prompt: string
+  system: string | null
+  /** The run this one continues (a follow-up turn), if any. */
+  parent_id: string | null
+}
+
+export const noRecorder: RunRecorder = { started() {}, event() {}, finished() {} }
+
+export interface RunInput {
+  prompt: string
+  system?: string
+  targets: string[]
+  params: ChatRequestParams
+  /** Earlier turns per target, for follow-ups: each column continues its own conversation. */
+  history?: Record<string, ChatMessage[]>
+  parentId?: string
+}
+
+export interface Run {
+  run_id: string
+  created_at: string
+  results: TargetResult[]
+}
+
+/** Sortable, URL-safe run ids: time first, then randomness. */
+export function newRunId(now = Date.now()): string {
+  return `${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`
+}
+
+export function buildRequest(input: RunInput, now = new Date()): CompareRequest {
+  return {
+    run_id: newRunId(now.getTime()),
+    created_at: now,
+    params: input.params,
+    targets: input.targets.map((target) => {
+      const earlier = input.history?.[target] ?? []
+      const messages: ChatMessage[] = []
+      if (input.system) messages.push({ role: 'system', content: input.system })
+      messages.push(...earlier.filter((m) => m.role !== 'system'), { role: 'user', content: input.prompt })
+      return { target, messages }
+    }),
+  }
+}
+
+/** Runs a compare end to end: records it, streams its events to `onEvent`, returns the results. */
+export async function executeRun(
+  deps: EngineDeps & { recorder: RunRecorder },
+  request: CompareRequest,
+  meta: RunMeta,
+  options: { signal: AbortSignal; onEvent?: (event: RunEvent) => void },
+): Promise<Run> {
+  deps.recorder.started(request, meta)
+  const results = await runCompare(deps, request, {
+    signal: options.signal,
+    onEvent: (event) => {
+      deps.recorder.event(request.run_id, event)
+      options.onEvent?.(event)
+    },
+  })
+  deps.recorder.finished(request.run_id, results)
+  return { run_id: request.run_id, created_at: request.created_at.toISOString(), results }
+}

@@ -1,0 +1,155 @@
+import { performance } from 'node:perf_hooks'
+import type { RunSettings } from '../config/schema.ts'
+import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
+import { ProviderError } from '../providers/errors.ts'
+import type { ChatMessage, ChatRequestParams, ReportedUsage, TargetEntry, TargetError } from '../providers/types.ts'
+import type { TargetStatus } from './types.ts'
+
+export interface TargetOutcome {
+  status: TargetStatus
+  text: string
+  reasoning: string
+  finishReason: string | null
+  model: string | null
+  usage: ReportedUsage | null
+  error: TargetError | null
+  attempts: number
+  /** Monotonic marks relative to the request start, in ms. */
+  ttftMs: number | null
+  firstAnswerMs: number | null
+  lastTokenMs: number | null
+  totalMs: number
+}
+
+export interface TargetHooks {
+  onDelta(kind: 'text' | 'reasoning', text: string): void
+  onFirstToken(ttftMs: number): void
+  onRetry(attempt: number, waitMs: number, reason: string): void
+}
+
+const RETRYABLE = new Set(['rate_limit', 'upstream', 'network'])
+
+/**
+ * Runs one target to its end: retries only before the first token, an idle timer between chunks, a total
+ * deadline, and cancellation from `signal`. Never throws; a failure keeps the partial text.
+ */
+export async function runTarget(
+  adapter: OpenAICompatibleAdapter,
+  entry: TargetEntry,
+  messages: ChatMessage[],
+  params: ChatRequestParams,
+  settings: RunSettings,
+  signal: AbortSignal,
+  hooks: TargetHooks,
+): Promise<TargetOutcome> {
+  const start = performance.now()
+  const out: TargetOutcome = {
+    status: 'ok', text: '', reasoning: '', finishReason: null, model: null, usage: null, error: null,
+    attempts: 0, ttftMs: null, firstAnswerMs: null, lastTokenMs: null, totalMs: 0,
+  }
+  const idleMs = entry.provider.idleTimeoutMs ?? settings.idle_timeout_ms
+  let timedOut: string | null = null
+  const deadline = new AbortController()
+  const deadlineTimer = setTimeout(() => {
+    timedOut = `no end after ${settings.deadline_ms} ms (deadline)`
+    deadline.abort()
+  }, settings.deadline_ms)
+
+  try {
+    for (;;) {
+      out.attempts++
+      // A fresh controller per attempt: the SDK leaks listeners on long-lived signals.
+      const attempt = new AbortController()
+      const idle = setTimeout(() => {
+        timedOut = `no data for ${idleMs} ms (idle timeout)`
+        attempt.abort()
+      }, idleMs)
+      const attemptSignal = AbortSignal.any([signal, deadline.signal, attempt.signal])
+      try {
+        for await (const part of adapter.stream(entry.provider, entry.model.id, messages, params, attemptSignal)) {
+          idle.refresh()
+          switch (part.type) {
+            case 'text-delta':
+            case 'reasoning-delta': {
+              const now = performance.now() - start
+              if (out.ttftMs === null) {
+                out.ttftMs = now
+                hooks.onFirstToken(now)
+              }
+              out.lastTokenMs = now
+              if (part.type === 'text-delta') {
+                out.firstAnswerMs ??= now
+                out.text += part.text
+                hooks.onDelta('text', part.text)
+              } else {
+                out.reasoning += part.text
+                hooks.onDelta('reasoning', part.text)
+              }
+              break
+            }
+            case 'usage':
+              out.usage = part.usage
+              break
+            case 'finish':
+              out.finishReason = part.reason
+              break
+            case 'model':
+              out.model = part.model
+              break
+          }
+        }
+        if (attemptSignal.aborted) throw new ProviderError({ kind: 'cancelled', message: 'aborted', status: null })
+        return out
+      } catch (err) {
+        const error = err instanceof ProviderError ? err : new ProviderError({ kind: 'upstream', message: String(err), status: null })
+        if (signal.aborted) return fail(out, 'cancelled', { kind: 'cancelled', message: 'cancelled before the answer was complete', status: null })
+        if (timedOut) return fail(out, 'timeout', { kind: 'timeout', message: timedOut, status: null })
+        const started = out.ttftMs !== null
+        const waitMs = retryWait(error, out.attempts, settings)
+        if (started || waitMs === null || out.attempts > settings.max_retries) {
+          return fail(out, 'error', error.toJSON())
+        }
+        hooks.onRetry(out.attempts + 1, waitMs, error.message)
+        if (!(await sleep(waitMs, AbortSignal.any([signal, deadline.signal])))) {
+          if (timedOut) return fail(out, 'timeout', { kind: 'timeout', message: timedOut, status: null })
+          return fail(out, 'cancelled', { kind: 'cancelled', message: 'cancelled while waiting to retry', status: null })
+        }
+      } finally {
+        clearTimeout(idle)
+      }
+    }
+  } finally {
+    clearTimeout(deadlineTimer)
+    out.totalMs = performance.now() - start
+  }
+}
+
+function fail(out: TargetOutcome, status: TargetStatus, error: TargetError): TargetOutcome {
+  out.status = status
+  out.error = error
+  return out
+}
+
+/** Milliseconds to wait before another attempt, or null when the error is not worth retrying. */
+function retryWait(error: ProviderError, attempts: number, settings: RunSettings): number | null {
+  if (!RETRYABLE.has(error.kind)) return null
+  if (error.status !== null && error.status < 500 && error.status !== 429) return null
+  if (error.retryAfterMs !== null) return error.retryAfterMs <= settings.retry_after_cap_ms ? error.retryAfterMs : null
+  const base = 250 * 2 ** (attempts - 1)
+  return Math.min(base + Math.random() * base * 0.25, settings.retry_after_cap_ms)
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false)
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}

@@ -1,0 +1,59 @@
+import type { ModelEntry } from '../providers/types.ts'
+import type { Usage } from '../engine/types.ts'
+
+/** Where a cost figure came from. `unknown` always has a reason and null amounts, never 0. */
+export type CostSource = 'computed' | 'reported' | 'unknown'
+
+export interface UnitPrice {
+  /** USD per 1M tokens */
+  input: number
+  cached_input: number
+  output: number
+}
+
+export interface Cost {
+  input_usd: number | null
+  output_usd: number | null
+  total_usd: number | null
+  source: CostSource
+  /** Why the cost is unknown (`no-price`, `no-usage`, `demo-without-price`, ...). */
+  reason: string | null
+  /** Which book and dated entry priced it, e.g. `config: demo/fast`. */
+  price_source: string | null
+  /** The unit prices applied, when computed. */
+  unit_price: UnitPrice | null
+  /** Provider-reported cost (OpenRouter) and our own computation, kept side by side. */
+  reported_usd?: number | null
+  computed_usd?: number | null
+  /** Reported and computed differ by more than 1 %. */
+  disagreement?: boolean
+}
+
+export interface PriceQuery {
+  providerId: string
+  /** Price-book provider id (config `pricing`, defaults to the provider id). */
+  pricingProvider: string
+  builtin?: 'demo'
+  model: ModelEntry
+  reportedModel: string | null
+  usage: Usage
+  reportedCostUsd: number | null
+  /** Request start: prices depend on the date and, for some providers, the hour. */
+  at: Date
+}
+
+export interface Pricer {
+  price(query: PriceQuery): Cost
+}
+
+export function unknownCost(reason: string): Cost {
+  return {
+    input_usd: null,
+    output_usd: null,
+    total_usd: null,
+    source: 'unknown',
+    reason,
+    price_source: null,
+    unit_price: null,
+  }
+}

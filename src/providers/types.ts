@@ -1,0 +1,73 @@
+import type { Price, Simulation } from '../config/schema.ts'
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant'
+  content: string
+}
+
+/** Token counts as the upstream reported them. Cached ⊂ input, reasoning ⊂ output. */
+export interface ReportedUsage {
+  input_tokens: number
+  cached_input_tokens: number
+  output_tokens: number
+  reasoning_tokens: number
+  /** Provider-reported cost in USD (OpenRouter `usage.cost`). */
+  reported_cost_usd?: number
+}
+
+/** What one upstream stream yields, whatever the provider's dialect. */
+export type StreamPart =
+  | { type: 'text-delta'; text: string }
+  | { type: 'reasoning-delta'; text: string }
+  | { type: 'usage'; usage: ReportedUsage }
+  | { type: 'finish'; reason: string }
+  | { type: 'model'; model: string }
+
+export type ErrorKind =
+  | 'auth'
+  | 'rate_limit'
+  | 'quota'
+  | 'bad_request'
+  | 'upstream'
+  | 'network'
+  | 'timeout'
+  | 'cancelled'
+
+export interface TargetError {
+  kind: ErrorKind
+  message: string
+  status: number | null
+}
+
+export type KeyStatus = 'env' | 'config' | 'stored' | 'missing' | 'not_needed'
+
+export interface ModelEntry {
+  id: string
+  label: string
+  price?: Price
+  simulate?: Simulation
+}
+
+export interface ProviderEntry {
+  id: string
+  name: string
+  baseURL: string
+  builtin?: 'demo'
+  pricing: string
+  apiKey?: string
+  keyStatus: KeyStatus
+  idleTimeoutMs?: number
+  models: ModelEntry[]
+}
+
+export interface TargetEntry {
+  /** `provider/model` */
+  target: string
+  provider: ProviderEntry
+  model: ModelEntry
+}
+
+export interface ChatRequestParams {
+  temperature?: number
+  max_tokens?: number
+}
