@@ -4,13 +4,14 @@ import { serve } from '@hono/node-server'
 import { ConfigError, loadConfigFile } from './config/load.ts'
 import { createContext } from './context.ts'
 import { createApp } from './app.ts'
+import { projectRoot } from './project-root.ts'
 
 // The only module with side effects: reads the environment, opens files, listens.
 function main(): void {
   const env = process.env
   const port = Number(env.PORT ?? 8787)
   const host = env.HOST ?? '127.0.0.1'
-  const configPath = env.JUXTA_CONFIG ?? (existsSync('juxta.yaml') ? 'juxta.yaml' : resolve(import.meta.dirname, '../../config/default.yaml'))
+  const configPath = env.JUXTA_CONFIG ?? (existsSync('juxta.yaml') ? 'juxta.yaml' : resolve(projectRoot(), 'config', 'default.yaml'))
   const dataDir = resolve(env.JUXTA_DATA_DIR ?? 'data')
 
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a port number, got "${env.PORT}"`)

@@ -57,4 +57,6 @@ export type RunEvent =
   | { type: 'delta'; index: number; kind: 'text' | 'reasoning'; text: string }
   | { type: 'first-token'; index: number; ttft_ms: number }
   | { type: 'retry'; index: number; attempt: number; wait_ms: number; reason: string }
+  /** The user re-ran this target ("retry this column"): its text starts over. */
+  | { type: 'restart'; index: number }
   | { type: 'result'; index: number; result: TargetResult }

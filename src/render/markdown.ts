@@ -1,0 +1,95 @@
+import MarkdownIt from 'markdown-it'
+import hljs from 'highlight.js/lib/common'
+import sanitizeHtml from 'sanitize-html'
+
+/**
+ * Model output → safe HTML. Markdown is rendered with raw HTML off, links limited to http/https/mailto and
+ * images turned into plain links (a remote image is a data-exfiltration channel), then the complete HTML is
+ * sanitized with an allowlist: no hx-*, on*, style, id, script, iframe or forms can survive, whatever the
+ * Markdown renderer or highlighter produced. Streaming and history go through this one function.
+ */
+const SAFE_LINK = /^(https?:|mailto:)/i
+
+const md = new MarkdownIt({
+  html: false,
+  linkify: true,
+  typographer: false,
+  highlight(code, lang) {
+    try {
+      const language = lang && hljs.getLanguage(lang) ? lang : undefined
+      if (!language) return '' // markdown-it escapes it
+      return hljs.highlight(code, { language, ignoreIllegals: true }).value
+    } catch {
+      return ''
+    }
+  },
+})
+md.validateLink = (url: string) => SAFE_LINK.test(url.trim())
+
+// Images become links with their alt text: no request ever leaves for a remote host to fetch them.
+type RenderRule = NonNullable<typeof md.renderer.rules.image>
+const image: RenderRule = (tokens, idx, _options, _env, self) => {
+  const token = tokens[idx]!
+  const src = String(token.attrGet('src') ?? '')
+  const alt = self.renderInlineAsText(token.children ?? [], _options, _env) || 'image'
+  const label = md.utils.escapeHtml(`[image: ${alt}]`)
+  return SAFE_LINK.test(src) ? `<a href="${md.utils.escapeHtml(src)}">${label}</a>` : label
+}
+md.renderer.rules.image = image
+
+const SANITIZE: sanitizeHtml.IOptions = {
+  allowedTags: [
+    'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'code', 'span', 'em', 'strong',
+    'del', 's', 'ul', 'ol', 'li', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub', 'kbd',
+  ],
+  allowedAttributes: {
+    a: ['href', 'rel'],
+    ol: ['start'],
+    th: ['align'],
+    td: ['align'],
+    code: ['class'],
+    span: ['class'],
+  },
+  allowedClasses: {
+    code: [/^language-[\w+-]+$/],
+    span: [/^hljs-[\w-]+$/, 'language-*'],
+  },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesAppliedToAttributes: ['href'],
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'escape',
+  transformTags: {
+    a: (tagName, attribs) => ({
+      tagName,
+      attribs: { ...(attribs.href ? { href: attribs.href } : {}), rel: 'noopener noreferrer nofollow' },
+    }),
+  },
+}
+
+/** HTML that went through the sanitizer; the only kind of markup views insert without escaping. */
+export type SafeHtml = string & { readonly __safe: unique symbol }
+
+export function renderMarkdown(text: string): SafeHtml {
+  return sanitizeHtml(md.render(text), SANITIZE) as SafeHtml
+}
+
+/**
+ * Where the text can be cut so that everything before is complete Markdown blocks: the last blank line that
+ * is not inside a fenced code block. Streaming renders those blocks once and keeps only the tail as text.
+ */
+export function lastBlockBoundary(text: string, from: number): number {
+  let inFence = false
+  let boundary = -1
+  let i = from
+  while (i < text.length) {
+    const nl = text.indexOf('\n', i)
+    const end = nl === -1 ? text.length : nl
+    const line = text.slice(i, end)
+    if (/^ {0,3}(```|~~~)/.test(line)) inFence = !inFence
+    else if (!inFence && line.trim() === '' && nl !== -1 && end > from) boundary = end + 1
+    if (nl === -1) break
+    i = nl + 1
+  }
+  // A fence still open, or the last line unfinished, stays in the tail.
+  return boundary
+}

@@ -1,0 +1,92 @@
+import { Hono } from 'hono'
+import { streamSSE } from 'hono/streaming'
+import type { AppContext } from '../context.ts'
+import { buildRequest, type RunInput } from '../engine/run-service.ts'
+import type { ChatMessage } from '../providers/types.ts'
+import { compareBodySchema, issuesOf } from './compare-input.ts'
+import { ComparePage, FormErrors } from '../../views/compare-page.tsx'
+import { RunRegistry } from '../web/run-registry.ts'
+import { streamColumnRetry, streamNewRun } from '../web/live-run.tsx'
+
+type FormBody = Record<string, string | File | Array<string | File>>
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string')
+const optionalNumber = (v: unknown): number | string | undefined => {
+  const s = str(v)?.trim()
+  if (!s) return undefined
+  const n = Number(s)
+  return Number.isFinite(n) ? n : s // a non-number stays a string so validation names the field
+}
+
+/** Form fields → the same shape the JSON API validates, so both share one schema. */
+export function formToBody(form: FormBody) {
+  return {
+    prompt: str(form.prompt) ?? '',
+    ...(str(form.system)?.trim() ? { system: str(form.system) } : {}),
+    targets: list(form.targets),
+    ...(optionalNumber(form.temperature) !== undefined ? { temperature: optionalNumber(form.temperature) } : {}),
+    ...(optionalNumber(form.max_tokens) !== undefined ? { max_tokens: optionalNumber(form.max_tokens) } : {}),
+  }
+}
+
+/** Each target's own conversation so far: its earlier messages plus its own answer of the parent run. */
+function conversationAfter(parent: { request: { targets: Array<{ target: string; messages: ChatMessage[] }> }; results: Array<{ text: string } | undefined> }): Record<string, ChatMessage[]> {
+  const out: Record<string, ChatMessage[]> = {}
+  parent.request.targets.forEach((t, i) => {
+    const answer = parent.results[i]?.text ?? ''
+    // A turn without an answer is dropped: upstreams reject empty assistant messages.
+    out[t.target] = answer ? [...t.messages, { role: 'assistant', content: answer }] : t.messages.slice(0, -1)
+  })
+  return out
+}
+
+export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
+  const app = new Hono()
+
+  app.get('/', (c) => c.html(<ComparePage providers={ctx.catalog().providers} />))
+
+  app.post('/runs', async (c) => {
+    const form = (await c.req.parseBody({ all: true })) as FormBody
+    const parentId = str(form.parent)
+    const parent = parentId ? registry.get(parentId) : undefined
+    if (parentId && !parent) {
+      return c.html(<FormErrors issues={[{ path: 'parent', message: 'that run is no longer open here; start it again from History' }]} />, 422)
+    }
+    const body = formToBody(form)
+    if (parent?.request.targets[0]) {
+      const system = parent.request.targets[0].messages.find((m) => m.role === 'system')
+      if (system && !body.system) Object.assign(body, { system: system.content })
+    }
+    const parsed = compareBodySchema(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
+    if (!parsed.success) return c.html(<FormErrors issues={issuesOf(parsed.error)} />, 422)
+    const input: RunInput = {
+      prompt: parsed.data.prompt,
+      system: parsed.data.system,
+      targets: parsed.data.targets,
+      params: { temperature: parsed.data.temperature, max_tokens: parsed.data.max_tokens },
+      history: parent ? conversationAfter(parent) : undefined,
+      parentId,
+    }
+    const request = buildRequest(input)
+    const turn = parent ? Math.floor((request.targets[0]?.messages.filter((m) => m.role !== 'system').length ?? 1) / 2) + 1 : 1
+    const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: parentId ?? null }
+    c.header('X-Accel-Buffering', 'no')
+    return streamSSE(c, (stream) => streamNewRun(stream, ctx, registry, request, meta, turn))
+  })
+
+  app.post('/runs/:id/stop', (c) => {
+    registry.stop(c.req.param('id'))
+    return c.body(null, 204)
+  })
+
+  app.post('/runs/:id/retry/:index{[0-9]+}', (c) => {
+    const run = registry.get(c.req.param('id'))
+    const index = Number(c.req.param('index'))
+    if (!run || !run.request.targets[index]) return c.html(<FormErrors issues={[{ path: '', message: 'this run is no longer open here' }]} />, 404)
+    c.header('X-Accel-Buffering', 'no')
+    return streamSSE(c, (stream) => streamColumnRetry(stream, ctx, registry, run, index))
+  })
+
+  return app
+}

@@ -1,0 +1,180 @@
+import type { SSEStreamingApi } from 'hono/streaming'
+import type { AppContext } from '../context.ts'
+import { executeRun, type RunMeta } from '../engine/run-service.ts'
+import { runOne } from '../engine/compare.ts'
+import type { CompareRequest, RunEvent, TargetResult } from '../engine/types.ts'
+import { ids } from '../../views/run-view.tsx'
+import { Column, LiveStats } from '../../views/run-view.tsx'
+import { ColumnResultParts, FollowUpForm, RunView, announceText } from '../../views/run-page-parts.tsx'
+import { RunSummaryParts } from '../../views/summary-table.tsx'
+import { summarize } from './run-summary.ts'
+import { PageStreamComposer, escapeHtml, partial } from './page-stream.ts'
+import type { LiveRun, RunRegistry } from './run-registry.ts'
+import type { ColumnInfo } from '../../views/run-view.tsx'
+
+const columnIds = (i: number) => ({ rendered: ids.rendered(i), tail: ids.tail(i), reasoning: ids.reasoning(i) })
+
+const FLUSH_MS = 50
+const STATS_MS = 1000
+const HEARTBEAT_MS = 15_000
+
+export function columnInfo(ctx: AppContext, target: string): ColumnInfo {
+  const entry = ctx.catalog().find(target)
+  return {
+    target,
+    label: entry?.model.label ?? target,
+    providerName: entry?.provider.name ?? target.split('/')[0]!,
+    simulated: entry?.provider.builtin === 'demo',
+  }
+}
+
+const html = async (node: unknown): Promise<string> => String(await (node as { toString(): string | Promise<string> }).toString())
+
+/**
+ * Drives one page stream: writes the skeleton, then batched partials every ~50 ms, live figures every second,
+ * each column's final parts as it ends, the summary and follow-up form, and `event: done` last.
+ */
+async function pump(
+  stream: SSEStreamingApi,
+  composer: PageStreamComposer,
+  indexes: number[],
+  work: (onEvent: (e: RunEvent) => void) => Promise<void>,
+  onResult: (index: number, result: TargetResult) => Promise<string>,
+): Promise<void> {
+  let writing: Promise<unknown> = Promise.resolve()
+  // Writes are chained so partials never interleave or reorder.
+  const send = (data: string) => {
+    if (!data || stream.aborted) return writing
+    writing = writing.then(() => stream.writeSSE({ data }))
+    return writing
+  }
+  for (const i of indexes) composer.open(i)
+  const flushTimer = setInterval(() => void send(composer.flush()), FLUSH_MS)
+  const statsTimer = setInterval(() => {
+    let out = ''
+    for (const i of composer.running()) {
+      const live = composer.live(i)
+      if (live) out += `<hx-partial hx-target="#${ids.stats(i)}" hx-swap="innerHTML">${String(LiveStats(live))}</hx-partial>`
+    }
+    void send(out)
+  }, STATS_MS)
+  const heartbeat = setInterval(() => {
+    writing = writing.then(() => stream.write(': ping\n\n'))
+  }, HEARTBEAT_MS)
+  try {
+    await work((event) => {
+      if (event.type === 'delta') composer.delta(event.index, event.kind, event.text)
+      else if (event.type === 'result') {
+        const parts = composer.flush() + composer.finish(event.index, event.result)
+        // Sequenced after pending writes; the tail of each column is final before its stats.
+        writing = writing.then(async () => {
+          const rest = await onResult(event.index, event.result)
+          if (!stream.aborted) await stream.writeSSE({ data: parts + rest })
+        })
+      }
+    })
+  } finally {
+    clearInterval(flushTimer)
+    clearInterval(statsTimer)
+    clearInterval(heartbeat)
+  }
+  await send(composer.flush())
+  await writing
+}
+
+export async function streamNewRun(
+  stream: SSEStreamingApi,
+  ctx: AppContext,
+  registry: RunRegistry,
+  request: CompareRequest,
+  meta: RunMeta,
+  turn: number,
+): Promise<void> {
+  const run: LiveRun = {
+    request, meta, controller: new AbortController(), results: request.targets.map(() => undefined), retries: new Map(), done: false,
+  }
+  registry.add(run)
+  stream.onAbort(() => {
+    registry.stop(request.run_id)
+  })
+  const columns = request.targets.map((t) => columnInfo(ctx, t.target))
+  const earlier = request.targets.map((t) => t.messages.slice(0, -1))
+  await stream.writeSSE({ data: await html(<RunView runId={request.run_id} columns={columns} earlier={earlier} live={true} prompt={meta.prompt} turn={turn} />) })
+
+  const composer = new PageStreamComposer(columnIds)
+  let finished = 0
+  await pump(
+    stream,
+    composer,
+    request.targets.map((_, i) => i),
+    async (onEvent) => {
+      const out = await executeRun(ctx, request, meta, { signal: run.controller.signal, onEvent })
+      run.results = out.results
+    },
+    async (index, result) => {
+      run.results[index] = result
+      finished++
+      const label = columns[index]!.label
+      return (
+        (await html(<ColumnResultParts runId={request.run_id} index={index} result={result} />)) +
+        partial('announce', 'innerHTML', escapeHtml(announceText(label, result))) +
+        partial('run-state', 'innerHTML', escapeHtml(finished < columns.length ? `${finished} of ${columns.length} done…` : 'Done'))
+      )
+    },
+  )
+  run.done = true
+  if (stream.aborted) return
+  const targets = request.targets.map((t) => t.target)
+  await stream.writeSSE({
+    data:
+      (await html(<RunSummaryParts summary={summarize(ctx, registry, run)} />)) +
+      partial('followup', 'innerHTML', await html(<FollowUpForm runId={request.run_id} targets={targets} />)) +
+      `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
+  })
+  await stream.writeSSE({ event: 'done', data: request.run_id })
+}
+
+/** "Retry this column": runs one target again with the same messages and streams it into its column. */
+export async function streamColumnRetry(
+  stream: SSEStreamingApi,
+  ctx: AppContext,
+  registry: RunRegistry,
+  run: LiveRun,
+  index: number,
+): Promise<void> {
+  const t = run.request.targets[index]!
+  const entry = ctx.catalog().find(t.target)
+  const info = columnInfo(ctx, t.target)
+  const controller = new AbortController()
+  run.retries.get(index)?.abort()
+  run.retries.set(index, controller)
+  stream.onAbort(() => controller.abort())
+  await stream.writeSSE({ data: await html(<Column runId={run.request.run_id} index={index} info={info} earlier={t.messages.slice(0, -1)} live={true} />) })
+  const composer = new PageStreamComposer(columnIds)
+  await pump(
+    stream,
+    composer,
+    [index],
+    async (onEvent) => {
+      if (!entry) throw new Error('target no longer configured')
+      ctx.recorder.event(run.request.run_id, { type: 'restart', index })
+      const emit = (e: RunEvent) => {
+        ctx.recorder.event(run.request.run_id, e)
+        onEvent(e)
+      }
+      const result = await runOne(ctx, entry, t, run.request, controller.signal, index, emit)
+      emit({ type: 'result', index, result })
+    },
+    async (i, result) => {
+      run.results[i] = result
+      return (
+        (await html(<ColumnResultParts runId={run.request.run_id} index={i} result={result} />)) +
+        partial('announce', 'innerHTML', escapeHtml(announceText(info.label, result)))
+      )
+    },
+  )
+  run.retries.delete(index)
+  if (stream.aborted) return
+  await stream.writeSSE({ data: await html(<RunSummaryParts summary={summarize(ctx, registry, run)} />) })
+  await stream.writeSSE({ event: 'done', data: run.request.run_id })
+}

@@ -1,0 +1,67 @@
+// Juxta's only page script: what htmx does not do. Keyboard send, remembered target selection, table sort.
+(() => {
+  const STORE = 'juxta.targets'
+  const form = () => document.getElementById('compare-form')
+
+  // Ctrl/Cmd + Enter sends the form the focus is in.
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey)) return
+    const f = e.target instanceof Element ? e.target.closest('form') : null
+    if (f) {
+      e.preventDefault()
+      f.requestSubmit()
+    }
+  })
+
+  // Remember the last selection (target ids only; nothing secret).
+  const restore = () => {
+    const f = form()
+    if (!f || f.dataset.restored) return
+    f.dataset.restored = '1'
+    let saved = []
+    try { saved = JSON.parse(localStorage.getItem(STORE) || '[]') } catch { saved = [] }
+    const boxes = [...f.querySelectorAll('input[name="targets"]')]
+    if (boxes.some((b) => b.checked)) return
+    const wanted = new Set(saved)
+    for (const b of boxes) if (wanted.has(b.value) && !b.disabled) b.checked = true
+    if (!boxes.some((b) => b.checked)) {
+      // First visit: pick the ready simulated targets so the page does something at once.
+      for (const b of boxes) if (!b.disabled && b.value.startsWith('demo/')) b.checked = true
+    }
+  }
+  document.addEventListener('change', (e) => {
+    const t = e.target
+    if (t instanceof HTMLInputElement && t.name === 'targets' && t.closest('#compare-form')) {
+      const chosen = [...form().querySelectorAll('input[name="targets"]:checked')].map((b) => b.value)
+      localStorage.setItem(STORE, JSON.stringify(chosen))
+    }
+  })
+
+  // Sortable tables: numbers by value, text alphabetically; state in aria-sort for screen readers.
+  document.addEventListener('click', (e) => {
+    const button = e.target instanceof Element ? e.target.closest('button.sort') : null
+    if (!button) return
+    const th = button.closest('th')
+    const table = button.closest('table')
+    const body = table.tBodies[0]
+    const col = [...th.parentElement.children].indexOf(th)
+    const dir = th.getAttribute('aria-sort') === 'ascending' ? 'descending' : 'ascending'
+    for (const other of th.parentElement.children) other.setAttribute('aria-sort', 'none')
+    th.setAttribute('aria-sort', dir)
+    const value = (row) => row.children[col]?.dataset.value ?? row.children[col]?.textContent ?? ''
+    const rows = [...body.rows]
+    rows.sort((a, b) => {
+      const va = value(a), vb = value(b)
+      const na = va === '' ? NaN : Number(va), nb = vb === '' ? NaN : Number(vb)
+      let cmp
+      if (!Number.isNaN(na) && !Number.isNaN(nb)) cmp = na - nb
+      else if (Number.isNaN(na) !== Number.isNaN(nb)) return Number.isNaN(na) ? 1 : -1 // unknowns last
+      else cmp = va.localeCompare(vb)
+      return dir === 'ascending' ? cmp : -cmp
+    })
+    body.append(...rows)
+  })
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', restore)
+  else restore()
+})()

@@ -1,0 +1,105 @@
+import type { ProviderEntry } from '../src/providers/types.ts'
+import { Layout } from './layout.tsx'
+
+export interface FormValues {
+  prompt?: string
+  system?: string
+  temperature?: string
+  max_tokens?: string
+  targets?: string[]
+}
+
+const KEY_TEXT: Record<string, string> = {
+  env: 'key from environment',
+  config: 'key from config',
+  stored: 'key stored',
+  not_needed: 'no key needed',
+  missing: 'needs a key',
+}
+
+/** The target picker: native checkboxes grouped by provider; targets without a key are disabled. */
+export function TargetPicker(props: { providers: ReadonlyArray<ProviderEntry>; selected: string[] }) {
+  return (
+    <fieldset class="targets">
+      <legend>Targets</legend>
+      <div class="provider-groups">
+        {props.providers.map((p) => {
+          const ready = p.keyStatus !== 'missing'
+          return (
+            <fieldset class={`provider ${ready ? 'ready' : 'no-key'}`} data-provider={p.id}>
+              <legend>
+                {p.name} <span class={`badge key-${p.keyStatus}`}>{KEY_TEXT[p.keyStatus]}</span>
+                {ready ? '' : <a class="add-key" href={`/settings#provider-${p.id}`}>Add key</a>}
+              </legend>
+              {p.models.map((m) => {
+                const target = `${p.id}/${m.id}`
+                return (
+                  <label class="target-option">
+                    <input type="checkbox" name="targets" value={target} checked={props.selected.includes(target)} disabled={!ready} />
+                    <span>{m.label}</span>
+                    {m.label !== m.id ? <span class="muted target-model">{m.id}</span> : ''}
+                  </label>
+                )
+              })}
+            </fieldset>
+          )
+        })}
+      </div>
+    </fieldset>
+  )
+}
+
+export function FormErrors(props: { issues: Array<{ path: string; message: string }> }) {
+  if (props.issues.length === 0) return <></>
+  return (
+    <div class="form-errors" role="alert">
+      <strong>Please fix:</strong>
+      <ul>
+        {props.issues.map((i) => (
+          <li>{i.path && i.path !== '(root)' ? `${i.path}: ` : ''}{i.message}</li>
+        ))}
+      </ul>
+    </div>
+  )
+}
+
+export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; values?: FormValues }) {
+  const v = props.values ?? {}
+  return (
+    <Layout title="Juxta" active="compare">
+      <form
+        id="compare-form"
+        class="compare-form"
+        hx-post="/runs"
+        hx-target="#run"
+        hx-swap="innerHTML"
+        hx-disable="find .send"
+        {...{ 'hx-status:422': 'target:#form-errors swap:innerHTML', 'hx-status:4xx': 'target:#form-errors swap:innerHTML', 'hx-status:5xx': 'target:#form-errors swap:innerHTML' }}
+      >
+        <div class="prompt-area">
+          <label for="prompt">Prompt</label>
+          <textarea id="prompt" name="prompt" rows={5} required placeholder="Ask every selected model the same question…" aria-describedby="send-hint">{v.prompt ?? ''}</textarea>
+        </div>
+        <details class="options">
+          <summary>System prompt and parameters</summary>
+          <div class="options-grid">
+            <label for="system">System prompt</label>
+            <textarea id="system" name="system" rows={2}>{v.system ?? ''}</textarea>
+            <label for="temperature">Temperature</label>
+            <input id="temperature" name="temperature" type="number" min="0" max="2" step="0.1" value={v.temperature ?? ''} placeholder="model default" />
+            <label for="max_tokens">Max tokens</label>
+            <input id="max_tokens" name="max_tokens" type="number" min="1" step="1" value={v.max_tokens ?? ''} placeholder="model default" />
+          </div>
+        </details>
+        <TargetPicker providers={props.providers} selected={v.targets ?? []} />
+        <div class="send-row">
+          <div id="estimate" class="estimate" hx-post="/estimate" hx-trigger="load, change from:#compare-form, input from:#prompt delay:500ms" hx-include="#compare-form" hx-swap="innerHTML" aria-live="off"></div>
+          <button class="send primary" type="submit">Compare</button>
+          <span id="send-hint" class="muted">Ctrl/⌘ + Enter sends</span>
+        </div>
+        <div id="form-errors"></div>
+      </form>
+      <section id="run" class="run-area" aria-label="Results"></section>
+    </Layout>
+  )
+}
