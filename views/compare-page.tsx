@@ -1,5 +1,6 @@
 import type { ProviderEntry } from '../src/providers/types.ts'
 import { Layout } from './layout.tsx'
+import { FollowUpFormShell } from './run-page-parts.tsx'
 
 export interface FormValues {
   prompt?: string
@@ -100,6 +101,7 @@ export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; va
         <div id="form-errors"></div>
       </form>
       <section id="run" class="run-area" aria-label="Results"></section>
+      <FollowUpFormShell />
     </Layout>
   )
 }

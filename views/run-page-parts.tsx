@@ -1,6 +1,6 @@
 import type { TargetResult } from '../src/engine/types.ts'
 import type { ChatMessage } from '../src/providers/types.ts'
-import { Column, ColumnActions, ErrorBox, FinalStats, StatusBadge, ids, type ColumnInfo } from './run-view.tsx'
+import { Column, ColumnActions, ErrorBox, FinalStats, LiveStats, StatusBadge, ids, type ColumnInfo } from './run-view.tsx'
 import { formatMs } from './format.ts'
 import { formatUsd } from '../src/pricing/format.ts'
 
@@ -36,20 +36,34 @@ export function RunView(props: {
         ))}
       </div>
       <div id="summary" class="summary-area"></div>
-      <div id="followup" class="followup-area"></div>
     </div>
   )
 }
 
-/** Partials that close a column: status, stats, error, actions. */
-export function ColumnResultParts(props: { runId: string; index: number; result: TargetResult }) {
+/** Partials that empty a column for "retry this column" (the column and its retry button stay in place). */
+export function ColumnResetParts(props: { index: number }) {
+  const i = props.index
+  return (
+    <>
+      <hx-partial hx-target={`#${ids.status(i)}`} hx-swap="innerHTML"><StatusBadge status="running" /></hx-partial>
+      <hx-partial hx-target={`#${ids.rendered(i)}`} hx-swap="innerHTML"></hx-partial>
+      <hx-partial hx-target={`#${ids.tail(i)}`} hx-swap="innerHTML"></hx-partial>
+      <hx-partial hx-target={`#${ids.reasoning(i)}`} hx-swap="innerHTML"></hx-partial>
+      <hx-partial hx-target={`#${ids.error(i)}`} hx-swap="innerHTML"></hx-partial>
+      <hx-partial hx-target={`#${ids.stats(i)}`} hx-swap="innerHTML"><LiveStats elapsedMs={0} ttftMs={null} approxTokens={0} rate={null} /></hx-partial>
+    </>
+  )
+}
+
+/** Partials that close a column: status, stats, error, and the retry button the first time. */
+export function ColumnResultParts(props: { runId: string; index: number; result: TargetResult; withActions: boolean }) {
   const { index: i, result } = props
   return (
     <>
       <hx-partial hx-target={`#${ids.status(i)}`} hx-swap="innerHTML"><StatusBadge status={result.status} /></hx-partial>
       <hx-partial hx-target={`#${ids.stats(i)}`} hx-swap="innerHTML"><FinalStats result={result} /></hx-partial>
       <hx-partial hx-target={`#${ids.error(i)}`} hx-swap="innerHTML"><ErrorBox error={result.error} status={result.status} /></hx-partial>
-      <hx-partial hx-target={`#${ids.actions(i)}`} hx-swap="innerHTML"><ColumnActions runId={props.runId} index={i} live={true} /></hx-partial>
+      {props.withActions ? <hx-partial hx-target={`#${ids.actions(i)}`} hx-swap="innerHTML"><ColumnActions runId={props.runId} index={i} live={true} /></hx-partial> : ''}
     </>
   )
 }
@@ -61,9 +75,19 @@ export function announceText(label: string, r: TargetResult): string {
   return `${label} ${r.status === 'cancelled' ? 'stopped' : r.status === 'timeout' ? 'timed out' : 'failed'}.`
 }
 
-export function FollowUpForm(props: { runId: string; targets: string[] }) {
+/**
+ * The follow-up form lives outside #run: htmx stops reading a stream whose source element was swapped
+ * away, so only the form's contents are replaced, never the form.
+ */
+export function FollowUpFormShell() {
   return (
-    <form class="followup" hx-post="/runs" hx-target="#run" hx-swap="innerHTML" hx-disable="find button" {...{ 'hx-status:4xx': 'target:#followup-errors swap:innerHTML' }}>
+    <form id="followup" class="followup" hx-post="/runs" hx-target="#run" hx-swap="innerHTML" hx-disable="find button" {...{ 'hx-status:4xx': 'target:#followup-errors swap:innerHTML' }}></form>
+  )
+}
+
+export function FollowUpFields(props: { runId: string; targets: string[] }) {
+  return (
+    <>
       <input type="hidden" name="parent" value={props.runId} />
       {props.targets.map((t) => (
         <input type="hidden" name="targets" value={t} />
@@ -72,6 +96,6 @@ export function FollowUpForm(props: { runId: string; targets: string[] }) {
       <textarea id="followup-prompt" name="prompt" rows={2} required placeholder="Each column continues its own conversation…"></textarea>
       <button type="submit" class="primary">Send follow-up</button>
       <div id="followup-errors"></div>
-    </form>
+    </>
   )
 }

@@ -6,6 +6,8 @@ import type { ChatMessage } from '../providers/types.ts'
 import { compareBodySchema, issuesOf } from './compare-input.ts'
 import { ComparePage, FormErrors } from '../../views/compare-page.tsx'
 import { RunRegistry } from '../web/run-registry.ts'
+import { EstimateView } from '../../views/estimate-view.tsx'
+import { estimateRun } from '../pricing/estimate.ts'
 import { streamColumnRetry, streamNewRun } from '../web/live-run.tsx'
 
 type FormBody = Record<string, string | File | Array<string | File>>
@@ -45,6 +47,19 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
   const app = new Hono()
 
   app.get('/', (c) => c.html(<ComparePage providers={ctx.catalog().providers} />))
+
+  app.post('/estimate', async (c) => {
+    const body = formToBody((await c.req.parseBody({ all: true })) as FormBody)
+    if (!body.prompt.trim() || body.targets.length === 0) {
+      return c.html(<EstimateView estimate={null} hint="Pick targets and type a prompt to see the estimated cost." />)
+    }
+    const parsed = compareBodySchema(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
+    if (!parsed.success) return c.html(<EstimateView estimate={null} hint={issuesOf(parsed.error)[0]?.message} />)
+    const request = buildRequest({ prompt: parsed.data.prompt, system: parsed.data.system, targets: parsed.data.targets, params: {} })
+    const catalog = ctx.catalog()
+    const targets = request.targets.map((t) => ({ entry: catalog.find(t.target)!, messages: t.messages }))
+    return c.html(<EstimateView estimate={await estimateRun(ctx.pricer, targets, parsed.data.max_tokens, request.created_at)} />)
+  })
 
   app.post('/runs', async (c) => {
     const form = (await c.req.parseBody({ all: true })) as FormBody

@@ -4,8 +4,8 @@ import { executeRun, type RunMeta } from '../engine/run-service.ts'
 import { runOne } from '../engine/compare.ts'
 import type { CompareRequest, RunEvent, TargetResult } from '../engine/types.ts'
 import { ids } from '../../views/run-view.tsx'
-import { Column, LiveStats } from '../../views/run-view.tsx'
-import { ColumnResultParts, FollowUpForm, RunView, announceText } from '../../views/run-page-parts.tsx'
+import { LiveStats } from '../../views/run-view.tsx'
+import { ColumnResetParts, ColumnResultParts, FollowUpFields, RunView, announceText } from '../../views/run-page-parts.tsx'
 import { RunSummaryParts } from '../../views/summary-table.tsx'
 import { summarize } from './run-summary.ts'
 import { PageStreamComposer, escapeHtml, partial } from './page-stream.ts'
@@ -100,6 +100,8 @@ export async function streamNewRun(
   const columns = request.targets.map((t) => columnInfo(ctx, t.target))
   const earlier = request.targets.map((t) => t.messages.slice(0, -1))
   await stream.writeSSE({ data: await html(<RunView runId={request.run_id} columns={columns} earlier={earlier} live={true} prompt={meta.prompt} turn={turn} />) })
+  // A message with partials never swaps into #run, so the follow-up form is cleared on its own.
+  await stream.writeSSE({ data: partial('followup', 'innerHTML', '') })
 
   const composer = new PageStreamComposer(columnIds)
   let finished = 0
@@ -116,7 +118,7 @@ export async function streamNewRun(
       finished++
       const label = columns[index]!.label
       return (
-        (await html(<ColumnResultParts runId={request.run_id} index={index} result={result} />)) +
+        (await html(<ColumnResultParts runId={request.run_id} index={index} result={result} withActions={true} />)) +
         partial('announce', 'innerHTML', escapeHtml(announceText(label, result))) +
         partial('run-state', 'innerHTML', escapeHtml(finished < columns.length ? `${finished} of ${columns.length} done…` : 'Done'))
       )
@@ -128,7 +130,7 @@ export async function streamNewRun(
   await stream.writeSSE({
     data:
       (await html(<RunSummaryParts summary={summarize(ctx, registry, run)} />)) +
-      partial('followup', 'innerHTML', await html(<FollowUpForm runId={request.run_id} targets={targets} />)) +
+      partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
       `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
   })
   await stream.writeSSE({ event: 'done', data: request.run_id })
@@ -149,7 +151,7 @@ export async function streamColumnRetry(
   run.retries.get(index)?.abort()
   run.retries.set(index, controller)
   stream.onAbort(() => controller.abort())
-  await stream.writeSSE({ data: await html(<Column runId={run.request.run_id} index={index} info={info} earlier={t.messages.slice(0, -1)} live={true} />) })
+  await stream.writeSSE({ data: await html(<ColumnResetParts index={index} />) })
   const composer = new PageStreamComposer(columnIds)
   await pump(
     stream,
@@ -168,7 +170,7 @@ export async function streamColumnRetry(
     async (i, result) => {
       run.results[i] = result
       return (
-        (await html(<ColumnResultParts runId={run.request.run_id} index={i} result={result} />)) +
+        (await html(<ColumnResultParts runId={run.request.run_id} index={i} result={result} withActions={false} />)) +
         partial('announce', 'innerHTML', escapeHtml(announceText(info.label, result)))
       )
     },
