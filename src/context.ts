@@ -6,8 +6,10 @@ import { DemoSimulator } from './demo/simulator.ts'
 import { SimulationSchema } from './config/schema.ts'
 import { noRecorder, type RunRecorder } from './engine/run-service.ts'
 import type { Pricer } from './pricing/types.ts'
-import { ConfigPricer } from './pricing/config-pricer.ts'
+import { PriceBook } from './pricing/price-book.ts'
 import { demoRoutes } from './routes/demo.ts'
+import type { RunStore } from './storage/types.ts'
+import { StoreRecorder } from './storage/recorder.ts'
 import type { Hono } from 'hono'
 
 /** The demo provider is reached through the SDK like any other, on an origin that never leaves the process. */
@@ -21,6 +23,8 @@ export interface AppContext {
   adapter: OpenAICompatibleAdapter
   pricer: Pricer
   recorder: RunRecorder
+  /** Run history; null when the app runs without a database. */
+  store: RunStore | null
   demo: Hono
   /** Everything the app logs goes through here (already redacted by callers). */
   log: (line: string) => void
@@ -30,6 +34,8 @@ export interface ContextOptions {
   fetch?: typeof fetch
   pricer?: Pricer
   recorder?: RunRecorder
+  /** Run history. Runs are recorded into it unless `recorder` is given. */
+  store?: RunStore
   storedKeys?: StoredKeyLookup
   log?: (line: string) => void
 }
@@ -60,14 +66,22 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     return realFetch(input, init)
   }
   const settings = config.config.run
+  const log = options.log ?? ((line: string) => console.log(line))
+  const storeRecorder = (store: RunStore) =>
+    new StoreRecorder(store, {
+      log,
+      labelOf: (target) => catalog.find(target)?.model.label,
+      secrets: () => catalog.providers.map((p) => p.apiKey),
+    })
   return {
     config,
     settings,
     catalog: () => catalog,
     adapter: new OpenAICompatibleAdapter({ connectTimeoutMs: settings.connect_timeout_ms, fetch: routedFetch }),
-    pricer: options.pricer ?? new ConfigPricer(),
-    recorder: options.recorder ?? noRecorder,
+    pricer: options.pricer ?? new PriceBook(),
+    recorder: options.recorder ?? (options.store ? storeRecorder(options.store) : noRecorder),
+    store: options.store ?? null,
     demo,
-    log: options.log ?? ((line) => console.log(line)),
+    log,
   }
 }

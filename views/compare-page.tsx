@@ -74,7 +74,6 @@ export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; va
         hx-post="/runs"
         hx-target="#run"
         hx-swap="innerHTML"
-        hx-disable="find .send"
         {...{ 'hx-status:422': 'target:#form-errors swap:innerHTML', 'hx-status:4xx': 'target:#form-errors swap:innerHTML', 'hx-status:5xx': 'target:#form-errors swap:innerHTML' }}
       >
         <div class="prompt-area">
@@ -94,12 +93,13 @@ export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; va
         </details>
         <TargetPicker providers={props.providers} selected={v.targets ?? []} />
         <div class="send-row">
-          <div id="estimate" class="estimate" hx-post="/estimate" hx-trigger="load, change from:#compare-form, input from:#prompt delay:500ms" hx-include="#compare-form" hx-swap="innerHTML" aria-live="off"></div>
           <button class="send primary" type="submit">Compare</button>
           <span id="send-hint" class="muted">Ctrl/⌘ + Enter sends</span>
         </div>
         <div id="form-errors"></div>
       </form>
+      {/* Outside the form: htmx 4 attributes are not inherited, but keeping it apart makes that obvious. */}
+      <div id="estimate" class="estimate" hx-post="/estimate" hx-trigger="load, change from:#compare-form, input from:#prompt delay:500ms" hx-include="#compare-form" hx-swap="innerHTML"></div>
       <section id="run" class="run-area" aria-label="Results"></section>
       <FollowUpFormShell />
     </Layout>

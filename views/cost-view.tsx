@@ -1,5 +1,5 @@
 import type { Cost } from '../src/pricing/types.ts'
-import { formatUsd } from '../src/pricing/format.ts'
+import { formatUsd } from '../src/pricing/money.ts'
 
 const REASONS: Record<string, string> = {
   'no-price': 'no price known for this model',

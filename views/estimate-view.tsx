@@ -1,5 +1,5 @@
 import type { RunEstimate } from '../src/pricing/estimate.ts'
-import { formatUsd } from '../src/pricing/format.ts'
+import { formatUsd } from '../src/pricing/money.ts'
 import { formatInt } from './format.ts'
 
 /** The cost range shown under the form before sending. */

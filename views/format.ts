@@ -16,9 +16,3 @@ export function formatRate(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—'
   return `${n >= 100 ? Math.round(n) : n.toFixed(1)} tok/s`
 }
-
-export function formatMultiple(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '—'
-  if (n === 1) return '1×'
-  return `${n >= 100 ? Math.round(n) : n >= 10 ? n.toFixed(1) : n.toFixed(2)}×`
-}

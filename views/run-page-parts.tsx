@@ -2,7 +2,7 @@ import type { TargetResult } from '../src/engine/types.ts'
 import type { ChatMessage } from '../src/providers/types.ts'
 import { Column, ColumnActions, ErrorBox, FinalStats, LiveStats, StatusBadge, ids, type ColumnInfo } from './run-view.tsx'
 import { formatMs } from './format.ts'
-import { formatUsd } from '../src/pricing/format.ts'
+import { formatUsd } from '../src/pricing/money.ts'
 
 /** The skeleton of a live run: the first message of its stream. */
 export function RunView(props: {
@@ -63,7 +63,9 @@ export function ColumnResultParts(props: { runId: string; index: number; result:
       <hx-partial hx-target={`#${ids.status(i)}`} hx-swap="innerHTML"><StatusBadge status={result.status} /></hx-partial>
       <hx-partial hx-target={`#${ids.stats(i)}`} hx-swap="innerHTML"><FinalStats result={result} /></hx-partial>
       <hx-partial hx-target={`#${ids.error(i)}`} hx-swap="innerHTML"><ErrorBox error={result.error} status={result.status} /></hx-partial>
-      {props.withActions ? <hx-partial hx-target={`#${ids.actions(i)}`} hx-swap="innerHTML"><ColumnActions runId={props.runId} index={i} live={true} /></hx-partial> : ''}
+      {/* Targeted by id with the default innerHTML swap: an hx-target on the wrapper would read, to htmx's
+          upgrade-check, like a value the button inside inherits. */}
+      {props.withActions ? <hx-partial id={ids.actions(i)}><ColumnActions runId={props.runId} index={i} live={true} /></hx-partial> : ''}
     </>
   )
 }
@@ -81,7 +83,7 @@ export function announceText(label: string, r: TargetResult): string {
  */
 export function FollowUpFormShell() {
   return (
-    <form id="followup" class="followup" hx-post="/runs" hx-target="#run" hx-swap="innerHTML" hx-disable="find button" {...{ 'hx-status:4xx': 'target:#followup-errors swap:innerHTML' }}></form>
+    <form id="followup" class="followup" hx-post="/runs" hx-target="#run" hx-swap="innerHTML" {...{ 'hx-status:4xx': 'target:#followup-errors swap:innerHTML' }}></form>
   )
 }
 

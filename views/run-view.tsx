@@ -102,7 +102,6 @@ export function ColumnActions(props: { runId: string; index: number; live: boole
       class="link-button"
       hx-post={`/runs/${props.runId}/retry/${props.index}`}
       hx-target={`#${ids.column(props.index)}`}
-      hx-disable="this"
     >
       Retry this column
     </button>

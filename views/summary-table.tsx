@@ -1,8 +1,8 @@
 import type { Cost } from '../src/pricing/types.ts'
 import type { TargetStatus } from '../src/engine/types.ts'
 import { CostFigure } from './cost-view.tsx'
-import { formatInt, formatMs, formatMultiple, formatRate } from './format.ts'
-import { formatUsd } from '../src/pricing/format.ts'
+import { formatInt, formatMs, formatRate } from './format.ts'
+import { formatMultiple, formatUsd } from '../src/pricing/money.ts'
 
 export interface SummaryRow {
   target: string

@@ -1,24 +1,10 @@
-import type { Cost, PriceQuery, Pricer, UnitPrice } from './types.ts'
+import type { Cost, PriceQuery, Pricer } from './types.ts'
 import { unknownCost } from './types.ts'
-import { costOf, picoToUsd } from './money.ts'
+import { computedCost } from './cost.ts'
 
-/** Turns a unit price and usage into a Cost with provenance, or an unknown cost with its reason. */
-export function computedCost(query: PriceQuery, price: UnitPrice, priceSource: string): Cost {
-  if (query.usage.source === 'none') return unknownCost('no-usage')
-  const parts = costOf(query.usage, price)
-  if (!parts) return unknownCost('no-usage')
-  return {
-    input_usd: picoToUsd(parts.input),
-    output_usd: picoToUsd(parts.output),
-    total_usd: picoToUsd(parts.total),
-    source: 'computed',
-    reason: query.usage.source === 'estimated' ? 'estimated-usage' : null,
-    price_source: priceSource,
-    unit_price: price,
-  }
-}
+export { computedCost } from './cost.ts'
 
-/** Prices only from a model's explicit `price:` in the config. The full price book extends this. */
+/** Prices only from a model's explicit `price:` in the config (the first layer of PriceBook). */
 export class ConfigPricer implements Pricer {
   price(query: PriceQuery): Cost {
     const p = query.model.price

@@ -1,5 +1,5 @@
 import type { ModelEntry } from '../providers/types.ts'
-import type { Usage } from '../engine/types.ts'
+import type { Usage, UsageSource } from '../engine/types.ts'
 
 /** Where a cost figure came from. `unknown` always has a reason and null amounts, never 0. */
 export type CostSource = 'computed' | 'reported' | 'unknown'
@@ -9,7 +9,18 @@ export interface UnitPrice {
   input: number
   cached_input: number
   output: number
+  /** Reasoning output where a model prices it apart (rare); absent means reasoning bills as output. */
+  reasoning_output?: number
 }
+
+/**
+ * Why a cost is unknown (or, for `estimated-usage`, why a computed one is approximate):
+ * `no-price` no book knows the model; `no-price-at-date` the book knows it but had no price at the request
+ * time (not yet launched, retired); `no-usage` the upstream reported no token counts and there was no text to
+ * count; `demo-without-price` a simulated model without `price:` in the config; `estimated-usage` counted
+ * with Juxta's tokenizer because the upstream sent no usage.
+ */
+export type CostReason = 'no-price' | 'no-price-at-date' | 'no-usage' | 'demo-without-price' | 'estimated-usage'
 
 export interface Cost {
   input_usd: number | null
@@ -27,6 +38,8 @@ export interface Cost {
   computed_usd?: number | null
   /** Reported and computed differ by more than 1 %. */
   disagreement?: boolean
+  /** Whether the token counts behind the figure were reported by the upstream or estimated by Juxta. */
+  usage_source?: UsageSource
 }
 
 export interface PriceQuery {

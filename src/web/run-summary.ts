@@ -1,5 +1,7 @@
 import type { AppContext } from '../context.ts'
 import type { TargetResult } from '../engine/types.ts'
+import { summarizeRun } from '../pricing/summary.ts'
+import { picoToUsd, usdToPico } from '../pricing/money.ts'
 import type { RunSummaryData, SummaryRow } from '../../views/summary-table.tsx'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
 import { columnInfo } from './live-run.tsx'
@@ -7,13 +9,10 @@ import { columnInfo } from './live-run.tsx'
 /** Rows of the summary table for a run, with conversation totals when it continues earlier runs. */
 export function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun): RunSummaryData {
   const results = run.results.filter((r): r is TargetResult => r !== undefined)
-  const known = results.filter((r) => r.cost.total_usd !== null && r.status === 'ok')
-  const cheapest = known.reduce<TargetResult | null>((a, r) => (!a || r.cost.total_usd! < a.cost.total_usd! ? r : a), null)
-  const done = results.filter((r) => r.status === 'ok')
-  const fastest = done.reduce<TargetResult | null>((a, r) => (!a || r.timing.total_ms < a.timing.total_ms ? r : a), null)
+  const figures = summarizeRun(results)
   const chain = ancestors(registry, run)
-  const rows: SummaryRow[] = results.map((r) => {
-    const multiple = cheapest && r.cost.total_usd !== null && cheapest.cost.total_usd! > 0 ? r.cost.total_usd / cheapest.cost.total_usd! : null
+  const rows: SummaryRow[] = results.map((r, i) => {
+    const f = figures.targets[i]!
     return {
       target: r.target,
       label: columnInfo(ctx, r.target).label,
@@ -26,16 +25,18 @@ export function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun):
       output_tokens: r.usage.output_tokens,
       reasoning_tokens: r.usage.reasoning_tokens,
       cost: r.cost,
-      cost_multiple: multiple,
-      latency_multiple: fastest && r.status === 'ok' ? r.timing.total_ms / fastest.timing.total_ms : null,
-      per_1000_usd: r.cost.total_usd === null ? null : r.cost.total_usd * 1000,
-      cheapest: cheapest?.target === r.target,
-      fastest: fastest?.target === r.target,
+      cost_multiple: f.cost_multiple,
+      latency_multiple: f.latency_multiple,
+      per_1000_usd: f.per_1000_usd,
+      cheapest: f.cheapest,
+      fastest: f.fastest,
       conversation_usd: chain.length ? conversationCost(chain, r) : undefined,
     }
   })
-  const notes = results.filter((r) => r.cost.total_usd === null).map((r) => `${r.target}: cost unknown (${r.cost.reason ?? 'no reason'}), left out of the ranking`)
-  return { rows, turns: chain.length + 1, cheapest: cheapest?.target ?? null, fastest: fastest?.target ?? null, notes }
+  const notes = figures.targets
+    .filter((f) => f.cost_excluded)
+    .map((f) => `${f.target}: left out of the cost ranking (${f.cost_excluded})`)
+  return { rows, turns: chain.length + 1, cheapest: figures.cheapest?.target ?? null, fastest: figures.fastest?.target ?? null, notes }
 }
 
 function ancestors(registry: RunRegistry, run: LiveRun): LiveRun[] {
@@ -50,13 +51,15 @@ function ancestors(registry: RunRegistry, run: LiveRun): LiveRun[] {
   return out
 }
 
+/** The target's cost over every turn, summed exactly; unknown as soon as one turn's cost is unknown. */
 function conversationCost(chain: LiveRun[], r: TargetResult): number | null {
-  let total = r.cost.total_usd
+  if (r.cost.total_usd === null) return null
+  let total = usdToPico(r.cost.total_usd)
   for (const run of chain) {
     const i = run.request.targets.findIndex((t) => t.target === r.target)
     const c = i >= 0 ? run.results[i]?.cost.total_usd : null
-    if (total === null || c === null || c === undefined) return null
-    total += c
+    if (c === null || c === undefined) return null
+    total += usdToPico(c)
   }
-  return total
+  return picoToUsd(total)
 }

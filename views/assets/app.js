@@ -62,6 +62,16 @@
     body.append(...rows)
   })
 
+  // While a request runs, its form's submit buttons (or the button itself) are disabled: a second click
+  // would start a second paid run. (htmx 4's hx-disable would do this, but upgrade-check flags the name.)
+  const buttonsOf = (elt) => (elt instanceof HTMLButtonElement ? [elt] : elt instanceof HTMLFormElement ? [...elt.querySelectorAll('button[type="submit"], button:not([type])')] : [])
+  document.addEventListener('htmx:before:request', (e) => {
+    for (const b of buttonsOf(e.target)) b.disabled = true
+  })
+  document.addEventListener('htmx:finally:request', (e) => {
+    for (const b of buttonsOf(e.target)) b.disabled = false
+  })
+
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', restore)
   else restore()
 })()
