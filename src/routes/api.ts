@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts'
 import { buildRequest, executeRun, type RunInput } from '../engine/run-service.ts'
 import type { RunEvent } from '../engine/types.ts'
 import { compareBodySchema, issuesOf, type CompareBody } from './compare-input.ts'
+import { summarizeRun } from '../pricing/summary.ts'
 
 const unprocessable = (message: string, issues: Array<{ path: string; message: string }>) =>
   Response.json({ error: { message, issues } }, { status: 422 })
@@ -53,7 +54,7 @@ export function apiRoutes(ctx: AppContext): Hono {
     if (!parsed.data.stream) {
       const run = await executeRun(ctx, request, meta, { signal: controller.signal })
       c.req.raw.signal.removeEventListener('abort', onClientGone)
-      return c.json(run)
+      return c.json({ ...run, summary: summarizeRun(run.results) })
     }
 
     return streamSSE(c, async (stream) => {
@@ -66,7 +67,7 @@ export function apiRoutes(ctx: AppContext): Hono {
         void stream.writeSSE({ event: event.type, data: JSON.stringify(payload) })
       }
       const run = await executeRun(ctx, request, meta, { signal: controller.signal, onEvent: send })
-      if (!stream.aborted) await stream.writeSSE({ event: 'done', data: JSON.stringify(run) })
+      if (!stream.aborted) await stream.writeSSE({ event: 'done', data: JSON.stringify({ ...run, summary: summarizeRun(run.results) }) })
     })
   })
 
