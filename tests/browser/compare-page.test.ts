@@ -131,6 +131,15 @@ describe('the compare page', () => {
     await page.close()
   })
 
+  it('stops upstream work when the page goes away mid-run', async () => {
+    const { page } = await openAndPick(['alpha/endless'], 'Then close the tab')
+    const before = upstream.aborts
+    await page.click('button.send')
+    await page.waitForFunction(() => (document.querySelector('[data-target="alpha/endless"] .answer')?.textContent ?? '').length > 20)
+    await page.close()
+    expect(await waitFor(() => upstream.aborts > before, 3000)).toBe(true)
+  })
+
   it('continues each column with its own conversation on a follow-up', async () => {
     const { page } = await openAndPick(['alpha/quick', 'gamma/thinker'], 'First question')
     await page.click('button.send')
