@@ -2,6 +2,7 @@ import type { TargetResult } from '../src/engine/types.ts'
 import type { ChatMessage } from '../src/providers/types.ts'
 import { Column, ColumnActions, ErrorBox, FinalStats, LiveStats, StatusBadge, ids, type ColumnInfo } from './run-view.tsx'
 import { formatMs } from './format.ts'
+import { SummaryTable, type RunSummaryData } from './summary-table.tsx'
 import { formatUsd } from '../src/pricing/money.ts'
 
 /** The skeleton of a live run: the first message of its stream. */
@@ -13,6 +14,9 @@ export function RunView(props: {
   live: boolean
   prompt: string
   turn: number
+  summary?: RunSummaryData
+  /** Stored statuses where they say more than the result (`interrupted`). */
+  statuses?: Array<'running' | 'interrupted' | TargetResult['status']>
 }) {
   const running = props.live && !props.results
   return (
@@ -32,10 +36,10 @@ export function RunView(props: {
       </div>
       <div class={`columns n${Math.min(props.columns.length, 9)}`}>
         {props.columns.map((info, i) => (
-          <Column runId={props.runId} index={i} info={info} earlier={props.earlier[i] ?? []} result={props.results?.[i]} live={props.live} />
+          <Column runId={props.runId} index={i} info={info} earlier={props.earlier[i] ?? []} result={props.results?.[i]} status={props.statuses?.[i]} live={props.live} />
         ))}
       </div>
-      <div id="summary" class="summary-area"></div>
+      <div id="summary" class="summary-area">{props.summary ? <SummaryTable summary={props.summary} /> : ''}</div>
     </div>
   )
 }

@@ -7,7 +7,7 @@ import { formatMultiple, formatUsd } from '../src/pricing/money.ts'
 export interface SummaryRow {
   target: string
   label: string
-  status: TargetStatus
+  status: TargetStatus | 'interrupted' | 'running'
   ttft_ms: number | null
   total_ms: number
   tokens_per_s: number | null

@@ -46,7 +46,21 @@ function conversationAfter(parent: { request: { targets: Array<{ target: string;
 export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
   const app = new Hono()
 
-  app.get('/', (c) => c.html(<ComparePage providers={ctx.catalog().providers} />))
+  app.get('/', async (c) => {
+    // "Run again" from history: the same prompt, system prompt, parameters and targets, ready to send.
+    const rerun = c.req.query('rerun')
+    const run = rerun && ctx.store && /^[A-Za-z0-9_-]{1,64}$/.test(rerun) ? await ctx.store.getRun(rerun) : null
+    const values = run
+      ? {
+          prompt: run.prompt,
+          system: run.system ?? undefined,
+          temperature: run.params.temperature?.toString(),
+          max_tokens: run.params.max_tokens?.toString(),
+          targets: run.targets,
+        }
+      : undefined
+    return c.html(<ComparePage providers={ctx.catalog().providers} values={values} />)
+  })
 
   app.post('/estimate', async (c) => {
     const body = formToBody((await c.req.parseBody({ all: true })) as FormBody)
@@ -64,15 +78,15 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
   app.post('/runs', async (c) => {
     const form = (await c.req.parseBody({ all: true })) as FormBody
     const parentId = str(form.parent)
-    const parent = parentId ? registry.get(parentId) : undefined
-    if (parentId && !parent) {
-      return c.html(<FormErrors issues={[{ path: 'parent', message: 'that run is no longer open here; start it again from History' }]} />, 422)
+    const live = parentId ? registry.get(parentId) : undefined
+    // A follow-up continues each target's own conversation: from memory while the run is recent, else from history.
+    const history = live ? conversationAfter(live) : parentId && ctx.store ? await ctx.store.conversationFor(parentId) : null
+    if (parentId && !history) {
+      return c.html(<FormErrors issues={[{ path: 'parent', message: 'that run is not in history any more; start a new run' }]} />, 422)
     }
     const body = formToBody(form)
-    if (parent?.request.targets[0]) {
-      const system = parent.request.targets[0].messages.find((m) => m.role === 'system')
-      if (system && !body.system) Object.assign(body, { system: system.content })
-    }
+    const system = history ? Object.values(history)[0]?.find((m) => m.role === 'system') : undefined
+    if (system && !body.system) Object.assign(body, { system: system.content })
     const parsed = compareBodySchema(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
     if (!parsed.success) return c.html(<FormErrors issues={issuesOf(parsed.error)} />, 422)
     const input: RunInput = {
@@ -80,11 +94,11 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
       system: parsed.data.system,
       targets: parsed.data.targets,
       params: { temperature: parsed.data.temperature, max_tokens: parsed.data.max_tokens },
-      history: parent ? conversationAfter(parent) : undefined,
+      history: history ?? undefined,
       parentId,
     }
     const request = buildRequest(input)
-    const turn = parent ? Math.floor((request.targets[0]?.messages.filter((m) => m.role !== 'system').length ?? 1) / 2) + 1 : 1
+    const turn = Math.floor((request.targets[0]?.messages.filter((m) => m.role !== 'system').length ?? 1) / 2) + 1
     const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: parentId ?? null }
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, (stream) => streamNewRun(stream, ctx, registry, request, meta, turn))

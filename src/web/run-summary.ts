@@ -6,16 +6,22 @@ import type { RunSummaryData, SummaryRow } from '../../views/summary-table.tsx'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
 import { columnInfo } from './live-run.tsx'
 
-/** Rows of the summary table for a run, with conversation totals when it continues earlier runs. */
-export function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun): RunSummaryData {
-  const results = run.results.filter((r): r is TargetResult => r !== undefined)
+/**
+ * Rows of the summary table. `earlierCosts` holds, per target, the cost of its earlier turns (null when one
+ * of them is unknown); with more than one turn the rows also show the whole conversation's cost.
+ */
+export function summaryRows(
+  ctx: AppContext,
+  results: TargetResult[],
+  earlierCosts: Record<string, number | null> | null,
+  turns: number,
+): RunSummaryData {
   const figures = summarizeRun(results)
-  const chain = ancestors(registry, run)
   const rows: SummaryRow[] = results.map((r, i) => {
     const f = figures.targets[i]!
     return {
       target: r.target,
-      label: columnInfo(ctx, r.target).label,
+      label: r.label || columnInfo(ctx, r.target).label,
       status: r.status,
       ttft_ms: r.timing.ttft_ms,
       total_ms: r.timing.total_ms,
@@ -30,13 +36,29 @@ export function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun):
       per_1000_usd: f.per_1000_usd,
       cheapest: f.cheapest,
       fastest: f.fastest,
-      conversation_usd: chain.length ? conversationCost(chain, r) : undefined,
+      conversation_usd: turns > 1 && earlierCosts ? addUsd(r.cost.total_usd, earlierCosts[r.target] ?? null) : undefined,
     }
   })
   const notes = figures.targets
     .filter((f) => f.cost_excluded)
     .map((f) => `${f.target}: left out of the cost ranking (${f.cost_excluded})`)
-  return { rows, turns: chain.length + 1, cheapest: figures.cheapest?.target ?? null, fastest: figures.fastest?.target ?? null, notes }
+  return { rows, turns, cheapest: figures.cheapest?.target ?? null, fastest: figures.fastest?.target ?? null, notes }
+}
+
+/** The summary of a live run, with conversation totals from the earlier turns still held in memory. */
+export function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun): RunSummaryData {
+  const results = run.results.filter((r): r is TargetResult => r !== undefined)
+  const chain = ancestors(registry, run)
+  const earlier: Record<string, number | null> = {}
+  for (const r of results) {
+    let total: number | null = 0
+    for (const parent of chain) {
+      const i = parent.request.targets.findIndex((t) => t.target === r.target)
+      total = addUsd(total, i >= 0 ? (parent.results[i]?.cost.total_usd ?? null) : null)
+    }
+    earlier[r.target] = total
+  }
+  return summaryRows(ctx, results, chain.length ? earlier : null, chain.length + 1)
 }
 
 function ancestors(registry: RunRegistry, run: LiveRun): LiveRun[] {
@@ -51,15 +73,8 @@ function ancestors(registry: RunRegistry, run: LiveRun): LiveRun[] {
   return out
 }
 
-/** The target's cost over every turn, summed exactly; unknown as soon as one turn's cost is unknown. */
-function conversationCost(chain: LiveRun[], r: TargetResult): number | null {
-  if (r.cost.total_usd === null) return null
-  let total = usdToPico(r.cost.total_usd)
-  for (const run of chain) {
-    const i = run.request.targets.findIndex((t) => t.target === r.target)
-    const c = i >= 0 ? run.results[i]?.cost.total_usd : null
-    if (c === null || c === undefined) return null
-    total += usdToPico(c)
-  }
-  return picoToUsd(total)
+/** Exact sum of two USD amounts; unknown as soon as either is unknown. */
+export function addUsd(a: number | null, b: number | null): number | null {
+  if (a === null || b === null) return null
+  return picoToUsd(usdToPico(a) + usdToPico(b))
 }

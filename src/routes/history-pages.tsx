@@ -1,0 +1,109 @@
+import { Hono } from 'hono'
+import type { AppContext } from '../context.ts'
+import { queryObject, runListQuerySchema, spendQuerySchema } from '../storage/run-query.ts'
+import { RunIdSchema } from '../storage/export-format.ts'
+import type { RunPage as RunPageData, StoredRun } from '../storage/types.ts'
+import type { TargetResult } from '../engine/types.ts'
+import { issuesOf } from './compare-input.ts'
+import { HistoryPage, type HistoryFilters } from '../../views/history-page.tsx'
+import { RunPage } from '../../views/run-page.tsx'
+import { SpendPage } from '../../views/spend-page.tsx'
+import { columnInfo } from '../web/live-run.tsx'
+import { addUsd, summaryRows } from '../web/run-summary.ts'
+import { Layout } from '../../views/layout.tsx'
+
+const EMPTY_PAGE: RunPageData = { runs: [], next_cursor: null, page: 1, total: 0, pages: 0 }
+
+function Unavailable() {
+  return (
+    <Layout title="History" active="history">
+      <h1>History</h1>
+      <p class="card">History is not enabled on this server.</p>
+    </Layout>
+  )
+}
+
+/** A stored target as the live view's components expect it (an interrupted target has no total time). */
+export function asResult(r: StoredRun['results'][number]): TargetResult {
+  const status = r.status === 'running' || r.status === 'interrupted' ? 'error' : r.status
+  return { ...r, status, timing: { ...r.timing, total_ms: r.timing.total_ms ?? 0 } }
+}
+
+/** Per target, the cost of the conversation's earlier turns, walking the stored parent chain. */
+async function earlierCosts(ctx: AppContext, run: StoredRun): Promise<Record<string, number | null> | null> {
+  if (!ctx.store || !run.parent_id) return null
+  const totals: Record<string, number | null> = Object.fromEntries(run.targets.map((t) => [t, 0]))
+  let parentId: string | null = run.parent_id
+  for (let depth = 0; parentId && depth < 100; depth++) {
+    const parent = await ctx.store.getRun(parentId)
+    if (!parent) break
+    for (const t of run.targets) {
+      const i = parent.targets.indexOf(t)
+      totals[t] = addUsd(totals[t] ?? null, i >= 0 ? (parent.results[i]?.cost.total_usd ?? null) : null)
+    }
+    parentId = parent.parent_id
+  }
+  return totals
+}
+
+/** History, one stored run, and spend: server-rendered pages over the run store. */
+export function historyPageRoutes(ctx: AppContext): Hono {
+  const app = new Hono()
+
+  app.get('/history', async (c) => {
+    if (!ctx.store) return c.html(<Unavailable />, 503)
+    const raw = queryObject(c.req.queries())
+    const filters: HistoryFilters = {
+      q: typeof raw.q === 'string' ? raw.q : undefined,
+      target: typeof raw.target === 'string' ? raw.target : undefined,
+      from: typeof raw.from === 'string' ? raw.from : undefined,
+      to: typeof raw.to === 'string' ? raw.to : undefined,
+    }
+    const notice = typeof raw.imported === 'string' ? `Imported ${raw.imported} runs${typeof raw.skipped === 'string' ? `, skipped ${raw.skipped} already stored` : ''}.` : undefined
+    delete raw.imported
+    delete raw.skipped
+    const parsed = runListQuerySchema.safeParse({ page: '1', limit: '50', ...raw })
+    const targets = ctx.catalog().targets().map((t) => t.target)
+    if (!parsed.success) {
+      return c.html(<HistoryPage page={EMPTY_PAGE} filters={filters} targets={targets} issues={issuesOf(parsed.error)} />, 422)
+    }
+    const page = await ctx.store.listRuns(parsed.data)
+    return c.html(<HistoryPage page={page} filters={filters} targets={targets} issues={[]} notice={notice} />)
+  })
+
+  app.get('/runs/:id', async (c) => {
+    if (!ctx.store) return c.html(<Unavailable />, 503)
+    const id = RunIdSchema.safeParse(c.req.param('id'))
+    const run = id.success ? await ctx.store.getRun(id.data) : null
+    if (!run) return c.notFound()
+    const conversation = run.parent_id ? await ctx.store.conversationFor(run.parent_id) : null
+    const results = run.results.map(asResult)
+    const columns = run.targets.map((t) => columnInfo(ctx, t))
+    columns.forEach((col, i) => {
+      col.label = run.results[i]?.label ?? col.label
+    })
+    const earlier = run.targets.map((t) => conversation?.[t] ?? [])
+    const statuses = run.results.map((r) => r.status)
+    const summary = summaryRows(ctx, results, await earlierCosts(ctx, run), run.turn)
+    summary.rows.forEach((row, i) => {
+      if (statuses[i] === 'interrupted' || statuses[i] === 'running') row.status = statuses[i]
+    })
+    const canContinue = run.status !== 'running' && run.targets.every((t) => ctx.catalog().find(t)?.provider.keyStatus !== 'missing')
+    return c.html(<RunPage run={run} columns={columns} earlier={earlier} results={results} summary={summary} canContinue={canContinue} statuses={statuses} />)
+  })
+
+  app.get('/spend', async (c) => {
+    if (!ctx.store) return c.html(<Unavailable />, 503)
+    const raw = queryObject(c.req.queries())
+    const from = typeof raw.from === 'string' ? raw.from : undefined
+    const to = typeof raw.to === 'string' ? raw.to : undefined
+    const parsed = spendQuerySchema.safeParse(raw)
+    if (!parsed.success) {
+      const empty = await ctx.store.spend({ from: new Date(0), to: new Date(1) })
+      return c.html(<SpendPage report={empty} from={from} to={to} issues={issuesOf(parsed.error)} />, 422)
+    }
+    return c.html(<SpendPage report={await ctx.store.spend(parsed.data)} from={from} to={to} issues={[]} />)
+  })
+
+  return app
+}

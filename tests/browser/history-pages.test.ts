@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
+import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
+import { launchBrowser, watchedPage } from '../helpers/browser.ts'
+import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
+
+const PAYLOAD = '<img src=x onerror="window.__pwned=1">\n\n![x](https://evil.example/leak)\n\n[js](javascript:window.__pwned=1)\n\n**kept**'
+
+let upstream: FakeUpstream
+let juxta: RunningJuxta
+let browser: Browser
+let store: SqliteRunStore
+let dir: string
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'juxta-history-pages-'))
+  store = openSqliteRunStore(join(dir, 'juxta.db'), { log: () => {} })
+  upstream = await startFakeUpstream()
+  upstream.script('evil', { kind: 'text', deltas: [PAYLOAD.slice(0, 9), PAYLOAD.slice(9)], reasoning: ['<script>window.__pwned=1</script>'] })
+  upstream.script('plain', { kind: 'text', deltas: ['plain', ' answer'] })
+  juxta = await startJuxta({
+    config: fakeConfig({ h: { base_url: upstream.url, models: [{ id: 'evil', price: { input: 1, output: 1 } }, { id: 'plain', price: { input: 2, output: 2 } }] } }),
+    store,
+  })
+  browser = await launchBrowser()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await juxta?.close()
+  await upstream?.close()
+  await store?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('history pages', () => {
+  it('shows a stored run as it was live, inert after reload, and continues it from history', async () => {
+    const { page, watch } = await watchedPage(browser, juxta.url)
+    await page.goto(juxta.url)
+    await page.fill('#prompt', 'Remember me')
+    await page.check('input[value="h/evil"]')
+    await page.check('input[value="h/plain"]')
+    await page.click('button.send')
+    await page.waitForSelector('#summary table', { timeout: 15_000 })
+    const liveCost = await page.locator('tr[data-target="h/plain"] .cost-total').textContent()
+
+    await page.goto(`${juxta.url}/history`)
+    const row = page.locator('.history-table tbody tr').first()
+    expect(await row.textContent()).toContain('Remember me')
+    await row.locator('a').click()
+    await page.waitForSelector('.run .col')
+    expect(await page.locator('[data-target="h/evil"] .answer strong').textContent()).toBe('kept')
+    expect(await page.locator('[data-target="h/evil"] .answer').textContent()).toContain('<img src=x')
+    expect(await page.locator('#run img, #run script').count()).toBe(0)
+    // The figures are exactly the ones shown live.
+    expect(await page.locator('tr[data-target="h/plain"] .cost-total').textContent()).toBe(liveCost)
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? 0)).toBe(0)
+
+    const seen = upstream.requests.length
+    await page.fill('#followup textarea', 'And then?')
+    await page.click('#followup button[type="submit"]')
+    await page.waitForSelector('.run-prompt:has-text("And then?")')
+    await page.waitForSelector('#summary table', { timeout: 15_000 })
+    const plain = upstream.requests.slice(seen).find((r) => r.model === 'plain')!
+    expect(plain.body.messages.map((m: { content: string }) => m.content)).toEqual(['Remember me', 'plain answer', 'And then?'])
+    expect(await page.locator('.summary-table thead').textContent()).toContain('Conversation (2 turns)')
+
+    expect(watch.dialogs).toEqual([])
+    expect(watch.foreignRequests).toEqual([])
+    expect(watch.errors).toEqual([])
+    await page.close()
+  })
+
+  it('searches, offers "run again" with the same prompt and targets, and shows spend', async () => {
+    const { page } = await watchedPage(browser, juxta.url)
+    await page.goto(`${juxta.url}/history?q=${encodeURIComponent('remember')}`)
+    expect(await page.locator('.history-table tbody tr').count()).toBe(1)
+    await page.goto(`${juxta.url}/history?q=nothing-like-this`)
+    expect(await page.locator('.history-table').count()).toBe(0)
+    expect(await page.locator('main').textContent()).toContain('No runs match')
+
+    const runs = await store.listRuns({ limit: 10, q: 'remember' })
+    await page.goto(`${juxta.url}/runs/${runs.runs[0]!.run_id}`)
+    await page.click('text=Run again')
+    expect(await page.inputValue('#prompt')).toBe('Remember me')
+    expect(await page.isChecked('input[value="h/evil"]')).toBe(true)
+    expect(await page.isChecked('input[value="h/plain"]')).toBe(true)
+
+    await page.goto(`${juxta.url}/spend`)
+    const report = await store.spend({})
+    expect(report.total.requests).toBe(4)
+    expect(await page.locator('.big-figure').textContent()).toContain('over 4 requests')
+    expect(await page.locator('.chart svg rect').count()).toBeGreaterThan(0)
+    await page.close()
+  })
+
+  it('answers 404 with a page for an unknown run', async () => {
+    const res = await fetch(`${juxta.url}/runs/doesnotexist`)
+    expect(res.status).toBe(404)
+    expect(await res.text()).toContain('Not found')
+  })
+})
