@@ -130,8 +130,9 @@ export class DemoSimulator {
           if (req.includeUsage) controller.enqueue(frame({ ...base, choices: [], usage: plan.usage }))
           controller.enqueue(encoder.encode('data: [DONE]\n\n'))
           controller.close()
-        } catch {
-          // Client went away: nothing left to send.
+        } catch (err) {
+          // The client went away: end the body with an error so a reader never waits for more.
+          controller.error(err)
         }
       },
     })

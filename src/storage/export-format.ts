@@ -1,0 +1,119 @@
+import { z } from 'zod'
+import type { StoredRun } from './types.ts'
+
+/** The JSON export: a versioned envelope around runs in the shape GET /api/runs/:id returns. */
+export const EXPORT_FORMAT = 'juxta-runs'
+export const EXPORT_VERSION = 1
+
+export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"')
+const TargetSchema = z.string().max(300).regex(/^[^/\s]+\/\S+$/, 'must be "provider/model"')
+const isoTime = z.iso.datetime({ offset: true })
+/** Run keys derive from the start time and stay exact integers in this range (see migration 3). */
+const startTime = isoTime.refine((s) => Date.parse(s) >= 0 && Date.parse(s) < Date.UTC(2200, 0, 1), 'must be between 1970 and 2200')
+const tokens = z.number().int().min(0).max(1e12).nullable()
+const millis = z.number().min(0).max(1e10).nullable()
+const usd = z.number().min(0).max(1e9)
+
+// Cost and price objects belong to the pricing module and may gain fields: known ones are checked, new
+// ones are kept as they are (they are stored as JSON, never interpreted here).
+const UnitPriceSchema = z.looseObject({ input: usd, cached_input: usd, output: usd, reasoning_output: usd.optional() })
+
+const CostSchema = z
+  .looseObject({
+    input_usd: usd.nullable(),
+    output_usd: usd.nullable(),
+    total_usd: usd.nullable(),
+    source: z.enum(['computed', 'reported', 'unknown']),
+    reason: z.string().max(200).nullable(),
+    price_source: z.string().max(500).nullable(),
+    unit_price: UnitPriceSchema.nullable(),
+    reported_usd: usd.nullable().optional(),
+    computed_usd: usd.nullable().optional(),
+    disagreement: z.boolean().optional(),
+    usage_source: z.enum(['reported', 'estimated', 'none']).optional(),
+  })
+  // An unknown cost is never a number, and a known one always is (never $0 for "unknown").
+  .refine((c) => (c.source === 'unknown') === (c.total_usd === null), {
+    message: 'total_usd must be null exactly when source is "unknown"',
+    path: ['total_usd'],
+  })
+
+const ResultSchema = z.strictObject({
+  target: TargetSchema,
+  label: z.string().max(300),
+  model: z.string().max(300).nullable(),
+  status: z.enum(['ok', 'error', 'cancelled', 'timeout', 'running', 'interrupted']),
+  text: z.string().max(10_000_000),
+  reasoning: z.string().max(10_000_000),
+  finish_reason: z.string().max(100).nullable(),
+  usage: z.strictObject({
+    input_tokens: tokens,
+    cached_input_tokens: tokens,
+    output_tokens: tokens,
+    reasoning_tokens: tokens,
+    source: z.enum(['reported', 'estimated', 'none']),
+  }),
+  cost: CostSchema,
+  timing: z.strictObject({
+    ttft_ms: millis,
+    first_answer_ms: millis,
+    total_ms: millis,
+    output_tokens_per_s: z.number().min(0).max(1e9).nullable(),
+  }),
+  error: z
+    .strictObject({
+      kind: z.enum(['auth', 'rate_limit', 'quota', 'bad_request', 'upstream', 'network', 'timeout', 'cancelled']),
+      message: z.string().max(5000),
+      status: z.number().int().min(100).max(599).nullable(),
+    })
+    .nullable(),
+  attempts: z.number().int().min(0).max(100),
+})
+
+export const ExportedRunSchema = z
+  .strictObject({
+    run_id: RunIdSchema,
+    created_at: startTime,
+    finished_at: isoTime.nullable(),
+    status: z.enum(['running', 'done', 'interrupted']),
+    prompt: z.string().max(500_000),
+    system: z.string().max(200_000).nullable(),
+    params: z.strictObject({
+      temperature: z.number().min(0).max(2).optional(),
+      max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+    }),
+    targets: z.array(TargetSchema).max(64),
+    parent_id: RunIdSchema.nullable(),
+    conversation_id: RunIdSchema,
+    turn: z.number().int().min(1).max(100_000),
+    results: z.array(ResultSchema).max(64),
+  })
+  .refine((r) => r.targets.length === r.results.length && r.targets.every((t, i) => r.results[i]?.target === t), {
+    message: 'targets must list the results\' targets in order',
+    path: ['targets'],
+  })
+
+export const ExportSchema = z.strictObject({
+  format: z.literal(EXPORT_FORMAT),
+  version: z.literal(EXPORT_VERSION),
+  exported_at: isoTime,
+  runs: z.array(ExportedRunSchema).max(1_000_000),
+})
+
+export type ExportFile = z.infer<typeof ExportSchema>
+
+/** The export as text chunks, one run per line, so a large history streams without being held in memory. */
+export async function* exportJsonChunks(runs: AsyncIterable<StoredRun>, exportedAt = new Date()): AsyncGenerator<string> {
+  yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"version":${EXPORT_VERSION},"exported_at":"${exportedAt.toISOString()}","runs":[`
+  let first = true
+  for await (const run of runs) {
+    yield `${first ? '\n' : ',\n'}${JSON.stringify(run)}`
+    first = false
+  }
+  yield '\n]}\n'
+}
+
+/** Parsed runs in the stored shape (zod output matches `StoredRun`). */
+export function importedRuns(file: ExportFile): StoredRun[] {
+  return file.runs
+}

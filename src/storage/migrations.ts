@@ -1,0 +1,116 @@
+/** Run keys per millisecond of start time: keys stay exact JavaScript integers until the year 2248. */
+export const SEQ_PER_MS = 1024
+
+export interface Migration {
+  /** Becomes `PRAGMA user_version` once applied; versions are consecutive from 1. */
+  version: number
+  name: string
+  sql: string
+}
+
+/**
+ * The schema, one step per version, applied in order at start. Never edit a shipped step: append one.
+ *
+ * Column order is deliberate: small columns first, big text (prompt, answer, reasoning) last, so list and
+ * spend queries never walk the overflow pages of long texts.
+ */
+export const migrations: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: 'runs, target results, prompt search',
+    sql: `
+      CREATE TABLE runs (
+        -- A stable integer key: the FTS index refers to it, and implicit rowids may change on VACUUM.
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        -- The first run of the conversation; a follow-up turn points at the run it continues.
+        conversation_id TEXT NOT NULL,
+        parent_id TEXT,
+        turn INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'interrupted')),
+        params TEXT NOT NULL DEFAULT '{}',
+        system TEXT,
+        prompt TEXT NOT NULL
+      );
+      CREATE INDEX runs_by_time ON runs (created_at, id);
+      CREATE INDEX runs_by_parent ON runs (parent_id) WHERE parent_id IS NOT NULL;
+      CREATE INDEX runs_running ON runs (id) WHERE status = 'running';
+
+      CREATE TABLE results (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        label TEXT NOT NULL,
+        status TEXT NOT NULL
+          CHECK (status IN ('running', 'ok', 'error', 'cancelled', 'timeout', 'interrupted')),
+        reported_model TEXT,
+        finish_reason TEXT,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        input_tokens INTEGER,
+        cached_input_tokens INTEGER,
+        output_tokens INTEGER,
+        reasoning_tokens INTEGER,
+        usage_source TEXT NOT NULL DEFAULT 'none',
+        -- Exact total in pico-dollars (1e-12 USD) for sums; NULL when the cost is unknown.
+        cost_pico INTEGER,
+        ttft_ms REAL,
+        first_answer_ms REAL,
+        total_ms REAL,
+        output_tokens_per_s REAL,
+        cost_json TEXT,
+        error_json TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        reasoning TEXT NOT NULL DEFAULT '',
+        UNIQUE (run_id, idx)
+      );
+      CREATE INDEX results_by_target ON results (target, run_id);
+      CREATE INDEX results_running ON results (run_id) WHERE status = 'running';
+
+      -- Substring search on prompts (trigram), kept in sync with runs by triggers.
+      CREATE VIRTUAL TABLE runs_fts USING fts5 (
+        prompt, content = 'runs', content_rowid = 'seq',
+        tokenize = 'trigram case_sensitive 0 remove_diacritics 1'
+      );
+      CREATE TRIGGER runs_fts_insert AFTER INSERT ON runs BEGIN
+        INSERT INTO runs_fts (rowid, prompt) VALUES (new.seq, new.prompt);
+      END;
+      CREATE TRIGGER runs_fts_delete AFTER DELETE ON runs BEGIN
+        INSERT INTO runs_fts (runs_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+      END;
+      CREATE TRIGGER runs_fts_update AFTER UPDATE OF prompt ON runs BEGIN
+        INSERT INTO runs_fts (runs_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+        INSERT INTO runs_fts (rowid, prompt) VALUES (new.seq, new.prompt);
+      END;
+    `,
+  },
+  {
+    version: 2,
+    name: 'spend index',
+    // A target result's run start, copied (it never changes) so spend sums read one covering index instead of
+    // joining 300,000 rows to their runs.
+    sql: `
+      ALTER TABLE results ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+      UPDATE results SET created_at = (SELECT created_at FROM runs WHERE runs.id = results.run_id);
+      CREATE INDEX results_spend ON results (created_at, status, target, provider, cost_pico);
+    `,
+  },
+  {
+    version: 3,
+    name: 'time-ordered run keys',
+    // seq = created_at * 1024 + n: newest-first is then rowid order, which the search index can walk lazily
+    // (a common word's first page no longer collects every match). Old keys are moved out of the way first.
+    sql: `
+      CREATE TEMP TABLE rekey (old INTEGER PRIMARY KEY, new INTEGER NOT NULL);
+      INSERT INTO rekey SELECT seq, created_at * ${SEQ_PER_MS} + row_number() OVER (PARTITION BY created_at ORDER BY seq) - 1 FROM runs;
+      UPDATE runs SET seq = -1 - seq;
+      UPDATE runs SET seq = (SELECT new FROM rekey WHERE old = -1 - runs.seq);
+      DROP TABLE temp.rekey;
+      DROP INDEX runs_by_time;
+      INSERT INTO runs_fts (runs_fts) VALUES ('rebuild');
+    `,
+  },
+]
