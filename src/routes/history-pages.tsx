@@ -5,6 +5,8 @@ import { RunIdSchema } from '../storage/export-format.ts'
 import type { RunPage as RunPageData, StoredRun } from '../storage/types.ts'
 import type { TargetResult } from '../engine/types.ts'
 import { issuesOf } from './compare-input.ts'
+import { importExport } from '../storage/import-runs.ts'
+import { formatPath } from '../config/load.ts'
 import { HistoryPage, type HistoryFilters } from '../../views/history-page.tsx'
 import { RunPage } from '../../views/run-page.tsx'
 import { SpendPage } from '../../views/spend-page.tsx'
@@ -90,6 +92,28 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     })
     const canContinue = run.status !== 'running' && run.targets.every((t) => ctx.catalog().find(t)?.provider.keyStatus !== 'missing')
     return c.html(<RunPage run={run} columns={columns} earlier={earlier} results={results} summary={summary} canContinue={canContinue} statuses={statuses} />)
+  })
+
+  app.post('/history/import', async (c) => {
+    if (!ctx.store) return c.html(<Unavailable />, 503)
+    const form = await c.req.parseBody()
+    const file = form.file
+    let raw: unknown = undefined
+    if (file instanceof File) {
+      try {
+        raw = JSON.parse(await file.text())
+      } catch {
+        raw = undefined
+      }
+    }
+    const result = raw === undefined ? null : await importExport(ctx.store, raw, ctx.catalog().providers.map((p) => p.apiKey))
+    if (!result?.ok) {
+      const page = await ctx.store.listRuns({ limit: 50, page: 1 })
+      const targets = ctx.catalog().targets().map((t) => t.target)
+      const message = result ? `not a Juxta runs export (${result.issues.length} problems, first at ${formatPath(result.issues[0]?.path ?? [])}: ${result.issues[0]?.message})` : 'the file is not JSON'
+      return c.html(<HistoryPage page={page} filters={{}} targets={targets} issues={[{ path: 'file', message }]} />, 422)
+    }
+    return c.redirect(`/history?imported=${result.outcome.imported}&skipped=${result.outcome.skipped}`, 303)
   })
 
   app.get('/spend', async (c) => {

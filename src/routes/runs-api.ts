@@ -2,9 +2,10 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { z } from 'zod'
 import type { AppContext } from '../context.ts'
-import { redactSecrets } from '../providers/redact.ts'
 import { exportCsvChunks } from '../storage/csv.ts'
-import { ExportSchema, RunIdSchema, exportJsonChunks, importedRuns } from '../storage/export-format.ts'
+import { RunIdSchema, exportJsonChunks } from '../storage/export-format.ts'
+import { importExport } from '../storage/import-runs.ts'
+import { formatPath } from '../config/load.ts'
 import { queryObject, runFilterQuerySchema, runListQuerySchema, spendQuerySchema } from '../storage/run-query.ts'
 import type { StoredRun } from '../storage/types.ts'
 import { issuesOf } from './compare-input.ts'
@@ -60,11 +61,12 @@ export function runsApiRoutes(ctx: AppContext): Hono {
       } catch {
         return c.json(failure('request body must be JSON'), 400)
       }
-      const file = parse(ExportSchema, raw)
-      if (!file.ok) return c.json(failure('not a Juxta runs export', file.failure.error.issues), 422)
-      const secrets = [...ctx.catalog().providers.map((p) => p.apiKey), ...ctx.keys.secrets()]
-      const runs = importedRuns(file.value).map((run) => redactRun(run, secrets))
-      return c.json(await store.importRuns(runs))
+      const result = await importExport(store, raw, ctx.catalog().providers.map((p) => p.apiKey))
+      if (!result.ok) {
+        const issues = result.issues.slice(0, MAX_ISSUES).map((i) => ({ path: formatPath(i.path), message: i.message }))
+        return c.json(failure('not a Juxta runs export', issues), 422)
+      }
+      return c.json(result.outcome)
     },
   )
 
@@ -164,11 +166,3 @@ function download(ctx: AppContext, chunks: AsyncGenerator<string>, filename: str
 }
 
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, 'Z')
-
-function redactRun(run: StoredRun, secrets: Array<string | undefined>): StoredRun {
-  if (!run.results.some((r) => r.error)) return run
-  return {
-    ...run,
-    results: run.results.map((r) => (r.error ? { ...r, error: { ...r.error, message: redactSecrets(r.error.message, secrets) } } : r)),
-  }
-}

@@ -98,6 +98,28 @@ describe('history pages', () => {
     await page.close()
   })
 
+  it('imports a JSON export through the page form, and explains a bad file', async () => {
+    const exported = await (await fetch(`${juxta.url}/api/runs/export.json`)).text()
+    const ids = (JSON.parse(exported).runs as Array<{ run_id: string }>).map((r) => r.run_id)
+    expect(ids.length).toBeGreaterThan(0)
+    for (const id of ids) await fetch(`${juxta.url}/api/runs/${id}`, { method: 'DELETE', headers: { origin: juxta.url } })
+    expect((await store.listRuns({ limit: 10 })).runs).toHaveLength(0)
+
+    const form = new FormData()
+    form.set('file', new File([exported], 'export.json', { type: 'application/json' }))
+    const res = await fetch(`${juxta.url}/history/import`, { method: 'POST', body: form, headers: { origin: juxta.url }, redirect: 'manual' })
+    expect(res.status).toBe(303)
+    const page = await (await fetch(new URL(res.headers.get('location')!, juxta.url))).text()
+    expect(page).toContain(`Imported ${ids.length} runs`)
+    expect((await store.listRuns({ limit: 10 })).runs.map((r) => r.run_id).sort()).toEqual([...ids].sort())
+
+    const bad = new FormData()
+    bad.set('file', new File(['{"format":"something else"}'], 'bad.json'))
+    const rejected = await fetch(`${juxta.url}/history/import`, { method: 'POST', body: bad, headers: { origin: juxta.url } })
+    expect(rejected.status).toBe(422)
+    expect(await rejected.text()).toContain('not a Juxta runs export')
+  })
+
   it('answers 404 with a page for an unknown run', async () => {
     const res = await fetch(`${juxta.url}/runs/doesnotexist`)
     expect(res.status).toBe(404)
