@@ -11,6 +11,10 @@ import { demoRoutes } from './routes/demo.ts'
 import type { RunStore } from './storage/types.ts'
 import { StoreRecorder } from './storage/recorder.ts'
 import type { Hono } from 'hono'
+import { KeyStore } from './keys/key-store.ts'
+import { CustomProviderStore, mergeProviders } from './settings/custom-providers.ts'
+import { createGuardedFetch } from './security/guarded-fetch.ts'
+import type { AccessOptions } from './security/access-env.ts'
 
 /** The demo provider is reached through the SDK like any other, on an origin that never leaves the process. */
 export const DEMO_ORIGIN = 'http://demo.juxta.internal'
@@ -28,6 +32,16 @@ export interface AppContext {
   demo: Hono
   /** Everything the app logs goes through here (already redacted by callers). */
   log: (line: string) => void
+  /** API keys entered in the settings page. */
+  keys: KeyStore
+  /** Providers added in the settings page. */
+  customProviders: CustomProviderStore
+  /** Rebuilds the catalog from config, custom providers and stored keys; takes effect for the next request. */
+  reconfigure: () => void
+  /** fetch for upstream calls made outside the adapter (provider test, discovery): same routing and guard. */
+  upstreamFetch: typeof fetch
+  /** Auth token and allowed Host names. */
+  access: AccessOptions
 }
 
 export interface ContextOptions {
@@ -38,14 +52,28 @@ export interface ContextOptions {
   store?: RunStore
   storedKeys?: StoredKeyLookup
   log?: (line: string) => void
+  /** Default: an in-memory store (keys are lost on restart). */
+  keys?: KeyStore
+  /** Default: an in-memory store. */
+  customProviders?: CustomProviderStore
+  /** Default: no token, only localhost and IP literals in Host. */
+  access?: AccessOptions
 }
 
 export function createContext(config: LoadedConfig, options: ContextOptions = {}): AppContext {
-  let catalog = new Catalog(config.config, {
-    demoBaseURL: DEMO_BASE_URL,
-    keySources: config.keySources,
-    storedKeys: options.storedKeys,
-  })
+  const log = options.log ?? ((line: string) => console.log(line))
+  const keys = options.keys ?? KeyStore.inMemory()
+  const customProviders = options.customProviders ?? CustomProviderStore.inMemory()
+  const buildCatalog = () => {
+    const merged = mergeProviders(config.config, customProviders)
+    return {
+      shadowed: merged.shadowed,
+      catalog: new Catalog(merged.config, { demoBaseURL: DEMO_BASE_URL, keySources: config.keySources, storedKeys: options.storedKeys ?? keys }),
+    }
+  }
+  const first = buildCatalog()
+  let catalog = first.catalog
+  if (first.shadowed.length > 0) log(`providers: the config file defines ${first.shadowed.join(', ')}; the settings-page entries with the same id are ignored`)
   const demoProfile = (model: string) => {
     for (const p of catalog.providers) {
       if (p.builtin !== 'demo') continue
@@ -56,7 +84,8 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
   }
   const demoModels = () => catalog.providers.filter((p) => p.builtin === 'demo').flatMap((p) => p.models.map((m) => m.id))
   const demo = demoRoutes(new DemoSimulator(demoProfile), demoModels)
-  const realFetch = options.fetch ?? fetch
+  // Every upstream request goes through the address guard unless a test injects its own fetch.
+  const realFetch = options.fetch ?? createGuardedFetch()
   const routedFetch: typeof fetch = (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     if (url.startsWith(`${DEMO_ORIGIN}/`)) {
@@ -66,12 +95,11 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     return realFetch(input, init)
   }
   const settings = config.config.run
-  const log = options.log ?? ((line: string) => console.log(line))
   const storeRecorder = (store: RunStore) =>
     new StoreRecorder(store, {
       log,
       labelOf: (target) => catalog.find(target)?.model.label,
-      secrets: () => catalog.providers.map((p) => p.apiKey),
+      secrets: () => [...catalog.providers.map((p) => p.apiKey), ...keys.secrets()],
     })
   return {
     config,
@@ -83,5 +111,12 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     store: options.store ?? null,
     demo,
     log,
+    keys,
+    customProviders,
+    reconfigure: () => {
+      catalog = buildCatalog().catalog
+    },
+    upstreamFetch: routedFetch,
+    access: options.access ?? { allowedHosts: [] },
   }
 }

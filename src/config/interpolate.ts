@@ -12,6 +12,8 @@ export interface Interpolated {
   missing: Array<{ path: PathSegment[]; name: string }>
   /** Paths whose final string came, at least in part, from the environment. */
   fromEnv: PathSegment[][]
+  /** Paths whose string had a placeholder replaced (from the environment or a default). */
+  substituted: PathSegment[][]
 }
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
@@ -19,6 +21,7 @@ const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 export function interpolateEnv(input: unknown, env: Env): Interpolated {
   const missing: Interpolated['missing'] = []
   const fromEnv: PathSegment[][] = []
+  const substituted: PathSegment[][] = []
 
   const walk = (node: unknown, path: PathSegment[]): unknown => {
     if (typeof node === 'string') return substitute(node, path)
@@ -39,7 +42,9 @@ export function interpolateEnv(input: unknown, env: Env): Interpolated {
   const substitute = (text: string, path: PathSegment[]): string | undefined => {
     let usedEnv = false
     let unset = false
+    let replaced = false
     const result = text.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
+      replaced = true
       const value = env[name]
       if (value !== undefined && value !== '') {
         usedEnv = true
@@ -51,9 +56,10 @@ export function interpolateEnv(input: unknown, env: Env): Interpolated {
       return ''
     })
     if (usedEnv) fromEnv.push(path)
+    if (replaced) substituted.push(path)
     if (unset && result === '') return undefined
     return result
   }
 
-  return { value: walk(input, []), missing, fromEnv }
+  return { value: walk(input, []), missing, fromEnv, substituted }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { parseDocument } from 'yaml'
+import { LineCounter, isPair, isScalar, parseDocument, visit, type Document } from 'yaml'
 import { z } from 'zod'
 import { ConfigSchema, type AppConfig } from './schema.ts'
 import { interpolateEnv, type Env, type PathSegment } from './interpolate.ts'
@@ -42,23 +42,48 @@ export function loadConfigFile(path: string, env: Env): LoadedConfig {
 }
 
 export function parseConfigText(text: string, source: string, env: Env): LoadedConfig {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false })
+  // Without prettyErrors the errors carry no line numbers; the counter supplies them.
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter })
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
       doc.errors.map((e) => {
-        const line = e.linePos?.[0]
-        const where = line ? `line ${line.line}, column ${line.col}: ` : ''
-        return `${where}${e.code === 'DUPLICATE_KEY' ? 'duplicate key (ids must be unique)' : e.message.split('\n')[0]}`
+        const { line, col } = lineCounter.linePos(e.pos[0])
+        const where = `line ${line}, column ${col}`
+        if (e.code === 'DUPLICATE_KEY') {
+          const path = keyPathAt(doc, e.pos[0])
+          return `${path ? `${formatPath(path)} (${where})` : where}: duplicate key (ids must be unique)`
+        }
+        return `${where}: ${e.message.split('\n')[0]}`
       }),
     )
   }
   return validateConfig(doc.toJS() ?? {}, source, env)
 }
 
+/** The key path (e.g. providers.openai) of the mapping key that starts at `offset`, if any. */
+function keyPathAt(doc: Document, offset: number): string[] | undefined {
+  let found: string[] | undefined
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return undefined
+      const parents = ancestors.filter(isPair).map((p) => (isScalar(p.key) ? String(p.key.value) : '?'))
+      found = [...parents, String(pair.key.value)]
+      return visit.BREAK
+    },
+  })
+  return found
+}
+
 export function validateConfig(raw: unknown, source: string, env: Env): LoadedConfig {
-  const { value, missing, fromEnv } = interpolateEnv(raw, env)
-  const parsed = ConfigSchema.safeParse(value)
+  const { value, missing, fromEnv, substituted } = interpolateEnv(raw, env)
+  let parsed = ConfigSchema.safeParse(value)
+  if (!parsed.success) {
+    // `${IDLE:-5000}` is text after substitution; where the schema wants a number or a boolean, read it as one.
+    const retyped = retypeSubstituted(value, parsed.error.issues, substituted)
+    if (retyped !== undefined) parsed = ConfigSchema.safeParse(retyped)
+  }
   const problems: string[] = []
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(describeIssue(issue, missing))
@@ -72,6 +97,46 @@ export function validateConfig(raw: unknown, source: string, env: Env): LoadedCo
     keySources[id] = envKey ? 'env' : 'config'
   }
   return { config, keySources, source }
+}
+
+/**
+ * A copy of `value` in which substituted strings are turned into the number or boolean the schema asked
+ * for at that path; undefined when there is nothing to convert.
+ */
+function retypeSubstituted(value: unknown, issues: readonly z.core.$ZodIssue[], substituted: PathSegment[][]): unknown {
+  const wanted = new Set(substituted.map((p) => formatPath(p)))
+  const conversions: Array<{ path: PropertyKey[]; to: unknown }> = []
+  const visitIssues = (list: readonly z.core.$ZodIssue[], prefix: PropertyKey[]) => {
+    for (const issue of list) {
+      const path = [...prefix, ...issue.path]
+      if (issue.code === 'invalid_union') {
+        for (const branch of issue.errors) visitIssues(branch, path)
+        continue
+      }
+      if (issue.code !== 'invalid_type' || !wanted.has(formatPath(path))) continue
+      const text = valueAt(value, path)
+      if (typeof text !== 'string') continue
+      if (issue.expected === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) conversions.push({ path, to: Number(text) })
+      else if (issue.expected === 'boolean' && (text === 'true' || text === 'false')) conversions.push({ path, to: text === 'true' })
+    }
+  }
+  visitIssues(issues, [])
+  if (conversions.length === 0) return undefined
+  const copy = structuredClone(value)
+  for (const { path, to } of conversions) {
+    const parent = valueAt(copy, path.slice(0, -1)) as Record<PropertyKey, unknown> | undefined
+    if (parent && typeof parent === 'object') parent[path.at(-1) as PropertyKey] = to
+  }
+  return copy
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root
+  for (const seg of path) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<PropertyKey, unknown>)[seg]
+  }
+  return node
 }
 
 function describeIssue(issue: z.core.$ZodIssue, missing: Array<{ path: PathSegment[]; name: string }>): string {

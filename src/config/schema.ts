@@ -33,9 +33,17 @@ export const ModelSchema = z.union([
   }),
 ])
 
+/** Credentials in a URL; false for an unparsable one, which the url check has already reported. */
+function hasCredentials(u: string): boolean {
+  // zod runs this refinement even after the url check failed, so it must not throw on "/v1".
+  if (!URL.canParse(u)) return false
+  const url = new URL(u)
+  return url.username !== '' || url.password !== ''
+}
+
 export const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-  .refine((u) => !new URL(u).username && !new URL(u).password, 'must not contain user:password@')
+  .refine((u) => !hasCredentials(u), 'must not contain user:password@')
 
 export const ProviderSchema = z
   .strictObject({
@@ -79,6 +87,8 @@ export const RunSettingsSchema = z.strictObject({
   /** A Retry-After longer than this is not waited for: the target fails with rate_limit. */
   retry_after_cap_ms: z.number().int().min(0).default(10_000),
   max_targets: z.number().int().min(1).max(64).default(16),
+  /** Answer plus reasoning kept per target; past it the target stops reading and says so. */
+  max_output_chars: z.number().int().min(1000).default(4_000_000),
 })
 export type RunSettings = z.infer<typeof RunSettingsSchema>
 

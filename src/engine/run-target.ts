@@ -4,6 +4,7 @@ import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
 import { ProviderError } from '../providers/errors.ts'
 import type { ChatMessage, ChatRequestParams, ReportedUsage, TargetEntry, TargetError } from '../providers/types.ts'
 import type { TargetStatus } from './types.ts'
+import { detach } from './token-count.ts'
 
 export interface TargetOutcome {
   status: TargetStatus
@@ -77,13 +78,17 @@ export async function runTarget(
                 hooks.onFirstToken(now)
               }
               out.lastTokenMs = now
-              if (part.type === 'text-delta') {
-                out.firstAnswerMs ??= now
-                out.text += part.text
-                hooks.onDelta('text', part.text)
-              } else {
-                out.reasoning += part.text
-                hooks.onDelta('reasoning', part.text)
+              if (part.type === 'text-delta') out.firstAnswerMs ??= now
+              const room = settings.max_output_chars - out.text.length - out.reasoning.length
+              appendDelta(out, part.type, part.text.length > room ? detach(part.text.slice(0, Math.max(0, room))) : part.text, hooks)
+              if (part.text.length > room) {
+                // A runaway or hostile upstream must not fill memory, history and the page. Text was shown,
+                // so this is never retried.
+                throw new ProviderError({
+                  kind: 'upstream',
+                  message: `answer over the ${settings.max_output_chars.toLocaleString('en-US')}-character limit; the rest was not read`,
+                  status: null,
+                })
               }
               break
             }
@@ -101,6 +106,8 @@ export async function runTarget(
         if (attemptSignal.aborted) throw new ProviderError({ kind: 'cancelled', message: 'aborted', status: null })
         return out
       } catch (err) {
+        // The idle timer guards this attempt's stream only, not the wait before the next attempt.
+        clearTimeout(idle)
         const error = err instanceof ProviderError ? err : new ProviderError({ kind: 'upstream', message: String(err), status: null })
         if (signal.aborted) return fail(out, 'cancelled', { kind: 'cancelled', message: 'cancelled before the answer was complete', status: null })
         if (timedOut) return fail(out, 'timeout', { kind: 'timeout', message: timedOut, status: null })
@@ -122,6 +129,13 @@ export async function runTarget(
     clearTimeout(deadlineTimer)
     out.totalMs = performance.now() - start
   }
+}
+
+function appendDelta(out: TargetOutcome, type: 'text-delta' | 'reasoning-delta', text: string, hooks: TargetHooks): void {
+  if (!text) return
+  if (type === 'text-delta') out.text += text
+  else out.reasoning += text
+  hooks.onDelta(type === 'text-delta' ? 'text' : 'reasoning', text)
 }
 
 function fail(out: TargetOutcome, status: TargetStatus, error: TargetError): TargetOutcome {

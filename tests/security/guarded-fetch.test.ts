@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { BlockedAddressError, createGuardedFetch, type Resolver } from '../../src/security/guarded-fetch.ts'
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
+import { fakeConfig, postCompare, startJuxta, TEST_KEY, type RunningJuxta } from '../helpers/juxta.ts'
+import { FORBIDDEN_URLS } from './forbidden-urls.ts'
+
+let upstream: FakeUpstream
+let redirector: Server
+let redirectorOrigin: string
+let redirectHits = 0
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream()
+  // A "public" server whose every answer redirects to the metadata service.
+  redirector = createServer((req, res) => {
+    redirectHits++
+    req.resume()
+    res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' })
+    res.end()
+  })
+  const port = await new Promise<number>((resolve) => redirector.listen(0, '127.0.0.1', () => resolve((redirector.address() as AddressInfo).port)))
+  redirectorOrigin = `http://127.0.0.1:${port}`
+})
+
+afterAll(async () => {
+  await upstream?.close()
+  redirector?.closeAllConnections()
+  await new Promise<void>((resolve) => redirector?.close(() => resolve()))
+})
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected the request to be refused')
+}
+
+const causeOf = (err: unknown) => (err as { cause?: unknown }).cause
+
+describe('the connect-time guard', () => {
+  it.each(FORBIDDEN_URLS)('refuses %s before any connection', async (url) => {
+    const guarded = createGuardedFetch({ resolver: () => Promise.reject(new Error('must not resolve')) })
+    const err = await rejection(guarded(url))
+    expect(causeOf(err)).toBeInstanceOf(BlockedAddressError)
+  })
+
+  it('checks the resolved address inside connect: a name resolving to the metadata service is refused', async () => {
+    const resolver: Resolver = async (host) => (host === 'rebind.test' ? [{ address: '169.254.169.254', family: 4 }] : [])
+    const err = await rejection(createGuardedFetch({ resolver })(`http://rebind.test:${new URL(upstream.origin).port}/v1/models`))
+    expect(String((causeOf(err) as Error).message)).toMatch(/rebind\.test.*169\.254\.169\.254.*link-local/)
+  })
+
+  it('refuses a name when any of its addresses is blocked, in every IPv6 disguise', async () => {
+    for (const bad of ['::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe', 'fd00:ec2::254', '0.0.0.0']) {
+      const resolver: Resolver = async () => [{ address: '127.0.0.1', family: 4 }, { address: bad, family: bad.includes(':') ? 6 : 4 }]
+      const err = await rejection(createGuardedFetch({ resolver })(`http://mixed.test:${new URL(upstream.origin).port}/v1/models`))
+      expect(causeOf(err)).toBeInstanceOf(BlockedAddressError)
+    }
+  })
+
+  it('connects to the address it validated (a name resolving to loopback reaches the local server)', async () => {
+    const before = upstream.requests.length
+    const resolver: Resolver = async () => [{ address: '127.0.0.1', family: 4 }]
+    const res = await createGuardedFetch({ resolver })(`http://any-name.test:${new URL(upstream.origin).port}/v1/models`)
+    expect(res.status).toBe(200)
+    expect(upstream.requests.length).toBe(before + 1)
+    expect(upstream.requests.at(-1)!.headers.host).toBe(`any-name.test:${new URL(upstream.origin).port}`)
+  })
+
+  it('uses the system resolver by default (localhost is allowed)', async () => {
+    const res = await createGuardedFetch()(`http://localhost:${new URL(upstream.origin).port}/v1/models`)
+    expect(res.status).toBe(200)
+  })
+})
+
+describe('upstream calls through the app', () => {
+  let juxta: RunningJuxta
+  let rebound: RunningJuxta
+
+  beforeAll(async () => {
+    upstream.script('m', { kind: 'text', deltas: ['ok'] })
+    const port = new URL(upstream.origin).port
+    juxta = await startJuxta({
+      config: fakeConfig({
+        meta: { base_url: 'http://169.254.169.254/v1', models: ['m'] },
+        mapped: { base_url: 'http://[::ffff:169.254.169.254]/v1', models: ['m'] },
+        moved: { base_url: `${redirectorOrigin}/v1`, models: ['m'] },
+      }),
+    })
+    // The same app with a resolver that answers like a rebinding DNS server.
+    rebound = await startJuxta({
+      config: fakeConfig({
+        rebind: { base_url: `http://rebind.test:${port}/v1`, models: ['m'] },
+        honest: { base_url: `http://honest.test:${port}/v1`, models: ['m'] },
+      }),
+      fetch: createGuardedFetch({
+        resolver: async (host) => [{ address: host === 'rebind.test' ? '169.254.169.254' : '127.0.0.1', family: 4 }],
+      }),
+    })
+  })
+
+  afterAll(async () => {
+    await juxta?.close()
+    await rebound?.close()
+  })
+
+  it('fails only the column whose base URL names a metadata address, with a clear reason', async () => {
+    const res = await postCompare(juxta.url, { prompt: 'hi', targets: ['meta/m', 'mapped/m'] })
+    expect(res.status).toBe(200)
+    for (const r of res.body.results) {
+      expect(r.status).toBe('error')
+      expect(r.error.message).toMatch(/refused to connect/)
+    }
+  })
+
+  it('never follows a redirect to the metadata service', async () => {
+    const hits = redirectHits
+    const res = await postCompare(juxta.url, { prompt: 'hi', targets: ['moved/m'] })
+    expect(res.body.results[0].status).toBe('error')
+    expect(redirectHits).toBe(hits + 1)
+  })
+
+  it('refuses a name that resolves to the metadata service at connect time, and sends nothing', async () => {
+    const before = upstream.requests.length
+    const res = await postCompare(rebound.url, { prompt: 'hi', targets: ['rebind/m', 'honest/m'] })
+    const [rebind, honest] = res.body.results
+    expect(rebind.status).toBe('error')
+    expect(rebind.error.message).toMatch(/169\.254\.169\.254/)
+    expect(honest.status).toBe('ok')
+    // Only the honest target reached the server behind both names.
+    expect(upstream.requests.slice(before).map((r) => r.headers.host)).toEqual([`honest.test:${new URL(upstream.origin).port}`])
+    expect(JSON.stringify(res.body)).not.toContain(TEST_KEY)
+  })
+})
