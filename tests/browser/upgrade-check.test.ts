@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { readSSE } from '../helpers/sse.ts'
+import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 
 const checker = join(createRequire(import.meta.url).resolve('htmx.org/package.json'), '..', 'dist', 'scripts', 'upgrade-check.js')
 
@@ -19,17 +20,20 @@ function upgradeCheck(dir: string): { code: number | null; output: string } {
 let upstream: FakeUpstream
 let juxta: RunningJuxta
 let dir: string
+let store: SqliteRunStore
 
 beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'juxta-upgrade-check-'))
+  store = openSqliteRunStore(join(dir, 'juxta.db'))
   upstream = await startFakeUpstream()
   upstream.script('m', { kind: 'text', reasoning: 3, deltas: ['# Title\n\n', 'text ', 'more\n\n', 'end'], everyMs: 5 })
-  juxta = await startJuxta({ config: fakeConfig({ p: { base_url: upstream.url, models: [{ id: 'm', price: { input: 1, output: 1 } }, 'unpriced'] } }) })
-  dir = mkdtempSync(join(tmpdir(), 'juxta-upgrade-check-'))
+  juxta = await startJuxta({ config: fakeConfig({ p: { base_url: upstream.url, models: [{ id: 'm', price: { input: 1, output: 1 } }, 'unpriced'] } }), store })
 })
 
 afterAll(async () => {
   await juxta?.close()
   await upstream?.close()
+  await store?.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -42,12 +46,6 @@ describe('rendered HTML passes htmx 4 upgrade-check', () => {
   })
 
   it('finds nothing in every page and every streamed fragment', async () => {
-    let n = 0
-    for (const path of ['/']) {
-      const res = await fetch(juxta.url + path)
-      expect(res.status, path).toBe(200)
-      writeFileSync(join(dir, `page-${n++}.html`), await res.text())
-    }
     const form = new URLSearchParams([['prompt', 'hi'], ['targets', 'p/m'], ['targets', 'p/unpriced']])
     const stream = await fetch(`${juxta.url}/runs`, { method: 'POST', body: form, headers: { origin: juxta.url } })
     expect(stream.headers.get('content-type')).toContain('text/event-stream')
@@ -58,6 +56,14 @@ describe('rendered HTML passes htmx 4 upgrade-check', () => {
     expect(fragments).toBeGreaterThan(3)
     const estimate = await fetch(`${juxta.url}/estimate`, { method: 'POST', body: form, headers: { origin: juxta.url } })
     writeFileSync(join(dir, 'estimate.html'), await estimate.text())
+    // Every page, the stored run included, after the run above is in history.
+    const runId = (await store.listRuns({ limit: 1 })).runs[0]!.run_id
+    let n = 0
+    for (const path of ['/', '/history', `/runs/${runId}`, '/spend', '/settings', '/login', '/nowhere']) {
+      const res = await fetch(juxta.url + path)
+      expect(res.status, path).toBe(path === '/nowhere' ? 404 : 200)
+      writeFileSync(join(dir, `page-${n++}.html`), await res.text())
+    }
     const result = upgradeCheck(dir)
     expect(result.output).toContain(`Scanning ${n + fragments + 1} file(s)`)
     expect(result.code, result.output).toBe(0)
