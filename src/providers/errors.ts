@@ -69,8 +69,8 @@ export function classifyError(err: unknown, secrets: string[]): ProviderError {
     return new ProviderError({ kind: 'cancelled', message: 'request aborted', status: null })
   }
   if (err instanceof OpenAI.APIConnectionError) {
-    const cause = (err.cause as { code?: string; message?: string } | undefined) ?? undefined
-    const detail = cause?.code ?? cause?.message ?? err.message
+    // undici nests the useful part: APIConnectionError → TypeError "fetch failed" → Error { code: ECONNREFUSED }.
+    const detail = causeCode(err) ?? innermostMessage(err)
     return new ProviderError({ kind: 'network', message: clean(`connection failed: ${detail}`, secrets), status: null })
   }
   if (err instanceof OpenAI.APIError) {
@@ -96,12 +96,38 @@ export function classifyError(err: unknown, secrets: string[]): ProviderError {
   if (err instanceof SyntaxError) {
     return new ProviderError({ kind: 'upstream', message: 'malformed response from upstream (invalid JSON)', status: null })
   }
-  const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string } }
-  const code = e?.cause?.code ?? e?.code
+  const e = err as { name?: string; message?: string }
+  const code = causeCode(err)
   const message = e?.message === 'terminated' ? 'connection closed mid-stream' : (e?.message ?? String(err))
   return new ProviderError({
     kind: 'network',
     message: clean(code ? `${message} (${code})` : message, secrets),
     status: null,
   })
+}
+
+type Chained = { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown }
+
+/** The first error code along the cause chain (AggregateError included), e.g. ECONNREFUSED, UND_ERR_SOCKET. */
+function causeCode(err: unknown): string | undefined {
+  const seen = new Set<unknown>()
+  const queue: unknown[] = [err]
+  while (queue.length > 0 && seen.size < 10) {
+    const e = queue.shift() as Chained | undefined
+    if (!e || typeof e !== 'object' || seen.has(e)) continue
+    seen.add(e)
+    if (typeof e.code === 'string' && e.code) return e.code
+    if (e.cause) queue.push(e.cause)
+    if (Array.isArray(e.errors)) queue.push(...e.errors)
+  }
+  return undefined
+}
+
+function innermostMessage(err: unknown): string {
+  let message = String((err as Chained)?.message ?? err)
+  let e = (err as Chained)?.cause as Chained | undefined
+  for (let depth = 0; e && typeof e === 'object' && depth < 10; depth++, e = e.cause as Chained | undefined) {
+    if (typeof e.message === 'string' && e.message) message = e.message
+  }
+  return message
 }

@@ -3,6 +3,8 @@ import type { ChatMessage, ChatRequestParams, ProviderEntry, StreamPart } from '
 import { EndpointQuirks, deltaText } from './quirks.ts'
 import { classifyError, ProviderError } from './errors.ts'
 import { usageFrom } from './usage.ts'
+import { sseEvents } from './sse-events.ts'
+import { redactSecrets } from './redact.ts'
 
 export interface AdapterOptions {
   /** Time allowed for response headers; the SDK's timeout covers nothing after that. */
@@ -33,8 +35,10 @@ export class OpenAICompatibleAdapter {
         apiKey: provider.apiKey ?? 'no-key',
         maxRetries: 0,
         timeout: this.options.connectTimeoutMs,
+        // The SDK would print unparsable upstream lines to the console, past Juxta's redacting log.
+        logLevel: 'off',
         // A key must never follow a redirect to another origin.
-        fetch: (url, init) => fetchImpl(url, { ...init, redirect: 'error' }),
+        fetch: (url, init) => fetchWithStrongAbort(fetchImpl, url, { ...init, redirect: 'error' }),
       })
       this.clients.set(cacheKey, client)
     }
@@ -50,37 +54,55 @@ export class OpenAICompatibleAdapter {
     signal: AbortSignal,
   ): AsyncGenerator<StreamPart> {
     const secrets = provider.apiKey ? [provider.apiKey] : []
-    let relearned = false
+    // Each learned quirk removes the field it learned about, so two relearns cover both known quirks.
+    let relearns = 0
     for (;;) {
       let stream: AsyncIterable<unknown>
+      let contentType: string | null
+      const extras = this.quirks.requestExtras(provider, model, params.max_tokens)
       try {
-        stream = (await this.client(provider).chat.completions.create(
-          {
-            model,
-            messages,
-            stream: true,
-            ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
-            ...this.quirks.requestExtras(provider, model, params.max_tokens),
-          } as OpenAI.ChatCompletionCreateParamsStreaming,
-          { signal },
-        )) as AsyncIterable<unknown>
+        const { data, response } = await this.client(provider)
+          .chat.completions.create(
+            {
+              model,
+              messages,
+              stream: true,
+              ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+              ...extras,
+            } as OpenAI.ChatCompletionCreateParamsStreaming,
+            { signal },
+          )
+          .withResponse()
+        stream = data as AsyncIterable<unknown>
+        contentType = response.headers.get('content-type')
       } catch (err) {
         const error = classifyError(err, secrets)
-        if (!relearned && error.kind === 'bad_request' && this.quirks.learnFromRejection(provider, model, error.message, error.param)) {
-          relearned = true
+        if (relearns < 2 && error.kind === 'bad_request' && this.quirks.learnFromRejection(provider, model, error.message, error.param, extras)) {
+          relearns++
           continue
         }
         throw error
       }
-      yield* this.parts(stream, secrets)
+      const seen = { chunks: 0 }
+      yield* this.parts(stream, secrets, seen)
+      // An HTTP 200 whose body held no event at all (a JSON answer that ignored `stream`, an HTML page at a
+      // wrong base_url) is not an empty answer. Not retried: the same request gets the same page.
+      if (seen.chunks === 0 && !signal.aborted) {
+        throw new ProviderError({
+          kind: 'upstream',
+          message: `the upstream answered without stream events (content-type: ${redactSecrets(contentType ?? 'none', secrets).slice(0, 100)}); is base_url an OpenAI-compatible endpoint?`,
+          status: 200,
+        })
+      }
       return
     }
   }
 
-  private async *parts(stream: AsyncIterable<unknown>, secrets: string[]): AsyncGenerator<StreamPart> {
+  private async *parts(stream: AsyncIterable<unknown>, secrets: string[], seen: { chunks: number }): AsyncGenerator<StreamPart> {
     let model: string | undefined
     try {
       for await (const raw of stream) {
+        seen.chunks++
         const chunk = raw as Record<string, unknown>
         if (model === undefined && typeof chunk.model === 'string' && chunk.model) {
           model = chunk.model
@@ -105,4 +127,49 @@ export class OpenAICompatibleAdapter {
       throw err instanceof ProviderError ? err : classifyError(err, secrets)
     }
   }
+}
+
+/**
+ * undici follows the signal given to fetch through a WeakRef to an object nothing holds once the response
+ * has begun (nodejs/node#55428, nodejs/undici#4984): after a full GC, aborting no longer stops the body,
+ * so a closed browser tab or an idle timeout left the upstream streaming to the end (seen in `npm run
+ * bench`). Reading the body through a reader that the signal's listener holds makes abort cancel the
+ * upstream connection whatever the GC did.
+ *
+ * The same hop hands the SDK one SSE event per chunk (see sseEvents): its decoder is quadratic otherwise.
+ */
+async function fetchWithStrongAbort(fetchImpl: typeof fetch, url: string | URL | Request, init: RequestInit): Promise<Response> {
+  const res = await fetchImpl(url, init)
+  const signal = init.signal
+  if (!signal || !res.body) return res
+  const reader = res.body.pipeThrough(sseEvents()).getReader()
+  let output: ReadableStreamDefaultController<Uint8Array> | undefined
+  const onAbort = () => {
+    try {
+      output?.error(signal.reason)
+    } catch {
+      // already closed or errored
+    }
+    reader.cancel(signal.reason).catch(() => {})
+  }
+  signal.addEventListener('abort', onAbort, { once: true })
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        output = controller
+      },
+      async pull(controller) {
+        const { done, value } = await reader.read()
+        if (!done) return controller.enqueue(value)
+        signal.removeEventListener('abort', onAbort)
+        controller.close()
+      },
+      cancel(reason) {
+        signal.removeEventListener('abort', onAbort)
+        return reader.cancel(reason)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers })
 }

@@ -20,14 +20,24 @@ export class EndpointQuirks {
     return extras
   }
 
-  /** True when the error says `stream_options` is not understood; remembers it for the endpoint. */
-  learnFromRejection(provider: ProviderEntry, model: string, message: string, param: string | null): boolean {
-    if (!this.noStreamOptions.has(provider.baseURL) && /stream_options|include_usage/i.test(`${param ?? ''} ${message}`)) {
+  /**
+   * True when a 400 names a field we sent that the endpoint does not take (`stream_options`, or `max_tokens`
+   * where it wants `max_completion_tokens`); remembers it so the retry and later requests go without it.
+   * `sent` is what `requestExtras` returned for the rejected request: a field not sent is nothing to learn.
+   */
+  learnFromRejection(
+    provider: ProviderEntry,
+    model: string,
+    message: string,
+    param: string | null,
+    sent: Record<string, unknown>,
+  ): boolean {
+    if ('stream_options' in sent && /stream_options|include_usage/i.test(`${param ?? ''} ${message}`)) {
       this.noStreamOptions.add(provider.baseURL)
       return true
     }
     const key = `${provider.baseURL} ${model}`
-    if (!this.completionTokensParam.has(key) && (param === 'max_tokens' || /max_completion_tokens/.test(message))) {
+    if ('max_tokens' in sent && (param === 'max_tokens' || /max_completion_tokens/.test(message))) {
       this.completionTokensParam.add(key)
       return true
     }

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
+import { compareResults, fakeConfig, postCompare, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
+import type { TargetResult } from '../../src/engine/types.ts'
+
+// One 10 MiB SSE line: handled quickly (ok, or a clear error past the output cap), without hurting the other
+// column, and Juxta keeps serving.
+
+const TEN_MIB = 10 * 1024 * 1024
+
+let fake: FakeUpstream
+let juxta: RunningJuxta
+let roomy: RunningJuxta
+
+beforeAll(async () => {
+  fake = await startFakeUpstream()
+  fake.script('small', { kind: 'text', deltas: ['fine'] })
+  fake.script('too-big', { kind: 'huge-chunk', bytes: 17 * 1024 * 1024 })
+  const providers = { h: { base_url: fake.url, models: ['fault:huge', 'small', 'too-big'] } }
+  juxta = await startJuxta({ config: fakeConfig(providers) })
+  // The same upstream with room for the whole answer.
+  roomy = await startJuxta({ config: fakeConfig(providers, { max_output_chars: 12_000_000 }) })
+})
+
+afterAll(async () => {
+  await juxta?.close()
+  await roomy?.close()
+  await fake?.close()
+})
+
+describe('a 10 MiB chunk', () => {
+  it('with room for it: the whole text arrives with its usage, quickly, next to an unharmed column', async () => {
+    const res = await postCompare(roomy.url, { prompt: 'big', targets: ['h/fault:huge', 'h/small'] })
+    expect(res.status).toBe(200)
+    const [huge, small] = res.body.results as TargetResult[]
+    expect(huge!.status).toBe('ok')
+    expect(huge!.text.length).toBe(TEN_MIB)
+    expect(huge!.usage.source).toBe('reported')
+    // Parsing stays linear: far from the idle timeout a quadratic decoder ran into.
+    expect(huge!.timing.total_ms).toBeLessThan(4000)
+    expect(small).toMatchObject({ status: 'ok', text: 'fine' })
+  })
+
+  it('past the default output cap: a clear error, the text up to the cap kept', async () => {
+    const [huge, small] = await compareResults(juxta.url, 'big', ['h/fault:huge', 'h/small'])
+    expect(huge!.status).toBe('error')
+    expect(huge!.error).toMatchObject({ kind: 'upstream', status: null })
+    expect(huge!.error!.message).toContain('character limit')
+    expect(huge!.text.length).toBe(juxta.ctx.settings.max_output_chars)
+    expect(small).toMatchObject({ status: 'ok', text: 'fine' })
+  })
+
+  it('an event over the 16 MiB limit fails its column with a clear error', async () => {
+    const [big, small] = await compareResults(roomy.url, 'bigger', ['h/too-big', 'h/small'])
+    expect(big!.status).toBe('error')
+    expect(big!.error).toMatchObject({ kind: 'upstream', status: null })
+    expect(big!.error!.message).toContain('larger than 16 MiB')
+    expect(small).toMatchObject({ status: 'ok', text: 'fine' })
+  })
+
+  it('leaves the server serving', async () => {
+    const [r] = await compareResults(juxta.url, 'after', ['h/small'])
+    expect(r).toMatchObject({ status: 'ok', text: 'fine' })
+    const targets = await fetch(`${juxta.url}/api/targets`)
+    expect(targets.status).toBe(200)
+  })
+})
