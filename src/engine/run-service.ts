@@ -62,14 +62,17 @@ export async function executeRun(
   meta: RunMeta,
   options: { signal: AbortSignal; onEvent?: (event: RunEvent) => void },
 ): Promise<Run> {
-  deps.recorder.started(request, meta)
-  const results = await runCompare(deps, request, {
+  const running = runCompare(deps, request, {
     signal: options.signal,
     onEvent: (event) => {
       deps.recorder.event(request.run_id, event)
       options.onEvent?.(event)
     },
   })
+  // Recorded once the upstream requests are on their way (the write is synchronous): no event can reach
+  // the recorder before this line, since every event comes from an upstream response.
+  deps.recorder.started(request, meta)
+  const results = await running
   deps.recorder.finished(request.run_id, results)
   return { run_id: request.run_id, created_at: request.created_at.toISOString(), results }
 }

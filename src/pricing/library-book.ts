@@ -1,4 +1,13 @@
-import { calcPrice, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices'
+import { createRequire } from 'node:module'
+import type { calcPrice as CalcPrice, ModelInfo, ModelPrice } from '@pydantic/genai-prices'
+
+// Loaded on the first price look-up: its bundled price data costs ~17 MiB that an idle server need not hold.
+const require = createRequire(import.meta.url)
+let calcPriceImpl: typeof CalcPrice | undefined
+const calcPrice: typeof CalcPrice = (...args) => {
+  calcPriceImpl ??= (require('@pydantic/genai-prices') as { calcPrice: typeof CalcPrice }).calcPrice
+  return calcPriceImpl(...args)
+}
 import type { UnitPrice } from './types.ts'
 
 /**

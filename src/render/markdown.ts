@@ -1,6 +1,7 @@
-import MarkdownIt from 'markdown-it'
-import hljs from 'highlight.js/lib/common'
-import sanitizeHtml from 'sanitize-html'
+import { createRequire } from 'node:module'
+import type MarkdownItType from 'markdown-it'
+import type HljsType from 'highlight.js'
+import type SanitizeHtmlType from 'sanitize-html'
 
 /**
  * Model output → safe HTML. Markdown is rendered with raw HTML off, links limited to http/https/mailto and
@@ -10,34 +11,7 @@ import sanitizeHtml from 'sanitize-html'
  */
 const SAFE_LINK = /^(https?:|mailto:)/i
 
-const md = new MarkdownIt({
-  html: false,
-  linkify: true,
-  typographer: false,
-  highlight(code, lang) {
-    try {
-      const language = lang && hljs.getLanguage(lang) ? lang : undefined
-      if (!language) return '' // markdown-it escapes it
-      return hljs.highlight(code, { language, ignoreIllegals: true }).value
-    } catch {
-      return ''
-    }
-  },
-})
-md.validateLink = (url: string) => SAFE_LINK.test(url.trim())
-
-// Images become links with their alt text: no request ever leaves for a remote host to fetch them.
-type RenderRule = NonNullable<typeof md.renderer.rules.image>
-const image: RenderRule = (tokens, idx, _options, _env, self) => {
-  const token = tokens[idx]!
-  const src = String(token.attrGet('src') ?? '')
-  const alt = self.renderInlineAsText(token.children ?? [], _options, _env) || 'image'
-  const label = md.utils.escapeHtml(`[image: ${alt}]`)
-  return SAFE_LINK.test(src) ? `<a href="${md.utils.escapeHtml(src)}">${label}</a>` : label
-}
-md.renderer.rules.image = image
-
-const SANITIZE: sanitizeHtml.IOptions = {
+const SANITIZE: SanitizeHtmlType.IOptions = {
   allowedTags: [
     'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'code', 'span', 'em', 'strong',
     'del', 's', 'ul', 'ol', 'li', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub', 'kbd',
@@ -66,11 +40,52 @@ const SANITIZE: sanitizeHtml.IOptions = {
   },
 }
 
+// The Markdown stack (markdown-it, highlight.js, sanitize-html: ~45 MiB) loads on the first render, not at
+// start-up: an idle server, and one that only serves the API, never pays for it.
+const require = createRequire(import.meta.url)
+let renderer: { md: InstanceType<typeof MarkdownItType>; sanitize: typeof SanitizeHtmlType } | undefined
+
+function load(): NonNullable<typeof renderer> {
+  if (renderer) return renderer
+  const MarkdownIt = require('markdown-it') as typeof MarkdownItType
+  const hljs = require('highlight.js/lib/common') as typeof HljsType
+  const sanitize = require('sanitize-html') as typeof SanitizeHtmlType
+  const md = new MarkdownIt({
+    html: false,
+    linkify: true,
+    typographer: false,
+    highlight(code, lang) {
+      try {
+        const language = lang && hljs.getLanguage(lang) ? lang : undefined
+        if (!language) return '' // markdown-it escapes it
+        return hljs.highlight(code, { language, ignoreIllegals: true }).value
+      } catch {
+        return ''
+      }
+    },
+  })
+  md.validateLink = (url: string) => SAFE_LINK.test(url.trim())
+
+  // Images become links with their alt text: no request ever leaves for a remote host to fetch them.
+  type RenderRule = NonNullable<typeof md.renderer.rules.image>
+  const image: RenderRule = (tokens, idx, _options, _env, self) => {
+    const token = tokens[idx]!
+    const src = String(token.attrGet('src') ?? '')
+    const alt = self.renderInlineAsText(token.children ?? [], _options, _env) || 'image'
+    const label = md.utils.escapeHtml(`[image: ${alt}]`)
+    return SAFE_LINK.test(src) ? `<a href="${md.utils.escapeHtml(src)}">${label}</a>` : label
+  }
+  md.renderer.rules.image = image
+  renderer = { md, sanitize }
+  return renderer
+}
+
 /** HTML that went through the sanitizer; the only kind of markup views insert without escaping. */
 export type SafeHtml = string & { readonly __safe: unique symbol }
 
 export function renderMarkdown(text: string): SafeHtml {
-  return sanitizeHtml(md.render(text), SANITIZE) as SafeHtml
+  const { md, sanitize } = load()
+  return sanitize(md.render(text), SANITIZE) as SafeHtml
 }
 
 /**

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import { Agent, fetch as undiciFetch } from 'undici'
+import { createRequire } from 'node:module'
+import type * as Undici from 'undici'
 import { blockedAddressReason } from './ip-address.ts'
 import { urlProblem } from './base-url.ts'
 
@@ -55,7 +56,15 @@ export interface GuardedFetchOptions {
  * undici's Agent (a matched pair; Node's bundled fetch cannot take a lookup hook).
  */
 export function createGuardedFetch(options: GuardedFetchOptions = {}): typeof fetch {
-  const agent = new Agent({ connect: { lookup: guardedLookup(options.resolver) as never } })
+  // undici (~17 MiB) loads with the first upstream call; the demo provider and an idle server never need it.
+  let undici: { agent: Undici.Agent; fetch: typeof Undici.fetch } | undefined
+  const load = () => {
+    if (!undici) {
+      const { Agent, fetch } = createRequire(import.meta.url)('undici') as typeof Undici
+      undici = { agent: new Agent({ connect: { lookup: guardedLookup(options.resolver) as never } }), fetch }
+    }
+    return undici
+  }
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const problem = urlProblem(href)
@@ -63,6 +72,7 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): typeof fe
     const fromRequest = input instanceof Request
       ? { method: input.method, headers: input.headers, body: input.body, signal: input.signal, duplex: 'half' }
       : {}
+    const { agent, fetch: undiciFetch } = load()
     return undiciFetch(href, { ...fromRequest, ...(init as object), dispatcher: agent } as never) as unknown as Response
   }) as typeof fetch
 }
