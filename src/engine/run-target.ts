@@ -67,7 +67,9 @@ export async function runTarget(
       }, idleMs)
       const attemptSignal = AbortSignal.any([signal, deadline.signal, attempt.signal])
       try {
-        for await (const part of adapter.stream(entry.provider, entry.model.id, messages, params, attemptSignal)) {
+        // Any event counts as life, keep-alive comments included: a request queued upstream is not idle.
+        const alive = () => idle.refresh()
+        for await (const part of adapter.stream(entry.provider, entry.model.id, messages, params, attemptSignal, alive)) {
           idle.refresh()
           switch (part.type) {
             case 'text-delta':

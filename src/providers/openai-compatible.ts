@@ -52,6 +52,8 @@ export class OpenAICompatibleAdapter {
     messages: ChatMessage[],
     params: ChatRequestParams,
     signal: AbortSignal,
+    /** Called for every event received, SSE comments included (DeepSeek keeps a queued request alive so). */
+    onActivity?: () => void,
   ): AsyncGenerator<StreamPart> {
     const secrets = provider.apiKey ? [provider.apiKey] : []
     // Each learned quirk removes the field it learned about, so two relearns cover both known quirks.
@@ -70,7 +72,7 @@ export class OpenAICompatibleAdapter {
               ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
               ...extras,
             } as OpenAI.ChatCompletionCreateParamsStreaming,
-            { signal },
+            { signal, ...(onActivity ? { fetchOptions: { [ON_ACTIVITY]: onActivity } as object } : {}) },
           )
           .withResponse()
         stream = data as AsyncIterable<unknown>
@@ -129,6 +131,9 @@ export class OpenAICompatibleAdapter {
   }
 }
 
+/** Per-request activity callback, carried to the client's fetch through the SDK's `fetchOptions`. */
+const ON_ACTIVITY = Symbol('juxta.onActivity')
+
 /**
  * undici follows the signal given to fetch through a WeakRef to an object nothing holds once the response
  * has begun (nodejs/node#55428, nodejs/undici#4984): after a full GC, aborting no longer stops the body,
@@ -138,7 +143,8 @@ export class OpenAICompatibleAdapter {
  *
  * The same hop hands the SDK one SSE event per chunk (see sseEvents): its decoder is quadratic otherwise.
  */
-async function fetchWithStrongAbort(fetchImpl: typeof fetch, url: string | URL | Request, init: RequestInit): Promise<Response> {
+async function fetchWithStrongAbort(fetchImpl: typeof fetch, url: string | URL | Request, withActivity: RequestInit): Promise<Response> {
+  const { [ON_ACTIVITY]: onActivity, ...init } = withActivity as RequestInit & { [ON_ACTIVITY]?: () => void }
   const res = await fetchImpl(url, init)
   const signal = init.signal
   if (!signal || !res.body) return res
@@ -160,7 +166,10 @@ async function fetchWithStrongAbort(fetchImpl: typeof fetch, url: string | URL |
       },
       async pull(controller) {
         const { done, value } = await reader.read()
-        if (!done) return controller.enqueue(value)
+        if (!done) {
+          onActivity?.()
+          return controller.enqueue(value)
+        }
         signal.removeEventListener('abort', onAbort)
         controller.close()
       },
