@@ -15,9 +15,11 @@ export function usageFrom(container: Json): ReportedUsage | undefined {
   if (!usage) return undefined
   const input = num(usage.prompt_tokens)
   const output = num(usage.completion_tokens)
-  if (input === undefined && output === undefined) return undefined
-  const inputTokens = input ?? 0
-  const outputTokens = output ?? 0
+  // Half a usage is no usage: a missing count would otherwise read as 0 tokens (and $0). Juxta estimates
+  // both from the text instead, and says so.
+  if (input === undefined || output === undefined) return undefined
+  const inputTokens = input
+  const outputTokens = output
   const cached =
     num(usage.prompt_cache_hit_tokens) ?? num(obj(usage.prompt_tokens_details)?.cached_tokens) ?? 0
   const reasoning = num(obj(usage.completion_tokens_details)?.reasoning_tokens) ?? 0

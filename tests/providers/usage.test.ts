@@ -109,11 +109,20 @@ describe('usageFrom on synthesized formats', () => {
   })
 
   it('ignores negative, non-numeric and non-finite counters', () => {
-    const u = usageFrom({ usage: { prompt_tokens: 7, completion_tokens: '3', prompt_tokens_details: { cached_tokens: -1 }, cost: Number.NaN } })
-    expect(u).toEqual({ input_tokens: 7, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 })
+    const u = usageFrom({ usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: -1 }, cost: Number.NaN } })
+    expect(u).toEqual({ input_tokens: 7, cached_input_tokens: 0, output_tokens: 3, reasoning_tokens: 0 })
+    // A main counter that is not a number makes the whole usage unknown.
+    expect(usageFrom({ usage: { prompt_tokens: 7, completion_tokens: '3' } })).toBeUndefined()
   })
 
   it('keeps a reported cost of zero as zero (a free model), distinct from no cost', () => {
     expect(usageFrom({ usage: { prompt_tokens: 1, completion_tokens: 1, cost: 0 } })?.reported_cost_usd).toBe(0)
+  })
+})
+
+describe('incomplete usage', () => {
+  it('is no usage at all rather than zero output or input tokens', () => {
+    expect(usageFrom({ usage: { prompt_tokens: 12 } })).toBeUndefined()
+    expect(usageFrom({ usage: { completion_tokens: 7 } })).toBeUndefined()
   })
 })
