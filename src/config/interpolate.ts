@@ -57,7 +57,9 @@ export function interpolateEnv(input: unknown, env: Env): Interpolated {
     })
     if (usedEnv) fromEnv.push(path)
     if (replaced) substituted.push(path)
-    if (unset && result === '') return undefined
+    // A value with an unset variable in it is absent as a whole: `sk-${KEY}` must not become the key "sk-",
+    // and a required field then reports the variable by name.
+    if (unset) return undefined
     return result
   }
 

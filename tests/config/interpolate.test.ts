@@ -16,9 +16,9 @@ describe('interpolateEnv', () => {
     expect(r.fromEnv).toEqual([])
   })
 
-  it('drops a field that is nothing but an unset variable, and records where it was used', () => {
+  it('drops a field that uses an unset variable, and records where it was used', () => {
     const r = interpolateEnv({ p: { api_key: '${KEY}', url: '${HOST}/v1' } }, {})
-    expect(r.value).toEqual({ p: { url: '/v1' } })
+    expect(r.value).toEqual({ p: {} })
     expect(r.missing).toEqual([
       { path: ['p', 'api_key'], name: 'KEY' },
       { path: ['p', 'url'], name: 'HOST' },
@@ -33,5 +33,13 @@ describe('interpolateEnv', () => {
   it('does not interpolate twice (a value containing ${X} stays as it is)', () => {
     const r = interpolateEnv({ a: '${A}' }, { A: '${B}', B: 'nope' })
     expect(r.value).toEqual({ a: '${B}' })
+  })
+})
+
+describe('a value with an unset variable inside', () => {
+  it('is absent as a whole, never a truncated string', () => {
+    const out = interpolateEnv({ api_key: 'sk-${UNSET_PART}', name: 'x-${UNSET_PART:-fine}' }, {})
+    expect(out.value).toEqual({ name: 'x-fine' })
+    expect(out.missing.map((m) => m.name)).toEqual(['UNSET_PART'])
   })
 })
