@@ -43,7 +43,14 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
   app.route('/demo', ctx.demo)
-  const formLimit = bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.text(`request body over ${MAX_BODY} bytes`, 413) })
+  const formLimit = bodyLimit({
+    maxSize: MAX_BODY,
+    onError: (c) => {
+      // The rest of the body was never read: the connection cannot carry another request.
+      c.header('Connection', 'close')
+      return c.text(`request body over ${MAX_BODY} bytes`, 413)
+    },
+  })
   app.use('/runs', formLimit)
   app.use('/runs/*', formLimit)
   app.use('/settings/*', formLimit)
