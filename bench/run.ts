@@ -20,6 +20,7 @@ import { ABORT_MODELS, measureAbort } from './phase-abort.ts'
 import { HOLD_MODELS, measureIdle, measureMemory, type IdleFootprint } from './phase-memory.ts'
 import { LOAD_MODELS, measureConcurrency } from './phase-concurrency.ts'
 import { measurePage, PAGE_MODEL } from './phase-page.ts'
+import { measureHistory } from './phase-history.ts'
 
 const quick = process.env.BENCH_QUICK === '1'
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null
@@ -155,6 +156,8 @@ async function main(): Promise<void> {
       ['memory', () => measureMemory(rig, fresh)],
       ['concurrency', () => measureConcurrency(rig)],
       ['page', () => measurePage(rig)],
+      // Last: it fills the database with 100,000 runs.
+      ['history', () => measureHistory(rig, join(work, 'data'))],
     ]
     for (const [name, run] of phases) {
       if (only && !only.has(name)) continue
