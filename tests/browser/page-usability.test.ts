@@ -75,6 +75,19 @@ describe('the page with many columns, small screens, dark mode, keyboard and scr
     await page.close()
   })
 
+  it('remembers the last target selection across visits', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(juxta.url)
+    for (const box of await page.locator('input[name="targets"]:checked').all()) await box.uncheck()
+    await page.check('input[value="p/m4"]')
+    await page.check('input[value="p/flaky"]')
+    await page.reload()
+    const checked = await page.$$eval('input[name="targets"]:checked', (els) => els.map((e) => (e as HTMLInputElement).value))
+    expect(checked.sort()).toEqual(['p/flaky', 'p/m4'])
+    await context.close()
+  })
+
   it('follows the dark colour scheme', async () => {
     const colours: string[] = []
     for (const colorScheme of ['light', 'dark'] as const) {
