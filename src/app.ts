@@ -16,11 +16,12 @@ import { historyPageRoutes } from './routes/history-pages.tsx'
 import { NotFoundPage } from '../views/not-found-page.tsx'
 
 const MAX_BODY = 1024 * 1024
+/** History exports are larger than any other body. */
+const IMPORT_MAX_BYTES = 64 * 1024 * 1024
 
 /** Builds the whole HTTP app from its dependencies; no side effects, so tests build it freely. */
 export function createApp(ctx: AppContext): Hono {
   const app = new Hono()
-  const secrets = () => [...ctx.catalog().providers.map((p) => p.apiKey), ...ctx.keys.secrets()]
 
   app.use('*', securityHeaders())
   // Before any route: DNS-rebinding Host check, CSRF Origin check, then the access token (when set).
@@ -42,7 +43,6 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api', estimateRoutes(ctx))
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
-  app.route('/demo', ctx.demo)
   const formLimit = bodyLimit({
     maxSize: MAX_BODY,
     onError: (c) => {
@@ -51,10 +51,20 @@ export function createApp(ctx: AppContext): Hono {
       return c.text(`request body over ${MAX_BODY} bytes`, 413)
     },
   })
+  app.use('/estimate', formLimit)
+  app.use('/demo/*', formLimit)
+  app.use('/history/import', bodyLimit({
+    maxSize: IMPORT_MAX_BYTES,
+    onError: (c) => {
+      c.header('Connection', 'close')
+      return c.text(`import over ${IMPORT_MAX_BYTES / 1024 / 1024} MiB`, 413)
+    },
+  }))
   app.use('/runs', formLimit)
   app.use('/runs/*', formLimit)
   app.use('/settings/*', formLimit)
   app.use('/login', formLimit)
+  app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.access.authToken))
   app.route('/settings', settingsRoutes(ctx))
   app.route('/', assetRoutes())
@@ -65,7 +75,7 @@ export function createApp(ctx: AppContext): Hono {
     c.req.path.startsWith('/api/') ? c.json({ error: { message: 'not found', issues: [] } }, 404) : c.html(NotFoundPage(), 404),
   )
   app.onError((err, c) => {
-    ctx.log(`error ${c.req.method} ${c.req.path}: ${redactSecrets(err.stack ?? String(err), secrets())}`)
+    ctx.log(`error ${c.req.method} ${c.req.path}: ${redactSecrets(err.stack ?? String(err), ctx.secrets())}`)
     return c.json({ error: { message: 'internal error', issues: [] } }, 500)
   })
   return app

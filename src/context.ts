@@ -42,6 +42,8 @@ export interface AppContext {
   upstreamFetch: typeof fetch
   /** Auth token and allowed Host names. */
   access: AccessOptions
+  /** Every API key Juxta knows (config, env, stored for any origin): what redaction removes. */
+  secrets: () => Array<string | undefined>
 }
 
 export interface ContextOptions {
@@ -95,11 +97,12 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     return realFetch(input, init)
   }
   const settings = config.config.run
+  const secrets = () => [...catalog.providers.map((p) => p.apiKey), ...keys.secrets()]
   const storeRecorder = (store: RunStore) =>
     new StoreRecorder(store, {
       log,
       labelOf: (target) => catalog.find(target)?.model.label,
-      secrets: () => [...catalog.providers.map((p) => p.apiKey), ...keys.secrets()],
+      secrets,
     })
   return {
     config,
@@ -118,5 +121,6 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     },
     upstreamFetch: routedFetch,
     access: options.access ?? { allowedHosts: [] },
+    secrets,
   }
 }

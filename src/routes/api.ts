@@ -123,8 +123,7 @@ export function apiRoutes(ctx: AppContext): Hono {
     executeRun(ctx, request, meta, { signal: controller.signal, onEvent: send })
       .then((run) => stream.send('done', JSON.stringify({ ...run, summary: summarizeRun(run.results) })))
       .catch((err: unknown) => {
-        const secrets = ctx.catalog().providers.map((p) => p.apiKey)
-        ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), secrets)}`)
+        ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), ctx.secrets())}`)
       })
       .finally(() => stream.close())
     // Chunked from the start: without it @hono/node-server waits a timer tick to try for a Content-Length.

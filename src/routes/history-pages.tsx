@@ -106,7 +106,7 @@ export function historyPageRoutes(ctx: AppContext): Hono {
         raw = undefined
       }
     }
-    const result = raw === undefined ? null : await importExport(ctx.store, raw, ctx.catalog().providers.map((p) => p.apiKey))
+    const result = raw === undefined ? null : await importExport(ctx.store, raw, ctx.secrets())
     if (!result?.ok) {
       const page = await ctx.store.listRuns({ limit: 50, page: 1 })
       const targets = ctx.catalog().targets().map((t) => t.target)

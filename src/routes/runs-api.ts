@@ -61,7 +61,7 @@ export function runsApiRoutes(ctx: AppContext): Hono {
       } catch {
         return c.json(failure('request body must be JSON'), 400)
       }
-      const result = await importExport(store, raw, ctx.catalog().providers.map((p) => p.apiKey))
+      const result = await importExport(store, raw, ctx.secrets())
       if (!result.ok) {
         const issues = result.issues.slice(0, MAX_ISSUES).map((i) => ({ path: formatPath(i.path), message: i.message }))
         return c.json(failure('not a Juxta runs export', issues), 422)

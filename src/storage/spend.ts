@@ -61,7 +61,7 @@ export function spendReport(sql: StatementCache, query: SpendQuery): SpendReport
     total: figures(total),
     providers: [...providers]
       .map(([provider, g]) => ({ provider, ...figures(g) }))
-      .sort((a, b) => b.cost_usd - a.cost_usd || a.provider.localeCompare(b.provider)),
+      .sort((a, b) => (b.cost_usd ?? -1) - (a.cost_usd ?? -1) || a.provider.localeCompare(b.provider)),
     models: [...targets]
       .map(([target, g]) => ({
         target,
@@ -71,7 +71,7 @@ export function spendReport(sql: StatementCache, query: SpendQuery): SpendReport
         ...figures(g),
         avg_cost_per_request_usd: g.priced === 0n ? null : picoToUsd(divRound(g.pico, g.priced)),
       }))
-      .sort((a, b) => b.cost_usd - a.cost_usd || a.target.localeCompare(b.target)),
+      .sort((a, b) => (b.cost_usd ?? -1) - (a.cost_usd ?? -1) || a.target.localeCompare(b.target)),
     days: dayRange(query, [...days.keys()]).map((day) => {
       const d = days.get(day)
       const byProvider = Object.fromEntries([...(d?.providers ?? [])].map(([p, pico]) => [p, picoToUsd(pico)]))
@@ -96,7 +96,7 @@ function add(map: Map<string, Group>, key: string, g: Group): void {
 
 function figures(g: Group): SpendFigures {
   return {
-    cost_usd: picoToUsd(g.pico),
+    cost_usd: g.priced === 0n && g.requests > 0n ? null : picoToUsd(g.pico),
     requests: Number(g.requests),
     priced_requests: Number(g.priced),
     unknown_cost_requests: Number(g.requests - g.priced),

@@ -125,7 +125,8 @@ export interface SpendQuery {
 }
 
 export interface SpendFigures {
-  cost_usd: number
+  /** Sum of the known costs; null when the group has requests and none of them a known cost (never 0 for unknown). */
+  cost_usd: number | null
   /** Target results in the period (one per target per run). */
   requests: number
   priced_requests: number

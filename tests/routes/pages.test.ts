@@ -58,3 +58,19 @@ describe('page routes', () => {
     expect(body).toMatch(/event: done\ndata: \S+\s*$/)
   })
 })
+
+describe('body limits on every route that reads a body', () => {
+  it('answers 413 over the limit on /estimate, /demo and /history/import', async () => {
+    const big = 'x'.repeat(1024 * 1024 + 10)
+    expect((await post('/estimate', new URLSearchParams([['prompt', big]]))).status).toBe(413)
+    const demo = await fetch(`${juxta.url}/demo/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: juxta.url },
+      body: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: big }] }),
+    })
+    expect(demo.status).toBe(413)
+    const huge = new FormData()
+    huge.set('file', new File([new Uint8Array(64 * 1024 * 1024 + 10)], 'big.json'))
+    expect((await post('/history/import', huge)).status).toBe(413)
+  })
+})

@@ -166,7 +166,7 @@ describe('spend', () => {
     expect(report.providers).toEqual([
       { provider: 'demo', cost_usd: picoToUsd(127_456_789n), requests: 4, priced_requests: 4, unknown_cost_requests: 0 },
       { provider: 'openai', cost_usd: picoToUsd(25_000_000n), requests: 2, priced_requests: 1, unknown_cost_requests: 1 },
-      { provider: 'ollama', cost_usd: 0, requests: 1, priced_requests: 0, unknown_cost_requests: 1 },
+      { provider: 'ollama', cost_usd: null, requests: 1, priced_requests: 0, unknown_cost_requests: 1 },
     ])
     const fast = report.models.find((m) => m.target === 'demo/fast')!
     expect(fast).toMatchObject({ provider: 'demo', model: 'fast', label: 'fast', requests: 3, cost_usd: picoToUsd(4_000_000n) })
