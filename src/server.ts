@@ -58,6 +58,12 @@ function main(): void {
   })
   const stop = () => {
     server.close()
+    // Runs still streaming stay "running" and become "interrupted" at the next start; what they received
+    // so far is written now rather than lost with the last half second of buffering.
+    void Promise.resolve(ctx.recorder.flush?.())
+      .catch(() => {})
+      .finally(() => store.close().catch(() => {}))
+      .finally(() => process.exit(0))
     setTimeout(() => process.exit(0), 2000).unref()
   }
   process.on('SIGINT', stop)

@@ -2,7 +2,7 @@ import type { RunSettings } from '../config/schema.ts'
 import type { Catalog } from '../providers/catalog.ts'
 import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
 import type { TargetEntry } from '../providers/types.ts'
-import type { Pricer } from '../pricing/types.ts'
+import { unknownCost, type Pricer } from '../pricing/types.ts'
 import { runTarget, type TargetOutcome } from './run-target.ts'
 import { countPromptTokens, countTextTokens } from './token-count.ts'
 import type { CompareRequest, RunEvent, TargetRequest, TargetResult, Timing, Usage } from './types.ts'
@@ -29,12 +29,30 @@ export async function runCompare(deps: EngineDeps, request: CompareRequest, opti
   return Promise.all(
     request.targets.map(async (t, index) => {
       const entry = catalog.find(t.target)
-      if (!entry) throw new Error(`unknown target ${t.target}`) // validated before; a bug if reached
-      const result = await runOne(deps, entry, t, request, options.signal, index, emit)
+      // Validated before the run, but settings may have removed the provider since: fail only this column.
+      const result = entry ? await runOne(deps, entry, t, request, options.signal, index, emit) : goneResult(t.target)
       emit({ type: 'result', index, result })
       return result
     }),
   )
+}
+
+/** The result of a target whose provider or model left the configuration before it could run. */
+function goneResult(target: string): TargetResult {
+  return {
+    target,
+    label: target,
+    model: null,
+    status: 'error',
+    text: '',
+    reasoning: '',
+    finish_reason: null,
+    usage: { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' },
+    cost: unknownCost('no-usage'),
+    timing: { ttft_ms: null, first_answer_ms: null, total_ms: 0, output_tokens_per_s: null },
+    error: { kind: 'bad_request', message: 'this target is no longer configured (settings changed during the run)', status: null },
+    attempts: 0,
+  }
 }
 
 /** Runs a single target (also used by "retry this column"). */

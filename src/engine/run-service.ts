@@ -8,6 +8,8 @@ export interface RunRecorder {
   started(request: CompareRequest, meta: RunMeta): void
   event(runId: string, event: RunEvent): void
   finished(runId: string, results: TargetResult[]): void
+  /** Writes whatever is buffered (on shutdown). */
+  flush?(): Promise<void>
 }
 
 export interface RunMeta {

@@ -106,6 +106,11 @@ export async function runTarget(
           }
         }
         if (attemptSignal.aborted) throw new ProviderError({ kind: 'cancelled', message: 'aborted', status: null })
+        // Every OpenAI-compatible server ends an answer with a finish reason, usage, or both. A stream that just
+        // stops without either was cut off, and its text must not pass for a whole answer.
+        if (out.finishReason === null && out.usage === null) {
+          throw new ProviderError({ kind: 'upstream', message: 'the stream ended without a finish reason or usage: the answer may be cut off', status: null })
+        }
         return out
       } catch (err) {
         // The idle timer guards this attempt's stream only, not the wait before the next attempt.

@@ -11,7 +11,7 @@ import { HistoryPage, type HistoryFilters } from '../../views/history-page.tsx'
 import { RunPage } from '../../views/run-page.tsx'
 import { SpendPage } from '../../views/spend-page.tsx'
 import { columnInfo } from '../web/live-run.tsx'
-import { addUsd, summaryRows } from '../web/run-summary.ts'
+import { earlierTurns, summaryRows } from '../web/run-summary.ts'
 import { Layout } from '../../views/layout.tsx'
 
 const EMPTY_PAGE: RunPageData = { runs: [], next_cursor: null, page: 1, total: 0, pages: 0 }
@@ -29,23 +29,6 @@ function Unavailable() {
 export function asResult(r: StoredRun['results'][number]): TargetResult {
   const status = r.status === 'running' || r.status === 'interrupted' ? 'error' : r.status
   return { ...r, status, timing: { ...r.timing, total_ms: r.timing.total_ms ?? 0 } }
-}
-
-/** Per target, the cost of the conversation's earlier turns, walking the stored parent chain. */
-async function earlierCosts(ctx: AppContext, run: StoredRun): Promise<Record<string, number | null> | null> {
-  if (!ctx.store || !run.parent_id) return null
-  const totals: Record<string, number | null> = Object.fromEntries(run.targets.map((t) => [t, 0]))
-  let parentId: string | null = run.parent_id
-  for (let depth = 0; parentId && depth < 100; depth++) {
-    const parent = await ctx.store.getRun(parentId)
-    if (!parent) break
-    for (const t of run.targets) {
-      const i = parent.targets.indexOf(t)
-      totals[t] = addUsd(totals[t] ?? null, i >= 0 ? (parent.results[i]?.cost.total_usd ?? null) : null)
-    }
-    parentId = parent.parent_id
-  }
-  return totals
 }
 
 /** History, one stored run, and spend: server-rendered pages over the run store. */
@@ -86,7 +69,8 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     })
     const earlier = run.targets.map((t) => conversation?.[t] ?? [])
     const statuses = run.results.map((r) => r.status)
-    const summary = summaryRows(ctx, results, await earlierCosts(ctx, run), run.turn)
+    const before = await earlierTurns(ctx, run.parent_id, run.targets)
+    const summary = summaryRows(ctx, results, before.turns > 0 ? before.costs : null, before.turns + 1)
     summary.rows.forEach((row, i) => {
       if (statuses[i] === 'interrupted' || statuses[i] === 'running') row.status = statuses[i]
     })

@@ -85,8 +85,13 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
       return c.html(<FormErrors issues={[{ path: 'parent', message: 'that run is not in history any more; start a new run' }]} />, 422)
     }
     const body = formToBody(form)
-    const system = history ? Object.values(history)[0]?.find((m) => m.role === 'system') : undefined
-    if (system && !body.system) Object.assign(body, { system: system.content })
+    // The follow-up keeps the conversation's system prompt (history keeps it on the run, not in the messages).
+    const system = live
+      ? live.request.targets[0]?.messages.find((m) => m.role === 'system')?.content
+      : parentId
+        ? (await ctx.store?.getRun(parentId))?.system
+        : undefined
+    if (system && !body.system) Object.assign(body, { system })
     const parsed = compareBodySchema(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
     if (!parsed.success) return c.html(<FormErrors issues={issuesOf(parsed.error)} />, 422)
     const input: RunInput = {

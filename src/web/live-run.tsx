@@ -110,8 +110,9 @@ export async function streamNewRun(
     composer,
     request.targets.map((_, i) => i),
     async (onEvent) => {
-      const out = await executeRun(ctx, request, meta, { signal: run.controller.signal, onEvent })
-      run.results = out.results
+      // Each slot is filled as its result streams out (onResult below); a column retried meanwhile owns its
+      // slot, so the run's own results must not overwrite them at the end.
+      await executeRun(ctx, request, meta, { signal: run.controller.signal, onEvent })
     },
     async (index, result) => {
       run.results[index] = result
@@ -129,7 +130,7 @@ export async function streamNewRun(
   const targets = request.targets.map((t) => t.target)
   await stream.writeSSE({
     data:
-      (await html(<RunSummaryParts summary={summarize(ctx, registry, run)} />)) +
+      (await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />)) +
       partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
       `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
   })
@@ -164,7 +165,8 @@ export async function streamColumnRetry(
         ctx.recorder.event(run.request.run_id, e)
         onEvent(e)
       }
-      const result = await runOne(ctx, entry, t, run.request, controller.signal, index, emit)
+      // Priced at the retry's own start: a price can change within a day (off-peak hours).
+      const result = await runOne(ctx, entry, t, { created_at: new Date(), params: run.request.params }, controller.signal, index, emit)
       emit({ type: 'result', index, result })
     },
     async (i, result) => {
@@ -177,6 +179,6 @@ export async function streamColumnRetry(
   )
   run.retries.delete(index)
   if (stream.aborted) return
-  await stream.writeSSE({ data: await html(<RunSummaryParts summary={summarize(ctx, registry, run)} />) })
+  await stream.writeSSE({ data: await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />) })
   await stream.writeSSE({ event: 'done', data: run.request.run_id })
 }

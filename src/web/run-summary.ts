@@ -45,32 +45,42 @@ export function summaryRows(
   return { rows, turns, cheapest: figures.cheapest?.target ?? null, fastest: figures.fastest?.target ?? null, notes }
 }
 
-/** The summary of a live run, with conversation totals from the earlier turns still held in memory. */
-export function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun): RunSummaryData {
+/** The summary of a live run, with the conversation's earlier turns from memory or, failing that, history. */
+export async function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun): Promise<RunSummaryData> {
   const results = run.results.filter((r): r is TargetResult => r !== undefined)
-  const chain = ancestors(registry, run)
-  const earlier: Record<string, number | null> = {}
-  for (const r of results) {
-    let total: number | null = 0
-    for (const parent of chain) {
-      const i = parent.request.targets.findIndex((t) => t.target === r.target)
-      total = addUsd(total, i >= 0 ? (parent.results[i]?.cost.total_usd ?? null) : null)
-    }
-    earlier[r.target] = total
-  }
-  return summaryRows(ctx, results, chain.length ? earlier : null, chain.length + 1)
+  const earlier = await earlierTurns(ctx, run.meta.parent_id, results.map((r) => r.target), registry)
+  return summaryRows(ctx, results, earlier.turns > 0 ? earlier.costs : null, earlier.turns + 1)
 }
 
-function ancestors(registry: RunRegistry, run: LiveRun): LiveRun[] {
-  const out: LiveRun[] = []
-  let parentId = run.meta.parent_id
-  while (parentId) {
-    const parent = registry.get(parentId)
-    if (!parent) break
-    out.push(parent)
-    parentId = parent.meta.parent_id
+/**
+ * Per target, the cost of the conversation's earlier turns, walking the parent chain through the runs held
+ * in memory and then the stored ones. A turn whose cost is unknown, or a chain that cannot be followed to
+ * its start, makes the total unknown rather than too small.
+ */
+export async function earlierTurns(
+  ctx: AppContext,
+  parentId: string | null,
+  targets: string[],
+  registry?: RunRegistry,
+): Promise<{ turns: number; costs: Record<string, number | null> }> {
+  const costs: Record<string, number | null> = Object.fromEntries(targets.map((t) => [t, 0]))
+  let turns = 0
+  for (let id = parentId; id && turns < 1000; turns++) {
+    const live = registry?.get(id)
+    const stored = live ? null : await ctx.store?.getRun(id)
+    if (!live && !stored) {
+      for (const t of targets) costs[t] = null
+      return { turns: turns + 1, costs }
+    }
+    for (const t of targets) {
+      const cost = live
+        ? live.results[live.request.targets.findIndex((x) => x.target === t)]?.cost.total_usd
+        : stored!.results[stored!.targets.indexOf(t)]?.cost.total_usd
+      costs[t] = addUsd(costs[t] ?? null, cost ?? null)
+    }
+    id = live ? live.meta.parent_id : stored!.parent_id
   }
-  return out
+  return { turns, costs }
 }
 
 /** Exact sum of two USD amounts; unknown as soon as either is unknown. */
