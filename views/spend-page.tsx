@@ -10,7 +10,7 @@ export function SpendChart(props: { report: SpendReport }) {
   const days = props.report.days
   const providers = props.report.providers.map((p) => p.provider)
   const color = (p: string) => PALETTE[providers.indexOf(p) % PALETTE.length]!
-  const max = Math.max(0, ...days.map((d) => d.cost_usd))
+  const max = Math.max(0, ...days.map((d) => d.cost_usd ?? 0))
   if (days.length === 0 || max === 0) return <p class="muted">No priced requests in this period.</p>
   const W = 760, H = 240, left = 64, bottom = 28, top = 10
   const plotW = W - left - 8, plotH = H - bottom - top
@@ -66,7 +66,7 @@ export function SpendPage(props: { report: SpendReport; from?: string; to?: stri
       {props.issues.length ? <div class="form-errors" role="alert"><ul>{props.issues.map((i) => <li>{i.path}: {i.message}</li>)}</ul></div> : ''}
       <div class="card">
         <p class="big-figure">
-          <strong>{formatUsd(r.total.cost_usd)}</strong> over {formatInt(r.total.requests)} requests
+          <strong>{r.total.cost_usd === null ? 'Unknown cost' : formatUsd(r.total.cost_usd)}</strong> over {formatInt(r.total.requests)} requests
           {r.total.unknown_cost_requests ? <span class="muted"> ({formatInt(r.total.unknown_cost_requests)} with unknown cost, not included)</span> : ''}
         </p>
         <SpendChart report={r} />
