@@ -18,34 +18,52 @@ const KEY_TEXT: Record<string, string> = {
   missing: 'needs a key',
 }
 
-/** The target picker: native checkboxes grouped by provider; targets without a key are disabled. */
+function ProviderGroup(props: { provider: ProviderEntry; selected: string[] }) {
+  const p = props.provider
+  const ready = p.keyStatus !== 'missing'
+  return (
+    <fieldset class={`provider ${ready ? 'ready' : 'no-key'}`} data-provider={p.id}>
+      <legend>
+        {p.name} <span class={`badge key-${p.keyStatus}`}>{KEY_TEXT[p.keyStatus]}</span>
+        {ready ? '' : <a class="add-key" href={`/settings#provider-${p.id}`}>Add key</a>}
+      </legend>
+      {p.models.map((m) => {
+        const target = `${p.id}/${m.id}`
+        return (
+          <label class="target-option">
+            <input type="checkbox" name="targets" value={target} checked={props.selected.includes(target)} disabled={!ready} />
+            <span>{m.label}</span>
+            {m.label !== m.id ? <span class="muted target-model">{m.id}</span> : ''}
+          </label>
+        )
+      })}
+    </fieldset>
+  )
+}
+
+/**
+ * The target picker: native checkboxes grouped by provider. Ready providers come first; those that still
+ * need a key are folded away below, each with a link to add one.
+ */
 export function TargetPicker(props: { providers: ReadonlyArray<ProviderEntry>; selected: string[] }) {
+  const ready = props.providers.filter((p) => p.keyStatus !== 'missing')
+  const waiting = props.providers.filter((p) => p.keyStatus === 'missing')
   return (
     <fieldset class="targets">
       <legend>Targets</legend>
       <div class="provider-groups">
-        {props.providers.map((p) => {
-          const ready = p.keyStatus !== 'missing'
-          return (
-            <fieldset class={`provider ${ready ? 'ready' : 'no-key'}`} data-provider={p.id}>
-              <legend>
-                {p.name} <span class={`badge key-${p.keyStatus}`}>{KEY_TEXT[p.keyStatus]}</span>
-                {ready ? '' : <a class="add-key" href={`/settings#provider-${p.id}`}>Add key</a>}
-              </legend>
-              {p.models.map((m) => {
-                const target = `${p.id}/${m.id}`
-                return (
-                  <label class="target-option">
-                    <input type="checkbox" name="targets" value={target} checked={props.selected.includes(target)} disabled={!ready} />
-                    <span>{m.label}</span>
-                    {m.label !== m.id ? <span class="muted target-model">{m.id}</span> : ''}
-                  </label>
-                )
-              })}
-            </fieldset>
-          )
-        })}
+        {ready.map((p) => <ProviderGroup provider={p} selected={props.selected} />)}
       </div>
+      {waiting.length ? (
+        <details class="needs-key">
+          <summary>
+            {waiting.length} more {waiting.length === 1 ? 'provider needs' : 'providers need'} an API key ({waiting.map((p) => p.name).join(', ')})
+          </summary>
+          <div class="provider-groups">
+            {waiting.map((p) => <ProviderGroup provider={p} selected={props.selected} />)}
+          </div>
+        </details>
+      ) : ''}
     </fieldset>
   )
 }

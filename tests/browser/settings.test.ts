@@ -36,6 +36,8 @@ describe('the settings page in a browser', () => {
     const { page, watch } = await watchedPage(browser, juxta.url)
     await page.goto(`${juxta.url}/`)
     expect(await page.locator('input[value="acme/chat"]').isDisabled()).toBe(true)
+    // Providers that need a key are folded away under the ready ones.
+    await page.click('details.needs-key > summary')
     await page.click('fieldset[data-provider="acme"] a.add-key')
     await page.waitForURL(/\/settings#provider-acme$/)
     const card = page.locator('#provider-acme')
