@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { StoredKeyLookup } from '../providers/catalog.ts'
 import { originOf } from '../security/base-url.ts'
 import { KeyCipher, keyBinding, newKdfParams, type KdfParams } from './key-cipher.ts'
-import { readPrivateFile, writePrivateFile } from './private-file.ts'
+import { changeThenSave, readPrivateFile, writePrivateFile } from './private-file.ts'
 
 const Sealed = z.strictObject({ nonce: z.string(), data: z.string(), tag: z.string() })
 const Entry = z.union([
@@ -168,16 +168,7 @@ export class KeyStore implements StoredKeyLookup {
 
   /** Applies one change and writes the file; when the write fails, memory is put back as it was. */
   private change(providerId: string, next: Held | undefined): void {
-    const previous = this.held.get(providerId)
-    if (next) this.held.set(providerId, next)
-    else this.held.delete(providerId)
-    try {
-      this.save()
-    } catch (err) {
-      if (previous) this.held.set(providerId, previous)
-      else this.held.delete(providerId)
-      throw err
-    }
+    changeThenSave(this.held, providerId, next, () => this.save())
   }
 
   private save(): void {

@@ -33,3 +33,21 @@ export function readPrivateFile(path: string, log: (line: string) => void): stri
   }
   return readFileSync(path, 'utf8')
 }
+
+/**
+ * Sets (or, with `next` undefined, deletes) one entry, then persists; when persisting fails the map is put
+ * back as it was, so memory never claims what the file does not hold.
+ */
+export function changeThenSave<K, V>(map: Map<K, V>, key: K, next: V | undefined, save: () => void): void {
+  const previous = map.get(key)
+  const had = map.has(key)
+  if (next !== undefined) map.set(key, next)
+  else map.delete(key)
+  try {
+    save()
+  } catch (err) {
+    if (had) map.set(key, previous as V)
+    else map.delete(key)
+    throw err
+  }
+}

@@ -1,10 +1,9 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../context.ts'
-import type { Catalog } from '../providers/catalog.ts'
 import { redactSecrets } from '../providers/redact.ts'
 import { buildRequest, executeRun, type RunInput } from '../engine/run-service.ts'
 import type { RunEvent } from '../engine/types.ts'
-import { compareBodySchema, issuesOf, type CompareBody } from './compare-input.ts'
+import { NOT_JSON, compareSchemaFor, issuesOf, readJson, type CompareBody } from './compare-input.ts'
 import { summarizeRun } from '../pricing/summary.ts'
 
 const unprocessable = (message: string, issues: Array<{ path: string; message: string }>) =>
@@ -70,12 +69,6 @@ function eventStream(onCancel: () => void) {
 /** JSON API: list targets, run a compare (whole or streamed). */
 export function apiRoutes(ctx: AppContext): Hono {
   const app = new Hono()
-  // Building the zod schema costs more than a whole relayed request; rebuild it only with the catalog.
-  let compareSchema: { catalog: Catalog; schema: ReturnType<typeof compareBodySchema> } | undefined
-  const schemaFor = (catalog: Catalog) => {
-    if (compareSchema?.catalog !== catalog) compareSchema = { catalog, schema: compareBodySchema(catalog, ctx.settings.max_targets) }
-    return compareSchema.schema
-  }
 
   app.get('/targets', (c) =>
     c.json(
@@ -91,13 +84,9 @@ export function apiRoutes(ctx: AppContext): Hono {
   )
 
   app.post('/compare', async (c) => {
-    let raw: unknown
-    try {
-      raw = await c.req.json()
-    } catch {
-      return c.json({ error: { message: 'request body must be JSON', issues: [] } }, 400)
-    }
-    const parsed = schemaFor(ctx.catalog()).safeParse(raw)
+    const raw = await readJson(c.req)
+    if (!raw.ok) return c.json(NOT_JSON, 400)
+    const parsed = compareSchemaFor(ctx.catalog(), ctx.settings.max_targets).safeParse(raw.value)
     if (!parsed.success) return unprocessable('invalid compare request', issuesOf(parsed.error))
     const input = toRunInput(parsed.data)
     const request = buildRequest(input)

@@ -2,6 +2,29 @@ import { z } from 'zod'
 import type { Catalog } from '../providers/catalog.ts'
 import { formatPath } from '../config/load.ts'
 
+const schemas = new WeakMap<Catalog, ReturnType<typeof compareBodySchema>>()
+
+/**
+ * The compare schema for the current catalog, built once per catalog: building it costs more than a whole
+ * relayed request, and the catalog only changes when settings do.
+ */
+export function compareSchemaFor(catalog: Catalog, maxTargets: number): ReturnType<typeof compareBodySchema> {
+  let schema = schemas.get(catalog)
+  if (!schema) schemas.set(catalog, (schema = compareBodySchema(catalog, maxTargets)))
+  return schema
+}
+
+/** A JSON request body, or undefined when it is not JSON (the caller answers 400). */
+export async function readJson(req: { json(): Promise<unknown> }): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  try {
+    return { ok: true, value: await req.json() }
+  } catch {
+    return { ok: false }
+  }
+}
+
+export const NOT_JSON = { error: { message: 'request body must be JSON', issues: [] } }
+
 /** The body of POST /api/compare and /api/estimate. */
 export function compareBodySchema(catalog: Catalog, maxTargets: number) {
   return z.strictObject({

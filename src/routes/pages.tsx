@@ -3,11 +3,11 @@ import { streamSSE } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
 import { buildRequest, type RunInput } from '../engine/run-service.ts'
 import type { ChatMessage } from '../providers/types.ts'
-import { compareBodySchema, issuesOf } from './compare-input.ts'
+import { compareSchemaFor, issuesOf } from './compare-input.ts'
+import { estimateBody } from './estimate.ts'
 import { ComparePage, FormErrors } from '../../views/compare-page.tsx'
 import { RunRegistry } from '../web/run-registry.ts'
 import { EstimateView } from '../../views/estimate-view.tsx'
-import { estimateRun } from '../pricing/estimate.ts'
 import { streamColumnRetry, streamNewRun } from '../web/live-run.tsx'
 
 type FormBody = Record<string, string | File | Array<string | File>>
@@ -67,12 +67,9 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     if (!body.prompt.trim() || body.targets.length === 0) {
       return c.html(<EstimateView estimate={null} hint="Pick targets and type a prompt to see the estimated cost." />)
     }
-    const parsed = compareBodySchema(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
+    const parsed = compareSchemaFor(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
     if (!parsed.success) return c.html(<EstimateView estimate={null} hint={issuesOf(parsed.error)[0]?.message} />)
-    const request = buildRequest({ prompt: parsed.data.prompt, system: parsed.data.system, targets: parsed.data.targets, params: {} })
-    const catalog = ctx.catalog()
-    const targets = request.targets.map((t) => ({ entry: catalog.find(t.target)!, messages: t.messages }))
-    return c.html(<EstimateView estimate={await estimateRun(ctx.pricer, targets, parsed.data.max_tokens, request.created_at)} />)
+    return c.html(<EstimateView estimate={await estimateBody(ctx, parsed.data)} />)
   })
 
   app.post('/runs', async (c) => {
@@ -92,7 +89,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
         ? (await ctx.store?.getRun(parentId))?.system
         : undefined
     if (system && !body.system) Object.assign(body, { system })
-    const parsed = compareBodySchema(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
+    const parsed = compareSchemaFor(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
     if (!parsed.success) return c.html(<FormErrors issues={issuesOf(parsed.error)} />, 422)
     const input: RunInput = {
       prompt: parsed.data.prompt,

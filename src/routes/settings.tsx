@@ -100,6 +100,14 @@ export function settingsRoutes(ctx: AppContext): Hono {
     return p ? c.html(<ProviderCard p={cardData(ctx, p)} notice={notice} />) : body(c, notice)
   }
   const unknown = (c: Context) => problems(c, [{ path: '', message: 'no such provider' }], 404)
+  /** A provider added in this page with the posted form, or the answer saying why it cannot be edited. */
+  const editable = async (c: Context, id: string) => {
+    const existing = ctx.customProviders.get(id)
+    if (!existing) return ctx.catalog().provider(id) ? problems(c, [{ path: '', message: 'providers from the config file are changed in the config file' }], 409) : unknown(c)
+    const form = await formOf(c)
+    if (!form) return problems(c, BAD_BODY, 400)
+    return { existing, form }
+  }
   /** Runs a change to the key or provider file; each store undoes its own change when the write fails. */
   const saving = (c: Context, change: () => void, done: () => Response | Promise<Response>) => {
     try {
@@ -152,10 +160,9 @@ export function settingsRoutes(ctx: AppContext): Hono {
 
   app.post('/providers/:id', async (c) => {
     const id = c.req.param('id')
-    const existing = ctx.customProviders.get(id)
-    if (!existing) return ctx.catalog().provider(id) ? problems(c, [{ path: '', message: 'providers from the config file are changed in the config file' }], 409) : unknown(c)
-    const form = await formOf(c)
-    if (!form) return problems(c, BAD_BODY, 400)
+    const editing = await editable(c, id)
+    if (editing instanceof Response) return editing
+    const { existing, form } = editing
     const f = readProviderForm(form)
     const checked = validateCustomProvider(id, f.raw)
     if (f.issues.length > 0 || !checked.ok) return problems(c, [...f.issues, ...(checked.ok ? [] : checked.issues)])
@@ -179,10 +186,9 @@ export function settingsRoutes(ctx: AppContext): Hono {
 
   app.post('/providers/:id/models', async (c) => {
     const id = c.req.param('id')
-    const existing = ctx.customProviders.get(id)
-    if (!existing) return ctx.catalog().provider(id) ? problems(c, [{ path: '', message: 'providers from the config file are changed in the config file' }], 409) : unknown(c)
-    const form = await formOf(c)
-    if (!form) return problems(c, BAD_BODY, 400)
+    const editing = await editable(c, id)
+    if (editing instanceof Response) return editing
+    const { existing, form } = editing
     const picked = (Array.isArray(form.model) ? form.model : [form.model]).filter((m): m is string => typeof m === 'string')
     const have = new Set(existing.models.map((m) => (typeof m === 'string' ? m : m.id)))
     const checked = validateCustomProvider(id, { ...existing, models: [...existing.models, ...picked.filter((m) => !have.has(m))] })

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { ConfigSchema, ProviderSchema, type AppConfig, type ProviderConfig } from '../config/schema.ts'
 import { formatPath } from '../config/load.ts'
-import { readPrivateFile, writePrivateFile } from '../keys/private-file.ts'
+import { changeThenSave, readPrivateFile, writePrivateFile } from '../keys/private-file.ts'
 import { urlProblem } from '../security/base-url.ts'
 
 export const ProviderIdSchema = ConfigSchema.shape.providers.keyType
@@ -103,16 +103,7 @@ export class CustomProviderStore {
 
   /** Applies one change and writes the file; when the write fails, memory is put back as it was. */
   private change(id: string, next: ProviderConfig | undefined): void {
-    const previous = this.providers.get(id)
-    if (next) this.providers.set(id, next)
-    else this.providers.delete(id)
-    try {
-      this.save()
-    } catch (err) {
-      if (previous) this.providers.set(id, previous)
-      else this.providers.delete(id)
-      throw err
-    }
+    changeThenSave(this.providers, id, next, () => this.save())
   }
 
   private save(): void {
