@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { apiError } from './http/api-error.ts'
+import { limitBody } from './http/body-limit.ts'
 import type { AppContext } from './context.ts'
 import { apiRoutes } from './routes/api.ts'
 import { estimateRoutes } from './routes/estimate.ts'
@@ -28,42 +29,16 @@ export function createApp(ctx: AppContext): Hono {
   app.use('*', hostGuard(ctx.access.allowedHosts))
   app.use('*', originGuard())
   app.use('*', authGuard(ctx.access.authToken, loginPageResponse))
-  const apiLimit = bodyLimit({
-    maxSize: MAX_BODY,
-    // The unread rest of the body leaves the connection unusable: without `close` the client reuses it and
-    // its next request fails with "other side closed".
-    onError: (c) => {
-      c.header('Connection', 'close')
-      return c.json({ error: { message: `request body over ${MAX_BODY} bytes`, issues: [] } }, 413)
-    },
-  })
-  // History imports carry whole exports; that route sets its own, larger limit.
-  app.use('/api/*', (c, next) => (c.req.path === '/api/runs/import' ? next() : apiLimit(c, next)))
+  const limit = limitBody(MAX_BODY)
+  // History imports carry whole exports; those routes take a larger limit.
+  const importLimit = limitBody(IMPORT_MAX_BYTES)
+  app.use('/api/*', (c, next) => (c.req.path === '/api/runs/import' ? importLimit(c, next) : limit(c, next)))
   app.route('/api', apiRoutes(ctx))
   app.route('/api', estimateRoutes(ctx))
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
-  const formLimit = bodyLimit({
-    maxSize: MAX_BODY,
-    onError: (c) => {
-      // The rest of the body was never read: the connection cannot carry another request.
-      c.header('Connection', 'close')
-      return c.text(`request body over ${MAX_BODY} bytes`, 413)
-    },
-  })
-  app.use('/estimate', formLimit)
-  app.use('/demo/*', formLimit)
-  app.use('/history/import', bodyLimit({
-    maxSize: IMPORT_MAX_BYTES,
-    onError: (c) => {
-      c.header('Connection', 'close')
-      return c.text(`import over ${IMPORT_MAX_BYTES / 1024 / 1024} MiB`, 413)
-    },
-  }))
-  app.use('/runs', formLimit)
-  app.use('/runs/*', formLimit)
-  app.use('/settings/*', formLimit)
-  app.use('/login', formLimit)
+  app.use('/history/import', importLimit)
+  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/settings/*', '/login']) app.use(path, limit)
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.access.authToken))
   app.route('/settings', settingsRoutes(ctx))
@@ -72,11 +47,11 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/', historyPageRoutes(ctx))
 
   app.notFound((c) =>
-    c.req.path.startsWith('/api/') ? c.json({ error: { message: 'not found', issues: [] } }, 404) : c.html(NotFoundPage(), 404),
+    c.req.path.startsWith('/api/') ? apiError(c, 404, 'not found') : c.html(NotFoundPage(), 404),
   )
   app.onError((err, c) => {
     ctx.log(`error ${c.req.method} ${c.req.path}: ${redactSecrets(err.stack ?? String(err), ctx.secrets())}`)
-    return c.json({ error: { message: 'internal error', issues: [] } }, 500)
+    return apiError(c, 500, 'internal error')
   })
   return app
 }

@@ -1,22 +1,10 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../context.ts'
 import { redactSecrets } from '../providers/redact.ts'
-import { buildRequest, executeRun, type RunInput } from '../engine/run-service.ts'
+import { buildRequest, executeRun } from '../engine/run-service.ts'
 import type { RunEvent } from '../engine/types.ts'
-import { NOT_JSON, compareSchemaFor, issuesOf, readJson, type CompareBody } from './compare-input.ts'
+import { compareBodyOrError, toRunInput } from './compare-input.ts'
 import { summarizeRun } from '../pricing/summary.ts'
-
-const unprocessable = (message: string, issues: Array<{ path: string; message: string }>) =>
-  Response.json({ error: { message, issues } }, { status: 422 })
-
-export function toRunInput(body: CompareBody): RunInput {
-  return {
-    prompt: body.prompt,
-    system: body.system,
-    targets: body.targets,
-    params: { temperature: body.temperature, max_tokens: body.max_tokens },
-  }
-}
 
 /**
  * An event stream written straight into one ReadableStream: the events of one event-loop turn leave as one
@@ -84,18 +72,16 @@ export function apiRoutes(ctx: AppContext): Hono {
   )
 
   app.post('/compare', async (c) => {
-    const raw = await readJson(c.req)
-    if (!raw.ok) return c.json(NOT_JSON, 400)
-    const parsed = compareSchemaFor(ctx.catalog(), ctx.settings.max_targets).safeParse(raw.value)
-    if (!parsed.success) return unprocessable('invalid compare request', issuesOf(parsed.error))
-    const input = toRunInput(parsed.data)
+    const body = await compareBodyOrError(c, ctx, 'compare')
+    if (body instanceof Response) return body
+    const input = toRunInput(body)
     const request = buildRequest(input)
     const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: null }
     const controller = new AbortController()
     const onClientGone = () => controller.abort()
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })
 
-    if (!parsed.data.stream) {
+    if (!body.stream) {
       const run = await executeRun(ctx, request, meta, { signal: controller.signal })
       c.req.raw.signal.removeEventListener('abort', onClientGone)
       return c.json({ ...run, summary: summarizeRun(run.results) })

@@ -1,6 +1,9 @@
+import type { Context } from 'hono'
 import { z } from 'zod'
 import type { Catalog } from '../providers/catalog.ts'
+import type { RunInput } from '../engine/run-service.ts'
 import { formatPath } from '../config/load.ts'
+import { type ApiIssue, apiError } from '../http/api-error.ts'
 
 const schemas = new WeakMap<Catalog, ReturnType<typeof compareBodySchema>>()
 
@@ -23,7 +26,6 @@ export async function readJson(req: { json(): Promise<unknown> }): Promise<{ ok:
   }
 }
 
-export const NOT_JSON = { error: { message: 'request body must be JSON', issues: [] } }
 
 /** The body of POST /api/compare and /api/estimate. */
 export function compareBodySchema(catalog: Catalog, maxTargets: number) {
@@ -54,11 +56,39 @@ export function compareBodySchema(catalog: Catalog, maxTargets: number) {
 
 export type CompareBody = z.infer<ReturnType<typeof compareBodySchema>>
 
-export interface InputIssue {
-  path: string
-  message: string
+export function issuesOf(error: z.ZodError): ApiIssue[] {
+  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }))
 }
 
-export function issuesOf(error: z.ZodError): InputIssue[] {
-  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }))
+interface CompareLimits {
+  catalog: () => Catalog
+  settings: { max_targets: number }
+}
+
+/** The one validation of a compare body, for the API, the estimate and the page form alike. */
+export function validateCompare(
+  deps: CompareLimits,
+  value: unknown,
+): { ok: true; body: CompareBody } | { ok: false; issues: ApiIssue[] } {
+  const parsed = compareSchemaFor(deps.catalog(), deps.settings.max_targets).safeParse(value)
+  return parsed.success ? { ok: true, body: parsed.data } : { ok: false, issues: issuesOf(parsed.error) }
+}
+
+/** A JSON API route's compare body, or the answer to send instead: 400 when not JSON, 422 with the issues. */
+export async function compareBodyOrError(c: Context, deps: CompareLimits, what: string): Promise<CompareBody | Response> {
+  const raw = await readJson(c.req)
+  if (!raw.ok) return apiError(c, 400, 'request body must be JSON')
+  const checked = validateCompare(deps, raw.value)
+  return checked.ok ? checked.body : apiError(c, 422, `invalid ${what} request`, checked.issues)
+}
+
+/** What the engine runs for a validated body; follow-ups add their history and parent. */
+export function toRunInput(body: CompareBody, followUp: Pick<RunInput, 'history' | 'parentId'> = {}): RunInput {
+  return {
+    prompt: body.prompt,
+    system: body.system,
+    targets: body.targets,
+    params: { temperature: body.temperature, max_tokens: body.max_tokens },
+    ...followUp,
+  }
 }

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AppContext } from '../context.ts'
 import { buildRequest } from '../engine/run-service.ts'
 import { estimateRun, type RunEstimate } from '../pricing/estimate.ts'
-import { NOT_JSON, compareSchemaFor, issuesOf, readJson, type CompareBody } from './compare-input.ts'
+import { type CompareBody, compareBodyOrError } from './compare-input.ts'
 
 /** The cost range of a validated compare body, for the API and the page alike. Never calls an upstream. */
 export function estimateBody(ctx: AppContext, body: CompareBody): Promise<RunEstimate> {
@@ -16,13 +16,8 @@ export function estimateBody(ctx: AppContext, body: CompareBody): Promise<RunEst
 export function estimateRoutes(ctx: AppContext): Hono {
   const app = new Hono()
   app.post('/estimate', async (c) => {
-    const raw = await readJson(c.req)
-    if (!raw.ok) return c.json(NOT_JSON, 400)
-    const parsed = compareSchemaFor(ctx.catalog(), ctx.settings.max_targets).safeParse(raw.value)
-    if (!parsed.success) {
-      return c.json({ error: { message: 'invalid estimate request', issues: issuesOf(parsed.error) } }, 422)
-    }
-    return c.json(await estimateBody(ctx, parsed.data))
+    const body = await compareBodyOrError(c, ctx, 'estimate')
+    return body instanceof Response ? body : c.json(await estimateBody(ctx, body))
   })
   return app
 }

@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
-import { buildRequest, type RunInput } from '../engine/run-service.ts'
+import { buildRequest } from '../engine/run-service.ts'
 import type { ChatMessage } from '../providers/types.ts'
-import { compareSchemaFor, issuesOf } from './compare-input.ts'
+import { toRunInput, validateCompare } from './compare-input.ts'
 import { estimateBody } from './estimate.ts'
 import { ComparePage, FormErrors } from '../../views/compare-page.tsx'
 import { RunRegistry } from '../web/run-registry.ts'
@@ -67,9 +67,9 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     if (!body.prompt.trim() || body.targets.length === 0) {
       return c.html(<EstimateView estimate={null} hint="Pick targets and type a prompt to see the estimated cost." />)
     }
-    const parsed = compareSchemaFor(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
-    if (!parsed.success) return c.html(<EstimateView estimate={null} hint={issuesOf(parsed.error)[0]?.message} />)
-    return c.html(<EstimateView estimate={await estimateBody(ctx, parsed.data)} />)
+    const checked = validateCompare(ctx, body)
+    if (!checked.ok) return c.html(<EstimateView estimate={null} hint={checked.issues[0]?.message} />)
+    return c.html(<EstimateView estimate={await estimateBody(ctx, checked.body)} />)
   })
 
   app.post('/runs', async (c) => {
@@ -89,16 +89,9 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
         ? (await ctx.store?.getRun(parentId))?.system
         : undefined
     if (system && !body.system) Object.assign(body, { system })
-    const parsed = compareSchemaFor(ctx.catalog(), ctx.settings.max_targets).safeParse(body)
-    if (!parsed.success) return c.html(<FormErrors issues={issuesOf(parsed.error)} />, 422)
-    const input: RunInput = {
-      prompt: parsed.data.prompt,
-      system: parsed.data.system,
-      targets: parsed.data.targets,
-      params: { temperature: parsed.data.temperature, max_tokens: parsed.data.max_tokens },
-      history: history ?? undefined,
-      parentId,
-    }
+    const checked = validateCompare(ctx, body)
+    if (!checked.ok) return c.html(<FormErrors issues={checked.issues} />, 422)
+    const input = toRunInput(checked.body, { history: history ?? undefined, parentId })
     const request = buildRequest(input)
     const turn = Math.floor((request.targets[0]?.messages.filter((m) => m.role !== 'system').length ?? 1) / 2) + 1
     const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: parentId ?? null }

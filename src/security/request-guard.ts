@@ -1,11 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { errorFor } from '../http/api-error.ts'
 import { parseIPv4, parseIPv6 } from './ip-address.ts'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 function refuse(c: Context, message: string): Response {
   c.header('Cache-Control', 'no-store')
-  return c.req.path.startsWith('/api/') ? c.json({ error: { message, issues: [] } }, 403) : c.text(message, 403)
+  return errorFor(c, 403, message)
 }
 
 /**

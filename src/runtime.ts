@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Hono } from 'hono'
+import { createApp } from './app.ts'
+import { ConfigError, loadConfigFile } from './config/load.ts'
+import { type AppContext, createContext } from './context.ts'
+import { KeyStore, KeyStoreError } from './keys/key-store.ts'
+import { projectRoot } from './project-root.ts'
+import { readAccessEnv } from './security/access-env.ts'
+import { CustomProviderStore, ProviderFileError } from './settings/custom-providers.ts'
+import { StorageError } from './storage/database.ts'
+import { openSqliteRunStore, type SqliteRunStore } from './storage/sqlite-run-store.ts'
+
+/** A problem with the environment, the config or the data directory: one message for the person starting Juxta. */
+export class StartupError extends Error {}
+
+export interface Runtime {
+  ctx: AppContext
+  app: Hono
+  /** Bind address and port, as given (a port of 0 picks a free one). */
+  host: string
+  port: number
+  configPath: string
+  dataDir: string
+  /** Writes what is buffered and closes the database. Safe to call more than once. */
+  close(): Promise<void>
+}
+
+export interface RuntimeOptions {
+  /** Where relative paths (`./juxta.yaml`, `./data`) are resolved; default the process's working directory. */
+  cwd?: string
+  /** Default: console.log. */
+  log?: (line: string) => void
+}
+
+/**
+ * Builds Juxta from an environment (PORT, HOST, JUXTA_CONFIG, JUXTA_DATA_DIR, access settings): config, run
+ * history, key and provider stores, context and app. The server, a CLI and tests compose Juxta through this one
+ * function; it opens files but never listens and never reads `process.env` itself.
+ */
+export function buildRuntime(env: Readonly<Record<string, string | undefined>>, options: RuntimeOptions = {}): Runtime {
+  const cwd = options.cwd ?? process.cwd()
+  const log = options.log ?? ((line: string) => console.log(line))
+  const port = Number(env.PORT ?? 8787)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StartupError(`PORT must be a port number, got "${env.PORT}"`)
+  }
+  const access = readAccessEnv(env)
+  if (!access.ok) throw new StartupError(access.message)
+  const localConfig = resolve(cwd, 'juxta.yaml')
+  const configPath = env.JUXTA_CONFIG
+    ? resolve(cwd, env.JUXTA_CONFIG)
+    : existsSync(localConfig)
+      ? localConfig
+      : resolve(projectRoot(), 'config', 'default.yaml')
+  const dataDir = resolve(cwd, env.JUXTA_DATA_DIR ?? 'data')
+
+  const config = startupStep(() => loadConfigFile(configPath, env), ConfigError)
+  mkdirSync(dataDir, { recursive: true })
+  const store: SqliteRunStore = startupStep(() => openSqliteRunStore(join(dataDir, 'juxta.db'), { log }), StorageError)
+  try {
+    // Keys live in their own 0600 file, never in the history database.
+    const keys = startupStep(
+      () => KeyStore.open(join(dataDir, 'keys.json'), { secret: access.settings.secret, log }),
+      KeyStoreError,
+    )
+    const customProviders = startupStep(
+      () => CustomProviderStore.open(join(dataDir, 'providers.json'), log),
+      ProviderFileError,
+    )
+    const ctx = createContext(config, { store, keys, customProviders, access: access.settings.access, log })
+    let closing: Promise<void> | null = null
+    return {
+      ctx,
+      app: createApp(ctx),
+      host: access.settings.host,
+      port,
+      configPath,
+      dataDir,
+      close: () => {
+        // Runs still streaming stay "running" and become "interrupted" at the next start; what they received
+        // so far is written now rather than lost with the last half second of buffering.
+        closing ??= Promise.resolve(ctx.recorder.flush?.())
+          .catch(() => {})
+          .finally(() => store.close().catch(() => {}))
+        return closing
+      },
+    }
+  } catch (err) {
+    void store.close().catch(() => {})
+    throw err
+  }
+}
+
+/** Runs one start-up step, turning its own expected error type into a StartupError with the same message. */
+function startupStep<T>(step: () => T, expected: new (...args: never[]) => Error): T {
+  try {
+    return step()
+  } catch (err) {
+    if (err instanceof expected) throw new StartupError(err.message)
+    throw err
+  }
+}
