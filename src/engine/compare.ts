@@ -24,17 +24,32 @@ export interface RunOptions {
  * result per target, in request order, once all have ended.
  */
 export async function runCompare(deps: EngineDeps, request: CompareRequest, options: RunOptions): Promise<TargetResult[]> {
-  const catalog = deps.catalog()
   const emit = options.onEvent ?? (() => {})
   return Promise.all(
-    request.targets.map(async (t, index) => {
-      const entry = catalog.find(t.target)
-      // Validated before the run, but settings may have removed the provider since: fail only this column.
-      const result = entry ? await runOne(deps, entry, t, request, options.signal, index, emit) : goneResult(t.target)
-      emit({ type: 'result', index, result })
-      return result
-    }),
+    request.targets.map((_, index) =>
+      runTargetAt(deps, { request, index, startedAt: request.created_at, signal: options.signal, emit }),
+    ),
   )
+}
+
+/** One target of a run, by its index: for a whole run, or again for "retry this column". */
+export interface TargetAt {
+  request: Pick<CompareRequest, 'targets' | 'params'>
+  index: number
+  /** Prices are looked up at this time: the run's start, or a retry's own start. */
+  startedAt: Date
+  signal: AbortSignal
+  emit: (event: RunEvent) => void
+}
+
+/** Runs the target at `index` and emits its `result` event; a target that left the catalog fails alone. */
+export async function runTargetAt(deps: EngineDeps, at: TargetAt): Promise<TargetResult> {
+  const t = at.request.targets[at.index]!
+  const entry = deps.catalog().find(t.target)
+  // Validated before the run, but settings may have removed the provider since: fail only this column.
+  const result = entry ? await runOne(deps, entry, t, at) : goneResult(t.target)
+  at.emit({ type: 'result', index: at.index, result })
+  return result
 }
 
 /** The result of a target whose provider or model left the configuration before it could run. */
@@ -55,22 +70,20 @@ function goneResult(target: string): TargetResult {
   }
 }
 
-/** Runs a single target (also used by "retry this column"). */
-export async function runOne(
-  deps: EngineDeps,
-  entry: TargetEntry,
-  t: TargetRequest,
-  request: Pick<CompareRequest, 'created_at' | 'params'>,
-  signal: AbortSignal,
-  index: number,
-  emit: (event: RunEvent) => void,
-): Promise<TargetResult> {
-  const outcome = await runTarget(deps.adapter, entry, t.messages, request.params, deps.settings, signal, {
-    onDelta: (kind, text) => emit({ type: 'delta', index, kind, text }),
-    onFirstToken: (ttft_ms) => emit({ type: 'first-token', index, ttft_ms }),
-    onRetry: (attempt, wait_ms, reason) => emit({ type: 'retry', index, attempt, wait_ms, reason }),
+async function runOne(deps: EngineDeps, entry: TargetEntry, t: TargetRequest, at: TargetAt): Promise<TargetResult> {
+  const { index, emit } = at
+  const outcome = await runTarget(deps, {
+    entry,
+    messages: t.messages,
+    params: at.request.params,
+    signal: at.signal,
+    hooks: {
+      onDelta: (kind, text) => emit({ type: 'delta', index, kind, text }),
+      onFirstToken: (ttft_ms) => emit({ type: 'first-token', index, ttft_ms }),
+      onRetry: (attempt, wait_ms, reason) => emit({ type: 'retry', index, attempt, wait_ms, reason }),
+    },
   })
-  return toResult(deps, entry, t, outcome, request.created_at)
+  return toResult(deps, entry, t, outcome, at.startedAt)
 }
 
 async function toResult(

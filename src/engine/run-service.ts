@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
-import { runCompare, type EngineDeps } from './compare.ts'
+import { type EngineDeps, runCompare, runTargetAt } from './compare.ts'
 import type { CompareRequest, RunEvent, TargetResult } from './types.ts'
 
 /** Where runs are kept. Storage implements it; the no-op one keeps nothing. */
@@ -77,4 +77,23 @@ export async function executeRun(
   const results = await running
   deps.recorder.finished(request.run_id, results)
   return { run_id: request.run_id, created_at: request.created_at.toISOString(), results }
+}
+
+/**
+ * Runs one target of a run again ("retry this column"), recorded like the run's own: a `restart` event (its text
+ * starts over), its deltas, and its new result.
+ */
+export async function retryTarget(
+  deps: EngineDeps & { recorder: RunRecorder },
+  request: CompareRequest,
+  index: number,
+  options: { signal: AbortSignal; onEvent?: (event: RunEvent) => void },
+): Promise<TargetResult> {
+  const emit = (event: RunEvent) => {
+    deps.recorder.event(request.run_id, event)
+    options.onEvent?.(event)
+  }
+  emit({ type: 'restart', index })
+  // Priced at the retry's own start: a price can change within a day (off-peak hours).
+  return runTargetAt(deps, { request, index, startedAt: new Date(), signal: options.signal, emit })
 }

@@ -30,19 +30,28 @@ export interface TargetHooks {
 
 const RETRYABLE = new Set(['rate_limit', 'upstream', 'network'])
 
+/** What runs every target: the one adapter and the run limits. */
+export interface TargetRunner {
+  adapter: OpenAICompatibleAdapter
+  settings: RunSettings
+}
+
+/** One target to run: its provider and model, the conversation it sees, and how to report progress. */
+export interface TargetCall {
+  entry: TargetEntry
+  messages: ChatMessage[]
+  params: ChatRequestParams
+  signal: AbortSignal
+  hooks: TargetHooks
+}
+
 /**
  * Runs one target to its end: retries only before the first token, an idle timer between chunks, a total
  * deadline, and cancellation from `signal`. Never throws; a failure keeps the partial text.
  */
-export async function runTarget(
-  adapter: OpenAICompatibleAdapter,
-  entry: TargetEntry,
-  messages: ChatMessage[],
-  params: ChatRequestParams,
-  settings: RunSettings,
-  signal: AbortSignal,
-  hooks: TargetHooks,
-): Promise<TargetOutcome> {
+export async function runTarget(runner: TargetRunner, call: TargetCall): Promise<TargetOutcome> {
+  const { adapter, settings } = runner
+  const { entry, messages, params, signal, hooks } = call
   const start = performance.now()
   const out: TargetOutcome = {
     status: 'ok', text: '', reasoning: '', finishReason: null, model: null, usage: null, error: null,
@@ -69,7 +78,15 @@ export async function runTarget(
       try {
         // Any event counts as life, keep-alive comments included: a request queued upstream is not idle.
         const alive = () => idle.refresh()
-        for await (const part of adapter.stream(entry.provider, entry.model.id, messages, params, attemptSignal, alive)) {
+        const parts = adapter.stream({
+          provider: entry.provider,
+          model: entry.model.id,
+          messages,
+          params,
+          signal: attemptSignal,
+          onActivity: alive,
+        })
+        for await (const part of parts) {
           idle.refresh()
           switch (part.type) {
             case 'text-delta':

@@ -6,6 +6,17 @@ import { usageFrom } from './usage.ts'
 import { sseEvents } from './sse-events.ts'
 import { redactSecrets } from './redact.ts'
 
+/** One chat completion to stream. */
+export interface StreamRequest {
+  provider: ProviderEntry
+  model: string
+  messages: ChatMessage[]
+  params: ChatRequestParams
+  signal: AbortSignal
+  /** Called for every event received, SSE comments included (DeepSeek keeps a queued request alive so). */
+  onActivity?: () => void
+}
+
 export interface AdapterOptions {
   /** Time allowed for response headers; the SDK's timeout covers nothing after that. */
   connectTimeoutMs: number
@@ -46,15 +57,8 @@ export class OpenAICompatibleAdapter {
   }
 
   /** Streams one chat completion. Throws ProviderError; ends quietly when `signal` aborts. */
-  async *stream(
-    provider: ProviderEntry,
-    model: string,
-    messages: ChatMessage[],
-    params: ChatRequestParams,
-    signal: AbortSignal,
-    /** Called for every event received, SSE comments included (DeepSeek keeps a queued request alive so). */
-    onActivity?: () => void,
-  ): AsyncGenerator<StreamPart> {
+  async *stream(request: StreamRequest): AsyncGenerator<StreamPart> {
+    const { provider, model, messages, params, signal, onActivity } = request
     const secrets = provider.apiKey ? [provider.apiKey] : []
     // Each learned quirk removes the field it learned about, so two relearns cover both known quirks.
     let relearns = 0

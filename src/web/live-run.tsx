@@ -1,7 +1,6 @@
 import type { SSEStreamingApi } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
-import { executeRun, type RunMeta } from '../engine/run-service.ts'
-import { runOne } from '../engine/compare.ts'
+import { executeRun, retryTarget, type RunMeta } from '../engine/run-service.ts'
 import type { CompareRequest, RunEvent, TargetResult } from '../engine/types.ts'
 import { ids } from '../../views/run-view.tsx'
 import { LiveStats } from '../../views/run-view.tsx'
@@ -145,9 +144,7 @@ export async function streamColumnRetry(
   run: LiveRun,
   index: number,
 ): Promise<void> {
-  const t = run.request.targets[index]!
-  const entry = ctx.catalog().find(t.target)
-  const info = columnInfo(ctx, t.target)
+  const info = columnInfo(ctx, run.request.targets[index]!.target)
   const controller = new AbortController()
   run.retries.get(index)?.abort()
   run.retries.set(index, controller)
@@ -159,15 +156,7 @@ export async function streamColumnRetry(
     composer,
     [index],
     async (onEvent) => {
-      if (!entry) throw new Error('target no longer configured')
-      ctx.recorder.event(run.request.run_id, { type: 'restart', index })
-      const emit = (e: RunEvent) => {
-        ctx.recorder.event(run.request.run_id, e)
-        onEvent(e)
-      }
-      // Priced at the retry's own start: a price can change within a day (off-peak hours).
-      const result = await runOne(ctx, entry, t, { created_at: new Date(), params: run.request.params }, controller.signal, index, emit)
-      emit({ type: 'result', index, result })
+      await retryTarget(ctx, run.request, index, { signal: controller.signal, onEvent })
     },
     async (i, result) => {
       run.results[i] = result

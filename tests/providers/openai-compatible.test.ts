@@ -24,7 +24,13 @@ async function parts(model: string, options: { maxTokens?: number; temperature?:
   const adapter = new OpenAICompatibleAdapter({ connectTimeoutMs: 5000 })
   const out: StreamPart[] = []
   const p = provider(fake.url, options.apiKey === null ? undefined : (options.apiKey ?? TEST_KEY))
-  for await (const part of adapter.stream(p, model, [{ role: 'user', content: 'hi' }], { max_tokens: options.maxTokens, temperature: options.temperature }, new AbortController().signal)) {
+  for await (const part of adapter.stream({
+    provider: p,
+    model,
+    messages: [{ role: 'user', content: 'hi' }],
+    params: { max_tokens: options.maxTokens, temperature: options.temperature },
+    signal: new AbortController().signal,
+  })) {
     out.push(part)
   }
   return out
