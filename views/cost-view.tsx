@@ -1,4 +1,4 @@
-import type { Cost } from '../src/pricing/types.ts'
+import type { Cost } from '../src/domain/types.ts'
 import { formatUsd } from '../src/pricing/money.ts'
 
 const REASONS: Record<string, string> = {

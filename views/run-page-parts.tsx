@@ -1,4 +1,4 @@
-import type { TargetResult } from '../src/engine/types.ts'
+import type { TargetResult } from '../src/domain/types.ts'
 import type { ChatMessage } from '../src/providers/types.ts'
 import { Column, ColumnActions, ErrorBox, FinalStats, LiveStats, StatusBadge, ids, type ColumnInfo } from './run-view.tsx'
 import { formatMs } from './format.ts'

@@ -1,5 +1,5 @@
 import type { RunDetail } from '../src/storage/types.ts'
-import type { TargetResult } from '../src/engine/types.ts'
+import type { TargetResult } from '../src/domain/types.ts'
 import type { ChatMessage } from '../src/providers/types.ts'
 import { Layout } from './layout.tsx'
 import { RunView, FollowUpFormShell, FollowUpFields } from './run-page-parts.tsx'

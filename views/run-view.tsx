@@ -1,4 +1,4 @@
-import type { TargetResult, TargetStatus } from '../src/engine/types.ts'
+import type { TargetResult, TargetStatus } from '../src/domain/types.ts'
 import type { ChatMessage } from '../src/providers/types.ts'
 import type { TargetError } from '../src/providers/types.ts'
 import { renderMarkdown } from '../src/render/markdown.ts'

@@ -1,5 +1,5 @@
-import type { Cost } from '../src/pricing/types.ts'
-import type { TargetStatus } from '../src/engine/types.ts'
+import type { Cost } from '../src/domain/types.ts'
+import type { TargetStatus } from '../src/domain/types.ts'
 import { CostFigure } from './cost-view.tsx'
 import { formatInt, formatMs, formatRate } from './format.ts'
 import { formatMultiple, formatUsd } from '../src/pricing/money.ts'

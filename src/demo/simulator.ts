@@ -1,6 +1,6 @@
 import type { Simulation } from '../config/schema.ts'
 import type { ChatMessage } from '../providers/types.ts'
-import { countPromptTokens, loadTokenCounter } from '../engine/token-count.ts'
+import { countPromptTokens, loadTokenCounter } from '../tokens/token-count.ts'
 import { demoAnswer, demoReasoning, hash, padAnswer } from './answer.ts'
 
 export interface SimulatedRequest {

@@ -2,10 +2,12 @@ import type { RunSettings } from '../config/schema.ts'
 import type { Catalog } from '../providers/catalog.ts'
 import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
 import type { TargetEntry } from '../providers/types.ts'
-import { unknownCost, type Pricer } from '../pricing/types.ts'
+import { type Pricer } from '../pricing/types.ts'
+import { unknownCost } from '../domain/types.ts'
 import { runTarget, type TargetOutcome } from './run-target.ts'
-import { countPromptTokens, countTextTokens } from './token-count.ts'
-import type { CompareRequest, RunEvent, TargetRequest, TargetResult, Timing, Usage } from './types.ts'
+import { countPromptTokens, countTextTokens } from '../tokens/token-count.ts'
+import type { CompareRequest, RunEvent, TargetRequest } from './types.ts'
+import type { TargetResult, Timing, Usage } from '../domain/types.ts'
 
 export interface EngineDeps {
   adapter: OpenAICompatibleAdapter

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
 import { type EngineDeps, runCompare, runTargetAt } from './compare.ts'
-import type { CompareRequest, RunEvent, TargetResult } from './types.ts'
+import type { CompareRequest, RunEvent } from './types.ts'
+import type { TargetResult } from '../domain/types.ts'
 
 /** Where runs are kept. Storage implements it; the no-op one keeps nothing. */
 export interface RunRecorder {

@@ -3,8 +3,8 @@ import type { RunSettings } from '../config/schema.ts'
 import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
 import { ProviderError } from '../providers/errors.ts'
 import type { ChatMessage, ChatRequestParams, ReportedUsage, TargetEntry, TargetError } from '../providers/types.ts'
-import type { TargetStatus } from './types.ts'
-import { detach } from './token-count.ts'
+import type { TargetStatus } from '../domain/types.ts'
+import { detach } from '../tokens/token-count.ts'
 
 export interface TargetOutcome {
   status: TargetStatus

@@ -1,43 +1,5 @@
-import type { ChatMessage, ChatRequestParams, TargetError } from '../providers/types.ts'
-import type { Cost } from '../pricing/types.ts'
-
-export type UsageSource = 'reported' | 'estimated' | 'none'
-
-export interface Usage {
-  input_tokens: number | null
-  cached_input_tokens: number | null
-  output_tokens: number | null
-  reasoning_tokens: number | null
-  source: UsageSource
-}
-
-export interface Timing {
-  /** First non-empty reasoning or answer delta, from request start (monotonic clock). */
-  ttft_ms: number | null
-  first_answer_ms: number | null
-  total_ms: number
-  /** Output tokens per second after the first token. */
-  output_tokens_per_s: number | null
-}
-
-export type TargetStatus = 'ok' | 'error' | 'cancelled' | 'timeout'
-
-export interface TargetResult {
-  target: string
-  label: string
-  /** The model id the upstream reported using (it often differs from the requested one). */
-  model: string | null
-  status: TargetStatus
-  text: string
-  reasoning: string
-  finish_reason: string | null
-  usage: Usage
-  cost: Cost
-  timing: Timing
-  error: TargetError | null
-  /** Upstream attempts made (retries happen only before the first token). */
-  attempts: number
-}
+import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
+import type { TargetResult } from '../domain/types.ts'
 
 export interface TargetRequest {
   target: string

@@ -1,5 +1,6 @@
-import type { Cost, PriceQuery, Pricer } from './types.ts'
-import { unknownCost } from './types.ts'
+import type { PriceQuery, Pricer } from './types.ts'
+import type { Cost } from '../domain/types.ts'
+import { unknownCost } from '../domain/types.ts'
 import { computedCost } from './cost.ts'
 
 export { computedCost } from './cost.ts'

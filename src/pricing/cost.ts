@@ -1,5 +1,6 @@
-import type { Cost, PriceQuery, UnitPrice } from './types.ts'
-import { unknownCost } from './types.ts'
+import type { PriceQuery } from './types.ts'
+import type { Cost, UnitPrice } from '../domain/types.ts'
+import { unknownCost } from '../domain/types.ts'
 import { costOf, picoToUsd, usdToPico } from './money.ts'
 
 /** Turns a unit price and usage into a Cost with provenance, or an unknown cost with its reason. */

@@ -1,7 +1,8 @@
 import type { ChatMessage, TargetEntry } from '../providers/types.ts'
-import type { Usage } from '../engine/types.ts'
-import { countPromptTokens } from '../engine/token-count.ts'
-import type { Pricer, UnitPrice } from './types.ts'
+import type { Usage } from '../domain/types.ts'
+import { countPromptTokens } from '../tokens/token-count.ts'
+import type { Pricer } from './types.ts'
+import type { UnitPrice } from '../domain/types.ts'
 import { picoToUsd, usdToPico, type Pico } from './money.ts'
 
 /**

@@ -8,7 +8,7 @@ const calcPrice: typeof CalcPrice = (...args) => {
   calcPriceImpl ??= (require('@pydantic/genai-prices') as { calcPrice: typeof CalcPrice }).calcPrice
   return calcPriceImpl(...args)
 }
-import type { UnitPrice } from './types.ts'
+import type { UnitPrice } from '../domain/types.ts'
 
 /**
  * The maintained price library, bundle only: `updatePrices` is never called, so prices change only when the

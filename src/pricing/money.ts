@@ -1,5 +1,5 @@
-import type { Usage } from '../engine/types.ts'
-import type { UnitPrice } from './types.ts'
+import type { Usage } from '../domain/types.ts'
+import type { UnitPrice } from '../domain/types.ts'
 
 /**
  * Exact money arithmetic. A price in USD per 1M tokens equals micro-dollars per token; times 1e6 it is an

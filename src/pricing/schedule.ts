@@ -1,4 +1,4 @@
-import type { UnitPrice } from './types.ts'
+import type { UnitPrice } from '../domain/types.ts'
 
 /**
  * Juxta's own dated price entries, for what the price library gets wrong or lacks. The library can attach

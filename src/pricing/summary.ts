@@ -1,4 +1,4 @@
-import type { TargetResult } from '../engine/types.ts'
+import type { TargetResult } from '../domain/types.ts'
 import { picoToUsd, ratio, usdToPico, type Pico } from './money.ts'
 
 /** What the comparison figures need from each result. */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { COST_REASONS } from '../domain/types.ts'
 import type { StoredRun } from './types.ts'
 
 /** The JSON export: a versioned envelope around runs in the shape GET /api/runs/:id returns. */
@@ -24,7 +25,7 @@ const CostSchema = z
     output_usd: usd.nullable(),
     total_usd: usd.nullable(),
     source: z.enum(['computed', 'reported', 'unknown']),
-    reason: z.string().max(200).nullable(),
+    reason: z.enum(COST_REASONS).nullable(),
     price_source: z.string().max(500).nullable(),
     unit_price: UnitPriceSchema.nullable(),
     reported_usd: usd.nullable().optional(),

@@ -1,5 +1,6 @@
 import type { RunMeta, RunRecorder } from '../engine/run-service.ts'
-import type { CompareRequest, RunEvent, TargetResult } from '../engine/types.ts'
+import type { CompareRequest, RunEvent } from '../engine/types.ts'
+import type { TargetResult } from '../domain/types.ts'
 import { redactSecrets } from '../providers/redact.ts'
 import type { PartialUpdate, RunStore } from './types.ts'
 

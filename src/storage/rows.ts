@@ -1,6 +1,6 @@
-import type { TargetResult, UsageSource } from '../engine/types.ts'
-import type { Cost } from '../pricing/types.ts'
-import { unknownCost } from '../pricing/types.ts'
+import type { TargetResult, UsageSource } from '../domain/types.ts'
+import type { Cost } from '../domain/types.ts'
+import { unknownCost } from '../domain/types.ts'
 import { usdToPico } from '../pricing/money.ts'
 import type { ChatRequestParams, TargetError } from '../providers/types.ts'
 import type { RunLink, RunStatus, StoredRun, StoredTargetResult, StoredTargetStatus } from './types.ts'
@@ -78,7 +78,7 @@ export function costPico(cost: Cost): bigint | null {
 }
 
 export function toStoredResult(row: ResultRow): StoredTargetResult {
-  const unfinished = row.status === 'running' || row.status === 'interrupted'
+  const unfinished = row.status === 'running' || row.status === 'interrupted' ? row.status : null
   return {
     target: row.target,
     label: row.label,
@@ -94,7 +94,7 @@ export function toStoredResult(row: ResultRow): StoredTargetResult {
       reasoning_tokens: row.reasoning_tokens,
       source: row.usage_source,
     },
-    cost: row.cost_json ? (JSON.parse(row.cost_json) as Cost) : unknownCost(unfinished ? row.status : 'not-recorded'),
+    cost: row.cost_json ? (JSON.parse(row.cost_json) as Cost) : unknownCost(unfinished ?? 'not-recorded'),
     timing: {
       ttft_ms: row.ttft_ms,
       first_answer_ms: row.first_answer_ms,

@@ -1,6 +1,6 @@
-import type { TargetResult } from '../engine/types.ts'
+import type { TargetResult } from '../domain/types.ts'
 import { costOf, picoToUsd } from '../pricing/money.ts'
-import { unknownCost, type Cost, type UnitPrice } from '../pricing/types.ts'
+import { unknownCost, type Cost, type UnitPrice } from '../domain/types.ts'
 import { SEQ_PER_MS } from './migrations.ts'
 import { resultValues } from './rows.ts'
 import type { SqliteRunStore } from './sqlite-run-store.ts'

@@ -1,5 +1,5 @@
 import { setImmediate as nextTick } from 'node:timers/promises'
-import type { TargetResult } from '../engine/types.ts'
+import type { TargetResult } from '../domain/types.ts'
 import type { ChatMessage } from '../providers/types.ts'
 import { splitTarget } from '../providers/catalog.ts'
 import { openDatabase, type SqliteDatabase } from './database.ts'

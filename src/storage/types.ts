@@ -1,5 +1,5 @@
 import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
-import type { TargetResult, TargetStatus, Timing } from '../engine/types.ts'
+import type { TargetResult, TargetStatus, Timing } from '../domain/types.ts'
 
 export type RunStatus = 'running' | 'done' | 'interrupted'
 

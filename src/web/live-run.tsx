@@ -1,7 +1,8 @@
 import type { SSEStreamingApi } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
 import { executeRun, retryTarget, type RunMeta } from '../engine/run-service.ts'
-import type { CompareRequest, RunEvent, TargetResult } from '../engine/types.ts'
+import type { CompareRequest, RunEvent } from '../engine/types.ts'
+import type { TargetResult } from '../domain/types.ts'
 import { ids } from '../../views/run-view.tsx'
 import { LiveStats } from '../../views/run-view.tsx'
 import { ColumnResetParts, ColumnResultParts, FollowUpFields, RunView, announceText } from '../../views/run-page-parts.tsx'
@@ -9,7 +10,7 @@ import { RunSummaryParts } from '../../views/summary-table.tsx'
 import { summarize } from './run-summary.ts'
 import { PageStreamComposer, escapeHtml, partial } from './page-stream.ts'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
-import type { ColumnInfo } from '../../views/run-view.tsx'
+import { columnInfo } from './column-info.ts'
 
 const columnIds = (i: number) => ({ rendered: ids.rendered(i), tail: ids.tail(i), reasoning: ids.reasoning(i) })
 
@@ -17,15 +18,6 @@ const FLUSH_MS = 50
 const STATS_MS = 1000
 const HEARTBEAT_MS = 15_000
 
-export function columnInfo(ctx: AppContext, target: string): ColumnInfo {
-  const entry = ctx.catalog().find(target)
-  return {
-    target,
-    label: entry?.model.label ?? target,
-    providerName: entry?.provider.name ?? target.split('/')[0]!,
-    simulated: entry?.provider.builtin === 'demo',
-  }
-}
 
 const html = async (node: unknown): Promise<string> => String(await (node as { toString(): string | Promise<string> }).toString())
 

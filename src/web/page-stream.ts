@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import type { TargetResult } from '../engine/types.ts'
+import type { TargetResult } from '../domain/types.ts'
 import { lastBlockBoundary, renderMarkdown } from '../render/markdown.ts'
 
 /** Escapes model text for HTML text content (the only place it goes while streaming). */

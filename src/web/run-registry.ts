@@ -1,4 +1,5 @@
-import type { CompareRequest, TargetResult } from '../engine/types.ts'
+import type { CompareRequest } from '../engine/types.ts'
+import type { TargetResult } from '../domain/types.ts'
 import type { RunMeta } from '../engine/run-service.ts'
 
 export interface LiveRun {

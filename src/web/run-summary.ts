@@ -1,10 +1,10 @@
 import type { AppContext } from '../context.ts'
-import type { TargetResult } from '../engine/types.ts'
+import type { TargetResult } from '../domain/types.ts'
 import { summarizeRun } from '../pricing/summary.ts'
 import { picoToUsd, usdToPico } from '../pricing/money.ts'
 import type { RunSummaryData, SummaryRow } from '../../views/summary-table.tsx'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
-import { columnInfo } from './live-run.tsx'
+import { columnInfo } from './column-info.ts'
 
 /**
  * Rows of the summary table. `earlierCosts` holds, per target, the cost of its earlier turns (null when one

@@ -67,6 +67,12 @@ describe('the import graph', () => {
     expect(leaks).toEqual([])
   })
 
+  it('keeps shared types at the bottom: domain types import no layer, pricing never imports the engine', () => {
+    expect(importsOf('src/domain/').filter(([, t]) => t!.startsWith('src/') && t !== 'src/providers/types.ts')).toEqual([])
+    expect(importsOf('src/pricing/').filter(([, t]) => t!.startsWith('src/engine/'))).toEqual([])
+    expect(importsOf('src/providers/').filter(([, t]) => /^src\/(engine|pricing|storage|web)\//.test(t!))).toEqual([])
+  })
+
   it('keeps views away from providers, the engine and storage', () => {
     const leaks = importsOf('views/').filter(([, t]) => /^src\/(providers|engine|storage)\/(?!types\.ts$)/.test(t!))
     expect(leaks).toEqual([])

@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, postCompare, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
-import type { TargetResult } from '../../src/engine/types.ts'
+import type { TargetResult } from '../../src/domain/types.ts'
 
 // A 4-target compare per fault: the faulty target must end with the right status and kind within its
 // deadline, the three healthy ones must complete exactly, the server must keep serving, history must hold

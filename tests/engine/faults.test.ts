@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeUpstream, waitFor, words, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { TEST_KEY, fakeConfig, postCompare, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import type { TargetResult } from '../../src/engine/types.ts'
+import type { TargetResult } from '../../src/domain/types.ts'
 
 // Each upstream fault fails only its own column, with the right status and error kind.
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFixture, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { compareResults, fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { ConfigPricer } from '../../src/pricing/config-pricer.ts'
-import type { Cost, PriceQuery, Pricer } from '../../src/pricing/types.ts'
+import type { PriceQuery, Pricer } from '../../src/pricing/types.ts'
+import type { Cost } from '../../src/domain/types.ts'
 
 // Every recorded stream replayed byte for byte through the real SDK, adapter, engine and JSON API.
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { compareResults, fakeConfig, postCompare, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import type { TargetResult } from '../../src/engine/types.ts'
+import type { TargetResult } from '../../src/domain/types.ts'
 
 // One 10 MiB SSE line: handled quickly (ok, or a clear error past the output cap), without hurting the other
 // column, and Juxta keeps serving.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openAIError, rateLimited, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { collectSSE } from '../helpers/sse.ts'
-import type { TargetResult } from '../../src/engine/types.ts'
+import type { TargetResult } from '../../src/domain/types.ts'
 
 // Retries happen only before the first token, only for retryable kinds, and honour Retry-After.
 

@@ -6,7 +6,7 @@ import { parseConfigText, validateConfig, type LoadedConfig } from '../../src/co
 import type { Env } from '../../src/config/interpolate.ts'
 import { createContext, type AppContext, type ContextOptions } from '../../src/context.ts'
 import { createApp } from '../../src/app.ts'
-import type { TargetResult } from '../../src/engine/types.ts'
+import type { TargetResult } from '../../src/domain/types.ts'
 
 /** A key shaped like a real one, so both exact-value and pattern redaction are exercised. */
 export const TEST_KEY = 'sk-test-9f8e7d6c5b4a39281706abcdef'

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import { countPromptTokens } from '../../src/engine/token-count.ts'
+import { countPromptTokens } from '../../src/tokens/token-count.ts'
 import { ASSUMED_MAX_OUTPUT_TOKENS, estimateRun, type RunEstimate } from '../../src/pricing/estimate.ts'
 import { PriceBook } from '../../src/pricing/price-book.ts'
 import { picoToUsd } from '../../src/pricing/money.ts'

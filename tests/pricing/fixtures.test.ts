@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { FIXTURES_DIR, fixturePath } from '../helpers/fake-upstream.ts'
 import { usageFrom } from '../../src/providers/usage.ts'
 import { PriceBook } from '../../src/pricing/price-book.ts'
-import type { Cost } from '../../src/pricing/types.ts'
+import type { Cost } from '../../src/domain/types.ts'
 import type { ReportedUsage } from '../../src/providers/types.ts'
 
 // Every recorded response that carries usage, priced at the instant it was recorded (its `created` field)

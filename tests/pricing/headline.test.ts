@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { PriceBook } from '../../src/pricing/price-book.ts'
 import { ratio, usdToPico, formatMultiple, formatUsd } from '../../src/pricing/money.ts'
-import type { Cost } from '../../src/pricing/types.ts'
+import type { Cost } from '../../src/domain/types.ts'
 
 // "27× cheaper": the list-price ratio of OpenAI o1 to DeepSeek-R1 (deepseek-reasoner) at R1's launch.
 // Identical usage, 1,000 input + 1,000 output tokens, priced by the price book at a given instant.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { summarizeRun, type SummaryInput } from '../../src/pricing/summary.ts'
-import { unknownCost, type Cost } from '../../src/pricing/types.ts'
-import type { TargetStatus } from '../../src/engine/types.ts'
+import { unknownCost, type Cost } from '../../src/domain/types.ts'
+import type { TargetStatus } from '../../src/domain/types.ts'
 
 const computed = (total: number, extra: Partial<Cost> = {}): Cost => ({
   input_usd: null,

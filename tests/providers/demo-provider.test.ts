@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { collectSSE } from '../helpers/sse.ts'
-import type { TargetResult } from '../../src/engine/types.ts'
+import type { TargetResult } from '../../src/domain/types.ts'
 
 // The built-in demo provider, reached through the real SDK like any upstream (in-process, no socket of its own).
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { TEST_KEY, postCompare, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { collectSSE } from '../helpers/sse.ts'
-import type { TargetResult } from '../../src/engine/types.ts'
+import type { TargetResult } from '../../src/domain/types.ts'
 
 // The JSON API: GET /api/targets and POST /api/compare (validation, whole and streamed answers).
 

@@ -6,9 +6,9 @@ import { buildRequest, executeRun, type Run, type RunInput } from '../../src/eng
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 import { StoreRecorder } from '../../src/storage/recorder.ts'
 import type { RunStore } from '../../src/storage/types.ts'
-import type { TargetResult, TargetStatus } from '../../src/engine/types.ts'
+import type { TargetResult, TargetStatus } from '../../src/domain/types.ts'
 import { picoToUsd } from '../../src/pricing/money.ts'
-import { unknownCost } from '../../src/pricing/types.ts'
+import { unknownCost } from '../../src/domain/types.ts'
 import { loadTestConfig } from '../helpers/juxta.ts'
 
 /** A fresh directory for one test file's databases; `cleanup` removes it. */
