@@ -1,4 +1,4 @@
-import type { RunPage, RunSummary } from '../src/storage/types.ts'
+import type { RunListPage, RunListItem } from '../src/storage/types.ts'
 import { formatUsd } from '../src/pricing/money.ts'
 import { Layout } from './layout.tsx'
 import { formatMs } from './format.ts'
@@ -22,7 +22,7 @@ const query = (f: HistoryFilters, extra: Record<string, string> = {}) => {
   return s ? `?${s}` : ''
 }
 
-function RunRow(props: { run: RunSummary }) {
+function RunRow(props: { run: RunListItem }) {
   const r = props.run
   return (
     <tr data-run-id={r.run_id}>
@@ -44,7 +44,7 @@ function RunRow(props: { run: RunSummary }) {
 }
 
 export function HistoryPage(props: {
-  page: RunPage
+  page: RunListPage
   filters: HistoryFilters
   targets: string[]
   issues: Array<{ path: string; message: string }>

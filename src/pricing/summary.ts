@@ -30,7 +30,7 @@ export interface TargetFigures {
   fastest_ttft: boolean
 }
 
-export interface RunSummary {
+export interface RunFigures {
   cheapest: { target: string; total_usd: number } | null
   /** By total latency (request start to last token). */
   fastest: { target: string; total_ms: number } | null
@@ -53,7 +53,7 @@ function minBy<T>(items: T[], key: (t: T) => number | bigint): T | undefined {
  * multiple of the best, and the cost of 1,000 such requests. Only targets that finished (`ok`) are ranked;
  * a partial answer's cost or time would flatter it. Pure: the same results always give the same summary.
  */
-export function summarizeRun(results: ReadonlyArray<SummaryInput>): RunSummary {
+export function summarizeRun(results: ReadonlyArray<SummaryInput>): RunFigures {
   const rows = results.map((r) => {
     const ok = r.status === 'ok'
     const known = r.cost.source !== 'unknown' && r.cost.total_usd !== null

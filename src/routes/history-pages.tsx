@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AppContext } from '../context.ts'
 import { queryObject, runListQuerySchema, spendQuerySchema } from '../storage/run-query.ts'
 import { RunIdSchema } from '../storage/export-format.ts'
-import type { RunPage as RunPageData, StoredRun } from '../storage/types.ts'
+import type { RunListPage, StoredRun } from '../storage/types.ts'
 import type { TargetResult } from '../domain/types.ts'
 import { issuesOf } from './compare-input.ts'
 import { importExport } from '../storage/import-runs.ts'
@@ -14,7 +14,7 @@ import { columnInfo } from '../web/column-info.ts'
 import { earlierTurns, summaryRows } from '../web/run-summary.ts'
 import { Layout } from '../../views/layout.tsx'
 
-const EMPTY_PAGE: RunPageData = { runs: [], next_cursor: null, page: 1, total: 0, pages: 0 }
+const EMPTY_PAGE: RunListPage = { runs: [], next_cursor: null, page: 1, total: 0, pages: 0 }
 
 function Unavailable() {
   return (

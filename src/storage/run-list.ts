@@ -1,7 +1,7 @@
 import { picoToUsd } from '../pricing/money.ts'
 import { decodeCursor, encodeCursor, filterSql, type Cursor } from './run-filter.ts'
 import type { StatementCache } from './statements.ts'
-import type { RunListQuery, RunPage, RunStatus, RunSummary, StoredTargetStatus } from './types.ts'
+import type { RunListQuery, RunListPage, RunStatus, RunListItem, StoredTargetStatus } from './types.ts'
 
 const PROMPT_HEAD = 300
 
@@ -30,7 +30,7 @@ const TARGETS = `SELECT run_id, target, label, status, cost_pico, total_ms FROM 
   WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, idx`
 
 /** Newest first. Keyset (`cursor`) pages stay fast however deep; `page` also counts the total. */
-export function listRuns(sql: StatementCache, query: RunListQuery): RunPage {
+export function listRuns(sql: StatementCache, query: RunListQuery): RunListPage {
   const cursor: Cursor | undefined = query.cursor ? (decodeCursor(query.cursor) ?? undefined) : undefined
   if (query.cursor && !cursor) throw new RangeError('invalid cursor')
   const pageMode = !cursor && query.page !== undefined
@@ -46,7 +46,7 @@ export function listRuns(sql: StatementCache, query: RunListQuery): RunPage {
   const more = rows.length > query.limit
   const pageRows = more ? rows.slice(0, query.limit) : rows
   const last = pageRows[pageRows.length - 1]
-  const page: RunPage = {
+  const page: RunListPage = {
     runs: summaries(sql, pageRows),
     next_cursor: more && last ? encodeCursor({ seq: last.seq }) : null,
   }
@@ -60,7 +60,7 @@ export function listRuns(sql: StatementCache, query: RunListQuery): RunPage {
   return page
 }
 
-function summaries(sql: StatementCache, rows: ListRow[]): RunSummary[] {
+function summaries(sql: StatementCache, rows: ListRow[]): RunListItem[] {
   if (rows.length === 0) return []
   // BigInt pico-dollars: sums stay exact.
   const targets = sql.get(TARGETS).safeIntegers(true).all(JSON.stringify(rows.map((r) => r.id))) as TargetRow[]
@@ -69,7 +69,7 @@ function summaries(sql: StatementCache, rows: ListRow[]): RunSummary[] {
   return rows.map((r) => summary(r, byRun.get(r.id) ?? []))
 }
 
-function summary(r: ListRow, targets: TargetRow[]): RunSummary {
+function summary(r: ListRow, targets: TargetRow[]): RunListItem {
   let known = 0n
   let anyKnown = false
   let unknown = 0

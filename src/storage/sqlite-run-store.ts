@@ -11,7 +11,7 @@ import { spendReport } from './spend.ts'
 import { StatementCache } from './statements.ts'
 import { SQL } from './run-sql.ts'
 import type {
-  DeleteOutcome, ImportOutcome, NewRun, PartialUpdate, RunDetail, RunFilter, RunListQuery, RunPage, RunStatus,
+  DeleteOutcome, ImportOutcome, NewRun, PartialUpdate, RunDetail, RunFilter, RunListQuery, RunListPage, RunStatus,
   RunStore, SpendQuery, SpendReport, StoredRun,
 } from './types.ts'
 
@@ -92,7 +92,7 @@ export class SqliteRunStore implements RunStore {
     }).immediate()
   }
 
-  async listRuns(query: RunListQuery): Promise<RunPage> {
+  async listRuns(query: RunListQuery): Promise<RunListPage> {
     return listRuns(this.sql, query)
   }
 

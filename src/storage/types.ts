@@ -90,7 +90,7 @@ export interface TargetSummary {
   total_ms: number | null
 }
 
-export interface RunSummary {
+export interface RunListItem {
   run_id: string
   created_at: string
   status: RunStatus
@@ -109,8 +109,8 @@ export interface RunSummary {
   fastest: { target: string; label: string; total_ms: number } | null
 }
 
-export interface RunPage {
-  runs: RunSummary[]
+export interface RunListPage {
+  runs: RunListItem[]
   /** Pass as `cursor` for the next (older) page; null on the last page. */
   next_cursor: string | null
   /** Present in page mode. */
@@ -167,7 +167,7 @@ export interface RunStore {
   /** Marks runs and targets left `running` by a previous process as `interrupted`; returns the run count. */
   recoverInterrupted(): Promise<number>
 
-  listRuns(query: RunListQuery): Promise<RunPage>
+  listRuns(query: RunListQuery): Promise<RunListPage>
   getRun(runId: string): Promise<RunDetail | null>
   /** Each target's message history up to and including this run, for a follow-up turn. */
   conversationFor(runId: string): Promise<Record<string, ChatMessage[]> | null>
