@@ -5,7 +5,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { validateConfig } from '../../src/config/load.ts'
 import { createContext } from '../../src/context.ts'
 import { KeyStore } from '../../src/keys/key-store.ts'
-import { CustomProviderStore } from '../../src/settings/custom-providers.ts'
 import { ProviderSettings } from '../../src/settings/provider-settings.ts'
 
 const KEY = 'sk-settings-rule-0123456789abcdefXYZ'
