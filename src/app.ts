@@ -8,7 +8,7 @@ import { redactSecrets } from './providers/redact.ts'
 import { securityHeaders } from './security/headers.ts'
 import { hostGuard, originGuard } from './security/request-guard.ts'
 import { authGuard } from './security/auth.ts'
-import { loginPageResponse, loginRoutes } from './routes/login.tsx'
+import { loginPageResponse, loginRoutes, offerLogout } from './routes/login.tsx'
 import { settingsRoutes } from './routes/settings.tsx'
 import { assetRoutes } from './routes/assets.ts'
 import { pageRoutes } from './routes/pages.tsx'
@@ -27,7 +27,7 @@ export function createApp(ctx: AppContext): Hono {
   // Before any route: DNS-rebinding Host check, CSRF Origin check, then the access token (when set).
   app.use('*', hostGuard(ctx.access.allowedHosts))
   app.use('*', originGuard())
-  app.use('*', authGuard(ctx.access.authToken, loginPageResponse))
+  app.use('*', authGuard(ctx.auth, { loginPage: loginPageResponse, loggedIn: offerLogout }))
   const apiLimit = bodyLimit({
     maxSize: MAX_BODY,
     // The unread rest of the body leaves the connection unusable: without `close` the client reuses it and
@@ -64,8 +64,9 @@ export function createApp(ctx: AppContext): Hono {
   app.use('/runs/*', formLimit)
   app.use('/settings/*', formLimit)
   app.use('/login', formLimit)
+  app.use('/logout', formLimit)
   app.route('/demo', ctx.demo)
-  app.route('/', loginRoutes(ctx.access.authToken))
+  app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
   app.route('/', assetRoutes())
   app.route('/', pageRoutes(ctx))

@@ -7,6 +7,7 @@ import { createApp } from './app.ts'
 import { projectRoot } from './project-root.ts'
 import { StorageError } from './storage/database.ts'
 import { openSqliteRunStore, type SqliteRunStore } from './storage/sqlite-run-store.ts'
+import { SqliteSessionStore } from './storage/sqlite-session-store.ts'
 import { readAccessEnv } from './security/access-env.ts'
 import { KeyStore, KeyStoreError } from './keys/key-store.ts'
 import { CustomProviderStore, ProviderFileError } from './settings/custom-providers.ts'
@@ -50,7 +51,8 @@ function main(): void {
     throw err
   }
 
-  const ctx = createContext(config, { store, keys, customProviders, access: access.settings.access })
+  const sessionStore = new SqliteSessionStore(store.db)
+  const ctx = createContext(config, { store, keys, customProviders, sessionStore, access: access.settings.access })
   const app = createApp(ctx)
   const server = serve({ fetch: app.fetch, port, hostname: host.replace(/^\[(.*)\]$/, '$1') }, (info) => {
     const ready = ctx.catalog().targets().filter((t) => t.provider.keyStatus !== 'missing').length

@@ -121,7 +121,7 @@ export function settingsRoutes(ctx: AppContext): Hono {
     return done()
   }
 
-  app.get('/', (c) => c.html(<SettingsPage providers={cards(ctx)} storage={storageNote(ctx)} loggedIn={ctx.access.authToken !== undefined} />))
+  app.get('/', (c) => c.html(<SettingsPage providers={cards(ctx)} storage={storageNote(ctx)} />))
 
   app.post('/providers', async (c) => {
     const form = await formOf(c)
