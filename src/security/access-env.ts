@@ -29,9 +29,9 @@ function readFlag(name: string, value: string | undefined): boolean | string {
 }
 
 /**
- * Reads HOST, JUXTA_AUTH_TOKEN, JUXTA_SECRET, JUXTA_ALLOWED_HOSTS and JUXTA_TRUST_PROXY. Returns the reason to refuse to start
- * when they would expose keys: any bind address other than loopback needs a token, since anyone who reaches
- * the port could otherwise spend every configured key.
+ * Reads HOST, JUXTA_AUTH_TOKEN, JUXTA_SECRET, JUXTA_ALLOWED_HOSTS and JUXTA_TRUST_PROXY. Returns the reason to
+ * refuse to start when they would expose keys: any bind address other than loopback needs a token, since
+ * anyone who reaches the port could otherwise spend every configured key.
  */
 export function readAccessEnv(env: Readonly<Record<string, string | undefined>>): { ok: true; settings: AccessSettings } | { ok: false; message: string } {
   const host = env.HOST?.trim() || '127.0.0.1'

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { isIPv4, isIPv6 } from 'node:net'
+import { parseIPv6 } from './ip-address.ts'
 
 /** Who sent a request and whether it reached us over https, as far as this server can tell. */
 export interface RequestClient {
@@ -15,10 +16,13 @@ interface NodeBindings {
   incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean } }
 }
 
-/** `::ffff:10.0.0.1` → `10.0.0.1`; anything that is not an IP address → undefined (never logged raw). */
+/**
+ * `::ffff:10.0.0.1` → `10.0.0.1`; a port some proxies append (`10.0.0.1:4711`, `[2001:db8::1]:4711`) is
+ * dropped; anything that is not an IP address → undefined (so never logged raw).
+ */
 function normalizeAddress(text: string | undefined): string | undefined {
   if (text === undefined) return undefined
-  const s = text.trim().replace(/^\[(.*)\]$/, '$1')
+  const s = text.trim().replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1')
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s)
   if (mapped && isIPv4(mapped[1]!)) return mapped[1]
   if (isIPv4(s)) return s
@@ -28,12 +32,11 @@ function normalizeAddress(text: string | undefined): string | undefined {
 
 /** The throttle key: IPv6 hosts usually own a whole /64, so counting single addresses would not count them. */
 function throttleKey(address: string): string {
-  if (!isIPv6(address)) return address
-  const [head = '', tail] = address.split('::')
-  const headParts = head ? head.split(':') : []
-  const tailParts = tail === undefined ? [] : tail ? tail.split(':') : []
-  const groups = tail === undefined ? headParts : [...headParts, ...Array<string>(8 - headParts.length - tailParts.length).fill('0'), ...tailParts]
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`
+  const n = isIPv6(address) ? parseIPv6(address) : undefined
+  if (n === undefined) return address
+  const prefix = n >> 64n
+  const groups = [48n, 32n, 16n, 0n].map((shift) => ((prefix >> shift) & 0xffffn).toString(16))
+  return `${groups.join(':')}::/64`
 }
 
 /**

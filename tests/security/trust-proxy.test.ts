@@ -43,6 +43,15 @@ describe('JUXTA_TRUST_PROXY=1', () => {
     expect(juxta.logs.some((l) => /wrong tokens from 198\.51\.100\.7 /.test(l))).toBe(true)
   })
 
+  it('reads a forwarded address with a port as that address', async () => {
+    const juxta = await start(true)
+    const client = new LoginClient(juxta.url)
+    for (let i = 0; i < 5; i++) await client.login(`wrong-${i}`, '/', { 'x-forwarded-for': `198.51.100.9:${4000 + i}` })
+    expect((await client.login(TOKEN, '/', { 'x-forwarded-for': '198.51.100.9' })).status).toBe(429)
+    expect((await client.login(TOKEN, '/', { 'x-forwarded-for': '[2001:db8::5]:4711' })).status).toBe(303)
+    expect(juxta.logs.some((l) => /wrong tokens from 198\.51\.100\.9 /.test(l))).toBe(true)
+  })
+
   it('counts an IPv6 client by its /64', async () => {
     const juxta = await start(true)
     const client = new LoginClient(juxta.url)
