@@ -9,7 +9,9 @@ export function LoginPage(props: { next: string; failed?: boolean; retryAfterS?:
         <p>This Juxta is protected by an access token (<code>JUXTA_AUTH_TOKEN</code>).</p>
         {props.failed ? <p class="form-errors" role="alert">That token is not right.</p> : ''}
         {props.retryAfterS !== undefined ? (
-          <p class="form-errors" role="alert">Too many wrong tokens from your address. Try again in {props.retryAfterS} s.</p>
+          <p class="form-errors" role="alert">
+            Too many wrong tokens from your address. Try again in {props.retryAfterS} s.
+          </p>
         ) : ''}
         <label for="token">Access token</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />

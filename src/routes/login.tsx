@@ -21,8 +21,9 @@ export function loginPageResponse(c: Context): Response | Promise<Response> {
  */
 export function offerLogout(c: Context): void {
   const html = c.html as (body: unknown, ...rest: unknown[]) => Response | Promise<Response>
-  c.html = ((body: unknown, ...rest: unknown[]) =>
-    html(isValidElement(body) ? <LoggedInSession.Provider value={true}>{body}</LoggedInSession.Provider> : body, ...rest)) as Context['html']
+  const withSession = (body: unknown) =>
+    isValidElement(body) ? <LoggedInSession.Provider value={true}>{body}</LoggedInSession.Provider> : body
+  c.html = ((body: unknown, ...rest: unknown[]) => html(withSession(body), ...rest)) as Context['html']
 }
 
 /**
@@ -38,7 +39,9 @@ export function loginRoutes(auth: Auth): Hono {
     c.header('Cache-Control', 'no-store')
   })
 
-  app.get('/login', (c) => (auth.token ? c.html(<LoginPage next={safeNext(c.req.query('next'), originOf(c))} />) : c.redirect('/', 303)))
+  app.get('/login', (c) =>
+    auth.token ? c.html(<LoginPage next={safeNext(c.req.query('next'), originOf(c))} />) : c.redirect('/', 303),
+  )
 
   app.post('/login', async (c) => {
     if (!auth.sessions) return c.redirect('/', 303)

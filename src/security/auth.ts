@@ -42,7 +42,9 @@ export class Auth {
   constructor(readonly options: AuthOptions) {
     this.token = options.token || undefined
     this.trustProxy = options.trustProxy ?? false
-    this.sessions = this.token ? new Sessions({ store: options.sessionStore, token: this.token, now: options.now }) : undefined
+    this.sessions = this.token
+      ? new Sessions({ store: options.sessionStore, token: this.token, now: options.now })
+      : undefined
     this.throttle = new LoginThrottle({ now: options.now, log: options.log })
   }
 
@@ -91,7 +93,8 @@ export function authGuard(auth: Auth, pages: GuardPages): MiddlewareHandler {
       pages.loggedIn(c)
       return next()
     }
-    const navigation = c.req.method === 'GET' && !c.req.header('hx-request') && (c.req.header('accept') ?? '').includes('text/html')
+    const navigation =
+      c.req.method === 'GET' && !c.req.header('hx-request') && (c.req.header('accept') ?? '').includes('text/html')
     if (navigation) {
       c.header('Cache-Control', 'no-store')
       c.header('WWW-Authenticate', 'Bearer realm="juxta"')
@@ -104,8 +107,9 @@ export function authGuard(auth: Auth, pages: GuardPages): MiddlewareHandler {
 function unauthorized(c: Context): Response {
   c.header('Cache-Control', 'no-store')
   c.header('WWW-Authenticate', 'Bearer realm="juxta"')
+  const message = 'authentication required: send Authorization: Bearer <JUXTA_AUTH_TOKEN>'
   return c.req.path.startsWith('/api/')
-    ? c.json({ error: { message: 'authentication required: send Authorization: Bearer <JUXTA_AUTH_TOKEN>', issues: [] } }, 401)
+    ? c.json({ error: { message, issues: [] } }, 401)
     : c.text('authentication required; reload the page to log in', 401)
 }
 

@@ -79,8 +79,8 @@ export class LoginThrottle {
     entry.blockedUntil = now + duration
     entry.failures = []
     this.options.log(
-      `auth: ${this.maxFailures} wrong tokens from ${context.address} within ${this.windowMs / 1000} s (last via ${context.via}); ` +
-        `refusing it for ${duration / 1000} s (block ${entry.blocks})`,
+      `auth: ${this.maxFailures} wrong tokens from ${context.address} within ${this.windowMs / 1000} s ` +
+        `(last via ${context.via}); refusing it for ${duration / 1000} s (block ${entry.blocks})`,
     )
   }
 

@@ -10,7 +10,10 @@ export class LoginClient {
   ) {}
 
   get(path: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-    return rawRequest(`${this.url}${path}`, { localAddress: this.from, headers: { host: new URL(this.url).host, ...this.extraHeaders, ...headers } })
+    return rawRequest(`${this.url}${path}`, {
+      localAddress: this.from,
+      headers: { host: new URL(this.url).host, ...this.extraHeaders, ...headers },
+    })
   }
 
   /** The login form as a browser page of this server posts it. */

@@ -11,7 +11,8 @@ const MINUTE = 60 * SECOND
 describe('LoginThrottle', () => {
   let now = 0
   let logs: string[] = []
-  const make = (options: { maxClients?: number } = {}) => new LoginThrottle({ now: () => now, log: (l) => logs.push(l), ...options })
+  const make = (options: { maxClients?: number } = {}) =>
+    new LoginThrottle({ now: () => now, log: (l) => logs.push(l), ...options })
   const fail = (t: LoginThrottle, client: string, times = 1) => {
     for (let i = 0; i < times; i++) t.failure(client, { via: 'bearer header', address: client })
   }
@@ -106,14 +107,15 @@ describe('token guessing over HTTP', () => {
   let now = 1_800_000_000_000
 
   beforeAll(async () => {
-    juxta = await startJuxta({ config: { providers: {} }, access: { authToken: TOKEN, allowedHosts: [] }, now: () => now })
+    const access = { authToken: TOKEN, allowedHosts: [] }
+    juxta = await startJuxta({ config: { providers: {} }, access, now: () => now })
   })
 
   afterAll(async () => {
     await juxta?.close()
   })
 
-  it('answers the 6th wrong login form with 429 and Retry-After; another client still logs in; later it works again', async () => {
+  it('answers the 6th wrong login with 429 + Retry-After; another client logs in; later it works again', async () => {
     const guesser = new LoginClient(juxta.url, '127.0.0.21')
     for (let i = 0; i < 5; i++) expect((await guesser.login(`${GUESS}-${i}`)).status).toBe(401)
     const sixth = await guesser.login(`${GUESS}-5`)
@@ -150,7 +152,8 @@ describe('token guessing over HTTP', () => {
 
   it('blocks a burst of 30 parallel guesses after the 5th, and the delay grows on the next round', async () => {
     const guesser = new LoginClient(juxta.url, '127.0.0.24')
-    const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) => guesser.get('/api/targets', { authorization: `Bearer ${GUESS}${i}` })))
+    const guess = (i: number) => guesser.get('/api/targets', { authorization: `Bearer ${GUESS}${i}` })
+    const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) => guess(i)))
     expect(statuses.filter((r) => r.status === 401)).toHaveLength(5)
     expect(statuses.filter((r) => r.status === 429)).toHaveLength(25)
     now += 60 * SECOND

@@ -54,13 +54,16 @@ describe('safeNext', () => {
   })
 
   it('refuses what is not a string', () => {
-    for (const next of [undefined, null, 42, ['/history'], { href: '/history' }]) expect(safeNext(next, ORIGIN)).toBe('/')
+    for (const next of [undefined, null, 42, ['/history'], { href: '/history' }]) {
+      expect(safeNext(next, ORIGIN)).toBe('/')
+    }
   })
 
   it('keeps a path with its query, percent-encoded', () => {
     expect(safeNext('/history?q=a%20b', ORIGIN)).toBe('/history?q=a%20b')
     expect(safeNext('/runs/01JABC', ORIGIN)).toBe('/runs/01JABC')
-    expect(safeNext('/history?q=%22a%20phrase%22&target=demo%2Ffast', ORIGIN)).toBe('/history?q=%22a%20phrase%22&target=demo%2Ffast')
+    const search = '/history?q=%22a%20phrase%22&target=demo%2Ffast'
+    expect(safeNext(search, ORIGIN)).toBe(search)
     expect(safeNext('/settings', ORIGIN)).toBe('/settings')
     expect(safeNext('/', ORIGIN)).toBe('/')
   })
@@ -94,7 +97,8 @@ describe('POST /login with next', () => {
   })
 
   it('redirects a tab, newline or backslash trick home, over real HTTP', async () => {
-    for (const next of ['/\t/evil.example', '/\n/evil.example', '/\\evil.example', '//evil', '/%09/evil.example', 'https://evil.example']) {
+    const tricks = ['/\t/evil.example', '/\n/evil.example', '/\\evil.example', '//evil', '/%09/evil.example', 'https://evil.example']
+    for (const next of tricks) {
       const res = await client.login(TOKEN, next)
       expect(res.status, JSON.stringify(next)).toBe(303)
       expect(res.headers.location, JSON.stringify(next)).toBe('/')
