@@ -9,7 +9,7 @@ import { redactSecrets } from './providers/redact.ts'
 import { securityHeaders } from './security/headers.ts'
 import { hostGuard, originGuard } from './security/request-guard.ts'
 import { authGuard } from './security/auth.ts'
-import { loginPageResponse, loginRoutes } from './routes/login.tsx'
+import { loginPageResponse, loginRoutes, offerLogout } from './routes/login.tsx'
 import { settingsRoutes } from './routes/settings.tsx'
 import { assetRoutes } from './routes/assets.ts'
 import { pageRoutes } from './routes/pages.tsx'
@@ -28,7 +28,7 @@ export function createApp(ctx: AppContext): Hono {
   // Before any route: DNS-rebinding Host check, CSRF Origin check, then the access token (when set).
   app.use('*', hostGuard(ctx.access.allowedHosts))
   app.use('*', originGuard())
-  app.use('*', authGuard(ctx.access.authToken, loginPageResponse))
+  app.use('*', authGuard(ctx.auth, { loginPage: loginPageResponse, loggedIn: offerLogout }))
   const limit = limitBody(MAX_BODY)
   // History imports carry whole exports; those routes take a larger limit.
   const importLimit = limitBody(IMPORT_MAX_BYTES)
@@ -38,9 +38,9 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
   app.use('/history/import', importLimit)
-  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/settings/*', '/login']) app.use(path, limit)
+  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/settings/*', '/login', '/logout']) app.use(path, limit)
   app.route('/demo', ctx.demo)
-  app.route('/', loginRoutes(ctx.access.authToken))
+  app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
   app.route('/', assetRoutes())
   app.route('/', pageRoutes(ctx))

@@ -15,6 +15,8 @@ import { KeyStore } from './keys/key-store.ts'
 import { CustomProviderStore, mergeProviders } from './settings/custom-providers.ts'
 import { createGuardedFetch } from './security/guarded-fetch.ts'
 import type { AccessOptions } from './security/access-env.ts'
+import { Auth } from './security/auth.ts'
+import { MemorySessionStore, type SessionStore } from './security/session-store.ts'
 
 /** The demo provider is reached through the SDK like any other, on an origin that never leaves the process. */
 export const DEMO_ORIGIN = 'http://demo.juxta.internal'
@@ -42,6 +44,8 @@ export interface AppContext {
   upstreamFetch: typeof fetch
   /** Auth token and allowed Host names. */
   access: AccessOptions
+  /** Login sessions and the token-guessing throttle (inactive without a token). */
+  auth: Auth
   /** Every API key Juxta knows (config, env, stored for any origin): what redaction removes. */
   secrets: () => Array<string | undefined>
 }
@@ -60,6 +64,10 @@ export interface ContextOptions {
   customProviders?: CustomProviderStore
   /** Default: no token, only localhost and IP literals in Host. */
   access?: AccessOptions
+  /** Login sessions. Default: in memory (a restart logs everyone out). */
+  sessionStore?: SessionStore
+  /** Wall clock for login sessions and the login throttle (tests move it). Default: Date.now. */
+  now?: () => number
 }
 
 export function createContext(config: LoadedConfig, options: ContextOptions = {}): AppContext {
@@ -121,6 +129,13 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     },
     upstreamFetch: routedFetch,
     access: options.access ?? { allowedHosts: [] },
+    auth: new Auth({
+      token: options.access?.authToken,
+      trustProxy: options.access?.trustProxy,
+      sessionStore: options.sessionStore ?? new MemorySessionStore(),
+      now: options.now ?? Date.now,
+      log,
+    }),
     secrets,
   }
 }

@@ -10,6 +10,7 @@ import { readAccessEnv } from './security/access-env.ts'
 import { CustomProviderStore, ProviderFileError } from './settings/custom-providers.ts'
 import { StorageError } from './storage/database.ts'
 import { openSqliteRunStore, type SqliteRunStore } from './storage/sqlite-run-store.ts'
+import { SqliteSessionStore } from './storage/sqlite-session-store.ts'
 
 /** A problem with the environment, the config or the data directory: one message for the person starting Juxta. */
 export class StartupError extends Error {}
@@ -68,7 +69,16 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
       () => CustomProviderStore.open(join(dataDir, 'providers.json'), log),
       ProviderFileError,
     )
-    const ctx = createContext(config, { store, keys, customProviders, access: access.settings.access, log })
+    // Login sessions live beside the history, so a restart does not log everyone out.
+    const sessionStore = new SqliteSessionStore(store.db)
+    const ctx = createContext(config, {
+      store,
+      keys,
+      customProviders,
+      sessionStore,
+      access: access.settings.access,
+      log,
+    })
     let closing: Promise<void> | null = null
     return {
       ctx,

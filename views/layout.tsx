@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx'
 import { html } from 'hono/html'
 import { HTMX_VERSION } from './assets-paths.ts'
+import { LogoutControl } from './logout-control.tsx'
 
 export type NavItem = 'compare' | 'history' | 'spend' | 'settings'
 
@@ -44,6 +45,7 @@ export function Layout(props: { title: string; active?: NavItem; children?: Chil
               ))}
             </ul>
           </nav>
+          <LogoutControl />
         </header>
         <main id="main">{props.children}</main>
         <div id="announce" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>

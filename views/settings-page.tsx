@@ -254,15 +254,10 @@ export function SettingsBody(props: { providers: ProviderCardData[]; notice?: st
   )
 }
 
-export function SettingsPage(props: { providers: ProviderCardData[]; storage: string; loggedIn?: boolean }) {
+export function SettingsPage(props: { providers: ProviderCardData[]; storage: string }) {
   return (
     <Layout title="Settings" active="settings">
       <h1 class="page-title">Settings</h1>
-      {props.loggedIn ? (
-        <form method="post" action="/logout" class="logout">
-          <button type="submit">Log out</button>
-        </form>
-      ) : ''}
       <div id="settings" class="settings">
         <SettingsBody providers={props.providers} storage={props.storage} />
       </div>

@@ -87,11 +87,7 @@ export function settingsRoutes(ctx: AppContext): Hono {
     return cardId === undefined ? body(c, outcome.notice) : card(c, cardId, outcome.notice)
   }
 
-  app.get('/', (c) =>
-    c.html(
-      <SettingsPage providers={cards()} storage={rules.storageNote()} loggedIn={ctx.access.authToken !== undefined} />,
-    ),
-  )
+  app.get('/', (c) => c.html(<SettingsPage providers={cards()} storage={rules.storageNote()} />))
 
   app.post('/providers', async (c) => {
     const form = await formOf(c)

@@ -9,6 +9,8 @@ export interface AccessOptions {
   authToken?: string
   /** Host names (besides localhost and IP literals) the Host header may carry. */
   allowedHosts: string[]
+  /** JUXTA_TRUST_PROXY: believe X-Forwarded-For and X-Forwarded-Proto (Juxta sits behind a TLS proxy). */
+  trustProxy?: boolean
 }
 
 export interface AccessSettings {
@@ -18,10 +20,18 @@ export interface AccessSettings {
   secret?: string
 }
 
+/** `1`/`true`/`yes` or `0`/`false`/`no`/empty; anything else is a mistake worth stopping for. */
+function readFlag(name: string, value: string | undefined): boolean | string {
+  const v = (value ?? '').trim().toLowerCase()
+  if (['1', 'true', 'yes'].includes(v)) return true
+  if (['', '0', 'false', 'no'].includes(v)) return false
+  return `${name} must be 1 or 0 (got "${value!.slice(0, 40)}")`
+}
+
 /**
- * Reads HOST, JUXTA_AUTH_TOKEN, JUXTA_SECRET and JUXTA_ALLOWED_HOSTS. Returns the reason to refuse to start
- * when they would expose keys: any bind address other than loopback needs a token, since anyone who reaches
- * the port could otherwise spend every configured key.
+ * Reads HOST, JUXTA_AUTH_TOKEN, JUXTA_SECRET, JUXTA_ALLOWED_HOSTS and JUXTA_TRUST_PROXY. Returns the reason to
+ * refuse to start when they would expose keys: any bind address other than loopback needs a token, since
+ * anyone who reaches the port could otherwise spend every configured key.
  */
 export function readAccessEnv(env: Readonly<Record<string, string | undefined>>): { ok: true; settings: AccessSettings } | { ok: false; message: string } {
   const host = env.HOST?.trim() || '127.0.0.1'
@@ -43,11 +53,13 @@ export function readAccessEnv(env: Readonly<Record<string, string | undefined>>)
   if (secret !== undefined && secret !== '' && secret.length < MIN_SECRET_LENGTH) {
     return { ok: false, message: `JUXTA_SECRET must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length}); generate one with: openssl rand -hex 32` }
   }
+  const trustProxy = readFlag('JUXTA_TRUST_PROXY', env.JUXTA_TRUST_PROXY)
+  if (typeof trustProxy === 'string') return { ok: false, message: trustProxy }
   const allowedHosts = (env.JUXTA_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
   const bindName = host.replace(/^\[|\]$/g, '')
   if (!/^[\d.]+$/.test(bindName) && !bindName.includes(':')) allowedHosts.push(bindName.toLowerCase())
   return {
     ok: true,
-    settings: { host, access: { authToken: token || undefined, allowedHosts }, secret: secret || undefined },
+    settings: { host, access: { authToken: token || undefined, allowedHosts, trustProxy }, secret: secret || undefined },
   }
 }

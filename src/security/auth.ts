@@ -1,12 +1,17 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
+import { LoginThrottle } from './login-throttle.ts'
+import { requestClient, type RequestClient } from './request-client.ts'
+import type { SessionStore } from './session-store.ts'
+import { Sessions } from './sessions.ts'
+import { apiError, errorFor } from '../http/api-error.ts'
 
 export const AUTH_COOKIE = 'juxta_auth'
 export const MIN_TOKEN_LENGTH = 32
 
-/** Paths reachable without the token: the login form and the static files it needs. */
-const OPEN_PATHS = [/^\/login$/, /^\/assets\//, /^\/vendor\//]
+/** Paths reachable without the token: login, logout, and the static files the login page needs. */
+const OPEN_PATHS = [/^\/login$/, /^\/logout$/, /^\/assets\//, /^\/vendor\//]
 
 /** Fixed-length digests, so timingSafeEqual never sees different lengths and the length is not leaked. */
 const digest = (text: string) => createHmac('sha256', 'juxta-auth-compare').update(text, 'utf8').digest()
@@ -15,38 +20,103 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected))
 }
 
-/**
- * The cookie holds a value derived from the token, not the token: reading the cookie store does not reveal
- * the token for `Authorization: Bearer`. Changing JUXTA_AUTH_TOKEN invalidates every cookie.
- */
-export function sessionValue(token: string): string {
-  return createHmac('sha256', token).update('juxta-session-v1').digest('base64url')
+export interface AuthOptions {
+  /** JUXTA_AUTH_TOKEN; without it there is no login at all (loopback only, see access-env.ts). */
+  token?: string
+  /** JUXTA_TRUST_PROXY: take the client address and scheme from X-Forwarded-For / -Proto. */
+  trustProxy?: boolean
+  sessionStore: SessionStore
+  now: () => number
+  log: (line: string) => void
 }
 
-/** Whether a request carries the token, as a bearer header or as the login cookie. */
-export function isAuthenticated(c: Context, token: string): boolean {
-  const header = c.req.header('authorization')
-  if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
-    return match !== null && sameSecret(match[1]!, token)
+export type TokenAttempt = { outcome: 'ok' } | { outcome: 'wrong' } | { outcome: 'throttled'; retryAfterS: number }
+
+/** The token, the login sessions it issued and the guessing throttle: everything the login checks need. */
+export class Auth {
+  readonly token: string | undefined
+  readonly trustProxy: boolean
+  /** Undefined without a token. */
+  readonly sessions: Sessions | undefined
+  readonly throttle: LoginThrottle
+
+  constructor(readonly options: AuthOptions) {
+    this.token = options.token || undefined
+    this.trustProxy = options.trustProxy ?? false
+    this.sessions = this.token
+      ? new Sessions({ store: options.sessionStore, token: this.token, now: options.now })
+      : undefined
+    this.throttle = new LoginThrottle({ now: options.now, log: options.log })
   }
-  const cookie = getCookie(c, AUTH_COOKIE)
-  return cookie !== undefined && sameSecret(cookie, sessionValue(token))
+
+  client(c: Context): RequestClient {
+    return requestClient(c, this.trustProxy)
+  }
+
+  /** A token a client presents (login form or bearer header); refused unchecked while the client is blocked. */
+  tryToken(client: RequestClient, given: string, via: 'login form' | 'bearer header'): TokenAttempt {
+    if (!this.token) return { outcome: 'wrong' }
+    const check = this.throttle.check(client.key)
+    if (check.blocked) return { outcome: 'throttled', retryAfterS: check.retryAfterS }
+    if (sameSecret(given, this.token)) {
+      this.throttle.success(client.key)
+      return { outcome: 'ok' }
+    }
+    this.throttle.failure(client.key, { via, address: client.address })
+    return { outcome: 'wrong' }
+  }
+}
+
+export interface GuardPages {
+  /** The 401 page a browser navigation gets. */
+  loginPage: (c: Context) => Response | Promise<Response>
+  /** Called for a request that carries a live login session (pages then offer "Log out"). */
+  loggedIn: (c: Context) => void
 }
 
 /**
- * With JUXTA_AUTH_TOKEN set, every request needs it. Browsers get a 401 login page for navigations; API and
- * htmx requests get a plain 401. Without a token (loopback only, see access-env.ts) this does nothing.
+ * With JUXTA_AUTH_TOKEN set, every request needs it: `Authorization: Bearer <token>` (checked and throttled
+ * per client) or a live session cookie. Browsers get a 401 login page for navigations; API and htmx requests
+ * get a plain 401, or 429 with Retry-After while their client is blocked. Without a token this does nothing.
  */
-export function authGuard(token: string | undefined, loginPage: (c: Context) => Response | Promise<Response>): MiddlewareHandler {
+export function authGuard(auth: Auth, pages: GuardPages): MiddlewareHandler {
   return async (c, next) => {
-    if (!token || OPEN_PATHS.some((p) => p.test(c.req.path)) || isAuthenticated(c, token)) return next()
-    c.header('Cache-Control', 'no-store')
-    c.header('WWW-Authenticate', 'Bearer realm="juxta"')
-    const navigation = c.req.method === 'GET' && !c.req.header('hx-request') && (c.req.header('accept') ?? '').includes('text/html')
-    if (navigation) return loginPage(c)
-    return c.req.path.startsWith('/api/')
-      ? c.json({ error: { message: 'authentication required: send Authorization: Bearer <JUXTA_AUTH_TOKEN>', issues: [] } }, 401)
-      : c.text('authentication required; reload the page to log in', 401)
+    if (!auth.token || OPEN_PATHS.some((p) => p.test(c.req.path))) return next()
+    const header = c.req.header('authorization')
+    if (header !== undefined) {
+      const given = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? ''
+      const attempt = auth.tryToken(auth.client(c), given, 'bearer header')
+      if (attempt.outcome === 'ok') return next()
+      if (attempt.outcome === 'throttled') return tooManyAttempts(c, attempt.retryAfterS)
+      return unauthorized(c)
+    }
+    if (auth.sessions?.check(getCookie(c, AUTH_COOKIE))) {
+      pages.loggedIn(c)
+      return next()
+    }
+    const navigation =
+      c.req.method === 'GET' && !c.req.header('hx-request') && (c.req.header('accept') ?? '').includes('text/html')
+    if (navigation) {
+      c.header('Cache-Control', 'no-store')
+      c.header('WWW-Authenticate', 'Bearer realm="juxta"')
+      return pages.loginPage(c)
+    }
+    return unauthorized(c)
   }
+}
+
+function unauthorized(c: Context): Response {
+  c.header('Cache-Control', 'no-store')
+  c.header('WWW-Authenticate', 'Bearer realm="juxta"')
+  const message = 'authentication required: send Authorization: Bearer <JUXTA_AUTH_TOKEN>'
+  return c.req.path.startsWith('/api/')
+    ? apiError(c, 401, message)
+    : c.text('authentication required; reload the page to log in', 401)
+}
+
+export function tooManyAttempts(c: Context, retryAfterS: number): Response {
+  c.header('Cache-Control', 'no-store')
+  c.header('Retry-After', String(retryAfterS))
+  const message = `too many wrong tokens from this address; try again in ${retryAfterS} s`
+  return errorFor(c, 429, message)
 }

@@ -113,4 +113,20 @@ export const migrations: ReadonlyArray<Migration> = [
       INSERT INTO runs_fts (runs_fts) VALUES ('rebuild');
     `,
   },
+  {
+    version: 4,
+    name: 'login sessions',
+    // Only a hash of each session id (the cookie value is never stored) and which token issued it; see
+    // src/security/sessions.ts. Unrelated to runs, so it can be renumbered freely.
+    sql: `
+      CREATE TABLE login_sessions (
+        id_hash TEXT PRIMARY KEY,
+        token_fp TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX login_sessions_by_expiry ON login_sessions (expires_at);
+    `,
+  },
 ]

@@ -10,11 +10,29 @@ export interface RawResponse {
  * One HTTP request with exactly the headers given (fetch would not let a test set Host, or would add Origin
  * and Sec-Fetch-* itself), for the Host, Origin and auth checks.
  */
-export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export interface RawRequestOptions {
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+  /**
+   * The source address of the connection: any 127.x.y.z works on Linux loopback, so tests can be several
+   * clients of the same server (the login throttle counts per client address).
+   */
+  localAddress?: string
+}
+
+export function rawRequest(url: string, options: RawRequestOptions = {}): Promise<RawResponse> {
   const u = new URL(url)
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: options.method ?? 'GET', headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method: options.method ?? 'GET',
+        localAddress: options.localAddress,
+        headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+      },
       (res) => {
         const parts: Buffer[] = []
         res.on('data', (c: Buffer) => parts.push(c))

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { projectRoot } from '../../src/project-root.ts'
 import { readAccessEnv } from '../../src/security/access-env.ts'
 import { rawRequest } from './http.ts'
+import { LoginClient, sessionCookie } from './login-client.ts'
 
 const TOKEN = 'f'.repeat(16) + '0123456789abcdef-startup'
 const children: ChildProcess[] = []
@@ -77,6 +78,28 @@ describe('starting Juxta', () => {
     expect((await rawRequest(`${url}/api/targets`, { headers: { host } })).status).toBe(401)
     expect((await rawRequest(`${url}/api/targets`, { headers: { host, authorization: `Bearer ${TOKEN}` } })).status).toBe(200)
     expect(s.stdout() + s.stderr()).not.toContain(TOKEN)
+  })
+
+  it('keeps login sessions in its database across a restart, and logout ends them for good', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'juxta-start-data-'))
+    dirs.push(data)
+    const env = { JUXTA_AUTH_TOKEN: TOKEN, JUXTA_DATA_DIR: data }
+    const first = startServer(env)
+    const before = new LoginClient(`http://127.0.0.1:${await listeningPort(first)}`)
+    const cookie = sessionCookie(await before.login(TOKEN))
+    expect((await before.get('/settings', { cookie })).status).toBe(200)
+    first.child.kill('SIGTERM')
+    expect(await first.exited).toBe(0)
+
+    const second = startServer(env)
+    const after = new LoginClient(`http://127.0.0.1:${await listeningPort(second)}`)
+    expect((await after.get('/settings', { cookie })).status).toBe(200)
+    await after.logout(cookie)
+    expect((await after.get('/settings', { cookie })).status).toBe(401)
+    const output = first.stdout() + first.stderr() + second.stdout() + second.stderr()
+    expect(output).toMatch(/session started for 127\.0\.0\.1/)
+    expect(output).not.toContain(TOKEN)
+    expect(output).not.toContain(cookie.split('=')[1])
   })
 
   it('binds 127.0.0.1 by default', async () => {

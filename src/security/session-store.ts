@@ -1,0 +1,56 @@
+/** One login session as the server keeps it: never the cookie value itself. */
+export interface SessionRecord {
+  /** SHA-256 of the cookie value (hex). */
+  idHash: string
+  /** Which JUXTA_AUTH_TOKEN issued it (a slow hash of the token): sessions of another token are void. */
+  tokenFingerprint: string
+  /** Milliseconds since the epoch. */
+  issuedAt: number
+  lastSeenAt: number
+  /** When it ends unless used again: the idle limit from last-seen, capped by the absolute limit from issue. */
+  expiresAt: number
+}
+
+/** Where sessions live: in memory (they end with the process) or in the history database. Synchronous. */
+export interface SessionStore {
+  insert(session: SessionRecord): void
+  find(idHash: string): SessionRecord | undefined
+  touch(idHash: string, lastSeenAt: number, expiresAt: number): void
+  /** Whether there was such a session. */
+  delete(idHash: string): boolean
+  /** Deletes expired sessions and those another token issued; returns how many went. */
+  prune(now: number, tokenFingerprint: string): number
+}
+
+export class MemorySessionStore implements SessionStore {
+  private readonly sessions = new Map<string, SessionRecord>()
+
+  insert(session: SessionRecord): void {
+    this.sessions.set(session.idHash, { ...session })
+  }
+
+  find(idHash: string): SessionRecord | undefined {
+    const s = this.sessions.get(idHash)
+    return s ? { ...s } : undefined
+  }
+
+  touch(idHash: string, lastSeenAt: number, expiresAt: number): void {
+    const s = this.sessions.get(idHash)
+    if (s) Object.assign(s, { lastSeenAt, expiresAt })
+  }
+
+  delete(idHash: string): boolean {
+    return this.sessions.delete(idHash)
+  }
+
+  prune(now: number, tokenFingerprint: string): number {
+    let n = 0
+    for (const [id, s] of this.sessions) {
+      if (s.expiresAt <= now || s.tokenFingerprint !== tokenFingerprint) {
+        this.sessions.delete(id)
+        n++
+      }
+    }
+    return n
+  }
+}
