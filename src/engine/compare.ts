@@ -2,7 +2,8 @@ import type { RunSettings } from '../config/schema.ts'
 import type { Catalog } from '../providers/catalog.ts'
 import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
 import type { TargetEntry } from '../providers/types.ts'
-import { unknownCost, type Pricer } from '../pricing/types.ts'
+import { unknownCost, type Cost, type PriceQuery, type Pricer } from '../pricing/types.ts'
+import { WIRE_TEXT_MAX, capWireText } from '../providers/wire-text.ts'
 import { runTarget, type TargetOutcome } from './run-target.ts'
 import { countPromptTokens, countTextTokens } from './token-count.ts'
 import type { CompareRequest, RunEvent, TargetRequest, TargetResult, Timing, Usage } from './types.ts'
@@ -12,6 +13,8 @@ export interface EngineDeps {
   catalog: () => Catalog
   pricer: Pricer
   settings: RunSettings
+  /** Where the engine reports its own failures (a bug in post-processing, a consumer that threw). */
+  log?: (line: string) => void
 }
 
 export interface RunOptions {
@@ -25,16 +28,53 @@ export interface RunOptions {
  */
 export async function runCompare(deps: EngineDeps, request: CompareRequest, options: RunOptions): Promise<TargetResult[]> {
   const catalog = deps.catalog()
-  const emit = options.onEvent ?? (() => {})
+  const emit = safeEmit(deps, options.onEvent)
   return Promise.all(
     request.targets.map(async (t, index) => {
-      const entry = catalog.find(t.target)
-      // Validated before the run, but settings may have removed the provider since: fail only this column.
-      const result = entry ? await runOne(deps, entry, t, request, options.signal, index, emit) : goneResult(t.target)
+      let result: TargetResult
+      try {
+        const entry = catalog.find(t.target)
+        // Validated before the run, but settings may have removed the provider since: fail only this column.
+        result = entry ? await runOne(deps, entry, t, request, options.signal, index, emit) : goneResult(t.target)
+      } catch (err) {
+        // runOne contains its own failures; this is the last line that keeps one column from failing the run.
+        result = crashedResult(t.target, err)
+        report(deps, `engine: target ${t.target} failed unexpectedly`, err)
+      }
       emit({ type: 'result', index, result })
       return result
     }),
   )
+}
+
+/** A consumer that throws (a closed stream, a storage bug) must not end a target or the run. */
+function safeEmit(deps: EngineDeps, onEvent: ((event: RunEvent) => void) | undefined): (event: RunEvent) => void {
+  if (!onEvent) return () => {}
+  let reported = false
+  return (event) => {
+    try {
+      onEvent(event)
+    } catch (err) {
+      if (!reported) report(deps, 'engine: a run event consumer failed', err)
+      reported = true
+    }
+  }
+}
+
+function report(deps: EngineDeps, what: string, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err)
+  deps.log?.(`${what}: ${capWireText(message, WIRE_TEXT_MAX.errorMessage)}`)
+}
+
+const NO_USAGE: Usage = { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' }
+
+/** A target whose processing threw before any result existed. */
+function crashedResult(target: string, err: unknown): TargetResult {
+  return {
+    ...goneResult(target),
+    cost: unknownCost('pricing-failed'),
+    error: { kind: 'upstream', message: `internal error: ${capWireText(String(err), WIRE_TEXT_MAX.errorMessage)}`, status: null },
+  }
 }
 
 /** The result of a target whose provider or model left the configuration before it could run. */
@@ -47,7 +87,7 @@ function goneResult(target: string): TargetResult {
     text: '',
     reasoning: '',
     finish_reason: null,
-    usage: { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' },
+    usage: NO_USAGE,
     cost: unknownCost('no-usage'),
     timing: { ttft_ms: null, first_answer_ms: null, total_ms: 0, output_tokens_per_s: null },
     error: { kind: 'bad_request', message: 'this target is no longer configured (settings changed during the run)', status: null },
@@ -55,7 +95,7 @@ function goneResult(target: string): TargetResult {
   }
 }
 
-/** Runs a single target (also used by "retry this column"). */
+/** Runs a single target (also used by "retry this column"). Never throws: a failure ends only this column. */
 export async function runOne(
   deps: EngineDeps,
   entry: TargetEntry,
@@ -65,12 +105,25 @@ export async function runOne(
   index: number,
   emit: (event: RunEvent) => void,
 ): Promise<TargetResult> {
-  const outcome = await runTarget(deps.adapter, entry, t.messages, request.params, deps.settings, signal, {
-    onDelta: (kind, text) => emit({ type: 'delta', index, kind, text }),
-    onFirstToken: (ttft_ms) => emit({ type: 'first-token', index, ttft_ms }),
-    onRetry: (attempt, wait_ms, reason) => emit({ type: 'retry', index, attempt, wait_ms, reason }),
-  })
-  return toResult(deps, entry, t, outcome, request.created_at)
+  let outcome: TargetOutcome
+  try {
+    outcome = await runTarget(deps.adapter, entry, t.messages, request.params, deps.settings, signal, {
+      onDelta: (kind, text) => emit({ type: 'delta', index, kind, text }),
+      onFirstToken: (ttft_ms) => emit({ type: 'first-token', index, ttft_ms }),
+      onRetry: (attempt, wait_ms, reason) => emit({ type: 'retry', index, attempt, wait_ms, reason }),
+    })
+  } catch (err) {
+    // runTarget does not throw by design; should it ever, the column fails and the run goes on.
+    report(deps, `engine: target ${t.target} failed unexpectedly`, err)
+    return { ...crashedResult(t.target, err), label: entry.model.label }
+  }
+  try {
+    return await toResult(deps, entry, t, outcome, request.created_at)
+  } catch (err) {
+    // Post-processing (usage estimate, pricing, timing) failed: keep the answer, the cost is unknown.
+    report(deps, `engine: post-processing of ${t.target} failed`, err)
+    return salvagedResult(entry, t, outcome, err)
+  }
 }
 
 async function toResult(
@@ -81,7 +134,7 @@ async function toResult(
   createdAt: Date,
 ): Promise<TargetResult> {
   const usage = await resolveUsage(t, o)
-  const cost = deps.pricer.price({
+  const priced = safePrice(deps.pricer, {
     providerId: entry.provider.id,
     pricingProvider: entry.provider.pricing,
     builtin: entry.provider.builtin,
@@ -91,6 +144,9 @@ async function toResult(
     reportedCostUsd: o.usage?.reported_cost_usd ?? null,
     at: createdAt,
   })
+  // Upstream numbers rejected on the way (providers/usage.ts) are said beside the cost.
+  const notes = [...(o.usage?.notes ?? o.rejectedUsage ?? []), ...(priced.notes ?? [])]
+  const cost: Cost = notes.length > 0 ? { ...priced, notes } : priced
   return {
     target: t.target,
     label: entry.model.label,
@@ -102,6 +158,37 @@ async function toResult(
     usage,
     cost,
     timing: timing(o, usage),
+    error: o.error,
+    attempts: o.attempts,
+  }
+}
+
+/** Pricing never throws out of a column: a failure there is an unknown cost with its reason. */
+function safePrice(pricer: Pricer, query: PriceQuery): Cost {
+  try {
+    return pricer.price(query)
+  } catch (err) {
+    return { ...unknownCost('pricing-failed'), notes: [`pricing failed: ${capWireText(String(err), 200)}`] }
+  }
+}
+
+/** The outcome as it was received, when turning it into a result failed: no estimate, no price. */
+function salvagedResult(entry: TargetEntry, t: TargetRequest, o: TargetOutcome, err: unknown): TargetResult {
+  const r = o.usage
+  const usage: Usage = r
+    ? { input_tokens: r.input_tokens, cached_input_tokens: r.cached_input_tokens, output_tokens: r.output_tokens, reasoning_tokens: r.reasoning_tokens, source: 'reported' }
+    : NO_USAGE
+  return {
+    target: t.target,
+    label: entry.model.label,
+    model: o.model,
+    status: o.status,
+    text: o.text,
+    reasoning: o.reasoning,
+    finish_reason: o.finishReason,
+    usage,
+    cost: { ...unknownCost('pricing-failed'), notes: [`internal error: ${capWireText(String(err), 200)}`] },
+    timing: { ttft_ms: null, first_answer_ms: null, total_ms: round1(o.totalMs), output_tokens_per_s: null },
     error: o.error,
     attempts: o.attempts,
   }

@@ -74,7 +74,13 @@ export async function executeRun(
   // Recorded once the upstream requests are on their way (the write is synchronous): no event can reach
   // the recorder before this line, since every event comes from an upstream response.
   deps.recorder.started(request, meta)
-  const results = await running
-  deps.recorder.finished(request.run_id, results)
+  let results: TargetResult[] = []
+  try {
+    results = await running
+  } finally {
+    // runCompare contains every target's failure; should anything still escape, the run is closed all the same
+    // rather than left `running` (undeletable) until the next restart.
+    deps.recorder.finished(request.run_id, results)
+  }
   return { run_id: request.run_id, created_at: request.created_at.toISOString(), results }
 }

@@ -66,6 +66,15 @@ function eventStream(onCancel: () => void) {
   }
 }
 
+/** 429 for a run over `run.max_concurrent_runs`, with Retry-After. */
+export function busy(ctx: AppContext): Response {
+  const message = `too many runs in progress (at most ${ctx.runSlots.max} at once); try again in a few seconds`
+  return Response.json(
+    { error: { message, issues: [] } },
+    { status: 429, headers: { 'retry-after': String(ctx.runSlots.retryAfterSeconds) } },
+  )
+}
+
 /** JSON API: list targets, run a compare (whole or streamed). */
 export function apiRoutes(ctx: AppContext): Hono {
   const app = new Hono()
@@ -88,6 +97,9 @@ export function apiRoutes(ctx: AppContext): Hono {
     if (!raw.ok) return c.json(NOT_JSON, 400)
     const parsed = compareSchemaFor(ctx.catalog(), ctx.settings.max_targets).safeParse(raw.value)
     if (!parsed.success) return unprocessable('invalid compare request', issuesOf(parsed.error))
+    // Refused before anything is recorded: a run over the cap leaves no trace in history.
+    const release = ctx.runSlots.tryAcquire()
+    if (!release) return busy(ctx)
     const input = toRunInput(parsed.data)
     const request = buildRequest(input)
     const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: null }
@@ -96,9 +108,13 @@ export function apiRoutes(ctx: AppContext): Hono {
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })
 
     if (!parsed.data.stream) {
-      const run = await executeRun(ctx, request, meta, { signal: controller.signal })
-      c.req.raw.signal.removeEventListener('abort', onClientGone)
-      return c.json({ ...run, summary: summarizeRun(run.results) })
+      try {
+        const run = await executeRun(ctx, request, meta, { signal: controller.signal })
+        return c.json({ ...run, summary: summarizeRun(run.results) })
+      } finally {
+        release()
+        c.req.raw.signal.removeEventListener('abort', onClientGone)
+      }
     }
 
     const stream = eventStream(onClientGone)
@@ -114,7 +130,10 @@ export function apiRoutes(ctx: AppContext): Hono {
       .catch((err: unknown) => {
         ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), ctx.secrets())}`)
       })
-      .finally(() => stream.close())
+      .finally(() => {
+        release()
+        stream.close()
+      })
     // Chunked from the start: without it @hono/node-server waits a timer tick to try for a Content-Length.
     c.header('Transfer-Encoding', 'chunked')
     c.header('Content-Type', 'text/event-stream')
