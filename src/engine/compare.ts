@@ -219,12 +219,16 @@ async function resolveUsage(t: TargetRequest, o: TargetOutcome): Promise<Usage> 
 }
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10
+/** Far above any real decoder; the bound history's import format keeps too. */
+const MAX_TOKENS_PER_S = 1e9
 
 function timing(o: TargetOutcome, usage: Usage): Timing {
   let rate: number | null = null
   const tokens = usage.output_tokens
   if (o.ttftMs !== null && o.lastTokenMs !== null && tokens !== null && tokens > 1 && o.lastTokenMs > o.ttftMs) {
     rate = Math.round(((tokens - 1) / (o.lastTokenMs - o.ttftMs)) * 1000 * 10) / 10
+    // Absurd (but whole) reported counts give absurd speeds: no figure rather than a false one.
+    if (!(rate <= MAX_TOKENS_PER_S)) rate = null
   }
   return {
     ttft_ms: o.ttftMs === null ? null : round1(o.ttftMs),

@@ -3,6 +3,12 @@ import { MAX_REQUEST_USD } from '../pricing/money.ts'
 
 type Json = Record<string, unknown>
 
+/**
+ * The largest token count accepted (a thousand times the largest context window): beyond it a count is a
+ * bug, and history's import format bounds counts the same way, so every stored run re-imports.
+ */
+export const MAX_TOKEN_COUNT = 1e12
+
 /** Upstream values quoted in notes are cut to this many characters. */
 const QUOTE_MAX = 40
 
@@ -34,7 +40,7 @@ function countProblem(v: unknown): string | null {
   if (!Number.isFinite(v)) return `${quote(v)} is not finite`
   if (v < 0) return `${quote(v)} is negative`
   if (!Number.isInteger(v)) return `${quote(v)} is not a whole number`
-  if (!Number.isSafeInteger(v)) return `${quote(v)} is too large`
+  if (v > MAX_TOKEN_COUNT) return `${quote(v)} is too large`
   return null
 }
 
@@ -75,10 +81,7 @@ export function readUsage(container: Json): UsageReading | undefined {
   const output = count(usage.completion_tokens, 'completion_tokens', notes)
   // Half a usage is no usage: a missing count would otherwise read as 0 tokens (and $0). Juxta estimates
   // both from the text instead, and says so.
-  if (input === undefined || output === undefined) {
-    if (notes.length > 0) notes.push('usage estimated by Juxta\'s tokenizer instead')
-    return { notes }
-  }
+  if (input === undefined || output === undefined) return { notes }
   const cached =
     count(usage.prompt_cache_hit_tokens, 'prompt_cache_hit_tokens', notes) ??
     count(obj(usage.prompt_tokens_details)?.cached_tokens, 'cached_tokens', notes) ??

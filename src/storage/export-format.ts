@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { MAX_REQUEST_USD } from '../pricing/money.ts'
+import { MAX_TOKEN_COUNT } from '../providers/usage.ts'
 import type { StoredRun } from './types.ts'
 
 /** The JSON export: a versioned envelope around runs in the shape GET /api/runs/:id returns. */
@@ -11,7 +12,7 @@ const TargetSchema = z.string().max(300).regex(/^[^/\s]+\/\S+$/, 'must be "provi
 const isoTime = z.iso.datetime({ offset: true })
 /** Run keys derive from the start time and stay exact integers in this range (see migration 3). */
 const startTime = isoTime.refine((s) => Date.parse(s) >= 0 && Date.parse(s) < Date.UTC(2200, 0, 1), 'must be between 1970 and 2200')
-const tokens = z.number().int().min(0).max(1e12).nullable()
+const tokens = z.number().int().min(0).max(MAX_TOKEN_COUNT).nullable()
 const millis = z.number().min(0).max(1e10).nullable()
 const usd = z.number().min(0).max(1e9)
 /** A request's amount: the same bound pricing keeps, so imported costs stay summable (see storage/spend.ts). */

@@ -110,7 +110,13 @@ describe('usageFrom on synthesized formats', () => {
 
   it('ignores negative, non-numeric and non-finite counters', () => {
     const u = usageFrom({ usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: -1 }, cost: Number.NaN } })
-    expect(u).toEqual({ input_tokens: 7, cached_input_tokens: 0, output_tokens: 3, reasoning_tokens: 0 })
+    expect(u).toEqual({
+      input_tokens: 7,
+      cached_input_tokens: 0,
+      output_tokens: 3,
+      reasoning_tokens: 0,
+      notes: ['cached_tokens -1 is negative', 'reported cost rejected: NaN is not finite'],
+    })
     // A main counter that is not a number makes the whole usage unknown.
     expect(usageFrom({ usage: { prompt_tokens: 7, completion_tokens: '3' } })).toBeUndefined()
   })
