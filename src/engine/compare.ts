@@ -163,10 +163,18 @@ async function toResult(
   }
 }
 
+/** Below the 500 characters history's import format allows. */
+const MAX_PRICE_SOURCE = 480
+
 /** Pricing never throws out of a column: a failure there is an unknown cost with its reason. */
 function safePrice(pricer: Pricer, query: PriceQuery): Cost {
   try {
-    return pricer.price(query)
+    const cost = pricer.price(query)
+    // Provenance names ids that may come from an upstream (the reported model): bounded like every stored field.
+    if (cost.price_source && cost.price_source.length > MAX_PRICE_SOURCE) {
+      return { ...cost, price_source: capWireText(cost.price_source, MAX_PRICE_SOURCE) }
+    }
+    return cost
   } catch (err) {
     return { ...unknownCost('pricing-failed'), notes: [`pricing failed: ${capWireText(String(err), 200)}`] }
   }
