@@ -4,6 +4,7 @@ import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
 import type { TargetEntry } from '../providers/types.ts'
 import { unknownCost, type Cost, type PriceQuery, type Pricer } from '../pricing/types.ts'
 import { WIRE_TEXT_MAX, capWireText } from '../providers/wire-text.ts'
+import { redactSecrets } from '../providers/redact.ts'
 import { runTarget, type TargetOutcome } from './run-target.ts'
 import { countPromptTokens, countTextTokens } from './token-count.ts'
 import type { CompareRequest, RunEvent, TargetRequest, TargetResult, Timing, Usage } from './types.ts'
@@ -15,6 +16,8 @@ export interface EngineDeps {
   settings: RunSettings
   /** Where the engine reports its own failures (a bug in post-processing, a consumer that threw). */
   log?: (line: string) => void
+  /** Known API keys, removed from any error text the engine writes itself. */
+  secrets?: () => Iterable<string | undefined>
 }
 
 export interface RunOptions {
@@ -38,7 +41,7 @@ export async function runCompare(deps: EngineDeps, request: CompareRequest, opti
         result = entry ? await runOne(deps, entry, t, request, options.signal, index, emit) : goneResult(t.target)
       } catch (err) {
         // runOne contains its own failures; this is the last line that keeps one column from failing the run.
-        result = crashedResult(t.target, err)
+        result = crashedResult(deps, t.target, err)
         report(deps, `engine: target ${t.target} failed unexpectedly`, err)
       }
       emit({ type: 'result', index, result })
@@ -62,18 +65,22 @@ function safeEmit(deps: EngineDeps, onEvent: ((event: RunEvent) => void) | undef
 }
 
 function report(deps: EngineDeps, what: string, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err)
-  deps.log?.(`${what}: ${capWireText(message, WIRE_TEXT_MAX.errorMessage)}`)
+  deps.log?.(`${what}: ${describe(deps, err instanceof Error ? err.message : err, WIRE_TEXT_MAX.errorMessage)}`)
+}
+
+/** An unexpected error as text fit for a log line, a stored error or a cost note: redacted and bounded. */
+function describe(deps: EngineDeps, err: unknown, max: number): string {
+  return capWireText(redactSecrets(String(err), deps.secrets?.() ?? []), max)
 }
 
 const NO_USAGE: Usage = { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' }
 
 /** A target whose processing threw before any result existed. */
-function crashedResult(target: string, err: unknown): TargetResult {
+function crashedResult(deps: EngineDeps, target: string, err: unknown): TargetResult {
   return {
     ...goneResult(target),
     cost: unknownCost('pricing-failed'),
-    error: { kind: 'upstream', message: `internal error: ${capWireText(String(err), WIRE_TEXT_MAX.errorMessage)}`, status: null },
+    error: { kind: 'upstream', message: `internal error: ${describe(deps, err, WIRE_TEXT_MAX.errorMessage)}`, status: null },
   }
 }
 
@@ -115,14 +122,14 @@ export async function runOne(
   } catch (err) {
     // runTarget does not throw by design; should it ever, the column fails and the run goes on.
     report(deps, `engine: target ${t.target} failed unexpectedly`, err)
-    return { ...crashedResult(t.target, err), label: entry.model.label }
+    return { ...crashedResult(deps, t.target, err), label: entry.model.label }
   }
   try {
     return await toResult(deps, entry, t, outcome, request.created_at)
   } catch (err) {
     // Post-processing (usage estimate, pricing, timing) failed: keep the answer, the cost is unknown.
     report(deps, `engine: post-processing of ${t.target} failed`, err)
-    return salvagedResult(entry, t, outcome, err)
+    return salvagedResult(deps, entry, t, outcome, err)
   }
 }
 
@@ -134,7 +141,7 @@ async function toResult(
   createdAt: Date,
 ): Promise<TargetResult> {
   const usage = await resolveUsage(t, o)
-  const priced = safePrice(deps.pricer, {
+  const priced = safePrice(deps, {
     providerId: entry.provider.id,
     pricingProvider: entry.provider.pricing,
     builtin: entry.provider.builtin,
@@ -167,21 +174,21 @@ async function toResult(
 const MAX_PRICE_SOURCE = 480
 
 /** Pricing never throws out of a column: a failure there is an unknown cost with its reason. */
-function safePrice(pricer: Pricer, query: PriceQuery): Cost {
+function safePrice(deps: EngineDeps, query: PriceQuery): Cost {
   try {
-    const cost = pricer.price(query)
+    const cost = deps.pricer.price(query)
     // Provenance names ids that may come from an upstream (the reported model): bounded like every stored field.
     if (cost.price_source && cost.price_source.length > MAX_PRICE_SOURCE) {
       return { ...cost, price_source: capWireText(cost.price_source, MAX_PRICE_SOURCE) }
     }
     return cost
   } catch (err) {
-    return { ...unknownCost('pricing-failed'), notes: [`pricing failed: ${capWireText(String(err), 200)}`] }
+    return { ...unknownCost('pricing-failed'), notes: [`pricing failed: ${describe(deps, err, 200)}`] }
   }
 }
 
 /** The outcome as it was received, when turning it into a result failed: no estimate, no price. */
-function salvagedResult(entry: TargetEntry, t: TargetRequest, o: TargetOutcome, err: unknown): TargetResult {
+function salvagedResult(deps: EngineDeps, entry: TargetEntry, t: TargetRequest, o: TargetOutcome, err: unknown): TargetResult {
   const r = o.usage
   const usage: Usage = r
     ? { input_tokens: r.input_tokens, cached_input_tokens: r.cached_input_tokens, output_tokens: r.output_tokens, reasoning_tokens: r.reasoning_tokens, source: 'reported' }
@@ -195,7 +202,7 @@ function salvagedResult(entry: TargetEntry, t: TargetRequest, o: TargetOutcome, 
     reasoning: o.reasoning,
     finish_reason: o.finishReason,
     usage,
-    cost: { ...unknownCost('pricing-failed'), notes: [`internal error: ${capWireText(String(err), 200)}`] },
+    cost: { ...unknownCost('pricing-failed'), notes: [`internal error: ${describe(deps, err, 200)}`] },
     timing: { ttft_ms: null, first_answer_ms: null, total_ms: round1(o.totalMs), output_tokens_per_s: null },
     error: o.error,
     attempts: o.attempts,

@@ -7,7 +7,7 @@ import { ConfigPricer } from '../../src/pricing/config-pricer.ts'
 import type { Cost, PriceQuery, Pricer } from '../../src/pricing/types.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig, postCompare, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
+import { TEST_KEY, fakeConfig, postCompare, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 
 // Any exception in one target's post-processing (pricing here) ends that column with an unknown cost and
 // its reason; the other columns are untouched and the run always finishes and is recorded.
@@ -16,7 +16,8 @@ import { fakeConfig, postCompare, startJuxta, type RunningJuxta } from '../helpe
 class ThrowingPricer implements Pricer {
   private readonly config = new ConfigPricer()
   price(query: PriceQuery): Cost {
-    if (query.model.id === 'boom') throw new Error('price table corrupt')
+    // The key in the message stands for any secret an error might carry: it must not reach history.
+    if (query.model.id === 'boom') throw new Error(`price table corrupt near ${TEST_KEY}`)
     return this.config.price(query)
   }
 }
@@ -56,7 +57,7 @@ describe('a target whose pricing throws', () => {
       status: 'ok',
       text: 'w1 w2 w3 w4',
       usage: { input_tokens: 11, output_tokens: 4, source: 'reported' },
-      cost: { source: 'unknown', total_usd: null, reason: 'pricing-failed', notes: ['pricing failed: Error: price table corrupt'] },
+      cost: { source: 'unknown', total_usd: null, reason: 'pricing-failed', notes: ['pricing failed: Error: price table corrupt near [redacted]'] },
     })
     const stored = await store.getRun(res.body.run_id)
     expect(stored?.status).toBe('done')
