@@ -73,14 +73,20 @@ function describe(deps: EngineDeps, err: unknown, max: number): string {
   return capWireText(redactSecrets(String(err), deps.secrets?.() ?? []), max)
 }
 
-const NO_USAGE: Usage = { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' }
+const NO_USAGE: Usage = {
+  input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none',
+}
 
 /** A target whose processing threw before any result existed. */
 function crashedResult(deps: EngineDeps, target: string, err: unknown): TargetResult {
   return {
     ...goneResult(target),
     cost: unknownCost('pricing-failed'),
-    error: { kind: 'upstream', message: `internal error: ${describe(deps, err, WIRE_TEXT_MAX.errorMessage)}`, status: null },
+    error: {
+      kind: 'upstream',
+      message: `internal error: ${describe(deps, err, WIRE_TEXT_MAX.errorMessage)}`,
+      status: null,
+    },
   }
 }
 
@@ -188,10 +194,22 @@ function safePrice(deps: EngineDeps, query: PriceQuery): Cost {
 }
 
 /** The outcome as it was received, when turning it into a result failed: no estimate, no price. */
-function salvagedResult(deps: EngineDeps, entry: TargetEntry, t: TargetRequest, o: TargetOutcome, err: unknown): TargetResult {
+function salvagedResult(
+  deps: EngineDeps,
+  entry: TargetEntry,
+  t: TargetRequest,
+  o: TargetOutcome,
+  err: unknown,
+): TargetResult {
   const r = o.usage
   const usage: Usage = r
-    ? { input_tokens: r.input_tokens, cached_input_tokens: r.cached_input_tokens, output_tokens: r.output_tokens, reasoning_tokens: r.reasoning_tokens, source: 'reported' }
+    ? {
+        input_tokens: r.input_tokens,
+        cached_input_tokens: r.cached_input_tokens,
+        output_tokens: r.output_tokens,
+        reasoning_tokens: r.reasoning_tokens,
+        source: 'reported',
+      }
     : NO_USAGE
   return {
     target: t.target,

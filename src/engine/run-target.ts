@@ -48,7 +48,8 @@ export async function runTarget(
 ): Promise<TargetOutcome> {
   const start = performance.now()
   const out: TargetOutcome = {
-    status: 'ok', text: '', reasoning: '', finishReason: null, model: null, usage: null, rejectedUsage: null, error: null,
+    status: 'ok', text: '', reasoning: '', finishReason: null, model: null, usage: null, rejectedUsage: null,
+    error: null,
     attempts: 0, ttftMs: null, firstAnswerMs: null, lastTokenMs: null, totalMs: 0,
   }
   const idleMs = entry.provider.idleTimeoutMs ?? settings.idle_timeout_ms
@@ -126,7 +127,11 @@ export async function runTarget(
         const error =
           err instanceof ProviderError
             ? err
-            : new ProviderError({ kind: 'upstream', message: capWireText(String(err), WIRE_TEXT_MAX.errorMessage), status: null })
+            : new ProviderError({
+                kind: 'upstream',
+                message: capWireText(String(err), WIRE_TEXT_MAX.errorMessage),
+                status: null,
+              })
         if (signal.aborted) return fail(out, 'cancelled', { kind: 'cancelled', message: 'cancelled before the answer was complete', status: null })
         if (timedOut) return fail(out, 'timeout', { kind: 'timeout', message: timedOut, status: null })
         const started = out.ttftMs !== null

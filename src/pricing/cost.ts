@@ -11,7 +11,10 @@ export function computedCost(query: Pick<PriceQuery, 'usage'>, price: UnitPrice,
     // Absurd token counts (validated as integers, not as plausible) must not enter sums as a bill.
     return {
       ...unknownCost('out-of-range'),
-      notes: [`computed cost rejected: ${picoToUsd(parts.total)} USD is out of range (over $${MAX_REQUEST_USD.toLocaleString('en-US')} per request)`],
+      notes: [
+        `computed cost rejected: ${picoToUsd(parts.total)} USD is out of range ` +
+          `(over $${MAX_REQUEST_USD.toLocaleString('en-US')} per request)`,
+      ],
     }
   }
   const estimated = query.usage.source === 'estimated'

@@ -57,7 +57,8 @@ export function summarizeRun(results: ReadonlyArray<SummaryInput>): RunSummary {
   const rows = results.map((r) => {
     const ok = r.status === 'ok'
     // Stored and imported costs come back through JSON: anything not finite is no amount.
-    const known = r.cost.source !== 'unknown' && typeof r.cost.total_usd === 'number' && Number.isFinite(r.cost.total_usd)
+    const known =
+      r.cost.source !== 'unknown' && typeof r.cost.total_usd === 'number' && Number.isFinite(r.cost.total_usd)
     const pico: Pico | null = known ? usdToPico(r.cost.total_usd!) : null
     return {
       r,

@@ -20,13 +20,14 @@ export interface UsageReading {
   notes: string[]
 }
 
-const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined)
+const obj = (v: unknown): Json | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined
 
 /** An upstream value as it may be quoted in a note: short, one line. */
 export function quote(v: unknown): string {
   let text: string
   try {
-    text = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v))
+    text = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v))
   } catch {
     text = String(v)
   }
@@ -49,7 +50,9 @@ function costProblem(v: unknown): string | null {
   if (typeof v !== 'number') return `${quote(v)} is not a number`
   if (!Number.isFinite(v)) return `${quote(v)} is not finite`
   if (v < 0) return `${quote(v)} is negative`
-  if (v > MAX_REQUEST_USD) return `${quote(v)} is out of range (over $${MAX_REQUEST_USD.toLocaleString('en-US')} per request)`
+  if (v > MAX_REQUEST_USD) {
+    return `${quote(v)} is out of range (over $${MAX_REQUEST_USD.toLocaleString('en-US')} per request)`
+  }
   return null
 }
 

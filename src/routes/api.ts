@@ -67,7 +67,7 @@ function eventStream(onCancel: () => void) {
 }
 
 /** 429 for a run over `run.max_concurrent_runs`, with Retry-After. */
-export function busy(ctx: AppContext): Response {
+function busy(ctx: AppContext): Response {
   const message = `too many runs in progress (at most ${ctx.runSlots.max} at once); try again in a few seconds`
   return Response.json(
     { error: { message, issues: [] } },

@@ -103,10 +103,16 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     // Runs that could not be imported are listed with their reason on the page itself (not in a redirect URL).
     const page = await ctx.store.listRuns({ limit: 50, page: 1 })
     const targets = ctx.catalog().targets().map((t) => t.target)
-    const issues = problems.map((r) => ({ path: `run ${r.index + 1}${r.run_id ? ` (${r.run_id})` : ''}`, message: r.reason }))
+    const issues = problems.map((r) => ({
+      path: `run ${r.index + 1}${r.run_id ? ` (${r.run_id})` : ''}`,
+      message: r.reason,
+    }))
     const unlisted = skipped - skipped_runs.length
-    const notice = `Imported ${imported} runs, skipped ${skipped} (${skipped - problems.length - unlisted} already stored; ` +
-      `${problems.length} could not be imported, listed above${unlisted > 0 ? `; ${unlisted} more not listed` : ''}).`
+    const stored = skipped - problems.length - unlisted
+    const more = unlisted > 0 ? `; ${unlisted} more not listed` : ''
+    const notice =
+      `Imported ${imported} runs, skipped ${skipped} ` +
+      `(${stored} already stored; ${problems.length} could not be imported, listed above${more}).`
     return c.html(<HistoryPage page={page} filters={{}} targets={targets} issues={issues} notice={notice} />)
   })
 

@@ -46,7 +46,8 @@ function conversationAfter(parent: { request: { targets: Array<{ target: string;
 }
 
 const busyMessage = (ctx: AppContext) =>
-  `Too many runs in progress (at most ${ctx.runSlots.max} at once). Nothing was sent or recorded; try again in a few seconds.`
+  `Too many runs in progress (at most ${ctx.runSlots.max} at once). ` +
+  'Nothing was sent or recorded; try again in a few seconds.'
 
 /** 429 for a page run over `run.max_concurrent_runs`: a message in the form's errors box, never a broken stream. */
 function busyForm(c: Context, ctx: AppContext): Response {

@@ -54,7 +54,9 @@ function runIdOf(candidate: unknown): string | null {
 function reasonOf(issues: z.core.$ZodIssue[]): string {
   const first = issues[0]
   if (!first) return 'invalid'
-  const path = first.path.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? String(seg) : `.${String(seg)}`)).join('')
+  const path = first.path
+    .map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? String(seg) : `.${String(seg)}`))
+    .join('')
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : ''
   const text = `${path ? `${path}: ` : ''}${first.message}${more}`
   return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON)}…` : text

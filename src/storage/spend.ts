@@ -27,8 +27,9 @@ interface Group {
 
 /**
  * Spend per provider, per model (target) and per UTC day. One pass over a covering index groups by day and
- * target in SQL, summing integer pico-dollars read as BigInt (in two parts, see SPLIT), so every total is exact; the rest is folded
- * here. Targets still streaming are left out; interrupted ones count as requests of unknown cost.
+ * target in SQL, summing integer pico-dollars read as BigInt (in two parts, see SPLIT), so every total is
+ * exact; the rest is folded here. Targets still streaming are left out; interrupted ones count as requests
+ * of unknown cost.
  */
 export function spendReport(sql: StatementCache, query: SpendQuery): SpendReport {
   const clauses = ["status <> 'running'"]

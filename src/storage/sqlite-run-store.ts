@@ -189,7 +189,8 @@ export class SqliteRunStore implements RunStore {
           if (insertOne(run)) imported++
           else skipped.push({ index, run_id: run.run_id, reason: 'already stored' })
         } catch (err) {
-          skipped.push({ index, run_id: run.run_id, reason: `not stored: ${err instanceof Error ? err.message : String(err)}` })
+          const reason = `not stored: ${err instanceof Error ? err.message : String(err)}`
+          skipped.push({ index, run_id: run.run_id, reason })
         }
       })
       return { imported, skipped: skipped.length, skipped_runs: skipped }

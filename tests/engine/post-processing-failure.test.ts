@@ -36,7 +36,9 @@ beforeAll(async () => {
   juxta = await startJuxta({
     store,
     pricer: new ThrowingPricer(),
-    config: fakeConfig({ f: { base_url: fake.url, models: [{ id: 'ok', price: PRICE }, { id: 'boom', price: PRICE }] } }),
+    config: fakeConfig({
+      f: { base_url: fake.url, models: [{ id: 'ok', price: PRICE }, { id: 'boom', price: PRICE }] },
+    }),
   })
 })
 
@@ -57,7 +59,12 @@ describe('a target whose pricing throws', () => {
       status: 'ok',
       text: 'w1 w2 w3 w4',
       usage: { input_tokens: 11, output_tokens: 4, source: 'reported' },
-      cost: { source: 'unknown', total_usd: null, reason: 'pricing-failed', notes: ['pricing failed: Error: price table corrupt near [redacted]'] },
+      cost: {
+        source: 'unknown',
+        total_usd: null,
+        reason: 'pricing-failed',
+        notes: ['pricing failed: Error: price table corrupt near [redacted]'],
+      },
     })
     const stored = await store.getRun(res.body.run_id)
     expect(stored?.status).toBe('done')

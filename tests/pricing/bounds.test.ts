@@ -31,7 +31,8 @@ describe('computed costs beyond any plausible request', () => {
     expect(cost).toMatchObject({ source: 'unknown', total_usd: null, reason: 'out-of-range' })
     expect(cost.notes).toEqual(['computed cost rejected: 3000000 USD is out of range (over $10,000 per request)'])
     // Right at the bound is still a cost.
-    expect(computedCost({ usage: usage(0, 5e9) }, PRICE, 'test')).toMatchObject({ source: 'computed', total_usd: 10_000 })
+    const atBound = computedCost({ usage: usage(0, 5e9) }, PRICE, 'test')
+    expect(atBound).toMatchObject({ source: 'computed', total_usd: 10_000 })
   })
 })
 
@@ -45,14 +46,21 @@ describe('a reported cost outside the range reaching pricing anyway', () => {
       providerId: 'p', pricingProvider: 'p', model: { id: 'm', label: 'm', price: { input: 1, output: 2 } },
       reportedModel: null, usage: usage(10, 5), reportedCostUsd: Number.POSITIVE_INFINITY, at: new Date(),
     })
-    expect(viaBook).toMatchObject({ source: 'computed', total_usd: 0.00002, notes: ['reported cost rejected: Infinity is out of range'] })
+    expect(viaBook).toMatchObject({
+      source: 'computed',
+      total_usd: 0.00002,
+      notes: ['reported cost rejected: Infinity is out of range'],
+    })
   })
 })
 
 describe('summaries of stored costs', () => {
   it('leave a non-finite amount out of the ranking instead of throwing', () => {
-    const base = { status: 'ok' as const, timing: { ttft_ms: 1, first_answer_ms: 1, total_ms: 2, output_tokens_per_s: null } }
-    const good: Cost = { input_usd: null, output_usd: null, total_usd: 0.5, source: 'computed', reason: null, price_source: null, unit_price: null }
+    const timing = { ttft_ms: 1, first_answer_ms: 1, total_ms: 2, output_tokens_per_s: null }
+    const base = { status: 'ok' as const, timing }
+    const good: Cost = {
+      input_usd: null, output_usd: null, total_usd: 0.5, source: 'computed', reason: null, price_source: null, unit_price: null,
+    }
     const summary = summarizeRun([
       { ...base, target: 'a/x', cost: good },
       { ...base, target: 'b/y', cost: { ...good, total_usd: Number.NaN } },

@@ -148,7 +148,9 @@ describe('readUsage: upstream numbers are validated once, where the wire is read
     expect(readUsage(JSON.parse('{"usage":{"prompt_tokens":1e400,"completion_tokens":1}}'))).toEqual({
       notes: ['prompt_tokens Infinity is not finite'],
     })
-    expect(read({ prompt_tokens: 1, completion_tokens: 2 ** 60 })).toEqual({ notes: ['completion_tokens 1152921504606847000 is too large'] })
+    expect(read({ prompt_tokens: 1, completion_tokens: 2 ** 60 })).toEqual({
+      notes: ['completion_tokens 1152921504606847000 is too large'],
+    })
     expect(read({ prompt_tokens: 1, completion_tokens: { n: 'x'.repeat(500) } })?.notes[0]).toHaveLength(
       'completion_tokens is not a number ()'.length + 41,
     )
@@ -156,7 +158,10 @@ describe('readUsage: upstream numbers are validated once, where the wire is read
 
   it('keeps the counts when only a part is bad, and notes the part', () => {
     expect(read({ prompt_tokens: 10, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 2.5 } })).toEqual({
-      usage: { input_tokens: 10, cached_input_tokens: 0, output_tokens: 4, reasoning_tokens: 0, notes: ['cached_tokens 2.5 is not a whole number'] },
+      usage: {
+        input_tokens: 10, cached_input_tokens: 0, output_tokens: 4, reasoning_tokens: 0,
+        notes: ['cached_tokens 2.5 is not a whole number'],
+      },
       notes: ['cached_tokens 2.5 is not a whole number'],
     })
   })
@@ -171,7 +176,9 @@ describe('readUsage: upstream numbers are validated once, where the wire is read
     ]
     for (const [cost, note] of cases) {
       const u = read({ prompt_tokens: 1, completion_tokens: 1, cost })?.usage
-      expect(u).toEqual({ input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, notes: [note] })
+      expect(u).toEqual({
+        input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, notes: [note],
+      })
     }
     // An explicit null is what several providers send for "no cost": nothing to note.
     expect(read({ prompt_tokens: 1, completion_tokens: 1, cost: null })?.notes).toEqual([])

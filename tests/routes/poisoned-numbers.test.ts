@@ -107,7 +107,8 @@ beforeAll(async () => {
   fake = await startFakeUpstream()
   fake.script('ok', { kind: 'text', deltas: 5 })
   for (const p of POISONS) {
-    fake.script(p.model, { kind: 'text', deltas: 5, usage: 'finish-chunk', usageBody: p.usageBody, model: p.reportedModel })
+    const { usageBody, reportedModel: model } = p
+    fake.script(p.model, { kind: 'text', deltas: 5, usage: 'finish-chunk', usageBody, model })
   }
   store = openSqliteRunStore(join(dir, 'juxta.db'))
   juxta = await startJuxta({
@@ -128,7 +129,9 @@ afterAll(async () => {
 
 function checkHealthy(r: TargetResult): void {
   expect(r).toMatchObject({ target: HEALTHY, status: 'ok', text: 'w1 w2 w3 w4 w5', error: null })
-  expect(r.usage).toEqual({ input_tokens: 11, cached_input_tokens: 0, output_tokens: 5, reasoning_tokens: 0, source: 'reported' })
+  expect(r.usage).toEqual({
+    input_tokens: 11, cached_input_tokens: 0, output_tokens: 5, reasoning_tokens: 0, source: 'reported',
+  })
   expect(r.cost).toMatchObject({ source: 'computed', total_usd: HEALTHY_USD, reason: null })
   expect(r.cost.notes).toBeUndefined()
 }

@@ -35,7 +35,8 @@ afterAll(async () => {
 })
 
 const runCount = async () => (await store.listRuns({ limit: 1, page: 1 })).total
-const page = (path: string, form: URLSearchParams) => fetch(`${juxta.url}${path}`, { method: 'POST', body: form, headers: { origin: juxta.url } })
+const page = (path: string, form: URLSearchParams) =>
+  fetch(`${juxta.url}${path}`, { method: 'POST', body: form, headers: { origin: juxta.url } })
 
 /** Reads an SSE response to its end in the background, handing back the first frame at once. */
 async function openStream(res: Response): Promise<{ first: SSEFrame; rest: Promise<SSEFrame[]> }> {
@@ -100,13 +101,16 @@ describe('run.max_concurrent_runs', () => {
     expect(html).toContain('Too many runs in progress (at most 2 at once). Nothing was sent or recorded')
 
     // A follow-up and a column retry take a slot too.
-    const followUp = await page('/runs', new URLSearchParams([['prompt', 'and then?'], ['targets', 'f/slow'], ['parent', pageRunId]]))
+    const followUpForm = new URLSearchParams([['prompt', 'and then?'], ['targets', 'f/slow'], ['parent', pageRunId]])
+    const followUp = await page('/runs', followUpForm)
     expect(followUp.status).toBe(429)
     const retry = await page(`/runs/${pageRunId}/retry/0`, new URLSearchParams())
     expect(retry.status).toBe(429)
     expect(retry.headers.get('retry-after')).toBe('5')
     // Only partials, into the column's error box: the column keeps its answer.
-    expect(await retry.text()).toMatch(/^<hx-partial hx-target="#e0" hx-swap="innerHTML"><p class="error" role="alert">Too many runs/)
+    expect(await retry.text()).toMatch(
+      /^<hx-partial hx-target="#e0" hx-swap="innerHTML"><p class="error" role="alert">Too many runs/,
+    )
 
     expect(await runCount()).toBe(2)
     expect(fake.requests.length).toBe(upstreamBefore)
@@ -133,7 +137,11 @@ describe('run.max_concurrent_runs', () => {
 
 /** Retry-After of a refused compare. */
 async function retryAfterOf(body: unknown): Promise<string | null> {
-  const res = await fetch(`${juxta.url}/api/compare`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const res = await fetch(`${juxta.url}/api/compare`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
   expect(res.status).toBe(429)
   await res.body?.cancel()
   return res.headers.get('retry-after')

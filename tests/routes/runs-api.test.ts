@@ -203,7 +203,11 @@ describe('export, delete, import', () => {
     expect(await (await post(JSON.stringify(exported))).json()).toEqual({
       imported: 0,
       skipped: 3,
-      skipped_runs: exported.runs.map((r: { run_id: string }, index: number) => ({ index, run_id: r.run_id, reason: 'already stored' })),
+      skipped_runs: exported.runs.map((r: { run_id: string }, index: number) => ({
+        index,
+        run_id: r.run_id,
+        reason: 'already stored',
+      })),
     })
 
     expect((await post('{not json')).status).toBe(400)

@@ -9,7 +9,7 @@ const tmp = tempDir()
 afterAll(() => tmp.cleanup())
 
 describe('spend sums that a plain SQL sum() cannot hold', () => {
-  it('two stored $9,000,000 costs (written before costs were bounded) still give /spend and the history list', async () => {
+  it('two stored $9,000,000 costs (written before costs were bounded) still give spend figures', async () => {
     const s = openSqliteRunStore(tmp.db('nine-million.db'))
     await addRun(s, 'a', '2025-01-01T00:00:00.000Z', 'a', [{ target: 'p/m', pico: 1n, ms: 1 }])
     await addRun(s, 'b', '2025-01-01T01:00:00.000Z', 'b', [{ target: 'p/m', pico: 1n, ms: 1 }])
@@ -21,7 +21,9 @@ describe('spend sums that a plain SQL sum() cannot hold', () => {
     expect(report.total).toMatchObject({ cost_usd: 18_000_000, requests: 2, priced_requests: 2 })
     expect(report.providers).toEqual([expect.objectContaining({ provider: 'p', cost_usd: 18_000_000 })])
     expect(report.models[0]).toMatchObject({ target: 'p/m', cost_usd: 18_000_000, avg_cost_per_request_usd: 9_000_000 })
-    expect(report.days).toEqual([expect.objectContaining({ day: '2025-01-01', cost_usd: 18_000_000, providers: { p: 18_000_000 } })])
+    expect(report.days).toEqual([
+      expect.objectContaining({ day: '2025-01-01', cost_usd: 18_000_000, providers: { p: 18_000_000 } }),
+    ])
     await s.close()
   })
 
