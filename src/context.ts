@@ -5,6 +5,7 @@ import { OpenAICompatibleAdapter } from './providers/openai-compatible.ts'
 import { DemoSimulator } from './demo/simulator.ts'
 import { SimulationSchema } from './config/schema.ts'
 import { noRecorder, type RunRecorder } from './engine/run-service.ts'
+import { RunSlots } from './engine/run-slots.ts'
 import type { Pricer } from './pricing/types.ts'
 import { PriceBook } from './pricing/price-book.ts'
 import { demoRoutes } from './routes/demo.ts'
@@ -29,6 +30,8 @@ export interface AppContext {
   adapter: OpenAICompatibleAdapter
   pricer: Pricer
   recorder: RunRecorder
+  /** Runs in flight, capped by `run.max_concurrent_runs`. */
+  runSlots: RunSlots
   /** Run history; null when the app runs without a database. */
   store: RunStore | null
   demo: Hono
@@ -119,6 +122,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     adapter: new OpenAICompatibleAdapter({ connectTimeoutMs: settings.connect_timeout_ms, fetch: routedFetch }),
     pricer: options.pricer ?? new PriceBook(),
     recorder: options.recorder ?? (options.store ? storeRecorder(options.store) : noRecorder),
+    runSlots: new RunSlots(settings.max_concurrent_runs),
     store: options.store ?? null,
     demo,
     log,

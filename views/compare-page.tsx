@@ -68,11 +68,11 @@ export function TargetPicker(props: { providers: ReadonlyArray<ProviderEntry>; s
   )
 }
 
-export function FormErrors(props: { issues: Array<{ path: string; message: string }> }) {
+export function FormErrors(props: { issues: Array<{ path: string; message: string }>; title?: string }) {
   if (props.issues.length === 0) return <></>
   return (
     <div class="form-errors" role="alert">
-      <strong>Please fix:</strong>
+      <strong>{props.title ?? 'Please fix:'}</strong>
       <ul>
         {props.issues.map((i) => (
           <li>{i.path && i.path !== '(root)' ? `${i.path}: ` : ''}{i.message}</li>

@@ -5,6 +5,14 @@ const REASONS: Record<string, string> = {
   'no-price': 'no price known for this model',
   'no-usage': 'the provider reported no token usage',
   'demo-without-price': 'demo model without a configured price',
+  'out-of-range': 'the amount is out of range',
+  'pricing-failed': 'pricing failed',
+}
+
+/** Upstream numbers rejected on the way (e.g. "reported cost rejected: 1e300 is out of range"), said in words. */
+function CostNotes(props: { notes: string[] | undefined }) {
+  if (!props.notes?.length) return <></>
+  return <span class="muted cost-notes"> · {props.notes.join('; ')}</span>
 }
 
 /** A cost with where it came from; unknown is said in words, never shown as $0. */
@@ -14,6 +22,7 @@ export function CostFigure(props: { cost: Cost }) {
     return (
       <span class="cost-unknown">
         unknown <span class="muted">({REASONS[c.reason ?? ''] ?? c.reason ?? 'no reason given'})</span>
+        <CostNotes notes={c.notes} />
       </span>
     )
   }
@@ -26,6 +35,7 @@ export function CostFigure(props: { cost: Cost }) {
         {c.disagreement ? ', differs from computed' : ''}
         {c.price_source ? ` · ${c.price_source}` : ''}
       </span>
+      <CostNotes notes={c.notes} />
     </span>
   )
 }

@@ -89,6 +89,8 @@ export const RunSettingsSchema = z.strictObject({
   max_targets: z.number().int().min(1).max(64).default(16),
   /** Answer plus reasoning kept per target; past it the target stops reading and says so. */
   max_output_chars: z.number().int().min(1000).default(4_000_000),
+  /** Runs in flight at once (compares, follow-ups, column retries); past it a new one is refused with 429. */
+  max_concurrent_runs: z.number().int().min(1).max(10_000).default(64),
 })
 export type RunSettings = z.infer<typeof RunSettingsSchema>
 

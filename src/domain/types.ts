@@ -58,7 +58,8 @@ export interface UnitPrice {
  * `no-price` no book knows the model; `no-price-at-date` the book knows it but had no price at the request
  * time (not yet launched, retired); `no-usage` the upstream reported no token counts and there was no text to
  * count; `demo-without-price` a simulated model without `price:` in the config; `estimated-usage` counted
- * with Juxta's tokenizer because the upstream sent no usage. In history: `running` and `interrupted` for a
+ * with Juxta's tokenizer because the upstream sent no (valid) usage; `out-of-range` the amount came out above
+ * MAX_REQUEST_USD (absurd token counts); `pricing-failed` pricing threw (a bug or bad data), see `notes`. In history: `running` and `interrupted` for a
  * target that never finished, `not-recorded` for a finished one whose cost was never written.
  */
 export const COST_REASONS = [
@@ -67,6 +68,8 @@ export const COST_REASONS = [
   'no-usage',
   'demo-without-price',
   'estimated-usage',
+  'out-of-range',
+  'pricing-failed',
   'running',
   'interrupted',
   'not-recorded',
@@ -91,6 +94,11 @@ export interface Cost {
   disagreement?: boolean
   /** Whether the token counts behind the figure were reported by the upstream or estimated by Juxta. */
   usage_source?: UsageSource
+  /**
+   * What was rejected on the way, shown beside the figure: upstream numbers that failed validation
+   * (`reported cost rejected: 1e300 is out of range ...`) or why pricing failed.
+   */
+  notes?: string[]
 }
 
 export function unknownCost(reason: CostReason): Cost {

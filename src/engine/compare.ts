@@ -2,18 +2,23 @@ import type { RunSettings } from '../config/schema.ts'
 import type { Catalog } from '../providers/catalog.ts'
 import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
 import type { TargetEntry } from '../providers/types.ts'
-import { type Pricer } from '../pricing/types.ts'
-import { unknownCost } from '../domain/types.ts'
+import type { PriceQuery, Pricer } from '../pricing/types.ts'
+import { type Cost, type TargetResult, type Timing, type Usage, unknownCost } from '../domain/types.ts'
+import { WIRE_TEXT_MAX, capWireText } from '../providers/wire-text.ts'
+import { redactSecrets } from '../providers/redact.ts'
 import { runTarget, type TargetOutcome } from './run-target.ts'
 import { countPromptTokens, countTextTokens } from '../tokens/token-count.ts'
 import type { CompareRequest, RunEvent, TargetRequest } from './types.ts'
-import type { TargetResult, Timing, Usage } from '../domain/types.ts'
 
 export interface EngineDeps {
   adapter: OpenAICompatibleAdapter
   catalog: () => Catalog
   pricer: Pricer
   settings: RunSettings
+  /** Where the engine reports its own failures (a bug in post-processing, a consumer that threw). */
+  log?: (line: string) => void
+  /** Known API keys, removed from any error text the engine writes itself. */
+  secrets?: () => Iterable<string | undefined>
 }
 
 export interface RunOptions {
@@ -26,7 +31,7 @@ export interface RunOptions {
  * result per target, in request order, once all have ended.
  */
 export async function runCompare(deps: EngineDeps, request: CompareRequest, options: RunOptions): Promise<TargetResult[]> {
-  const emit = options.onEvent ?? (() => {})
+  const emit = safeEmit(deps, options.onEvent)
   return Promise.all(
     request.targets.map((_, index) =>
       runTargetAt(deps, { request, index, startedAt: request.created_at, signal: options.signal, emit }),
@@ -44,14 +49,64 @@ export interface TargetAt {
   emit: (event: RunEvent) => void
 }
 
-/** Runs the target at `index` and emits its `result` event; a target that left the catalog fails alone. */
+/**
+ * Runs the target at `index` and emits its `result` event. Never throws: a target that left the catalog, or
+ * one whose processing failed, ends only its own column.
+ */
 export async function runTargetAt(deps: EngineDeps, at: TargetAt): Promise<TargetResult> {
   const t = at.request.targets[at.index]!
-  const entry = deps.catalog().find(t.target)
-  // Validated before the run, but settings may have removed the provider since: fail only this column.
-  const result = entry ? await runOne(deps, entry, t, at) : goneResult(t.target)
+  let result: TargetResult
+  try {
+    const entry = deps.catalog().find(t.target)
+    // Validated before the run, but settings may have removed the provider since: fail only this column.
+    result = entry ? await runOne(deps, entry, t, at) : goneResult(t.target)
+  } catch (err) {
+    // runOne contains its own failures; this is the last line that keeps one column from failing the run.
+    result = crashedResult(deps, t.target, err)
+    report(deps, `engine: target ${t.target} failed unexpectedly`, err)
+  }
   at.emit({ type: 'result', index: at.index, result })
   return result
+}
+
+/** A consumer that throws (a closed stream, a storage bug) must not end a target or the run. */
+export function safeEmit(deps: EngineDeps, onEvent: ((event: RunEvent) => void) | undefined): (event: RunEvent) => void {
+  if (!onEvent) return () => {}
+  let reported = false
+  return (event) => {
+    try {
+      onEvent(event)
+    } catch (err) {
+      if (!reported) report(deps, 'engine: a run event consumer failed', err)
+      reported = true
+    }
+  }
+}
+
+function report(deps: EngineDeps, what: string, err: unknown): void {
+  deps.log?.(`${what}: ${describe(deps, err instanceof Error ? err.message : err, WIRE_TEXT_MAX.errorMessage)}`)
+}
+
+/** An unexpected error as text fit for a log line, a stored error or a cost note: redacted and bounded. */
+function describe(deps: EngineDeps, err: unknown, max: number): string {
+  return capWireText(redactSecrets(String(err), deps.secrets?.() ?? []), max)
+}
+
+const NO_USAGE: Usage = {
+  input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none',
+}
+
+/** A target whose processing threw before any result existed. */
+function crashedResult(deps: EngineDeps, target: string, err: unknown): TargetResult {
+  return {
+    ...goneResult(target),
+    cost: unknownCost('pricing-failed'),
+    error: {
+      kind: 'upstream',
+      message: `internal error: ${describe(deps, err, WIRE_TEXT_MAX.errorMessage)}`,
+      status: null,
+    },
+  }
 }
 
 /** The result of a target whose provider or model left the configuration before it could run. */
@@ -64,7 +119,7 @@ function goneResult(target: string): TargetResult {
     text: '',
     reasoning: '',
     finish_reason: null,
-    usage: { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' },
+    usage: NO_USAGE,
     cost: unknownCost('no-usage'),
     timing: { ttft_ms: null, first_answer_ms: null, total_ms: 0, output_tokens_per_s: null },
     error: { kind: 'bad_request', message: 'this target is no longer configured (settings changed during the run)', status: null },
@@ -72,20 +127,34 @@ function goneResult(target: string): TargetResult {
   }
 }
 
+/** Runs a single target. Never throws: a failure ends only this column. */
 async function runOne(deps: EngineDeps, entry: TargetEntry, t: TargetRequest, at: TargetAt): Promise<TargetResult> {
   const { index, emit } = at
-  const outcome = await runTarget(deps, {
-    entry,
-    messages: t.messages,
-    params: at.request.params,
-    signal: at.signal,
-    hooks: {
-      onDelta: (kind, text) => emit({ type: 'delta', index, kind, text }),
-      onFirstToken: (ttft_ms) => emit({ type: 'first-token', index, ttft_ms }),
-      onRetry: (attempt, wait_ms, reason) => emit({ type: 'retry', index, attempt, wait_ms, reason }),
-    },
-  })
-  return toResult(deps, entry, t, outcome, at.startedAt)
+  let outcome: TargetOutcome
+  try {
+    outcome = await runTarget(deps, {
+      entry,
+      messages: t.messages,
+      params: at.request.params,
+      signal: at.signal,
+      hooks: {
+        onDelta: (kind, text) => emit({ type: 'delta', index, kind, text }),
+        onFirstToken: (ttft_ms) => emit({ type: 'first-token', index, ttft_ms }),
+        onRetry: (attempt, wait_ms, reason) => emit({ type: 'retry', index, attempt, wait_ms, reason }),
+      },
+    })
+  } catch (err) {
+    // runTarget does not throw by design; should it ever, the column fails and the run goes on.
+    report(deps, `engine: target ${t.target} failed unexpectedly`, err)
+    return { ...crashedResult(deps, t.target, err), label: entry.model.label }
+  }
+  try {
+    return await toResult(deps, entry, t, outcome, at.startedAt)
+  } catch (err) {
+    // Post-processing (usage estimate, pricing, timing) failed: keep the answer, the cost is unknown.
+    report(deps, `engine: post-processing of ${t.target} failed`, err)
+    return salvagedResult(deps, entry, t, outcome, err)
+  }
 }
 
 async function toResult(
@@ -96,7 +165,7 @@ async function toResult(
   createdAt: Date,
 ): Promise<TargetResult> {
   const usage = await resolveUsage(t, o)
-  const cost = deps.pricer.price({
+  const priced = safePrice(deps, {
     providerId: entry.provider.id,
     pricingProvider: entry.provider.pricing,
     builtin: entry.provider.builtin,
@@ -106,6 +175,9 @@ async function toResult(
     reportedCostUsd: o.usage?.reported_cost_usd ?? null,
     at: createdAt,
   })
+  // Upstream numbers rejected on the way (providers/usage.ts) are said beside the cost.
+  const notes = [...(o.usage?.notes ?? o.rejectedUsage ?? []), ...(priced.notes ?? [])]
+  const cost: Cost = notes.length > 0 ? { ...priced, notes } : priced
   return {
     target: t.target,
     label: entry.model.label,
@@ -117,6 +189,57 @@ async function toResult(
     usage,
     cost,
     timing: timing(o, usage),
+    error: o.error,
+    attempts: o.attempts,
+  }
+}
+
+/** Below the 500 characters history's import format allows. */
+const MAX_PRICE_SOURCE = 480
+
+/** Pricing never throws out of a column: a failure there is an unknown cost with its reason. */
+function safePrice(deps: EngineDeps, query: PriceQuery): Cost {
+  try {
+    const cost = deps.pricer.price(query)
+    // Provenance names ids that may come from an upstream (the reported model): bounded like every stored field.
+    if (cost.price_source && cost.price_source.length > MAX_PRICE_SOURCE) {
+      return { ...cost, price_source: capWireText(cost.price_source, MAX_PRICE_SOURCE) }
+    }
+    return cost
+  } catch (err) {
+    return { ...unknownCost('pricing-failed'), notes: [`pricing failed: ${describe(deps, err, 200)}`] }
+  }
+}
+
+/** The outcome as it was received, when turning it into a result failed: no estimate, no price. */
+function salvagedResult(
+  deps: EngineDeps,
+  entry: TargetEntry,
+  t: TargetRequest,
+  o: TargetOutcome,
+  err: unknown,
+): TargetResult {
+  const r = o.usage
+  const usage: Usage = r
+    ? {
+        input_tokens: r.input_tokens,
+        cached_input_tokens: r.cached_input_tokens,
+        output_tokens: r.output_tokens,
+        reasoning_tokens: r.reasoning_tokens,
+        source: 'reported',
+      }
+    : NO_USAGE
+  return {
+    target: t.target,
+    label: entry.model.label,
+    model: o.model,
+    status: o.status,
+    text: o.text,
+    reasoning: o.reasoning,
+    finish_reason: o.finishReason,
+    usage,
+    cost: { ...unknownCost('pricing-failed'), notes: [`internal error: ${describe(deps, err, 200)}`] },
+    timing: { ttft_ms: null, first_answer_ms: null, total_ms: round1(o.totalMs), output_tokens_per_s: null },
     error: o.error,
     attempts: o.attempts,
   }
@@ -147,12 +270,16 @@ async function resolveUsage(t: TargetRequest, o: TargetOutcome): Promise<Usage> 
 }
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10
+/** Far above any real decoder; the bound history's import format keeps too. */
+const MAX_TOKENS_PER_S = 1e9
 
 function timing(o: TargetOutcome, usage: Usage): Timing {
   let rate: number | null = null
   const tokens = usage.output_tokens
   if (o.ttftMs !== null && o.lastTokenMs !== null && tokens !== null && tokens > 1 && o.lastTokenMs > o.ttftMs) {
     rate = Math.round(((tokens - 1) / (o.lastTokenMs - o.ttftMs)) * 1000 * 10) / 10
+    // Absurd (but whole) reported counts give absurd speeds: no figure rather than a false one.
+    if (!(rate <= MAX_TOKENS_PER_S)) rate = null
   }
   return {
     ttft_ms: o.ttftMs === null ? null : round1(o.ttftMs),

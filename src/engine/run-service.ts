@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
-import { type EngineDeps, runCompare, runTargetAt } from './compare.ts'
+import { type EngineDeps, runCompare, runTargetAt, safeEmit } from './compare.ts'
 import type { CompareRequest, RunEvent } from './types.ts'
 import type { TargetResult } from '../domain/types.ts'
 
@@ -75,8 +75,14 @@ export async function executeRun(
   // Recorded once the upstream requests are on their way (the write is synchronous): no event can reach
   // the recorder before this line, since every event comes from an upstream response.
   deps.recorder.started(request, meta)
-  const results = await running
-  deps.recorder.finished(request.run_id, results)
+  let results: TargetResult[] = []
+  try {
+    results = await running
+  } finally {
+    // runCompare contains every target's failure; should anything still escape, the run is closed all the same
+    // rather than left `running` (undeletable) until the next restart.
+    deps.recorder.finished(request.run_id, results)
+  }
   return { run_id: request.run_id, created_at: request.created_at.toISOString(), results }
 }
 
@@ -90,10 +96,10 @@ export async function retryTarget(
   index: number,
   options: { signal: AbortSignal; onEvent?: (event: RunEvent) => void },
 ): Promise<TargetResult> {
-  const emit = (event: RunEvent) => {
+  const emit = safeEmit(deps, (event: RunEvent) => {
     deps.recorder.event(request.run_id, event)
     options.onEvent?.(event)
-  }
+  })
   emit({ type: 'restart', index })
   // Priced at the retry's own start: a price can change within a day (off-peak hours).
   return runTargetAt(deps, { request, index, startedAt: new Date(), signal: options.signal, emit })

@@ -5,6 +5,7 @@ import { ProviderError } from '../providers/errors.ts'
 import type { ChatMessage, ChatRequestParams, ReportedUsage, TargetEntry, TargetError } from '../providers/types.ts'
 import type { TargetStatus } from '../domain/types.ts'
 import { detach } from '../tokens/token-count.ts'
+import { WIRE_TEXT_MAX, capWireText } from '../providers/wire-text.ts'
 
 export interface TargetOutcome {
   status: TargetStatus
@@ -13,6 +14,8 @@ export interface TargetOutcome {
   finishReason: string | null
   model: string | null
   usage: ReportedUsage | null
+  /** Notes of a usage whose counts were rejected (see providers/usage.ts); null when none was. */
+  rejectedUsage: string[] | null
   error: TargetError | null
   attempts: number
   /** Monotonic marks relative to the request start, in ms. */
@@ -54,7 +57,8 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
   const { entry, messages, params, signal, hooks } = call
   const start = performance.now()
   const out: TargetOutcome = {
-    status: 'ok', text: '', reasoning: '', finishReason: null, model: null, usage: null, error: null,
+    status: 'ok', text: '', reasoning: '', finishReason: null, model: null, usage: null, rejectedUsage: null,
+    error: null,
     attempts: 0, ttftMs: null, firstAnswerMs: null, lastTokenMs: null, totalMs: 0,
   }
   const idleMs = entry.provider.idleTimeoutMs ?? settings.idle_timeout_ms
@@ -113,6 +117,11 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
             }
             case 'usage':
               out.usage = part.usage
+              out.rejectedUsage = null
+              break
+            case 'usage-rejected':
+              // A valid usage seen earlier stays: only the last valid one counts.
+              if (out.usage === null) out.rejectedUsage = part.notes
               break
             case 'finish':
               out.finishReason = part.reason
@@ -125,14 +134,21 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
         if (attemptSignal.aborted) throw new ProviderError({ kind: 'cancelled', message: 'aborted', status: null })
         // Every OpenAI-compatible server ends an answer with a finish reason, usage, or both. A stream that just
         // stops without either was cut off, and its text must not pass for a whole answer.
-        if (out.finishReason === null && out.usage === null) {
+        if (out.finishReason === null && out.usage === null && out.rejectedUsage === null) {
           throw new ProviderError({ kind: 'upstream', message: 'the stream ended without a finish reason or usage: the answer may be cut off', status: null })
         }
         return out
       } catch (err) {
         // The idle timer guards this attempt's stream only, not the wait before the next attempt.
         clearTimeout(idle)
-        const error = err instanceof ProviderError ? err : new ProviderError({ kind: 'upstream', message: String(err), status: null })
+        const error =
+          err instanceof ProviderError
+            ? err
+            : new ProviderError({
+                kind: 'upstream',
+                message: capWireText(String(err), WIRE_TEXT_MAX.errorMessage),
+                status: null,
+              })
         if (signal.aborted) return fail(out, 'cancelled', { kind: 'cancelled', message: 'cancelled before the answer was complete', status: null })
         if (timedOut) return fail(out, 'timeout', { kind: 'timeout', message: timedOut, status: null })
         const started = out.ttftMs !== null

@@ -1,13 +1,22 @@
 import type { PriceQuery } from './types.ts'
-import type { Cost, UnitPrice } from '../domain/types.ts'
-import { unknownCost } from '../domain/types.ts'
-import { costOf, picoToUsd, usdToPico } from './money.ts'
+import { type Cost, type UnitPrice, unknownCost } from '../domain/types.ts'
+import { MAX_REQUEST_PICO, MAX_REQUEST_USD, costOf, picoToUsd, requestPico, usdToPico } from './money.ts'
 
 /** Turns a unit price and usage into a Cost with provenance, or an unknown cost with its reason. */
 export function computedCost(query: Pick<PriceQuery, 'usage'>, price: UnitPrice, priceSource: string): Cost {
   if (query.usage.source === 'none') return unknownCost('no-usage')
   const parts = costOf(query.usage, price)
   if (!parts) return unknownCost('no-usage')
+  if (parts.total > MAX_REQUEST_PICO || parts.total < 0n) {
+    // Absurd token counts (validated as integers, not as plausible) must not enter sums as a bill.
+    return {
+      ...unknownCost('out-of-range'),
+      notes: [
+        `computed cost rejected: ${picoToUsd(parts.total)} USD is out of range ` +
+          `(over $${MAX_REQUEST_USD.toLocaleString('en-US')} per request)`,
+      ],
+    }
+  }
   const estimated = query.usage.source === 'estimated'
   return {
     input_usd: picoToUsd(parts.input),
@@ -35,6 +44,11 @@ export function disagrees(reportedUsd: number, computedUsd: number): boolean {
  * computation stays beside it. The input/output split is only ours, so it is shown only when both agree.
  */
 export function withReportedCost(computed: Cost, reportedUsd: number, providerId: string): Cost {
+  // Validated where the wire is read (providers/usage.ts); checked again because a Pricer may be called
+  // from elsewhere, and an amount outside the range must never become the total.
+  if (requestPico(reportedUsd) === null) {
+    return { ...computed, notes: [...(computed.notes ?? []), `reported cost rejected: ${reportedUsd} is out of range`] }
+  }
   const known = computed.source === 'computed' && computed.total_usd !== null
   const disagreement = known ? disagrees(reportedUsd, computed.total_usd!) : undefined
   const split = known && !disagreement

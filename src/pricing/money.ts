@@ -11,6 +11,14 @@ export type Pico = bigint
 export const PICO_PER_USD = 1_000_000_000_000n
 
 /**
+ * The most a single request may plausibly cost. Anything above it, reported by an upstream or computed from
+ * absurd token counts, is rejected with a note rather than entering sums. At $10,000 a request is 1e16
+ * pico-dollars, exact in a double and in SQLite's 64-bit integers (sums: see storage/spend.ts).
+ */
+export const MAX_REQUEST_USD = 10_000
+export const MAX_REQUEST_PICO = BigInt(MAX_REQUEST_USD) * PICO_PER_USD
+
+/**
  * Rounds to the nearest pico-dollar per token, which also absorbs binary noise in library data such as
  * 0.18000000000000002 ($0.000001 per 1M tokens is far below any list price's precision).
  */
@@ -23,9 +31,16 @@ export function picoToUsd(pico: Pico): number {
   return Number(pico) / 1e12
 }
 
-/** Inverse of picoToUsd for amounts below ~$9,000 (2^53 pico), i.e. any per-request cost. */
+/** Inverse of picoToUsd for amounts below ~$9,000 (2^53 pico), i.e. any per-request cost. Throws on NaN/±∞. */
 export function usdToPico(usd: number): Pico {
+  if (!Number.isFinite(usd)) throw new RangeError(`not an amount of money: ${usd}`)
   return BigInt(Math.round(usd * 1e12))
+}
+
+/** A per-request amount as pico-dollars, or null when it is not one (NaN, ±∞, negative, over MAX_REQUEST_USD). */
+export function requestPico(usd: number | null | undefined): Pico | null {
+  if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0 || usd > MAX_REQUEST_USD) return null
+  return usdToPico(usd)
 }
 
 export interface CostParts {

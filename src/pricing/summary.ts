@@ -56,7 +56,9 @@ function minBy<T>(items: T[], key: (t: T) => number | bigint): T | undefined {
 export function summarizeRun(results: ReadonlyArray<SummaryInput>): RunFigures {
   const rows = results.map((r) => {
     const ok = r.status === 'ok'
-    const known = r.cost.source !== 'unknown' && r.cost.total_usd !== null
+    // Stored and imported costs come back through JSON: anything not finite is no amount.
+    const known =
+      r.cost.source !== 'unknown' && typeof r.cost.total_usd === 'number' && Number.isFinite(r.cost.total_usd)
     const pico: Pico | null = known ? usdToPico(r.cost.total_usd!) : null
     return {
       r,

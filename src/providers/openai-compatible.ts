@@ -2,7 +2,8 @@ import OpenAI from 'openai'
 import type { ChatMessage, ChatRequestParams, ProviderEntry, StreamPart } from './types.ts'
 import { EndpointQuirks, deltaText } from './quirks.ts'
 import { classifyError, ProviderError } from './errors.ts'
-import { usageFrom } from './usage.ts'
+import { readUsage } from './usage.ts'
+import { WIRE_TEXT_MAX, capWireText } from './wire-text.ts'
 import { sseEvents } from './sse-events.ts'
 import { redactSecrets } from './redact.ts'
 
@@ -111,7 +112,7 @@ export class OpenAICompatibleAdapter {
         seen.chunks++
         const chunk = raw as Record<string, unknown>
         if (model === undefined && typeof chunk.model === 'string' && chunk.model) {
-          model = chunk.model
+          model = capWireText(chunk.model, WIRE_TEXT_MAX.model)
           yield { type: 'model', model }
         }
         const choices = Array.isArray(chunk.choices) ? (chunk.choices as Array<Record<string, unknown>>) : []
@@ -122,12 +123,13 @@ export class OpenAICompatibleAdapter {
           if (reasoning) yield { type: 'reasoning-delta', text: reasoning }
           if (text) yield { type: 'text-delta', text }
           if (typeof choice.finish_reason === 'string' && choice.finish_reason) {
-            yield { type: 'finish', reason: choice.finish_reason }
+            yield { type: 'finish', reason: capWireText(choice.finish_reason, WIRE_TEXT_MAX.finishReason) }
           }
         }
         // Usage may ride on the finish chunk, a `choices: []` chunk, or a later chunk: keep the last one.
-        const usage = usageFrom(chunk)
-        if (usage) yield { type: 'usage', usage }
+        const usage = readUsage(chunk)
+        if (usage?.usage) yield { type: 'usage', usage: usage.usage }
+        else if (usage && usage.notes.length > 0) yield { type: 'usage-rejected', notes: usage.notes }
       }
     } catch (err) {
       throw err instanceof ProviderError ? err : classifyError(err, secrets)

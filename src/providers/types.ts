@@ -11,8 +11,10 @@ export interface ReportedUsage {
   cached_input_tokens: number
   output_tokens: number
   reasoning_tokens: number
-  /** Provider-reported cost in USD (OpenRouter `usage.cost`). */
+  /** Provider-reported cost in USD (OpenRouter `usage.cost`), finite and at most MAX_REQUEST_USD. */
   reported_cost_usd?: number
+  /** Fields of this usage that were rejected (see usage.ts), e.g. `reported cost rejected: 1e300 is out of range`. */
+  notes?: string[]
 }
 
 /** What one upstream stream yields, whatever the provider's dialect. */
@@ -20,6 +22,8 @@ export type StreamPart =
   | { type: 'text-delta'; text: string }
   | { type: 'reasoning-delta'; text: string }
   | { type: 'usage'; usage: ReportedUsage }
+  /** A usage object whose token counts were rejected: usage is estimated instead, with these notes. */
+  | { type: 'usage-rejected'; notes: string[] }
   | { type: 'finish'; reason: string }
   | { type: 'model'; model: string }
 

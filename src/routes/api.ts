@@ -4,6 +4,7 @@ import { redactSecrets } from '../providers/redact.ts'
 import { buildRequest, executeRun } from '../engine/run-service.ts'
 import type { RunEvent } from '../engine/types.ts'
 import { compareBodyOrError, toRunInput } from './compare-input.ts'
+import { apiErrorBody } from '../http/api-error.ts'
 import { summarizeRun } from '../pricing/summary.ts'
 
 /**
@@ -54,6 +55,15 @@ function eventStream(onCancel: () => void) {
   }
 }
 
+/** 429 for a run over `run.max_concurrent_runs`, with Retry-After. */
+function busy(ctx: AppContext): Response {
+  const message = `too many runs in progress (at most ${ctx.runSlots.max} at once); try again in a few seconds`
+  return Response.json(apiErrorBody(message), {
+    status: 429,
+    headers: { 'retry-after': String(ctx.runSlots.retryAfterSeconds) },
+  })
+}
+
 /** JSON API: list targets, run a compare (whole or streamed). */
 export function apiRoutes(ctx: AppContext): Hono {
   const app = new Hono()
@@ -74,6 +84,9 @@ export function apiRoutes(ctx: AppContext): Hono {
   app.post('/compare', async (c) => {
     const body = await compareBodyOrError(c, ctx, 'compare')
     if (body instanceof Response) return body
+    // Refused before anything is recorded: a run over the cap leaves no trace in history.
+    const release = ctx.runSlots.tryAcquire()
+    if (!release) return busy(ctx)
     const input = toRunInput(body)
     const request = buildRequest(input)
     const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: null }
@@ -82,9 +95,13 @@ export function apiRoutes(ctx: AppContext): Hono {
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })
 
     if (!body.stream) {
-      const run = await executeRun(ctx, request, meta, { signal: controller.signal })
-      c.req.raw.signal.removeEventListener('abort', onClientGone)
-      return c.json({ ...run, summary: summarizeRun(run.results) })
+      try {
+        const run = await executeRun(ctx, request, meta, { signal: controller.signal })
+        return c.json({ ...run, summary: summarizeRun(run.results) })
+      } finally {
+        release()
+        c.req.raw.signal.removeEventListener('abort', onClientGone)
+      }
     }
 
     const stream = eventStream(onClientGone)
@@ -100,7 +117,10 @@ export function apiRoutes(ctx: AppContext): Hono {
       .catch((err: unknown) => {
         ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), ctx.secrets())}`)
       })
-      .finally(() => stream.close())
+      .finally(() => {
+        release()
+        stream.close()
+      })
     // Chunked from the start: without it @hono/node-server waits a timer tick to try for a Content-Length.
     c.header('Transfer-Encoding', 'chunked')
     c.header('Content-Type', 'text/event-stream')

@@ -97,7 +97,23 @@ export function historyPageRoutes(ctx: AppContext): Hono {
       const message = result ? `not a Juxta runs export (${result.issues.length} problems, first at ${formatPath(result.issues[0]?.path ?? [])}: ${result.issues[0]?.message})` : 'the file is not JSON'
       return c.html(<HistoryPage page={page} filters={{}} targets={targets} issues={[{ path: 'file', message }]} />, 422)
     }
-    return c.redirect(`/history?imported=${result.outcome.imported}&skipped=${result.outcome.skipped}`, 303)
+    const { imported, skipped, skipped_runs } = result.outcome
+    const problems = skipped_runs.filter((r) => r.reason !== 'already stored')
+    if (problems.length === 0) return c.redirect(`/history?imported=${imported}&skipped=${skipped}`, 303)
+    // Runs that could not be imported are listed with their reason on the page itself (not in a redirect URL).
+    const page = await ctx.store.listRuns({ limit: 50, page: 1 })
+    const targets = ctx.catalog().targets().map((t) => t.target)
+    const issues = problems.map((r) => ({
+      path: `run ${r.index + 1}${r.run_id ? ` (${r.run_id})` : ''}`,
+      message: r.reason,
+    }))
+    const unlisted = skipped - skipped_runs.length
+    const stored = skipped - problems.length - unlisted
+    const more = unlisted > 0 ? `; ${unlisted} more not listed` : ''
+    const notice =
+      `Imported ${imported} runs, skipped ${skipped} ` +
+      `(${stored} already stored; ${problems.length} could not be imported, listed above${more}).`
+    return c.html(<HistoryPage page={page} filters={{}} targets={targets} issues={issues} notice={notice} />)
   })
 
   app.get('/spend', async (c) => {

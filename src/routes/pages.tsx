@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
 import { buildRequest } from '../engine/run-service.ts'
@@ -9,6 +9,8 @@ import { ComparePage, FormErrors } from '../../views/compare-page.tsx'
 import { RunRegistry } from '../web/run-registry.ts'
 import { EstimateView } from '../../views/estimate-view.tsx'
 import { streamColumnRetry, streamNewRun } from '../web/live-run.tsx'
+import { escapeHtml, partial } from '../web/page-stream.ts'
+import { ids } from '../../views/run-view.tsx'
 
 type FormBody = Record<string, string | File | Array<string | File>>
 
@@ -41,6 +43,16 @@ function conversationAfter(parent: { request: { targets: Array<{ target: string;
     out[t.target] = answer ? [...t.messages, { role: 'assistant', content: answer }] : t.messages.slice(0, -1)
   })
   return out
+}
+
+const busyMessage = (ctx: AppContext) =>
+  `Too many runs in progress (at most ${ctx.runSlots.max} at once). ` +
+  'Nothing was sent or recorded; try again in a few seconds.'
+
+/** 429 for a page run over `run.max_concurrent_runs`: a message in the form's errors box, never a broken stream. */
+function busyForm(c: Context, ctx: AppContext): Response {
+  c.header('Retry-After', String(ctx.runSlots.retryAfterSeconds))
+  return c.html(<FormErrors title="Not started:" issues={[{ path: '', message: busyMessage(ctx) }]} />, 429) as Response
 }
 
 export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
@@ -92,11 +104,20 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     const checked = validateCompare(ctx, body)
     if (!checked.ok) return c.html(<FormErrors issues={checked.issues} />, 422)
     const input = toRunInput(checked.body, { history: history ?? undefined, parentId })
+    // Refused before anything is recorded or streamed: the form shows why (hx-status:4xx targets its errors box).
+    const release = ctx.runSlots.tryAcquire()
+    if (!release) return busyForm(c, ctx)
     const request = buildRequest(input)
     const turn = Math.floor((request.targets[0]?.messages.filter((m) => m.role !== 'system').length ?? 1) / 2) + 1
     const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: parentId ?? null }
     c.header('X-Accel-Buffering', 'no')
-    return streamSSE(c, (stream) => streamNewRun(stream, ctx, registry, request, meta, turn))
+    return streamSSE(c, async (stream) => {
+      try {
+        await streamNewRun(stream, ctx, registry, request, meta, turn)
+      } finally {
+        release()
+      }
+    })
   })
 
   app.post('/runs/:id/stop', (c) => {
@@ -108,8 +129,21 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     const run = registry.get(c.req.param('id'))
     const index = Number(c.req.param('index'))
     if (!run || !run.request.targets[index]) return c.html(<FormErrors issues={[{ path: '', message: 'this run is no longer open here' }]} />, 404)
+    const release = ctx.runSlots.tryAcquire()
+    if (!release) {
+      // Only partials: the column keeps its answer and shows why nothing happened.
+      const note = `<p class="error" role="alert">${escapeHtml(busyMessage(ctx))}</p>`
+      c.header('Retry-After', String(ctx.runSlots.retryAfterSeconds))
+      return c.html(partial(ids.error(index), 'innerHTML', note), 429)
+    }
     c.header('X-Accel-Buffering', 'no')
-    return streamSSE(c, (stream) => streamColumnRetry(stream, ctx, registry, run, index))
+    return streamSSE(c, async (stream) => {
+      try {
+        await streamColumnRetry(stream, ctx, registry, run, index)
+      } finally {
+        release()
+      }
+    })
   })
 
   return app

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { COST_REASONS } from '../domain/types.ts'
+import { MAX_REQUEST_USD } from '../pricing/money.ts'
+import { MAX_TOKEN_COUNT } from '../providers/usage.ts'
 import type { StoredRun } from './types.ts'
 
 /** The JSON export: a versioned envelope around runs in the shape GET /api/runs/:id returns. */
@@ -11,9 +13,11 @@ const TargetSchema = z.string().max(300).regex(/^[^/\s]+\/\S+$/, 'must be "provi
 const isoTime = z.iso.datetime({ offset: true })
 /** Run keys derive from the start time and stay exact integers in this range (see migration 3). */
 const startTime = isoTime.refine((s) => Date.parse(s) >= 0 && Date.parse(s) < Date.UTC(2200, 0, 1), 'must be between 1970 and 2200')
-const tokens = z.number().int().min(0).max(1e12).nullable()
+const tokens = z.number().int().min(0).max(MAX_TOKEN_COUNT).nullable()
 const millis = z.number().min(0).max(1e10).nullable()
 const usd = z.number().min(0).max(1e9)
+/** A request's amount: the same bound pricing keeps, so imported costs stay summable (see storage/spend.ts). */
+const requestUsd = z.number().min(0).max(MAX_REQUEST_USD)
 
 // Cost and price objects belong to the pricing module and may gain fields: known ones are checked, new
 // ones are kept as they are (they are stored as JSON, never interpreted here).
@@ -21,17 +25,18 @@ const UnitPriceSchema = z.looseObject({ input: usd, cached_input: usd, output: u
 
 const CostSchema = z
   .looseObject({
-    input_usd: usd.nullable(),
-    output_usd: usd.nullable(),
-    total_usd: usd.nullable(),
+    input_usd: requestUsd.nullable(),
+    output_usd: requestUsd.nullable(),
+    total_usd: requestUsd.nullable(),
     source: z.enum(['computed', 'reported', 'unknown']),
     reason: z.enum(COST_REASONS).nullable(),
     price_source: z.string().max(500).nullable(),
     unit_price: UnitPriceSchema.nullable(),
-    reported_usd: usd.nullable().optional(),
-    computed_usd: usd.nullable().optional(),
+    reported_usd: requestUsd.nullable().optional(),
+    computed_usd: requestUsd.nullable().optional(),
     disagreement: z.boolean().optional(),
     usage_source: z.enum(['reported', 'estimated', 'none']).optional(),
+    notes: z.array(z.string().max(1000)).max(20).optional(),
   })
   // An unknown cost is never a number, and a known one always is (never $0 for "unknown").
   .refine((c) => (c.source === 'unknown') === (c.total_usd === null), {
@@ -103,6 +108,17 @@ export const ExportSchema = z.strictObject({
 
 export type ExportFile = z.infer<typeof ExportSchema>
 
+/**
+ * The envelope alone: runs are checked one by one (ExportedRunSchema), so that one bad run is skipped and
+ * reported instead of rejecting the whole file.
+ */
+export const ExportEnvelopeSchema = z.strictObject({
+  format: z.literal(EXPORT_FORMAT),
+  version: z.literal(EXPORT_VERSION),
+  exported_at: isoTime,
+  runs: z.array(z.unknown()).max(1_000_000),
+})
+
 /** The export as text chunks, one run per line, so a large history streams without being held in memory. */
 export async function* exportJsonChunks(runs: AsyncIterable<StoredRun>, exportedAt = new Date()): AsyncGenerator<string> {
   yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"version":${EXPORT_VERSION},"exported_at":"${exportedAt.toISOString()}","runs":[`
@@ -112,9 +128,4 @@ export async function* exportJsonChunks(runs: AsyncIterable<StoredRun>, exported
     first = false
   }
   yield '\n]}\n'
-}
-
-/** Parsed runs in the stored shape (zod output matches `StoredRun`). */
-export function importedRuns(file: ExportFile): StoredRun[] {
-  return file.runs
 }

@@ -1,21 +1,65 @@
 import { redactSecrets } from '../providers/redact.ts'
-import { ExportSchema, importedRuns } from './export-format.ts'
-import type { ImportOutcome, RunStore, StoredRun } from './types.ts'
+import { ExportEnvelopeSchema, ExportedRunSchema } from './export-format.ts'
+import type { ImportOutcome, RunStore, SkippedRun, StoredRun } from './types.ts'
 import type { z } from 'zod'
+
+/** Skipped runs listed in an outcome; `skipped` counts them all. */
+export const MAX_SKIPPED_LISTED = 100
+const MAX_REASON = 300
 
 export type ImportResult =
   | { ok: true; outcome: ImportOutcome }
   | { ok: false; issues: z.core.$ZodIssue[] }
 
 /**
- * Validates a parsed JSON export and stores the runs it holds (ids already stored are skipped). Error
- * messages are redacted again with the keys this server knows: an export may come from anywhere.
+ * Validates a parsed JSON export and stores the runs it holds. Runs are checked one by one: a bad run is
+ * skipped and reported (index, id, reason) while the good ones are imported, as are ids already stored. The
+ * import fails as a whole only when the file is not an export at all, or when it has runs and every one of
+ * them is invalid. Error messages are redacted again with the keys this server knows: an export may come
+ * from anywhere.
  */
 export async function importExport(store: RunStore, raw: unknown, secrets: Array<string | undefined>): Promise<ImportResult> {
-  const file = ExportSchema.safeParse(raw)
+  const file = ExportEnvelopeSchema.safeParse(raw)
   if (!file.success) return { ok: false, issues: file.error.issues }
-  const runs = importedRuns(file.data).map((run) => redactRun(run, secrets))
-  return { ok: true, outcome: await store.importRuns(runs) }
+  const valid: StoredRun[] = []
+  const fileIndex: number[] = []
+  const invalid: SkippedRun[] = []
+  const issues: z.core.$ZodIssue[] = []
+  file.data.runs.forEach((candidate, index) => {
+    const run = ExportedRunSchema.safeParse(candidate)
+    if (run.success) {
+      valid.push(redactRun(run.data, secrets))
+      fileIndex.push(index)
+      return
+    }
+    invalid.push({ index, run_id: runIdOf(candidate), reason: reasonOf(run.error.issues) })
+    for (const issue of run.error.issues) issues.push({ ...issue, path: ['runs', index, ...issue.path] })
+  })
+  if (valid.length === 0 && invalid.length > 0) return { ok: false, issues }
+  const stored = await store.importRuns(valid)
+  const skipped = [...invalid, ...stored.skipped_runs.map((s) => ({ ...s, index: fileIndex[s.index]! }))]
+  skipped.sort((a, b) => a.index - b.index)
+  return {
+    ok: true,
+    outcome: { imported: stored.imported, skipped: skipped.length, skipped_runs: skipped.slice(0, MAX_SKIPPED_LISTED) },
+  }
+}
+
+/** The run's id when it is a plausible one, for the report (never the raw value of a hostile file). */
+function runIdOf(candidate: unknown): string | null {
+  const id = (candidate as { run_id?: unknown } | null)?.run_id
+  return typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : null
+}
+
+function reasonOf(issues: z.core.$ZodIssue[]): string {
+  const first = issues[0]
+  if (!first) return 'invalid'
+  const path = first.path
+    .map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? String(seg) : `.${String(seg)}`))
+    .join('')
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : ''
+  const text = `${path ? `${path}: ` : ''}${first.message}${more}`
+  return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON)}…` : text
 }
 
 function redactRun(run: StoredRun, secrets: Array<string | undefined>): StoredRun {

@@ -1,7 +1,5 @@
-import type { TargetResult, UsageSource } from '../domain/types.ts'
-import type { Cost } from '../domain/types.ts'
-import { unknownCost } from '../domain/types.ts'
-import { usdToPico } from '../pricing/money.ts'
+import { type Cost, type TargetResult, type UsageSource, unknownCost } from '../domain/types.ts'
+import { requestPico } from '../pricing/money.ts'
 import type { ChatRequestParams, TargetError } from '../providers/types.ts'
 import type { RunLink, RunStatus, StoredRun, StoredTargetResult, StoredTargetStatus } from './types.ts'
 
@@ -71,10 +69,13 @@ export function resultValues(r: TargetResult | StoredTargetResult) {
   }
 }
 
-/** The amount the cost object states, as exact integer pico-dollars; null when unknown. */
+/**
+ * The amount the cost object states, as exact integer pico-dollars; null when unknown or not a plausible
+ * per-request amount (pricing and import never let one through; this keeps the column summable regardless).
+ */
 export function costPico(cost: Cost): bigint | null {
-  if (cost.source === 'unknown' || cost.total_usd === null || !Number.isFinite(cost.total_usd)) return null
-  return usdToPico(cost.total_usd)
+  if (cost.source === 'unknown') return null
+  return requestPico(cost.total_usd)
 }
 
 export function toStoredResult(row: ResultRow): StoredTargetResult {

@@ -23,6 +23,8 @@ export const SQL = {
     attempts = coalesce(@attempts, attempts) WHERE run_id = @run_id AND idx = @idx AND status = 'running'`,
   saveResult: `UPDATE results SET ${RESULT_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE run_id = @run_id AND idx = @idx`,
   finishRun: `UPDATE runs SET status = 'done', finished_at = @at WHERE id = @id AND status = 'running'`,
+  /** A target whose final result could not be written must not stay `running` once its run is done. */
+  closeResults: `UPDATE results SET status = 'interrupted' WHERE run_id = @id AND status = 'running'`,
   importRun: `INSERT INTO runs (seq, id, conversation_id, parent_id, turn, created_at, finished_at, status, params, system, prompt)
     VALUES (${NEXT_SEQ}, @id, @conversation_id, @parent_id, @turn, @created_at, @finished_at, @status, @params, @system, @prompt)
     ON CONFLICT (id) DO NOTHING`,

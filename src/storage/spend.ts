@@ -5,6 +5,19 @@ import type { SpendFigures, SpendQuery, SpendReport } from './types.ts'
 
 const MAX_FILLED_DAYS = 1000
 const DAY_MS = 86_400_000
+/**
+ * SQLite's sum() over INTEGER throws "integer overflow" past 2^63 pico-dollars (~$9.2M): two costs of $9M
+ * broke /spend for good. Each amount is summed in two parts, whole nano-dollars and the pico remainder,
+ * which cannot overflow before ~10^9 rows of the largest storable amount; BigInt joins them exactly.
+ */
+const SPLIT = 1_000_000_000
+
+interface SplitGroup {
+  requests: bigint
+  priced: bigint
+  high: bigint
+  low: bigint
+}
 
 interface Group {
   requests: bigint
@@ -14,8 +27,9 @@ interface Group {
 
 /**
  * Spend per provider, per model (target) and per UTC day. One pass over a covering index groups by day and
- * target in SQL, summing integer pico-dollars read as BigInt, so every total is exact; the rest is folded
- * here. Targets still streaming are left out; interrupted ones count as requests of unknown cost.
+ * target in SQL, summing integer pico-dollars read as BigInt (in two parts, see SPLIT), so every total is
+ * exact; the rest is folded here. Targets still streaming are left out; interrupted ones count as requests
+ * of unknown cost.
  */
 export function spendReport(sql: StatementCache, query: SpendQuery): SpendReport {
   const clauses = ["status <> 'running'"]
@@ -31,17 +45,18 @@ export function spendReport(sql: StatementCache, query: SpendQuery): SpendReport
   const rows = sql
     .get(
       `SELECT created_at / ${DAY_MS} AS day, target, provider, count(*) AS requests, count(cost_pico) AS priced,
-        coalesce(sum(cost_pico), 0) AS pico
+        coalesce(sum(cost_pico / ${SPLIT}), 0) AS high, coalesce(sum(cost_pico % ${SPLIT}), 0) AS low
       FROM results WHERE ${clauses.join(' AND ')} GROUP BY day, target`,
     )
     .safeIntegers(true)
-    .all(params) as Array<Group & { day: bigint; target: string; provider: string }>
+    .all(params) as Array<SplitGroup & { day: bigint; target: string; provider: string }>
 
   const targets = new Map<string, Group & { provider: string }>()
   const providers = new Map<string, Group>()
   const days = new Map<string, { all: Group; providers: Map<string, bigint> }>()
   const total = zero()
-  for (const row of rows) {
+  for (const split of rows) {
+    const row = { ...split, pico: split.high * BigInt(SPLIT) + split.low }
     const t = targets.get(row.target) ?? { ...zero(), provider: row.provider }
     accumulate(t, row)
     targets.set(row.target, t)

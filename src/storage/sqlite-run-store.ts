@@ -12,7 +12,7 @@ import { StatementCache } from './statements.ts'
 import { SQL } from './run-sql.ts'
 import type {
   DeleteOutcome, ImportOutcome, NewRun, PartialUpdate, RunDetail, RunFilter, RunListQuery, RunListPage, RunStatus,
-  RunStore, SpendQuery, SpendReport, StoredRun,
+  RunStore, SkippedRun, SpendQuery, SpendReport, StoredRun,
 } from './types.ts'
 
 const EXPORT_BATCH = 200
@@ -77,7 +77,10 @@ export class SqliteRunStore implements RunStore {
   }
 
   async finishRun(runId: string, finishedAt: Date): Promise<void> {
-    this.sql.get(SQL.finishRun).run({ id: runId, at: finishedAt.getTime() })
+    this.db.transaction(() => {
+      this.sql.get(SQL.closeResults).run({ id: runId })
+      this.sql.get(SQL.finishRun).run({ id: runId, at: finishedAt.getTime() })
+    }).immediate()
   }
 
   async recoverInterrupted(): Promise<number> {
@@ -148,38 +151,49 @@ export class SqliteRunStore implements RunStore {
   }
 
   async importRuns(runs: StoredRun[]): Promise<ImportOutcome> {
+    const insertOne = this.db.transaction((run: StoredRun): boolean => {
+      // A run exported while it was streaming can never finish now.
+      const status = run.status === 'running' ? 'interrupted' : run.status
+      const inserted = this.sql.get(SQL.importRun).run({
+        id: run.run_id,
+        conversation_id: run.conversation_id,
+        parent_id: run.parent_id,
+        turn: run.turn,
+        created_at: Date.parse(run.created_at),
+        finished_at: run.finished_at === null ? null : Date.parse(run.finished_at),
+        status,
+        params: JSON.stringify(run.params),
+        system: run.system,
+        prompt: run.prompt,
+      })
+      if (inserted.changes === 0) return false
+      run.results.forEach((r, idx) => {
+        const values = resultValues(r)
+        if (values.status === 'running') values.status = 'interrupted'
+        this.sql.get(SQL.importResult).run({
+          ...values,
+          run_id: run.run_id,
+          idx,
+          ...targetParts(r.target),
+          created_at: Date.parse(run.created_at),
+        })
+      })
+      return true
+    })
     return this.db.transaction((): ImportOutcome => {
       let imported = 0
-      for (const run of runs) {
-        // A run exported while it was streaming can never finish now.
-        const status = run.status === 'running' ? 'interrupted' : run.status
-        const inserted = this.sql.get(SQL.importRun).run({
-          id: run.run_id,
-          conversation_id: run.conversation_id,
-          parent_id: run.parent_id,
-          turn: run.turn,
-          created_at: Date.parse(run.created_at),
-          finished_at: run.finished_at === null ? null : Date.parse(run.finished_at),
-          status,
-          params: JSON.stringify(run.params),
-          system: run.system,
-          prompt: run.prompt,
-        })
-        if (inserted.changes === 0) continue
-        imported++
-        run.results.forEach((r, idx) => {
-          const values = resultValues(r)
-          if (values.status === 'running') values.status = 'interrupted'
-          this.sql.get(SQL.importResult).run({
-            ...values,
-            run_id: run.run_id,
-            idx,
-            ...targetParts(r.target),
-            created_at: Date.parse(run.created_at),
-          })
-        })
-      }
-      return { imported, skipped: runs.length - imported }
+      const skipped: SkippedRun[] = []
+      runs.forEach((run, index) => {
+        try {
+          // Nested: a savepoint, so a run the database refuses is undone alone and the others stay.
+          if (insertOne(run)) imported++
+          else skipped.push({ index, run_id: run.run_id, reason: 'already stored' })
+        } catch (err) {
+          const reason = `not stored: ${err instanceof Error ? err.message : String(err)}`
+          skipped.push({ index, run_id: run.run_id, reason })
+        }
+      })
+      return { imported, skipped: skipped.length, skipped_runs: skipped }
     }).immediate()
   }
 

@@ -150,9 +150,19 @@ export type DeleteOutcome =
   | { status: 'not-found' }
   | { status: 'running'; run_ids: string[] }
 
+/** A run of an import that was not stored: its position in the file, its id when readable, and why. */
+export interface SkippedRun {
+  index: number
+  run_id: string | null
+  reason: string
+}
+
 export interface ImportOutcome {
   imported: number
+  /** Every run not imported: already stored, invalid, or refused by the database. */
   skipped: number
+  /** The first MAX_SKIPPED_LISTED of them, in file order. */
+  skipped_runs: SkippedRun[]
 }
 
 /**
@@ -175,7 +185,7 @@ export interface RunStore {
   deleteRun(runId: string): Promise<DeleteOutcome>
   /** Every run matching the filter, newest first, read in small batches. */
   exportRuns(filter: RunFilter): AsyncIterable<StoredRun>
-  /** Inserts runs whose id is not stored yet; existing ids are skipped. */
+  /** Inserts runs whose id is not stored yet; existing ids, and runs the database refuses, are skipped alone. */
   importRuns(runs: StoredRun[]): Promise<ImportOutcome>
   spend(query: SpendQuery): Promise<SpendReport>
   close(): Promise<void>

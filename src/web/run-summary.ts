@@ -85,6 +85,6 @@ export async function earlierTurns(
 
 /** Exact sum of two USD amounts; unknown as soon as either is unknown. */
 export function addUsd(a: number | null, b: number | null): number | null {
-  if (a === null || b === null) return null
+  if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) return null
   return picoToUsd(usdToPico(a) + usdToPico(b))
 }

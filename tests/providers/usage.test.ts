@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { usageFrom } from '../../src/providers/usage.ts'
+import { readUsage, usageFrom } from '../../src/providers/usage.ts'
 import { readFixture } from '../helpers/fake-upstream.ts'
 
 const body = (file: string) => JSON.parse(readFixture(file).toString('utf8')) as Record<string, unknown>
@@ -110,7 +110,13 @@ describe('usageFrom on synthesized formats', () => {
 
   it('ignores negative, non-numeric and non-finite counters', () => {
     const u = usageFrom({ usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: -1 }, cost: Number.NaN } })
-    expect(u).toEqual({ input_tokens: 7, cached_input_tokens: 0, output_tokens: 3, reasoning_tokens: 0 })
+    expect(u).toEqual({
+      input_tokens: 7,
+      cached_input_tokens: 0,
+      output_tokens: 3,
+      reasoning_tokens: 0,
+      notes: ['cached_tokens -1 is negative', 'reported cost rejected: NaN is not finite'],
+    })
     // A main counter that is not a number makes the whole usage unknown.
     expect(usageFrom({ usage: { prompt_tokens: 7, completion_tokens: '3' } })).toBeUndefined()
   })
@@ -124,5 +130,57 @@ describe('incomplete usage', () => {
   it('is no usage at all rather than zero output or input tokens', () => {
     expect(usageFrom({ usage: { prompt_tokens: 12 } })).toBeUndefined()
     expect(usageFrom({ usage: { completion_tokens: 7 } })).toBeUndefined()
+  })
+})
+
+describe('readUsage: upstream numbers are validated once, where the wire is read', () => {
+  const read = (usage: Record<string, unknown>) => readUsage({ usage })
+
+  it('rejects counts that are not safe non-negative whole numbers, saying why', () => {
+    expect(read({ prompt_tokens: 1.5, completion_tokens: 2.25 })).toEqual({
+      notes: ['prompt_tokens 1.5 is not a whole number', 'completion_tokens 2.25 is not a whole number'],
+    })
+    expect(read({ prompt_tokens: -5, completion_tokens: 3 })).toEqual({ notes: ['prompt_tokens -5 is negative'] })
+    expect(read({ prompt_tokens: '12', completion_tokens: null })).toEqual({
+      notes: ['prompt_tokens is not a number ("12")', 'completion_tokens is not a number (null)'],
+    })
+    // JSON.parse turns 1e400 into Infinity.
+    expect(readUsage(JSON.parse('{"usage":{"prompt_tokens":1e400,"completion_tokens":1}}'))).toEqual({
+      notes: ['prompt_tokens Infinity is not finite'],
+    })
+    expect(read({ prompt_tokens: 1, completion_tokens: 2 ** 60 })).toEqual({
+      notes: ['completion_tokens 1152921504606847000 is too large'],
+    })
+    expect(read({ prompt_tokens: 1, completion_tokens: { n: 'x'.repeat(500) } })?.notes[0]).toHaveLength(
+      'completion_tokens is not a number ()'.length + 41,
+    )
+  })
+
+  it('keeps the counts when only a part is bad, and notes the part', () => {
+    expect(read({ prompt_tokens: 10, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 2.5 } })).toEqual({
+      usage: {
+        input_tokens: 10, cached_input_tokens: 0, output_tokens: 4, reasoning_tokens: 0,
+        notes: ['cached_tokens 2.5 is not a whole number'],
+      },
+      notes: ['cached_tokens 2.5 is not a whole number'],
+    })
+  })
+
+  it('accepts a reported cost up to $10,000 and rejects anything else with a note', () => {
+    expect(read({ prompt_tokens: 1, completion_tokens: 1, cost: 10_000 })?.usage?.reported_cost_usd).toBe(10_000)
+    const cases: Array<[unknown, string]> = [
+      [1e300, 'reported cost rejected: 1e+300 is out of range (over $10,000 per request)'],
+      [9e6, 'reported cost rejected: 9000000 is out of range (over $10,000 per request)'],
+      [-0.01, 'reported cost rejected: -0.01 is negative'],
+      ['0.01', 'reported cost rejected: "0.01" is not a number'],
+    ]
+    for (const [cost, note] of cases) {
+      const u = read({ prompt_tokens: 1, completion_tokens: 1, cost })?.usage
+      expect(u).toEqual({
+        input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, notes: [note],
+      })
+    }
+    // An explicit null is what several providers send for "no cost": nothing to note.
+    expect(read({ prompt_tokens: 1, completion_tokens: 1, cost: null })?.notes).toEqual([])
   })
 })

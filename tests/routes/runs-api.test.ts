@@ -197,10 +197,18 @@ describe('export, delete, import', () => {
       fetch(`${juxta.url}/api/runs/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     const imported = await post(JSON.stringify(exported))
     expect(imported.status).toBe(200)
-    expect(await imported.json()).toEqual({ imported: 3, skipped: 0 })
+    expect(await imported.json()).toEqual({ imported: 3, skipped: 0, skipped_runs: [] })
     const again = await (await get('/api/runs/export.json')).json()
     expect(again.runs).toEqual(exported.runs)
-    expect(await (await post(JSON.stringify(exported))).json()).toEqual({ imported: 0, skipped: 3 })
+    expect(await (await post(JSON.stringify(exported))).json()).toEqual({
+      imported: 0,
+      skipped: 3,
+      skipped_runs: exported.runs.map((r: { run_id: string }, index: number) => ({
+        index,
+        run_id: r.run_id,
+        reason: 'already stored',
+      })),
+    })
 
     expect((await post('{not json')).status).toBe(400)
     const bad = await post(JSON.stringify({ ...exported, runs: [{ ...exported.runs[0], run_id: 'no spaces allowed' }] }))
@@ -216,7 +224,7 @@ describe('export, delete, import', () => {
     expect(body.length).toBeGreaterThan(1024 * 1024)
     const res = await fetch(`${juxta.url}/api/runs/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ imported: 1, skipped: 0 })
+    expect(await res.json()).toEqual({ imported: 1, skipped: 0, skipped_runs: [] })
     expect((await getJson('/api/runs/bigimport')).body.results[0].text).toHaveLength(600_000)
     const compare = await postCompare(juxta.url, { prompt: 'x'.repeat(1024 * 1024 + 10), targets: ['demo/fast'] })
     expect(compare.status).toBe(413)

@@ -74,7 +74,7 @@ describe('JSON export and import', () => {
     expect((await h.store.listRuns({ limit: 10 })).runs).toEqual([])
 
     const file = ExportSchema.parse(before)
-    expect(await h.store.importRuns(file.runs)).toEqual({ imported: 3, skipped: 0 })
+    expect(await h.store.importRuns(file.runs)).toEqual({ imported: 3, skipped: 0, skipped_runs: [] })
     const after = await exportJson(h.store)
     expect(after.runs).toEqual(before.runs)
     expect(JSON.stringify(after.runs)).toBe(JSON.stringify(before.runs))
@@ -83,7 +83,11 @@ describe('JSON export and import', () => {
     expect((await h.store.getRun(first.run_id))!.children.map((c) => c.run_id)).toEqual([second.run_id])
     expect((await h.store.listRuns({ limit: 10, q: 'LSM' })).runs.map((r) => r.run_id)).toEqual([first.run_id])
 
-    expect(await h.store.importRuns(file.runs)).toEqual({ imported: 0, skipped: 3 })
+    expect(await h.store.importRuns(file.runs)).toEqual({
+      imported: 0,
+      skipped: 3,
+      skipped_runs: file.runs.map((r, index) => ({ index, run_id: r.run_id, reason: 'already stored' })),
+    })
     expect((await h.store.listRuns({ limit: 10, page: 1 })).total).toBe(3)
     await h.store.close()
   })
