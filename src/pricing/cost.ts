@@ -1,6 +1,7 @@
 import type { PriceQuery } from './types.ts'
 import { type Cost, type UnitPrice, unknownCost } from '../domain/types.ts'
-import { MAX_REQUEST_PICO, MAX_REQUEST_USD, costOf, picoToUsd, requestPico, usdToPico } from './money.ts'
+import { MAX_REQUEST_USD } from '../domain/bounds.ts'
+import { MAX_REQUEST_PICO, costOf, picoToUsd, requestPico, usdToPico } from './money.ts'
 
 /** Turns a unit price and usage into a Cost with provenance, or an unknown cost with its reason. */
 export function computedCost(query: Pick<PriceQuery, 'usage'>, price: UnitPrice, priceSource: string): Cost {

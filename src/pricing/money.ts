@@ -1,5 +1,6 @@
 import type { Usage } from '../domain/types.ts'
 import type { UnitPrice } from '../domain/types.ts'
+import { MAX_REQUEST_USD } from '../domain/bounds.ts'
 
 /**
  * Exact money arithmetic. A price in USD per 1M tokens equals micro-dollars per token; times 1e6 it is an
@@ -10,12 +11,6 @@ export type Pico = bigint
 
 export const PICO_PER_USD = 1_000_000_000_000n
 
-/**
- * The most a single request may plausibly cost. Anything above it, reported by an upstream or computed from
- * absurd token counts, is rejected with a note rather than entering sums. At $10,000 a request is 1e16
- * pico-dollars, exact in a double and in SQLite's 64-bit integers (sums: see storage/spend.ts).
- */
-export const MAX_REQUEST_USD = 10_000
 export const MAX_REQUEST_PICO = BigInt(MAX_REQUEST_USD) * PICO_PER_USD
 
 /**

@@ -1,13 +1,8 @@
 import type { ReportedUsage } from './types.ts'
-import { MAX_REQUEST_USD } from '../pricing/money.ts'
+import { MAX_REQUEST_USD, MAX_TOKEN_COUNT } from '../domain/bounds.ts'
 
 type Json = Record<string, unknown>
 
-/**
- * The largest token count accepted (a thousand times the largest context window): beyond it a count is a
- * bug, and history's import format bounds counts the same way, so every stored run re-imports.
- */
-export const MAX_TOKEN_COUNT = 1e12
 
 /** Upstream values quoted in notes are cut to this many characters. */
 const QUOTE_MAX = 40

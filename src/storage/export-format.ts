@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import { COST_REASONS } from '../domain/types.ts'
-import { MAX_REQUEST_USD } from '../pricing/money.ts'
-import { MAX_TOKEN_COUNT } from '../providers/usage.ts'
+import { MAX_REQUEST_USD, MAX_TOKEN_COUNT } from '../domain/bounds.ts'
 import type { StoredRun } from './types.ts'
 
 /** The JSON export: a versioned envelope around runs in the shape GET /api/runs/:id returns. */

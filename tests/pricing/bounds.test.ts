@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { computedCost, withReportedCost } from '../../src/pricing/cost.ts'
-import { MAX_REQUEST_PICO, MAX_REQUEST_USD, requestPico, usdToPico } from '../../src/pricing/money.ts'
+import { MAX_REQUEST_USD } from '../../src/domain/bounds.ts'
+import { MAX_REQUEST_PICO, requestPico, usdToPico } from '../../src/pricing/money.ts'
 import { PriceBook } from '../../src/pricing/price-book.ts'
 import { summarizeRun } from '../../src/pricing/summary.ts'
 import type { Usage } from '../../src/domain/types.ts'
