@@ -46,11 +46,15 @@ export const COUNT_SLICE_MS = 5
 
 /**
  * The same count, letting the event loop turn after every `sliceMs` of counting: estimating a multi-megabyte
- * answer takes seconds (more on a busy machine), and the other columns of the run (their sockets, their idle
- * timers) must not wait for it. A slice is measured in time, not characters, so a loaded machine yields as
+ * answer of varied text can take seconds (more on a busy machine), and the other columns of the run (their
+ * sockets, their idle timers) must not wait for it. A slice is measured in time, not characters, so a loaded machine yields as
  * often as an idle one.
  */
-export async function countInSegmentsFairly(text: string, count: (s: string) => number, sliceMs = COUNT_SLICE_MS): Promise<number> {
+export async function countInSegmentsFairly(
+  text: string,
+  count: (s: string) => number,
+  sliceMs = COUNT_SLICE_MS,
+): Promise<number> {
   let total = 0
   let sliceStart = performance.now()
   let first = true

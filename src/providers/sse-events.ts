@@ -91,8 +91,8 @@ export function sseEvents(options: SseEventsOptions = {}): TransformStream<Uint8
         if (heldBytes > maxEventBytes) {
           held = []
           heldBytes = 0
-          const mib = maxEventBytes / 1024 / 1024
-          controller.error(new ProviderError({ kind: 'upstream', message: `upstream sent an event larger than ${mib} MiB`, status: null }))
+          const message = `upstream sent an event larger than ${maxEventBytes / 1024 / 1024} MiB`
+          controller.error(new ProviderError({ kind: 'upstream', message, status: null }))
           return
         }
       }

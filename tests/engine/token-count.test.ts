@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { countInSegments, countInSegmentsFairly, countTextTokens, loadTokenCounter } from '../../src/engine/token-count.ts'
+import {
+  countInSegments,
+  countInSegmentsFairly,
+  countTextTokens,
+  loadTokenCounter,
+} from '../../src/engine/token-count.ts'
 
 /** Counts setImmediate turns of the event loop until stopped. */
 function turnCounter() {
@@ -45,7 +50,12 @@ describe('estimating the tokens of a long answer', () => {
   })
 
   it('cuts where it always did: at a late space, or hard where there is none', () => {
-    const texts = [words(3000), 'z'.repeat(7001), `${'a'.repeat(1500)} ${'b'.repeat(3000)} c`, `${words(500)} ${'q'.repeat(5000)}`]
+    const texts = [
+      words(3000),
+      'z'.repeat(7001),
+      `${'a'.repeat(1500)} ${'b'.repeat(3000)} c`,
+      `${words(500)} ${'q'.repeat(5000)}`,
+    ]
     for (const text of texts) {
       const seen: string[] = []
       countInSegments(text, (s) => (seen.push(s), 0))

@@ -105,7 +105,9 @@ describe('sseEvents', () => {
       expect(out.join('')).toBe(text)
       // The one allowed difference: the LF of a CRLF that ends an event arrives with the next read.
       const moved = out.map((e, i) => (e.endsWith('\r') && out[i + 1]?.startsWith('\n') ? `${e}\n` : e))
-      const normalised = moved.map((e, i) => (moved[i - 1]?.endsWith('\r\n') && out[i - 1]!.endsWith('\r') ? e.slice(1) : e))
+      const normalised = moved.map((e, i) =>
+        moved[i - 1]?.endsWith('\r\n') && out[i - 1]!.endsWith('\r') ? e.slice(1) : e,
+      )
       expect(normalised.filter(Boolean)).toEqual(referenceEvents(bytes))
     }
   })

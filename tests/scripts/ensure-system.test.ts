@@ -100,7 +100,9 @@ describe('scripts/ensure-system.mjs for real', () => {
     dir = mkdtempSync(join(tmpdir(), 'juxta-ensure-system-'))
     const log = join(dir, 'apt-get.log')
     const apt = join(dir, 'apt-get')
-    const create = installs ? `[ "$1" = install ] && { printf '#!/bin/sh\\n' > '${installs}'; chmod +x '${installs}'; }` : ''
+    const create = installs
+      ? `[ "$1" = install ] && { printf '#!/bin/sh\\n' > '${installs}'; chmod +x '${installs}'; }`
+      : ''
     writeFileSync(apt, `#!/bin/sh\necho "$@" >> '${log}'\n${create}\nexit 0\n`)
     chmodSync(apt, 0o755)
     const run = spawnSync(process.execPath, [SCRIPT], {
