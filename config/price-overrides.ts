@@ -3,8 +3,9 @@ import type { PriceOverrides, PriceWindow } from '../src/pricing/schedule.ts'
 /**
  * Juxta's dated price overrides: what @pydantic/genai-prices 0.1.8 gets wrong or lacks. They win over the
  * library and lose to a model's own `price:` in the user's config. Prices are USD per 1M tokens; every
- * instant is UTC; `until` is exclusive. Every entry cites its source. Collected in
- * /work/shared/reference/prices.md §1 (disagreements between sources are marked ⚑ there and here).
+ * instant is UTC; `until` is exclusive. Every entry cites its public source, chiefly DeepSeek's pricing pages
+ * (https://api-docs.deepseek.com/quick_start/pricing, https://api-docs.deepseek.com/quick_start/pricing-details-usd)
+ * and change log (https://api-docs.deepseek.com/updates); disagreements between sources are marked ⚑.
  *
  * Why DeepSeek: genai-prices 0.1.8 prices `deepseek-chat` / `deepseek-reasoner` at January-2025 rates with
  * the 16:30–00:30 off-peak window on every date (e.g. 0.27/1.10 on 2026-01-01 instead of 0.28/0.42), has

@@ -148,13 +148,14 @@ const ON_ACTIVITY = Symbol('juxta.onActivity')
  * upstream connection whatever the GC did.
  *
  * The same hop hands the SDK one SSE event per chunk (see sseEvents): its decoder is quadratic otherwise.
+ * Activity is reported as bytes arrive, not as events complete: a huge event still streaming in is not idle.
  */
 async function fetchWithStrongAbort(fetchImpl: typeof fetch, url: string | URL | Request, withActivity: RequestInit): Promise<Response> {
   const { [ON_ACTIVITY]: onActivity, ...init } = withActivity as RequestInit & { [ON_ACTIVITY]?: () => void }
   const res = await fetchImpl(url, init)
   const signal = init.signal
   if (!signal || !res.body) return res
-  const reader = res.body.pipeThrough(sseEvents()).getReader()
+  const reader = res.body.pipeThrough(sseEvents({ onBytes: onActivity })).getReader()
   let output: ReadableStreamDefaultController<Uint8Array> | undefined
   const onAbort = () => {
     try {
@@ -172,10 +173,7 @@ async function fetchWithStrongAbort(fetchImpl: typeof fetch, url: string | URL |
       },
       async pull(controller) {
         const { done, value } = await reader.read()
-        if (!done) {
-          onActivity?.()
-          return controller.enqueue(value)
-        }
+        if (!done) return controller.enqueue(value)
         signal.removeEventListener('abort', onAbort)
         controller.close()
       },

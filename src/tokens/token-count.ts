@@ -2,6 +2,7 @@ import type { ChatMessage } from '../providers/types.ts'
 
 type Counter = (text: string) => number
 let counter: Promise<Counter> | undefined
+let rawCounter: Promise<Counter> | undefined
 
 /**
  * Counts tokens with the o200k_base BPE (gpt-tokenizer). Loaded on first use: its rank tables cost tens of
@@ -9,11 +10,17 @@ let counter: Promise<Counter> | undefined
  * always labelled estimates.
  */
 export function loadTokenCounter(): Promise<Counter> {
-  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => (text: string) => countInSegments(text, m.countTokens))
+  counter ??= loadRawCounter().then((count) => (text: string) => countInSegments(text, count))
   return counter
 }
 
+function loadRawCounter(): Promise<Counter> {
+  rawCounter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => m.countTokens)
+  return rawCounter
+}
+
 const SEGMENT = 2000
+const SPACE = 0x20
 
 /**
  * A copy of a (sliced) string that does not keep its parent alive. V8 slices point into their parent, and
@@ -29,19 +36,60 @@ export function detach(text: string): string {
  * linear and changes the count by at most a token per cut.
  */
 export function countInSegments(text: string, count: (s: string) => number): number {
-  if (text.length <= SEGMENT) return text ? count(text) : 0
   let total = 0
+  for (const segment of segments(text)) total += count(segment)
+  return total
+}
+
+/** Longest stretch `countTextTokens` keeps the event loop, in milliseconds. */
+export const COUNT_SLICE_MS = 5
+
+/**
+ * The same count, letting the event loop turn after every `sliceMs` of counting: estimating a multi-megabyte
+ * answer of varied text can take seconds (more on a busy machine), and the other columns of the run (their
+ * sockets, their idle timers) must not wait for it. A slice is measured in time, not characters, so a loaded machine yields as
+ * often as an idle one.
+ */
+export async function countInSegmentsFairly(
+  text: string,
+  count: (s: string) => number,
+  sliceMs = COUNT_SLICE_MS,
+): Promise<number> {
+  let total = 0
+  let sliceStart = performance.now()
+  let first = true
+  for (const segment of segments(text)) {
+    if (!first && performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      sliceStart = performance.now()
+    }
+    first = false
+    total += count(segment)
+  }
+  return total
+}
+
+function* segments(text: string): Generator<string> {
+  if (text.length <= SEGMENT) {
+    if (text) yield text
+    return
+  }
   let start = 0
   while (start < text.length) {
     let end = Math.min(text.length, start + SEGMENT)
     if (end < text.length) {
-      const space = text.lastIndexOf(' ', end)
-      if (space > start + SEGMENT / 2) end = space
+      // Look back at most half a segment: `lastIndexOf(' ', end)` walked back to the start of a text without
+      // spaces for every segment, seconds for a 4 MB answer.
+      for (let i = end; i > start + SEGMENT / 2; i--) {
+        if (text.charCodeAt(i) === SPACE) {
+          end = i
+          break
+        }
+      }
     }
-    total += count(detach(text.slice(start, end)))
+    yield detach(text.slice(start, end))
     start = end
   }
-  return total
 }
 
 /** Chat-format overhead per message and per reply, as OpenAI documents for its chat models. */
@@ -56,5 +104,5 @@ export async function countPromptTokens(messages: ChatMessage[]): Promise<number
 }
 
 export async function countTextTokens(text: string): Promise<number> {
-  return (await loadTokenCounter())(text)
+  return countInSegmentsFairly(text, await loadRawCounter())
 }

@@ -4,7 +4,8 @@ import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.t
 import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { launchBrowser, watchedPage } from '../helpers/browser.ts'
 
-// Payloads from shared/reference/security.md §1. Each sets window.__pwned or fires a dialog if it ever runs,
+// Payloads from the team's security test list (OWASP XSS filter-evasion forms; AnythingLLM CVE-2026-32626,
+// EchoLeak CVE-2025-32711, Open WebUI CVE-2025-64496). Each sets window.__pwned or fires a dialog if it ever runs,
 // or makes a request to evil.example if it ever loads.
 const PWN = 'window.__pwned=(window.__pwned||0)+1;alert(1)'
 const HTML_PAYLOADS = [

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { resolve } from 'node:path'
@@ -10,16 +10,40 @@ import { resolve } from 'node:path'
  */
 
 /**
- * The recorded fixtures (never edited; see SOURCES.md there): `shared/fixtures` beside the checkout, as laid
- * out on developer machines and in CI, unless JUXTA_FIXTURES_DIR points elsewhere.
+ * The recorded fixtures: unedited copies in `tests/fixtures`, each with its provenance in SOURCES.md there.
+ * Only the repository's own copy is read, so a plain clone replays exactly what was reviewed.
  */
-export const FIXTURES_DIR =
-  process.env.JUXTA_FIXTURES_DIR ??
-  (existsSync(resolve(import.meta.dirname, '../fixtures/SOURCES.md'))
-    ? resolve(import.meta.dirname, '../fixtures')
-    : resolve(import.meta.dirname, '../../../shared/fixtures'))
+export const FIXTURES_DIR = resolve(import.meta.dirname, '../fixtures')
+
+/**
+ * Every recorded fixture the tests may serve or read. `readFixture` refuses any other name, and
+ * `tests/helpers/fake-upstream-fixtures.test.ts` checks each one is in `tests/fixtures` and listed in SOURCES.md.
+ */
+export const RECORDED_FIXTURES: readonly string[] = [
+  'deepseek-chat_nonstream_length_2025-12.json',
+  'deepseek-chat_stream_length_2025-12.chunks.jsonl',
+  'deepseek-reasoner_nonstream_2025-12.json',
+  'deepseek-reasoner_nonstream_cache-hit_2025-12.json',
+  'deepseek-reasoner_stream_usage_2025-07.sse',
+  'deepseek_402_insufficient-balance.json',
+  'groq_gpt-oss-120b_stream_x_groq-usage.sse',
+  'groq_llama-3.3-70b_nonstream.json',
+  'llamacpp_gpt-oss-20b_final-chunk_usage-timings_b6097.json',
+  'ollama_qwen3-0.6b_nonstream_reasoning-field.json',
+  'openai_400_unsupported-parameter.json',
+  'openai_gpt-4.1-nano_nonstream.json',
+  'openai_gpt-4o-mini_stream_include-usage.sse',
+  'openai_o3-mini_nonstream_reasoning-tokens.json',
+  'openrouter_429_upstream-rate-limited.json',
+  'openrouter_claude_stream_reasoning_processing-comments_cost.sse',
+  'openrouter_gpt-5-mini_nonstream_usage-include_cost.json',
+]
 
 export function fixturePath(file: string): string {
+  // A name outside the list would be a fixture nobody recorded provenance for, or a path escaping the directory.
+  if (!RECORDED_FIXTURES.includes(file)) {
+    throw new Error(`not a recorded fixture: ${file} (see tests/fixtures/SOURCES.md)`)
+  }
   return resolve(FIXTURES_DIR, file)
 }
 

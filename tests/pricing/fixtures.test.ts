@@ -8,8 +8,11 @@ import type { ReportedUsage } from '../../src/providers/types.ts'
 
 // Every recorded response that carries usage, priced at the instant it was recorded (its `created` field)
 // and compared, to the pico-dollar, with usage × the documented price of that model on that date.
-// Prices: /work/shared/reference/prices.md (DeepSeek §1, OpenAI §2); models prices.md does not list
-// (Groq, Anthropic via OpenRouter) use the @pydantic/genai-prices 0.1.8 entry, quoted below.
+// Prices: DeepSeek's published price history (https://api-docs.deepseek.com/quick_start/pricing-details-usd,
+// https://api-docs.deepseek.com/quick_start/pricing, https://api-docs.deepseek.com/updates; the dated table is
+// in config/price-overrides.ts) and OpenAI's list prices (https://platform.openai.com/docs/pricing, as carried by
+// pydantic/genai-prices `prices/providers/openai.yml`); Groq and Anthropic via OpenRouter use the
+// @pydantic/genai-prices 0.1.8 entry, quoted below.
 
 interface Recorded {
   created: Date

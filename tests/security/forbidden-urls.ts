@@ -1,4 +1,8 @@
-/** Every spelling of a metadata or otherwise forbidden address listed in shared/reference/security.md §5. */
+/**
+ * Every spelling of a metadata or otherwise forbidden address in the team's SSRF test list (cloud metadata
+ * endpoints, IPv4 in decimal/hex/octal, IPv4-mapped and NAT64 IPv6, non-HTTP schemes; OWASP SSRF Prevention
+ * Cheat Sheet).
+ */
 export const FORBIDDEN_URLS = [
   'http://169.254.169.254/latest/meta-data/',
   'http://[fd00:ec2::254]/',
