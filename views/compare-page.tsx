@@ -86,6 +86,8 @@ export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; va
   const v = props.values ?? {}
   return (
     <Layout title="Juxta" active="compare">
+      {/* The page's one h1; the navigation already shows where we are, so it is for assistive technology. */}
+      <h1 class="visually-hidden">Compare</h1>
       <form
         id="compare-form"
         class="compare-form"
