@@ -62,6 +62,7 @@ export function createApp(ctx: AppContext): Hono {
   }))
   app.use('/runs', formLimit)
   app.use('/runs/*', formLimit)
+  app.use('/targets/*', formLimit)
   app.use('/settings/*', formLimit)
   app.use('/login', formLimit)
   app.route('/demo', ctx.demo)

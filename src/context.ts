@@ -15,6 +15,7 @@ import { KeyStore } from './keys/key-store.ts'
 import { CustomProviderStore, mergeProviders } from './settings/custom-providers.ts'
 import { createGuardedFetch } from './security/guarded-fetch.ts'
 import type { AccessOptions } from './security/access-env.ts'
+import { ReachabilityMonitor } from './providers/reachability.ts'
 
 /** The demo provider is reached through the SDK like any other, on an origin that never leaves the process. */
 export const DEMO_ORIGIN = 'http://demo.juxta.internal'
@@ -40,6 +41,8 @@ export interface AppContext {
   reconfigure: () => void
   /** fetch for upstream calls made outside the adapter (provider test, discovery): same routing and guard. */
   upstreamFetch: typeof fetch
+  /** Whether the local servers (Ollama, llama.cpp, …) listen; cached, checked in the background. */
+  reachability: ReachabilityMonitor
   /** Auth token and allowed Host names. */
   access: AccessOptions
   /** Every API key Juxta knows (config, env, stored for any origin): what redaction removes. */
@@ -60,6 +63,8 @@ export interface ContextOptions {
   customProviders?: CustomProviderStore
   /** Default: no token, only localhost and IP literals in Host. */
   access?: AccessOptions
+  /** Default: probes through the upstream fetch with the real clock. */
+  reachability?: ReachabilityMonitor
 }
 
 export function createContext(config: LoadedConfig, options: ContextOptions = {}): AppContext {
@@ -120,6 +125,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
       catalog = buildCatalog().catalog
     },
     upstreamFetch: routedFetch,
+    reachability: options.reachability ?? new ReachabilityMonitor({ fetch: routedFetch }),
     access: options.access ?? { allowedHosts: [] },
     secrets,
   }

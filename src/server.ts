@@ -52,6 +52,8 @@ function main(): void {
 
   const ctx = createContext(config, { store, keys, customProviders, access: access.settings.access })
   const app = createApp(ctx)
+  // The local servers are checked once at start, so the first page already knows which ones listen.
+  void ctx.reachability.settle(ctx.catalog().providers, { maxWaitMs: 0 })
   const server = serve({ fetch: app.fetch, port, hostname: host.replace(/^\[(.*)\]$/, '$1') }, (info) => {
     const ready = ctx.catalog().targets().filter((t) => t.provider.keyStatus !== 'missing').length
     console.log(`Juxta listening on http://${host}:${info.port}  (config: ${configPath}, ${ready} targets ready)`)

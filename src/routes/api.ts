@@ -5,6 +5,7 @@ import { buildRequest, executeRun, type RunInput } from '../engine/run-service.t
 import type { RunEvent } from '../engine/types.ts'
 import { NOT_JSON, compareSchemaFor, issuesOf, readJson, type CompareBody } from './compare-input.ts'
 import { summarizeRun } from '../pricing/summary.ts'
+import { PAGE_WAIT_MS } from '../providers/reachability.ts'
 
 const unprocessable = (message: string, issues: Array<{ path: string; message: string }>) =>
   Response.json({ error: { message, issues } }, { status: 422 })
@@ -70,18 +71,23 @@ function eventStream(onCancel: () => void) {
 export function apiRoutes(ctx: AppContext): Hono {
   const app = new Hono()
 
-  app.get('/targets', (c) =>
-    c.json(
-      ctx.catalog().targets().map((t) => ({
+  app.get('/targets', async (c) => {
+    const catalog = ctx.catalog()
+    const reach = await ctx.reachability.settle(catalog.providers, { maxWaitMs: PAGE_WAIT_MS })
+    return c.json(
+      catalog.targets().map((t) => ({
         target: t.target,
         provider: t.provider.id,
         provider_name: t.provider.name,
         model: t.model.id,
         label: t.model.label,
         key_status: t.provider.keyStatus,
+        // Local servers only: true/false once checked; null for cloud providers and before the first answer.
+        reachable: reach[t.provider.id]?.reachable ?? null,
+        unreachable_reason: reach[t.provider.id]?.reason ?? null,
       })),
-    ),
-  )
+    )
+  })
 
   app.post('/compare', async (c) => {
     const raw = await readJson(c.req)
