@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import axe from 'axe-core'
 import type { Browser, Page } from 'playwright-core'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
+import { fakeConfig, startJuxta, type ProviderSpec, type RunningJuxta } from '../helpers/juxta.ts'
 import { launchBrowser } from '../helpers/browser.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 
@@ -52,8 +52,11 @@ beforeAll(async () => {
     alpha: { base_url: upstream.url, models: [{ id: 'quick', label: 'Alpha Quick', price: { input: 1, output: 2 } }, { id: 'broken' }] },
     beta: { base_url: upstream.url, models: [{ id: 'slow', label: 'Beta Slow', price: { input: 10, output: 30 } }] },
     keyless: { base_url: 'https://api.example.invalid/v1', requires_key: true, api_key: undefined, models: ['m'] },
+    // Port 9 (discard) on loopback: nothing listens, so the picker folds it as not reachable.
+    local: { name: 'Ollama (local)', base_url: 'http://127.0.0.1:9/v1', requires_key: false, models: ['llama3.2'] } as ProviderSpec,
   })
   juxta = await startJuxta({ config, store })
+  await juxta.ctx.reachability.settle(juxta.ctx.catalog().providers, { maxWaitMs: 10_000 })
   guarded = await startJuxta({ config, access: { authToken: TOKEN, allowedHosts: [] } })
   browser = await launchBrowser()
 })
@@ -80,6 +83,7 @@ describe.each(['light', 'dark'] as const)('zero axe violations, %s colour scheme
     const found: Record<string, string[]> = {}
     await page.goto(juxta.url)
     await page.waitForSelector('#estimate:not(:empty)')
+    expect(await page.locator('details.unreachable fieldset[data-provider="local"]').count()).toBe(1)
     found.empty = await violations(page)
 
     await page.fill('#prompt', 'Plan a trip')
