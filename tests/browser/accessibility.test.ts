@@ -28,7 +28,7 @@ let dir: string
 
 interface Violation { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[]; failureSummary?: string }> }
 
-/** Every violation on the page, one line per element, so a failure names what to fix. */
+/** Every violation on the page, one line per element, so a failure names what to fix; and the h1 count. */
 async function violations(page: Page): Promise<string[]> {
   // Folded parts (reasoning, providers that need a key, options) are checked opened too.
   await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true }))
@@ -37,7 +37,12 @@ async function violations(page: Page): Promise<string[]> {
     const w = window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: unknown[] }> } }
     return (await w.axe.run(document)).violations
   }) as Violation[]
-  return result.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${JSON.stringify(n.target)}: ${n.failureSummary ?? v.help}`))
+  const h1s = await page.locator('h1').count()
+  return [
+    ...result.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${JSON.stringify(n.target)}: ${n.failureSummary ?? v.help}`)),
+    // axe only asks for at least one; every page here has exactly one.
+    ...(h1s === 1 ? [] : [`${h1s} h1 elements; every page has exactly one`]),
+  ]
 }
 
 beforeAll(async () => {
@@ -101,6 +106,20 @@ describe.each(['light', 'dark'] as const)('zero axe violations, %s colour scheme
     expect(found).toEqual({ empty: [], streaming: [], done: [] })
   })
 
+  it('reaches a code block that scrolls with the keyboard, shows its focus and scrolls it with the arrows', async () => {
+    // Continues on the finished run above: Shift+Tab from the column's first control after the answer.
+    const pre = page.locator('[data-target="alpha/quick"] .answer pre')
+    expect(await pre.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true)
+    await page.focus('[data-target="alpha/quick"] .col-actions button, [data-target="alpha/quick"] .col-actions a')
+    await page.keyboard.press('Shift+Tab')
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('PRE')
+    const ring = await pre.evaluate((el) => { const s = getComputedStyle(el); return { style: s.outlineStyle, width: s.outlineWidth } })
+    expect(ring).toEqual({ style: 'solid', width: '3px' })
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('ArrowRight')
+    expect(await pre.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0)
+  })
+
   it('history, a stored run, spend and settings', async () => {
     const found: Record<string, string[]> = {}
     await page.goto(`${juxta.url}/history`)
@@ -114,7 +133,9 @@ describe.each(['light', 'dark'] as const)('zero axe violations, %s colour scheme
     await page.goto(`${juxta.url}/settings`)
     await page.screenshot({ path: join(ARTIFACTS, `axe-settings-${colorScheme}.png`), fullPage: true })
     found.settings = await violations(page)
-    expect(found).toEqual({ history: [], run: [], spend: [], settings: [] })
+    await page.goto(`${juxta.url}/no-such-page`)
+    found.notFound = await violations(page)
+    expect(found).toEqual({ history: [], run: [], spend: [], settings: [], notFound: [] })
   })
 
   it('login page, with an access token configured', async () => {
