@@ -63,8 +63,8 @@ export function TargetPicker(props: {
   selected: string[]
   /** Reachability of local servers by provider id (see src/providers/reachability.ts). */
   reach?: Record<string, Reachability>
-  /** Open the unreachable fold (after "check again", so the answer is in view). */
-  openUnreachable?: boolean
+  /** Rendered for "check again": says what the check found (focused, so it is read out) and keeps the fold open. */
+  afterCheck?: boolean
 }) {
   const reach = props.reach ?? {}
   const of = (state: Readiness) => props.providers.filter((p) => readiness(p, reach[p.id]) === state)
@@ -77,8 +77,15 @@ export function TargetPicker(props: {
       <div class="provider-groups">
         {ready.map((p) => <ProviderGroup provider={p} selected={props.selected} reach={reach[p.id]} />)}
       </div>
+      {props.afterCheck ? (
+        <p class="recheck-result" tabindex={-1} data-focus-after-swap>
+          Checked just now: {unreachable.length === 0
+            ? 'every local server answers.'
+            : `${unreachable.map((p) => p.name).join(', ')} still ${unreachable.length === 1 ? 'does' : 'do'} not answer.`}
+        </p>
+      ) : ''}
       {unreachable.length ? (
-        <details class="unreachable" open={props.openUnreachable}>
+        <details class="unreachable" open={props.afterCheck}>
           <summary>
             {unreachable.length} local {unreachable.length === 1 ? 'server is' : 'servers are'} not reachable ({unreachable.map((p) => p.name).join(', ')})
           </summary>

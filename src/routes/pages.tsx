@@ -71,7 +71,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     const body = formToBody((await c.req.parseBody({ all: true })) as FormBody)
     const providers = ctx.catalog().providers
     const reach = await ctx.reachability.settle(providers, { maxWaitMs: RECHECK_WAIT_MS, force: true })
-    return c.html(<TargetPicker providers={providers} selected={body.targets} reach={reach} openUnreachable />)
+    return c.html(<TargetPicker providers={providers} selected={body.targets} reach={reach} afterCheck />)
   })
 
   app.post('/estimate', async (c) => {

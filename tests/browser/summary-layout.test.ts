@@ -87,6 +87,11 @@ describe('the summary table at common widths', () => {
       if (m.scrollWidth > m.clientWidth) {
         await page.focus('#summary .table-scroll')
         for (let i = 0; i < 60; i++) await page.keyboard.press('ArrowRight')
+        // Keyboard scrolling is animated: wait until the last column has come into view.
+        await page.waitForFunction(() => {
+          const box = document.querySelector('#summary .table-scroll')!
+          return box.querySelector('thead th:last-child')!.getBoundingClientRect().right <= box.getBoundingClientRect().right + 1
+        }, null, { timeout: 5000 })
         const after = await page.$eval('#summary .table-scroll', (box) => ({
           scrollLeft: box.scrollLeft,
           lastVisible: box.querySelector('thead th:last-child')!.getBoundingClientRect().right <= box.getBoundingClientRect().right + 1,

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, startJuxta, type ProviderSpec, type RunningJuxta } from '../helpers/juxta.ts'
-import { launchBrowser, watchedPage } from '../helpers/browser.ts'
+import { axeViolations, launchBrowser, watchedPage } from '../helpers/browser.ts'
 
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts')
 
@@ -59,6 +59,7 @@ describe('local servers in the target picker', () => {
     expect(await page.locator('input[value="ollama/llama3.2"]').isDisabled()).toBe(true)
     await page.check('input[value="cloud/c1"]')
     await page.screenshot({ path: join(ARTIFACTS, 'picker-unreachable.png') })
+    expect(await axeViolations(page)).toEqual([])
 
     // "Ollama" starts; the person asks again.
     ollama = createServer((_req, res) => {
@@ -68,6 +69,9 @@ describe('local servers in the target picker', () => {
     await new Promise<void>((done) => ollama!.listen(port, '127.0.0.1', done))
     await page.click('button.recheck')
     await page.waitForSelector('fieldset.provider.ready[data-provider="ollama"]')
+    // The answer takes the focus (the button that asked is gone), so it is read out.
+    await page.waitForFunction(() => document.activeElement?.classList.contains('recheck-result'))
+    expect(await page.locator('.recheck-result').textContent()).toBe('Checked just now: every local server answers.')
     expect(await page.locator('details.unreachable').count()).toBe(0)
     expect(await page.locator('input[value="ollama/llama3.2"]').isDisabled()).toBe(false)
     expect(await page.locator('input[value="cloud/c1"]').isChecked()).toBe(true)
@@ -75,6 +79,7 @@ describe('local servers in the target picker', () => {
     // Providers that need a key stay folded as before.
     expect(await page.locator('details.needs-key fieldset[data-provider="keyless"]').count()).toBe(1)
     await page.screenshot({ path: join(ARTIFACTS, 'picker-rechecked.png') })
+    expect(await axeViolations(page)).toEqual([])
     expect(watch.errors).toEqual([])
     await page.close()
   })

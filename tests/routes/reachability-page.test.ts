@@ -83,6 +83,7 @@ describe('local servers on the compare page', () => {
     const html = await res.text()
     expect(html.startsWith('<fieldset class="targets" id="targets">')).toBe(true)
     expect(html).not.toContain('class="unreachable"')
+    expect(html).toContain('Checked just now: every local server answers.')
     expect(html).toMatch(/<fieldset class="provider ready" data-provider="ollama" data-reachable="true">/)
     expect(html).toMatch(/value="running\/llama3.2" checked=""/)
     expect(html).toMatch(/value="cloud\/c1" checked=""/)
