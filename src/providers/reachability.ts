@@ -126,11 +126,13 @@ export class ReachabilityMonitor {
     return check
   }
 
-  /** Any HTTP answer means a server listens (even a 404 or 401); only a failed connection or silence does not. */
+  /**
+   * Any HTTP answer means a server listens (even a 404 or 401); only a failed connection or silence does not.
+   * Never rejects: a background check has no caller to report to.
+   */
   private async probe(p: ProviderEntry): Promise<Reachability> {
-    const client = probeClient(p, this.options.fetch, this.timeoutMs)
     try {
-      await client.models.list()
+      await probeClient(p, this.options.fetch, this.timeoutMs).models.list()
     } catch (err) {
       // The SDK wraps refused, blocked and silent connections (and its timeout) in APIConnectionError.
       if (err instanceof OpenAI.APIConnectionError) {
