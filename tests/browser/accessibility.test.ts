@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, startJuxta, type ProviderSpec, type RunningJuxta } from '../helpers/juxta.ts'
 import { axeViolations as violations, launchBrowser } from '../helpers/browser.ts'
+import { closedLoopbackPort } from '../helpers/ports.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 
 // axe-core (see axeViolations) on every page, in light and dark, with every fold opened.
@@ -34,8 +35,8 @@ beforeAll(async () => {
     alpha: { base_url: upstream.url, models: [{ id: 'quick', label: 'Alpha Quick', price: { input: 1, output: 2 } }, { id: 'broken' }] },
     beta: { base_url: upstream.url, models: [{ id: 'slow', label: 'Beta Slow', price: { input: 10, output: 30 } }] },
     keyless: { base_url: 'https://api.example.invalid/v1', requires_key: true, api_key: undefined, models: ['m'] },
-    // Port 9 (discard) on loopback: nothing listens, so the picker folds it as not reachable.
-    local: { name: 'Ollama (local)', base_url: 'http://127.0.0.1:9/v1', requires_key: false, models: ['llama3.2'] } as ProviderSpec,
+    // Nothing listens there, so the picker folds it as not reachable.
+    local: { name: 'Ollama (local)', base_url: `http://127.0.0.1:${await closedLoopbackPort()}/v1`, requires_key: false, models: ['llama3.2'] } as ProviderSpec,
   })
   juxta = await startJuxta({ config, store })
   await juxta.ctx.reachability.settle(juxta.ctx.catalog().providers, { maxWaitMs: 10_000 })

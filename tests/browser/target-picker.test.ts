@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { closedLoopbackPort } from '../helpers/ports.ts'
 import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
@@ -20,10 +20,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true })
   upstream = await startFakeUpstream()
   // A port nothing listens on yet: "Ollama" is not started.
-  const probe = createServer()
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done))
-  port = (probe.address() as AddressInfo).port
-  await new Promise<void>((done) => probe.close(() => done()))
+  port = await closedLoopbackPort()
   juxta = await startJuxta({
     config: fakeConfig({
       cloud: { base_url: upstream.url, models: ['c1'] },

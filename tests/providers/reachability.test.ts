@@ -4,20 +4,12 @@ import type { AddressInfo } from 'node:net'
 import { ReachabilityMonitor, isLocalProvider } from '../../src/providers/reachability.ts'
 import { createGuardedFetch } from '../../src/security/guarded-fetch.ts'
 import type { ProviderEntry } from '../../src/providers/types.ts'
+import { closedLoopbackPort } from '../helpers/ports.ts'
 
 let server: Server
 let upURL = ''
 let closedURL = ''
 let hits = 0
-
-/** A port that was just listening and is now closed: connecting to it is refused. */
-async function closedPort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as AddressInfo).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -31,7 +23,7 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   upURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
-  closedURL = `http://127.0.0.1:${await closedPort()}/v1`
+  closedURL = `http://127.0.0.1:${await closedLoopbackPort()}/v1`
 })
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { closedLoopbackPort } from '../helpers/ports.ts'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, startJuxta, type ProviderSpec, type RunningJuxta } from '../helpers/juxta.ts'
 
@@ -9,18 +9,9 @@ let juxta: RunningJuxta
 let closedPort = 0
 let late: Server | undefined
 
-/** A loopback port nothing listens on (it was bound a moment ago, then released). */
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as AddressInfo).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
-
 beforeAll(async () => {
   upstream = await startFakeUpstream()
-  closedPort = await freePort()
+  closedPort = await closedLoopbackPort()
   juxta = await startJuxta({
     config: fakeConfig({
       cloud: { base_url: upstream.url, models: ['c1'] },
