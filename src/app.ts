@@ -38,7 +38,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
   app.use('/history/import', importLimit)
-  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/settings/*', '/login', '/logout']) app.use(path, limit)
+  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/targets/*', '/settings/*', '/login', '/logout']) app.use(path, limit)
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))

@@ -18,6 +18,7 @@ import { createGuardedFetch } from './security/guarded-fetch.ts'
 import type { AccessOptions } from './security/access-env.ts'
 import { Auth } from './security/auth.ts'
 import { MemorySessionStore, type SessionStore } from './security/session-store.ts'
+import { ReachabilityMonitor } from './providers/reachability.ts'
 
 /** The demo provider is reached through the SDK like any other, on an origin that never leaves the process. */
 export const DEMO_ORIGIN = 'http://demo.juxta.internal'
@@ -45,6 +46,8 @@ export interface AppContext {
   reconfigure: () => void
   /** fetch for upstream calls made outside the adapter (provider test, discovery): same routing and guard. */
   upstreamFetch: typeof fetch
+  /** Whether the local servers (Ollama, llama.cpp, …) listen; cached, checked in the background. */
+  reachability: ReachabilityMonitor
   /** Auth token and allowed Host names. */
   access: AccessOptions
   /** Login sessions and the token-guessing throttle (inactive without a token). */
@@ -71,6 +74,8 @@ export interface ContextOptions {
   sessionStore?: SessionStore
   /** Wall clock for login sessions and the login throttle (tests move it). Default: Date.now. */
   now?: () => number
+  /** Default: probes through the upstream fetch with the real clock. */
+  reachability?: ReachabilityMonitor
 }
 
 export function createContext(config: LoadedConfig, options: ContextOptions = {}): AppContext {
@@ -132,6 +137,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
       catalog = buildCatalog().catalog
     },
     upstreamFetch: routedFetch,
+    reachability: options.reachability ?? new ReachabilityMonitor({ fetch: routedFetch }),
     access: options.access ?? { allowedHosts: [] },
     auth: new Auth({
       token: options.access?.authToken,

@@ -14,6 +14,8 @@ function main(): void {
     throw err
   }
   const { ctx, app, host, port, configPath } = runtime
+  // The local servers are checked once at start, so the first page already knows which ones listen.
+  void ctx.reachability.settle(ctx.catalog().providers, { maxWaitMs: 0 })
   const server = serve({ fetch: app.fetch, port, hostname: host.replace(/^\[(.*)\]$/, '$1') }, (info) => {
     const ready = ctx
       .catalog()

@@ -1,4 +1,5 @@
 import type { ProviderEntry } from '../src/providers/types.ts'
+import type { Reachability } from '../src/providers/reachability.ts'
 import { Layout } from './layout.tsx'
 import { FollowUpFormShell } from './run-page-parts.tsx'
 
@@ -18,15 +19,26 @@ const KEY_TEXT: Record<string, string> = {
   missing: 'needs a key',
 }
 
-function ProviderGroup(props: { provider: ProviderEntry; selected: string[] }) {
+/** Which fold a provider goes in: ready, a local server that does not answer, or one that needs a key. */
+type Readiness = 'ready' | 'unreachable' | 'no-key'
+
+function readiness(p: ProviderEntry, reach: Reachability | undefined): Readiness {
+  if (p.keyStatus === 'missing') return 'no-key'
+  return reach?.reachable === false ? 'unreachable' : 'ready'
+}
+
+function ProviderGroup(props: { provider: ProviderEntry; selected: string[]; reach?: Reachability }) {
   const p = props.provider
-  const ready = p.keyStatus !== 'missing'
+  const state = readiness(p, props.reach)
+  const ready = state === 'ready'
   return (
-    <fieldset class={`provider ${ready ? 'ready' : 'no-key'}`} data-provider={p.id}>
+    <fieldset class={`provider ${state}`} data-provider={p.id} data-reachable={props.reach?.reachable === null || !props.reach ? undefined : String(props.reach.reachable)}>
       <legend>
         {p.name} <span class={`badge key-${p.keyStatus}`}>{KEY_TEXT[p.keyStatus]}</span>
-        {ready ? '' : <a class="add-key" href={`/settings#provider-${p.id}`}>Add key</a>}
+        {props.reach?.reachable === true ? <span class="badge reach-ok">running</span> : ''}
+        {state === 'no-key' ? <a class="add-key" href={`/settings#provider-${p.id}`}>Add key</a> : ''}
       </legend>
+      {state === 'unreachable' ? <p class="reach-reason">{props.reach?.reason}</p> : ''}
       {p.models.map((m) => {
         const target = `${p.id}/${m.id}`
         return (
@@ -42,18 +54,49 @@ function ProviderGroup(props: { provider: ProviderEntry; selected: string[] }) {
 }
 
 /**
- * The target picker: native checkboxes grouped by provider. Ready providers come first; those that still
- * need a key are folded away below, each with a link to add one.
+ * The target picker: native checkboxes grouped by provider. Ready providers come first; local servers that
+ * do not answer are folded below with the reason and a "check again" button, then those that still need a
+ * key, each with a link to add one.
  */
-export function TargetPicker(props: { providers: ReadonlyArray<ProviderEntry>; selected: string[] }) {
-  const ready = props.providers.filter((p) => p.keyStatus !== 'missing')
-  const waiting = props.providers.filter((p) => p.keyStatus === 'missing')
+export function TargetPicker(props: {
+  providers: ReadonlyArray<ProviderEntry>
+  selected: string[]
+  /** Reachability of local servers by provider id (see src/providers/reachability.ts). */
+  reach?: Record<string, Reachability>
+  /** Rendered for "check again": says what the check found (focused, so it is read out) and keeps the fold open. */
+  afterCheck?: boolean
+}) {
+  const reach = props.reach ?? {}
+  const of = (state: Readiness) => props.providers.filter((p) => readiness(p, reach[p.id]) === state)
+  const ready = of('ready')
+  const unreachable = of('unreachable')
+  const waiting = of('no-key')
   return (
-    <fieldset class="targets">
+    <fieldset class="targets" id="targets">
       <legend>Targets</legend>
       <div class="provider-groups">
-        {ready.map((p) => <ProviderGroup provider={p} selected={props.selected} />)}
+        {ready.map((p) => <ProviderGroup provider={p} selected={props.selected} reach={reach[p.id]} />)}
       </div>
+      {props.afterCheck ? (
+        <p class="recheck-result" tabindex={-1} data-focus-after-swap>
+          Checked just now: {unreachable.length === 0
+            ? 'every local server answers.'
+            : `${unreachable.map((p) => p.name).join(', ')} still ${unreachable.length === 1 ? 'does' : 'do'} not answer.`}
+        </p>
+      ) : ''}
+      {unreachable.length ? (
+        <details class="unreachable" open={props.afterCheck}>
+          <summary>
+            {unreachable.length} local {unreachable.length === 1 ? 'server is' : 'servers are'} not reachable ({unreachable.map((p) => p.name).join(', ')})
+          </summary>
+          <div class="provider-groups">
+            {unreachable.map((p) => <ProviderGroup provider={p} selected={props.selected} reach={reach[p.id]} />)}
+          </div>
+          <button type="button" class="recheck" hx-post="/targets/check" hx-include="#compare-form" hx-target="#targets" hx-swap="outerHTML">
+            Check again
+          </button>
+        </details>
+      ) : ''}
       {waiting.length ? (
         <details class="needs-key">
           <summary>
@@ -82,10 +125,12 @@ export function FormErrors(props: { issues: Array<{ path: string; message: strin
   )
 }
 
-export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; values?: FormValues }) {
+export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; values?: FormValues; reach?: Record<string, Reachability> }) {
   const v = props.values ?? {}
   return (
     <Layout title="Juxta" active="compare">
+      {/* The page's one h1; the navigation already shows where we are, so it is for assistive technology. */}
+      <h1 class="visually-hidden">Compare</h1>
       <form
         id="compare-form"
         class="compare-form"
@@ -109,7 +154,7 @@ export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; va
             <input id="max_tokens" name="max_tokens" type="number" min="1" step="1" value={v.max_tokens ?? ''} placeholder="model default" />
           </div>
         </details>
-        <TargetPicker providers={props.providers} selected={v.targets ?? []} />
+        <TargetPicker providers={props.providers} selected={v.targets ?? []} reach={props.reach} />
         <div class="send-row">
           <button class="send primary" type="submit">Compare</button>
           <span id="send-hint" class="muted">Ctrl/⌘ + Enter sends</span>

@@ -22,9 +22,9 @@ export function RunView(props: {
   return (
     <div class="run" id={`run-${props.runId}`} data-run-id={props.runId}>
       <div class="run-bar">
-        <p class="run-prompt">
+        <h2 class="run-prompt">
           {props.turn > 1 ? <span class="badge">turn {props.turn}</span> : ''} <span class="prompt-text">{props.prompt}</span>
-        </p>
+        </h2>
         <span id="run-state" class="run-state">{running ? 'Running…' : ''}</span>
         {running ? (
           <button type="button" id="stop" class="danger" hx-post={`/runs/${props.runId}/stop`} hx-swap="none">

@@ -20,6 +20,7 @@ export function RunPage(props: {
   const r = props.run
   return (
     <Layout title={`Run ${formatWhen(r.created_at)}`} active="history">
+      <h1 class="visually-hidden">Run of {formatWhen(r.created_at)}</h1>
       <nav class="breadcrumbs" aria-label="Breadcrumb">
         <a href="/history">History</a> › {formatWhen(r.created_at)}
         {r.parent ? <> · continues <a href={`/runs/${r.parent.run_id}`}>{r.parent.prompt.slice(0, 60)}</a></> : ''}

@@ -134,7 +134,8 @@ export function Column(props: {
       <EarlierTurns messages={props.earlier} />
       <details class="reasoning">
         <summary>Reasoning</summary>
-        <div class="reasoning-text" id={ids.reasoning(i)}>{result?.reasoning ?? ''}</div>
+        {/* Focusable: a long reasoning scrolls inside its box, and the keyboard must reach it. */}
+        <div class="reasoning-text" id={ids.reasoning(i)} tabindex={0}>{result?.reasoning ?? ''}</div>
       </details>
       <div class="answer markdown">
         <div id={ids.rendered(i)}>{result ? <SafeMarkup html={renderMarkdown(result.text)} /> : ''}</div>

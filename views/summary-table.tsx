@@ -50,7 +50,8 @@ export function SummaryTable(props: { summary: RunSummaryData }) {
   return (
     <section class="summary" aria-labelledby="summary-title">
       <h2 id="summary-title">Summary</h2>
-      <div class="table-scroll">
+      {/* Fits at 1280 px; narrower, it scrolls inside the card, as a labelled region the keyboard can reach. */}
+      <div class="table-scroll" role="region" aria-label="Summary table" tabindex={0}>
         <table class="summary-table sortable" data-sortable>
           <thead>
             <tr>

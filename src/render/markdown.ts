@@ -8,12 +8,21 @@ import type SanitizeHtmlType from 'sanitize-html'
  * images turned into plain links (a remote image is a data-exfiltration channel), then the complete HTML is
  * sanitized with an allowlist: no hx-*, on*, style, id, script, iframe or forms can survive, whatever the
  * Markdown renderer or highlighter produced. Streaming and history go through this one function.
+ *
+ * Two rewrites keep the page accessible whatever the model writes: its headings all become `<h4>` (the
+ * answer sits under the column's `<h3>`; the page keeps its one `<h1>` and a valid heading order), with a
+ * class for their visual size; and every `<pre>` gets `tabindex="0"` so a code block that scrolls can be
+ * reached and scrolled by keyboard. Both attributes are set here, never copied from the input, and allowed
+ * only on those elements with only those values.
  */
 const SAFE_LINK = /^(https?:|mailto:)/i
 
+const HEADING_CLASSES = ['md-h1', 'md-h2', 'md-h3', 'md-h4', 'md-h5', 'md-h6']
+const heading = (level: number): SanitizeHtmlType.Transformer => () => ({ tagName: 'h4', attribs: { class: `md-h${level}` } })
+
 const SANITIZE: SanitizeHtmlType.IOptions = {
   allowedTags: [
-    'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'code', 'span', 'em', 'strong',
+    'p', 'br', 'hr', 'h4', 'blockquote', 'pre', 'code', 'span', 'em', 'strong',
     'del', 's', 'ul', 'ol', 'li', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub', 'kbd',
   ],
   allowedAttributes: {
@@ -23,16 +32,21 @@ const SANITIZE: SanitizeHtmlType.IOptions = {
     td: ['align'],
     code: ['class'],
     span: ['class'],
+    h4: [{ name: 'class', multiple: false, values: HEADING_CLASSES }],
+    pre: [{ name: 'tabindex', multiple: false, values: ['0'] }],
   },
   allowedClasses: {
     code: [/^language-[\w+-]+$/],
     span: [/^hljs-[\w-]+$/, 'language-*'],
+    h4: HEADING_CLASSES,
   },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesAppliedToAttributes: ['href'],
   allowProtocolRelative: false,
   disallowedTagsMode: 'escape',
   transformTags: {
+    ...Object.fromEntries([1, 2, 3, 4, 5, 6].map((level) => [`h${level}`, heading(level)])),
+    pre: () => ({ tagName: 'pre', attribs: { tabindex: '0' } }),
     a: (tagName, attribs) => ({
       tagName,
       attribs: { ...(attribs.href ? { href: attribs.href } : {}), rel: 'noopener noreferrer nofollow' },

@@ -6,6 +6,7 @@ import type { RunEvent } from '../engine/types.ts'
 import { compareBodyOrError, toRunInput } from './compare-input.ts'
 import { apiErrorBody } from '../http/api-error.ts'
 import { summarizeRun } from '../pricing/summary.ts'
+import { PAGE_WAIT_MS } from '../providers/reachability.ts'
 
 /**
  * An event stream written straight into one ReadableStream: the events of one event-loop turn leave as one
@@ -68,18 +69,23 @@ function busy(ctx: AppContext): Response {
 export function apiRoutes(ctx: AppContext): Hono {
   const app = new Hono()
 
-  app.get('/targets', (c) =>
-    c.json(
-      ctx.catalog().targets().map((t) => ({
+  app.get('/targets', async (c) => {
+    const catalog = ctx.catalog()
+    const reach = await ctx.reachability.settle(catalog.providers, { maxWaitMs: PAGE_WAIT_MS })
+    return c.json(
+      catalog.targets().map((t) => ({
         target: t.target,
         provider: t.provider.id,
         provider_name: t.provider.name,
         model: t.model.id,
         label: t.model.label,
         key_status: t.provider.keyStatus,
+        // Local servers only: true/false once checked; null for cloud providers and before the first answer.
+        reachable: reach[t.provider.id]?.reachable ?? null,
+        unreachable_reason: reach[t.provider.id]?.reason ?? null,
       })),
-    ),
-  )
+    )
+  })
 
   app.post('/compare', async (c) => {
     const body = await compareBodyOrError(c, ctx, 'compare')

@@ -5,7 +5,8 @@ import { buildRequest } from '../engine/run-service.ts'
 import type { ChatMessage } from '../providers/types.ts'
 import { toRunInput, validateCompare } from './compare-input.ts'
 import { estimateBody } from './estimate.ts'
-import { ComparePage, FormErrors } from '../../views/compare-page.tsx'
+import { ComparePage, FormErrors, TargetPicker } from '../../views/compare-page.tsx'
+import { PAGE_WAIT_MS, RECHECK_WAIT_MS } from '../providers/reachability.ts'
 import { RunRegistry } from '../web/run-registry.ts'
 import { EstimateView } from '../../views/estimate-view.tsx'
 import { streamColumnRetry, streamNewRun } from '../web/live-run.tsx'
@@ -71,7 +72,18 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
           targets: run.targets,
         }
       : undefined
-    return c.html(<ComparePage providers={ctx.catalog().providers} values={values} />)
+    const providers = ctx.catalog().providers
+    const reach = await ctx.reachability.settle(providers, { maxWaitMs: PAGE_WAIT_MS })
+    return c.html(<ComparePage providers={providers} values={values} reach={reach} />)
+  })
+
+  // "Check again" under the unreachable local servers: probes them now and returns the picker, with the
+  // form's current selection kept.
+  app.post('/targets/check', async (c) => {
+    const body = formToBody((await c.req.parseBody({ all: true })) as FormBody)
+    const providers = ctx.catalog().providers
+    const reach = await ctx.reachability.settle(providers, { maxWaitMs: RECHECK_WAIT_MS, force: true })
+    return c.html(<TargetPicker providers={providers} selected={body.targets} reach={reach} afterCheck />)
   })
 
   app.post('/estimate', async (c) => {

@@ -66,7 +66,9 @@ describe('the compare page', () => {
 
     // Markdown rendered and sanitized; the code block is highlighted.
     const quick = page.locator('[data-target="alpha/quick"] .answer')
-    expect(await quick.locator('h1').textContent()).toBe('Plan')
+    // The model's "# Plan" is an h4 under the column's h3: the page keeps its one h1.
+    expect(await quick.locator('h4.md-h1').textContent()).toBe('Plan')
+    expect(await page.locator('h1').count()).toBe(1)
     expect(await quick.locator('strong').textContent()).toBe('bold')
     expect(await quick.locator('pre code.language-js').textContent()).toContain('const x = 1 < 2')
     expect(await quick.locator('li').count()).toBe(2)

@@ -1,3 +1,4 @@
+import axe from 'axe-core'
 import { chromium, type Browser, type Page } from 'playwright-core'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -40,4 +41,28 @@ export async function watchedPage(browser: Browser, origin: string): Promise<{ p
     else watch.foreignRequests.push(url)
   })
   return { page, watch }
+}
+
+interface Violation { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[]; failureSummary?: string }> }
+
+/**
+ * axe-core with the rules it enables by default (WCAG 2 A/AA and best practices), plus "exactly one h1": every
+ * violation, one line per element, so a failure names what to fix. Folded parts are opened first. axe's source
+ * is evaluated through the DevTools protocol (page.evaluate), which the page's CSP does not govern, so the page
+ * is checked under its real, strict CSP (no bypassCSP).
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  // Folded parts (reasoning, providers that need a key, options) are checked opened too.
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true }))
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source)
+  const result = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: unknown[] }> } }
+    return (await w.axe.run(document)).violations
+  }) as Violation[]
+  const h1s = await page.locator('h1').count()
+  return [
+    ...result.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${JSON.stringify(n.target)}: ${n.failureSummary ?? v.help}`)),
+    // axe only asks for at least one; every page here has exactly one.
+    ...(h1s === 1 ? [] : [`${h1s} h1 elements; every page has exactly one`]),
+  ]
 }

@@ -72,6 +72,8 @@ async function expect422(body: unknown): Promise<ApiError['error']> {
 
 describe('GET /api/targets', () => {
   it('lists every target with its provider, label and key status, and no keys', async () => {
+    // The local provider's reachability probe (GET /models) ends here, not during a later test's request count.
+    await juxta.ctx.reachability.settle(juxta.ctx.catalog().providers, { maxWaitMs: 10_000 })
     const res = await fetch(`${juxta.url}/api/targets`)
     expect(res.status).toBe(200)
     const text = await res.text()
@@ -79,11 +81,14 @@ describe('GET /api/targets', () => {
     expect(text).not.toContain(TEST_KEY)
     const targets = JSON.parse(text) as Array<Record<string, string>>
     expect(targets.length).toBe(2 + 1 + 1 + MANY.length)
-    expect(targets[0]).toEqual({ target: 'envkey/hello', provider: 'envkey', provider_name: 'Env Key Provider', model: 'hello', label: 'hello', key_status: 'env' })
+    expect(targets[0]).toEqual({
+      target: 'envkey/hello', provider: 'envkey', provider_name: 'Env Key Provider', model: 'hello', label: 'hello', key_status: 'env',
+      reachable: null, unreachable_reason: null,
+    })
     const byTarget = Object.fromEntries(targets.map((t) => [t.target, t]))
     expect(byTarget['literal/hello']).toMatchObject({ key_status: 'config', label: 'Hello (literal)', provider_name: 'literal' })
     expect(byTarget['nokey/hello']!.key_status).toBe('missing')
-    expect(byTarget['local/m1']!.key_status).toBe('not_needed')
+    expect(byTarget['local/m1']).toMatchObject({ key_status: 'not_needed', reachable: true, unreachable_reason: null })
   })
 })
 

@@ -72,6 +72,15 @@
     for (const b of buttonsOf(e.target)) b.disabled = false
   })
 
+  // Content swapped in place of the control that asked for it (the picker after "check again") names the
+  // element that should take the focus, so keyboard and screen-reader users are not dropped on <body>.
+  document.addEventListener('htmx:after:swap', () => {
+    const next = document.querySelector('[data-focus-after-swap]')
+    if (!next) return
+    next.removeAttribute('data-focus-after-swap')
+    next.focus()
+  })
+
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', restore)
   else restore()
 })()
