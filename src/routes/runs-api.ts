@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { z } from 'zod'
 import type { AppContext } from '../context.ts'
 import { exportCsvChunks } from '../storage/csv.ts'
@@ -9,13 +8,12 @@ import { formatPath } from '../config/load.ts'
 import { queryObject, runFilterQuerySchema, runListQuerySchema, spendQuerySchema } from '../storage/run-query.ts'
 import type { StoredRun } from '../storage/types.ts'
 import { issuesOf } from './compare-input.ts'
+import { type ApiErrorBody, apiErrorBody } from '../http/api-error.ts'
 
-/** Whole-history imports are bigger than the 1 MB every other API body is held to. */
-const IMPORT_MAX_BYTES = 64 * 1024 * 1024
 const MAX_ISSUES = 50
 
-type Failure = { error: { message: string; issues: Array<{ path: string; message: string }> } }
-const failure = (message: string, issues: Failure['error']['issues'] = []): Failure => ({ error: { message, issues } })
+type Failure = ApiErrorBody
+const failure = apiErrorBody
 
 /** History JSON API, mounted at /api/runs: list, read, delete, export and import runs. */
 export function runsApiRoutes(ctx: AppContext): Hono {
@@ -48,12 +46,9 @@ export function runsApiRoutes(ctx: AppContext): Hono {
     return download(ctx, exportCsvChunks(store.exportRuns(q.value)), `juxta-runs-${stamp()}.csv`)
   })
 
+  // The body limit for imports (larger than any other) is set in app.ts with the others.
   app.post(
     '/import',
-    bodyLimit({
-      maxSize: IMPORT_MAX_BYTES,
-      onError: (c) => c.json(failure(`import over ${IMPORT_MAX_BYTES} bytes`), 413),
-    }),
     async (c) => {
       let raw: unknown
       try {
