@@ -5,7 +5,9 @@ if (typeof process.send === 'function') {
   process.on('message', (msg) => {
     if (msg?.type === 'juxta-bench:snapshot' && typeof msg.path === 'string') {
       // Developer aid (bench/juxta-process.ts snapshot()): what a held stream is made of.
-      import('node:v8').then((v8) => process.send?.({ type: 'juxta-bench:snapshot', id: msg.id, path: v8.writeHeapSnapshot(msg.path) }))
+      import('node:v8').then((v8) =>
+        process.send?.({ type: 'juxta-bench:snapshot', id: msg.id, path: v8.writeHeapSnapshot(msg.path) }),
+      )
       return
     }
     if (!msg || msg.type !== 'juxta-bench:memory') return

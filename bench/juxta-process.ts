@@ -64,15 +64,29 @@ export function pin(core: number, pid = process.pid): boolean {
   return spawnSync('taskset', ['-pc', String(core), String(pid)], { encoding: 'utf8' }).status === 0
 }
 
-export async function startJuxta(options: { configPath: string; dataDir: string; core: number | null }): Promise<JuxtaProcess> {
+export async function startJuxta(options: {
+  configPath: string
+  dataDir: string
+  core: number | null
+}): Promise<JuxtaProcess> {
   // BENCH_CPU_PROF=1 writes a V8 CPU profile of the Juxta process to bench/results/prof/ when it stops.
-  const prof = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${resolve(ROOT, 'bench/results/prof')}`] : []
+  const prof =
+    process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${resolve(ROOT, 'bench/results/prof')}`] : []
   const nodeArgs = [...prof, '--expose-gc', '--import', PROBE, SERVER]
-  const [cmd, args] = options.core !== null ? ['taskset', ['-c', String(options.core), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs]
+  const [cmd, args] =
+    options.core !== null
+      ? ['taskset', ['-c', String(options.core), process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs]
   const spawnedAt = performance.now()
   const child: ChildProcess = spawn(cmd, args as string[], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', JUXTA_CONFIG: options.configPath, JUXTA_DATA_DIR: options.dataDir },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JUXTA_CONFIG: options.configPath,
+      JUXTA_DATA_DIR: options.dataDir,
+    },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })
   let out = ''

@@ -104,7 +104,12 @@ export class MockUpstream {
     const parts: Buffer[] = []
     req.on('data', (c: Buffer) => parts.push(c))
     req.on('end', () => {
-      let body: { model?: unknown; stream?: unknown; messages?: Array<{ content?: unknown }>; stream_options?: { include_usage?: unknown } }
+      let body: {
+        model?: unknown
+        stream?: unknown
+        messages?: Array<{ content?: unknown }>
+        stream_options?: { include_usage?: unknown }
+      }
       try {
         body = JSON.parse(Buffer.concat(parts).toString('utf8'))
       } catch {
@@ -114,7 +119,9 @@ export class MockUpstream {
       const model = typeof body.model === 'string' ? body.model : ''
       const profile = parseModelId(model)
       if (!profile || body.stream !== true) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"unknown model or not streaming"}}')
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"error":{"message":"unknown model or not streaming"}}')
         return
       }
       const last = body.messages?.[body.messages.length - 1]?.content
@@ -131,11 +138,17 @@ export class MockUpstream {
       const completion = p.deltas * p.tokensPerChunk
       const finish = chunk([{ index: 0, delta: {}, finish_reason: 'stop' }])
       const usage = chunk([], {
-        usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: completion, total_tokens: PROMPT_TOKENS + completion },
+        usage: {
+          prompt_tokens: PROMPT_TOKENS,
+          completion_tokens: completion,
+          total_tokens: PROMPT_TOKENS + completion,
+        },
       })
       f = {
         role: Buffer.from(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])),
-        content: Buffer.from(chunk([{ index: 0, delta: { content: TOKEN_TEXT.repeat(p.tokensPerChunk) }, finish_reason: null }])),
+        content: Buffer.from(
+          chunk([{ index: 0, delta: { content: TOKEN_TEXT.repeat(p.tokensPerChunk) }, finish_reason: null }]),
+        ),
         tail: Buffer.from(finish + usage + 'data: [DONE]\n\n'),
         tailNoUsage: Buffer.from(finish + 'data: [DONE]\n\n'),
       }
@@ -147,7 +160,14 @@ export class MockUpstream {
   private stream(res: ServerResponse, model: string, p: StreamProfile, tag: string, includeUsage: boolean): void {
     const frames = this.framesFor(model, p)
     const t0 = performance.now()
-    const rec: UpstreamRecord = { tag, model, openedAt: t0, closedAt: null, completed: false, sentAt: tag.includes('#trace') ? [] : null }
+    const rec: UpstreamRecord = {
+      tag,
+      model,
+      openedAt: t0,
+      closedAt: null,
+      completed: false,
+      sentAt: tag.includes('#trace') ? [] : null,
+    }
     let list = this.byTag.get(tag)
     if (!list) this.byTag.set(tag, (list = []))
     list.push(rec)

@@ -5,10 +5,17 @@ import { target, tagFor, type Rig } from './rig.ts'
 import { shuffle, sleep, summarize } from './stats.ts'
 
 /** Long paced streams (10 s) that are always cut short. */
-export const ABORT_MODELS = ['a', 'b', 'c'].map((s) => modelId({ ttftMs: 0, deltas: 500, intervalMs: 20, tokensPerChunk: 1 }, s))
+export const ABORT_MODELS = ['a', 'b', 'c'].map((s) =>
+  modelId({ ttftMs: 0, deltas: 500, intervalMs: 20, tokensPerChunk: 1 }, s),
+)
 
 /** Resolves with the last close time of `count` upstream requests tagged `tag`, or null after `timeoutMs`. */
-export async function closedBy(mock: MockUpstream, tag: string, count: number, timeoutMs: number): Promise<number | null> {
+export async function closedBy(
+  mock: MockUpstream,
+  tag: string,
+  count: number,
+  timeoutMs: number,
+): Promise<number | null> {
   const until = performance.now() + timeoutMs
   for (;;) {
     const recs = mock.records(tag)

@@ -9,7 +9,9 @@ import { shuffle, sleep, summarize } from './stats.ts'
 const PACING_MS = 20
 const DELTAS = 50
 /** 50 tokens/s for one second after a 20 ms TTFT; three per compare. */
-export const LOAD_MODELS = ['a', 'b', 'c'].map((s) => modelId({ ttftMs: 20, deltas: DELTAS, intervalMs: PACING_MS, tokensPerChunk: 1 }, s))
+export const LOAD_MODELS = ['a', 'b', 'c'].map((s) =>
+  modelId({ ttftMs: 20, deltas: DELTAS, intervalMs: PACING_MS, tokensPerChunk: 1 }, s),
+)
 const STALL_MS = 10 * PACING_MS
 const ARRIVALS_MS = 1000
 
@@ -23,7 +25,10 @@ interface LoadResult {
   firstError: string | null
 }
 
-function judge(traces: Array<{ trace: TokenTrace; startedAt: number; error: string | null }>, wallMs: number): LoadResult {
+function judge(
+  traces: Array<{ trace: TokenTrace; startedAt: number; error: string | null }>,
+  wallMs: number,
+): LoadResult {
   let errors = 0
   let stalls = 0
   let maxGap = 0
@@ -43,7 +48,9 @@ function judge(traces: Array<{ trace: TokenTrace; startedAt: number; error: stri
 
 async function viaJuxta(rig: Rig, n: number): Promise<LoadResult> {
   const t0 = performance.now()
-  const handles = await openLoop(n, ARRIVALS_MS, () => juxtaCompare(rig.juxtaAgent, rig.juxta.port, LOAD_MODELS.map(target), tagFor('load')))
+  const handles = await openLoop(n, ARRIVALS_MS, () =>
+    juxtaCompare(rig.juxtaAgent, rig.juxta.port, LOAD_MODELS.map(target), tagFor('load')),
+  )
   const outs = await Promise.all(handles.map((h) => h.done))
   return judge(
     outs.flatMap((o) => o.targets.map((trace) => ({ trace, startedAt: o.startedAt, error: o.error }))),

@@ -5,7 +5,9 @@ import { target, tagFor, type Rig } from './rig.ts'
 import { shuffle, summarize } from './stats.ts'
 
 /** Eight targets with TTFT 50…400 ms and 20 deltas at 10 ms: the slowest ends ≈ 590 ms after the request. */
-export const FANOUT_MODELS = Array.from({ length: 8 }, (_, i) => modelId({ ttftMs: 50 * (i + 1), deltas: 20, intervalMs: 10, tokensPerChunk: 1 }, `f${i}`))
+export const FANOUT_MODELS = Array.from({ length: 8 }, (_, i) =>
+  modelId({ ttftMs: 50 * (i + 1), deltas: 20, intervalMs: 10, tokensPerChunk: 1 }, `f${i}`),
+)
 const SLOWEST = FANOUT_MODELS[FANOUT_MODELS.length - 1]!
 
 type Kind = 'juxta8' | 'direct8' | 'slowest'
@@ -18,7 +20,9 @@ async function wall(rig: Rig, kind: Kind): Promise<number> {
     return out.doneAt - out.startedAt
   }
   const started = performance.now()
-  const outs = await Promise.all((kind === 'slowest' ? [SLOWEST] : FANOUT_MODELS).map((m) => directSdk(rig.sdk, m, prompt)))
+  const outs = await Promise.all(
+    (kind === 'slowest' ? [SLOWEST] : FANOUT_MODELS).map((m) => directSdk(rig.sdk, m, prompt)),
+  )
   const failed = outs.find((o) => o.error)
   if (failed) throw new Error(`fan-out direct: ${failed.error}`)
   return Math.max(...outs.map((o) => o.endedAt)) - started
@@ -51,7 +55,12 @@ export async function measureFanout(rig: Rig): Promise<Row[]> {
       target: '≤ 1.02',
       result: verdict(j.p50 <= 1.02, d.p50 <= 1.02),
       note: `${rounds} rounds; walls p50: Juxta ${ms(wj.p50, 1)}, slowest alone ${ms(ws.p50, 1)}; worst Juxta ratio ${num(j.max, 4)}`,
-      data: { rounds, ratiosJuxta: j, ratiosDirect8: d, walls: { juxta8: wj, direct8: summarize(walls.direct8), slowest: ws } },
+      data: {
+        rounds,
+        ratiosJuxta: j,
+        ratiosDirect8: d,
+        walls: { juxta8: wj, direct8: summarize(walls.direct8), slowest: ws },
+      },
     }),
   ]
 }

@@ -37,14 +37,18 @@ async function once(rig: Rig, kind: 'juxta' | 'sdk') {
     arrivals = out.arrivals!
   }
   const sent = rig.mock.records(prompt)[0]?.sentAt ?? []
-  if (arrivals.length !== 64 || sent.length !== 64) throw new Error(`gap ${kind}: ${arrivals.length} tokens read, ${sent.length} sent`)
+  if (arrivals.length !== 64 || sent.length !== 64)
+    throw new Error(`gap ${kind}: ${arrivals.length} tokens read, ${sent.length} sent`)
   return excess(arrivals, sent)
 }
 
 /** Figure 2: added inter-token gap at c=1, 64 deltas paced at 20 ms, Juxta and direct SDK interleaved. */
 export async function measureGap(rig: Rig): Promise<Row[]> {
   const rounds = rig.quick ? 2 : 6
-  const pooled = { juxta: { vsSent: [] as number[], vsNominal: [] as number[] }, sdk: { vsSent: [] as number[], vsNominal: [] as number[] } }
+  const pooled = {
+    juxta: { vsSent: [] as number[], vsNominal: [] as number[] },
+    sdk: { vsSent: [] as number[], vsNominal: [] as number[] },
+  }
   for (let r = 0; r < rounds + 1; r++) {
     for (const kind of shuffle<'juxta' | 'sdk'>(['juxta', 'sdk'])) {
       const e = await once(rig, kind)

@@ -7,7 +7,9 @@ import { openLoop } from './open-loop.ts'
 import { sleep, summarize } from './stats.ts'
 
 /** 1 token/s for two minutes: streams that stay open while memory is read, then get cut. */
-export const HOLD_MODELS = ['a', 'b', 'c'].map((s) => modelId({ ttftMs: 0, deltas: 120, intervalMs: 1000, tokensPerChunk: 1 }, s))
+export const HOLD_MODELS = ['a', 'b', 'c'].map((s) =>
+  modelId({ ttftMs: 0, deltas: 120, intervalMs: 1000, tokensPerChunk: 1 }, s),
+)
 
 export interface IdleFootprint {
   rss: number
@@ -70,7 +72,19 @@ export async function measureMemory(rig: Rig, fresh: IdleFootprint): Promise<Row
   const rssPer = (heldRss - idle.rss) / n
   const cut = summarize(lat)
   const broken = missing + early
-  const data = { n, fresh, idle, held, heldRss, after, upstreamsOpen, missingFirstToken: missing, endedEarly: early, massAbort: cut, unclosed }
+  const data = {
+    n,
+    fresh,
+    idle,
+    held,
+    heldRss,
+    after,
+    upstreamsOpen,
+    missingFirstToken: missing,
+    endedEarly: early,
+    massAbort: cut,
+    unclosed,
+  }
   return [
     row({
       figure: '6. idle RSS (fresh process)',

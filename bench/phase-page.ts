@@ -18,12 +18,28 @@ export async function measurePage(rig: Rig): Promise<Row[]> {
   // Sent like htmx from the page itself: same origin, so CSRF checks that look at Origin let it through.
   const headers = { origin, referer: `${origin}/`, 'sec-fetch-site': 'same-origin', 'hx-request': 'true' }
   let events = 0
-  const out = await postSse(rig.juxtaAgent, rig.juxta.port, '/runs', body, 'application/x-www-form-urlencoded', () => events++, headers).done
+  const out = await postSse(
+    rig.juxtaAgent,
+    rig.juxta.port,
+    '/runs',
+    body,
+    'application/x-www-form-urlencoded',
+    () => events++,
+    headers,
+  ).done
   const base = { figure: '8. page stream bytes ÷ answer bytes', target: '≤ 3' }
-  if (out.status === 404 || out.status === 405) return [row({ ...base, juxta: 'not measured (page route missing)', result: 'not measured' })]
+  if (out.status === 404 || out.status === 405)
+    return [row({ ...base, juxta: 'not measured (page route missing)', result: 'not measured' })]
   if (out.status !== 200 || !out.contentType.startsWith('text/event-stream') || out.error) {
     const why = out.error ?? `HTTP ${out.status}, ${out.contentType || 'no content-type'}`
-    return [row({ ...base, juxta: `not measured (${why})`, result: 'not measured', note: 'POST /runs answered, but not with an event stream the bench can read' })]
+    return [
+      row({
+        ...base,
+        juxta: `not measured (${why})`,
+        result: 'not measured',
+        note: 'POST /runs answered, but not with an event stream the bench can read',
+      }),
+    ]
   }
   const ratio = out.bytes / ANSWER_BYTES
   return [

@@ -6,7 +6,9 @@ import { median, shuffle } from './stats.ts'
 
 const DELTAS = 20_000
 const QUICK_DELTAS = 5_000
-export const THROUGHPUT_MODELS = [DELTAS, QUICK_DELTAS].map((n) => modelId({ ttftMs: 0, deltas: n, intervalMs: 0, tokensPerChunk: 1 }))
+export const THROUGHPUT_MODELS = [DELTAS, QUICK_DELTAS].map((n) =>
+  modelId({ ttftMs: 0, deltas: n, intervalMs: 0, tokensPerChunk: 1 }),
+)
 
 type Kind = 'juxta' | 'sdk' | 'raw'
 

@@ -18,7 +18,10 @@ async function once(rig: Rig, kind: Kind): Promise<number> {
     if (out.error || first === null) throw new Error(`ttft via Juxta: ${out.error ?? 'no delta'}`)
     return first - h.startedAt
   }
-  const out = kind === 'sdk' ? await directSdk(rig.sdk, TTFT_MODEL, prompt) : await directRaw(rig.mockAgent, rig.mock.port, TTFT_MODEL, prompt).done
+  const out =
+    kind === 'sdk'
+      ? await directSdk(rig.sdk, TTFT_MODEL, prompt)
+      : await directRaw(rig.mockAgent, rig.mock.port, TTFT_MODEL, prompt).done
   if (out.error || out.firstAt === null) throw new Error(`ttft direct ${kind}: ${out.error ?? 'no delta'}`)
   return out.firstAt - out.startedAt
 }
@@ -41,7 +44,16 @@ export async function measureTtft(rig: Rig): Promise<Row[]> {
   const addedSdk = summarize(got.juxta.map((v, i) => v - got.sdk[i]!))
   const addedRaw = summarize(got.juxta.map((v, i) => v - got.raw[i]!))
   const raw = summarize(got.raw)
-  const data = { rounds, warm, juxta: j, sdk: s, raw, addedVsSdk: addedSdk, addedVsRaw: addedRaw, juxtaCpuMsPerRequest: cpuPerRequest }
+  const data = {
+    rounds,
+    warm,
+    juxta: j,
+    sdk: s,
+    raw,
+    addedVsSdk: addedSdk,
+    addedVsRaw: addedRaw,
+    juxtaCpuMsPerRequest: cpuPerRequest,
+  }
   return [
     row({
       figure: '1. added TTFT p50 (API stream)',

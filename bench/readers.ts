@@ -33,7 +33,13 @@ export interface CompareOutcome {
   error: string | null
 }
 
-const newTrace = (traced: boolean): TokenTrace => ({ firstAt: null, lastAt: null, tokens: 0, maxGapMs: 0, arrivals: traced ? [] : null })
+const newTrace = (traced: boolean): TokenTrace => ({
+  firstAt: null,
+  lastAt: null,
+  tokens: 0,
+  maxGapMs: 0,
+  arrivals: traced ? [] : null,
+})
 
 function addTokens(t: TokenTrace, text: string, at: number): void {
   const n = Math.round(text.length / TOKEN_TEXT.length)
@@ -54,7 +60,13 @@ export interface CompareHandle {
 }
 
 /** POST /api/compare with `"stream": true`, read through the raw SSE reader. */
-export function juxtaCompare(agent: Agent, port: number, targets: string[], prompt: string, traced = false): CompareHandle {
+export function juxtaCompare(
+  agent: Agent,
+  port: number,
+  targets: string[],
+  prompt: string,
+  traced = false,
+): CompareHandle {
   const traces = targets.map(() => newTrace(traced))
   const statuses: Array<string | null> = targets.map(() => null)
   let firstDeltaAt: number | null = null
@@ -84,7 +96,16 @@ export function juxtaCompare(agent: Agent, port: number, targets: string[], prom
     if (!error && http.status !== 200) error = `HTTP ${http.status}`
     if (!error && doneAt === null) error = 'no done event'
     if (!error && statuses.some((s) => s !== 'ok')) error = `target status ${statuses.join(',')}`
-    return { startedAt: handle.startedAt, endedAt: http.endedAt, doneAt, firstDeltaAt, targets: traces, statuses, http, error }
+    return {
+      startedAt: handle.startedAt,
+      endedAt: http.endedAt,
+      doneAt,
+      firstDeltaAt,
+      targets: traces,
+      statuses,
+      http,
+      error,
+    }
   })
   return { startedAt: handle.startedAt, firstDelta, done, disconnect: handle.disconnect }
 }
@@ -98,7 +119,12 @@ export function directRaw(
   traced = false,
 ): { startedAt: number; done: Promise<StreamOutcome>; disconnect(): number } {
   const trace = newTrace(traced)
-  const body = JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], stream: true, stream_options: { include_usage: true } })
+  const body = JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: prompt }],
+    stream: true,
+    stream_options: { include_usage: true },
+  })
   const handle = postSse(agent, mockPort, '/v1/chat/completions', body, 'application/json', (_event, data, at) => {
     if (data === '[DONE]') return
     const chunk = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string } }> }

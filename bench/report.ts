@@ -16,8 +16,10 @@ export interface Row {
   data?: Record<string, unknown>
 }
 
-export const ms = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(digits)} ms`)
-export const num = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits))
+export const ms = (v: number | null | undefined, digits = 2) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(digits)} ms`
+export const num = (v: number | null | undefined, digits = 2) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits)
 export const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
@@ -45,7 +47,11 @@ export function formatTable(rows: Row[]): string {
   const cells = rows.map((r) => COLUMNS.map(([k]) => String(r[k] ?? '')))
   const widths = COLUMNS.map(([, h], i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))
   const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`
-  const out = [line(COLUMNS.map(([, h]) => h)), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)]
+  const out = [
+    line(COLUMNS.map(([, h]) => h)),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...cells.map(line),
+  ]
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.figure}: ${r.note}`)
   return [...out, ...(notes.length ? ['', ...notes] : [])].join('\n')
 }

@@ -103,19 +103,26 @@ async function main(): Promise<void> {
 
   if (process.env.BENCH_NO_BUILD !== '1') {
     const b = buildApp()
-    if (!b.ok) log(`warning: \`tsc -p tsconfig.build.json\` reported errors (dist/ was still emitted and is used):\n${b.message.split('\n').slice(0, 8).join('\n')}`)
+    if (!b.ok)
+      log(
+        `warning: \`tsc -p tsconfig.build.json\` reported errors (dist/ was still emitted and is used):\n${b.message.split('\n').slice(0, 8).join('\n')}`,
+      )
   }
 
   // Layout: Juxta alone on core 1; this process (mock + readers) on core 0.
   const canPin = cores >= 2 && hasTaskset()
   const juxtaCore = canPin ? 1 : null
   if (canPin) pin(0)
-  log(`bench: ${cores} cores, Node ${process.version}, ${quick ? 'QUICK' : 'full'} run, Juxta ${canPin ? 'pinned to core 1, bench to core 0' : 'not pinned'}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`)
+  log(
+    `bench: ${cores} cores, Node ${process.version}, ${quick ? 'QUICK' : 'full'} run, Juxta ${canPin ? 'pinned to core 1, bench to core 0' : 'not pinned'}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`,
+  )
 
   const quietWait = Number(process.env.BENCH_WAIT_QUIET ?? 0)
   if (quietWait > 0) {
     const other = await waitQuiet(quietWait, cores)
-    log(`other processes use ${(other * 100).toFixed(0)}% of the machine${other >= 0.1 ? ` (still busy after ${quietWait} s; running anyway)` : ''}`)
+    log(
+      `other processes use ${(other * 100).toFixed(0)}% of the machine${other >= 0.1 ? ` (still busy after ${quietWait} s; running anyway)` : ''}`,
+    )
   }
 
   const mock = new MockUpstream()
@@ -123,7 +130,10 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'juxta-bench-'))
   const configPath = writeConfig(work, mockURL)
   const rows: Row[] = []
-  const timings: Record<string, { seconds: number; otherCpuShare: number; juxtaRunqueueMs: number; benchRunqueueMs: number }> = {}
+  const timings: Record<
+    string,
+    { seconds: number; otherCpuShare: number; juxtaRunqueueMs: number; benchRunqueueMs: number }
+  > = {}
   let juxta: JuxtaProcess | undefined
   let busy0 = machineBusyMs()
   let own0 = 0
@@ -170,7 +180,13 @@ async function main(): Promise<void> {
       try {
         rows.push(...(await run()))
       } catch (err) {
-        rows.push(row({ figure: `${name}: phase failed`, juxta: String(err instanceof Error ? err.message : err).slice(0, 120), result: 'FAIL' }))
+        rows.push(
+          row({
+            figure: `${name}: phase failed`,
+            juxta: String(err instanceof Error ? err.message : err).slice(0, 120),
+            result: 'FAIL',
+          }),
+        )
         log(`phase ${name} failed: ${err instanceof Error ? err.stack : err}`)
       }
       const seconds = (performance.now() - t0) / 1000
@@ -194,7 +210,9 @@ async function main(): Promise<void> {
 
   const seconds = (performance.now() - began) / 1000
   const busiest = Math.max(0, ...Object.values(timings).map((t) => t.otherCpuShare))
-  const starved = Object.entries(timings).filter(([, t]) => t.juxtaRunqueueMs > 0.02 * t.seconds * 1000 || t.benchRunqueueMs > 0.02 * t.seconds * 1000)
+  const starved = Object.entries(timings).filter(
+    ([, t]) => t.juxtaRunqueueMs > 0.02 * t.seconds * 1000 || t.benchRunqueueMs > 0.02 * t.seconds * 1000,
+  )
   const table = formatTable(rows)
   const header = `Juxta bench — ${startedAt.toISOString()} — ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${quick ? 'QUICK run (fewer rounds; not for reporting)' : 'full run'}, ${seconds.toFixed(0)} s`
   const noise =

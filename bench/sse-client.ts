@@ -3,7 +3,12 @@ import { performance } from 'node:perf_hooks'
 
 /** One keep-alive pool per target server, no socket cap: the bench opens thousands of streams at once. */
 export function newAgent(): Agent {
-  return new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 64, noDelay: true } as ConstructorParameters<typeof Agent>[0])
+  return new Agent({
+    keepAlive: true,
+    maxSockets: Infinity,
+    maxFreeSockets: 64,
+    noDelay: true,
+  } as ConstructorParameters<typeof Agent>[0])
 }
 
 export interface SseOutcome {
@@ -40,7 +45,15 @@ export function postSse(
   const startedAt = performance.now()
   let req: ClientRequest
   const done = new Promise<SseOutcome>((resolve) => {
-    const out: SseOutcome = { status: 0, contentType: '', startedAt, headersAt: null, endedAt: 0, bytes: 0, error: null }
+    const out: SseOutcome = {
+      status: 0,
+      contentType: '',
+      startedAt,
+      headersAt: null,
+      endedAt: 0,
+      bytes: 0,
+      error: null,
+    }
     let settled = false
     const settle = (error: string | null) => {
       if (settled) return
@@ -56,7 +69,12 @@ export function postSse(
         port,
         path,
         method: 'POST',
-        headers: { accept: 'text/event-stream', ...extraHeaders, 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
+        headers: {
+          accept: 'text/event-stream',
+          ...extraHeaders,
+          'content-type': contentType,
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         out.headersAt = performance.now()
@@ -96,7 +114,13 @@ export function postSse(
   }
 }
 
-function dispatch(buf: string, from: number, end: number, at: number, onEvent: (event: string, data: string, at: number) => void): void {
+function dispatch(
+  buf: string,
+  from: number,
+  end: number,
+  at: number,
+  onEvent: (event: string, data: string, at: number) => void,
+): void {
   let event = 'message'
   let data = ''
   let pos = from

@@ -20,7 +20,12 @@ const price = (cached_input: number, input: number, output: number) => ({ cached
 // 2025-02-26): https://techgethub.com/?p=9801, https://faxianai.com/news/7934.html; table "STANDARD PRICE
 // (UTC 00:30-16:30) / DISCOUNT PRICE (UTC 16:30-00:30)" in https://api-docs.deepseek.com/quick_start/pricing
 // (Aug 2025 copy). Chat −50 %, reasoner −75 %, both land on 0.035 / 0.135 / 0.55.
-const offPeak2025: PriceWindow = { label: 'off-peak (16:30–00:30 UTC)', start: '16:30', end: '00:30', price: price(0.035, 0.135, 0.55) }
+const offPeak2025: PriceWindow = {
+  label: 'off-peak (16:30–00:30 UTC)',
+  start: '16:30',
+  end: '00:30',
+  price: price(0.035, 0.135, 0.55),
+}
 
 // Source for the 2026 scheme: from 2026-08-16 16:00 UTC, peak 01:00–04:00 and 06:00–10:00 UTC (09–12 and
 // 14–18 Beijing), Mon–Fri; all other time off-peak at 50 %.

@@ -38,7 +38,8 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
   app.use('/history/import', importLimit)
-  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/targets/*', '/settings/*', '/login', '/logout']) app.use(path, limit)
+  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/targets/*', '/settings/*', '/login', '/logout'])
+    app.use(path, limit)
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
@@ -46,9 +47,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/', pageRoutes(ctx))
   app.route('/', historyPageRoutes(ctx))
 
-  app.notFound((c) =>
-    c.req.path.startsWith('/api/') ? apiError(c, 404, 'not found') : c.html(NotFoundPage(), 404),
-  )
+  app.notFound((c) => (c.req.path.startsWith('/api/') ? apiError(c, 404, 'not found') : c.html(NotFoundPage(), 404)))
   app.onError((err, c) => {
     ctx.log(`error ${c.req.method} ${c.req.path}: ${redactSecrets(err.stack ?? String(err), ctx.secrets())}`)
     return apiError(c, 500, 'internal error')

@@ -86,12 +86,19 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     const merged = mergeProviders(config.config, customProviders)
     return {
       shadowed: merged.shadowed,
-      catalog: new Catalog(merged.config, { demoBaseURL: DEMO_BASE_URL, keySources: config.keySources, storedKeys: options.storedKeys ?? keys }),
+      catalog: new Catalog(merged.config, {
+        demoBaseURL: DEMO_BASE_URL,
+        keySources: config.keySources,
+        storedKeys: options.storedKeys ?? keys,
+      }),
     }
   }
   const first = buildCatalog()
   let catalog = first.catalog
-  if (first.shadowed.length > 0) log(`providers: the config file defines ${first.shadowed.join(', ')}; the settings-page entries with the same id are ignored`)
+  if (first.shadowed.length > 0)
+    log(
+      `providers: the config file defines ${first.shadowed.join(', ')}; the settings-page entries with the same id are ignored`,
+    )
   const demoProfile = (model: string) => {
     for (const p of catalog.providers) {
       if (p.builtin !== 'demo') continue
@@ -100,7 +107,8 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     }
     return undefined
   }
-  const demoModels = () => catalog.providers.filter((p) => p.builtin === 'demo').flatMap((p) => p.models.map((m) => m.id))
+  const demoModels = () =>
+    catalog.providers.filter((p) => p.builtin === 'demo').flatMap((p) => p.models.map((m) => m.id))
   const demo = demoRoutes(new DemoSimulator(demoProfile), demoModels)
   // Every upstream request goes through the address guard unless a test injects its own fetch.
   const realFetch = options.fetch ?? createGuardedFetch()

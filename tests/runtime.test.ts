@@ -34,7 +34,12 @@ describe('buildRuntime', () => {
     expect(runtime.host).toBe('127.0.0.1')
     expect(runtime.port).toBe(0)
     expect(existsSync(join(dir, 'state', 'juxta.db'))).toBe(true)
-    expect(runtime.ctx.catalog().targets().map((t) => t.target)).toEqual(['demo/fast'])
+    expect(
+      runtime.ctx
+        .catalog()
+        .targets()
+        .map((t) => t.target),
+    ).toEqual(['demo/fast'])
     // The app is the real one, with history behind it.
     const res = await runtime.app.request('http://127.0.0.1/api/runs', { headers: { host: '127.0.0.1' } })
     expect(res.status).toBe(200)

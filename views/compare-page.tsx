@@ -32,18 +32,34 @@ function ProviderGroup(props: { provider: ProviderEntry; selected: string[]; rea
   const state = readiness(p, props.reach)
   const ready = state === 'ready'
   return (
-    <fieldset class={`provider ${state}`} data-provider={p.id} data-reachable={props.reach?.reachable === null || !props.reach ? undefined : String(props.reach.reachable)}>
+    <fieldset
+      class={`provider ${state}`}
+      data-provider={p.id}
+      data-reachable={props.reach?.reachable === null || !props.reach ? undefined : String(props.reach.reachable)}
+    >
       <legend>
         {p.name} <span class={`badge key-${p.keyStatus}`}>{KEY_TEXT[p.keyStatus]}</span>
         {props.reach?.reachable === true ? <span class="badge reach-ok">running</span> : ''}
-        {state === 'no-key' ? <a class="add-key" href={`/settings#provider-${p.id}`}>Add key</a> : ''}
+        {state === 'no-key' ? (
+          <a class="add-key" href={`/settings#provider-${p.id}`}>
+            Add key
+          </a>
+        ) : (
+          ''
+        )}
       </legend>
       {state === 'unreachable' ? <p class="reach-reason">{props.reach?.reason}</p> : ''}
       {p.models.map((m) => {
         const target = `${p.id}/${m.id}`
         return (
           <label class="target-option">
-            <input type="checkbox" name="targets" value={target} checked={props.selected.includes(target)} disabled={!ready} />
+            <input
+              type="checkbox"
+              name="targets"
+              value={target}
+              checked={props.selected.includes(target)}
+              disabled={!ready}
+            />
             <span>{m.label}</span>
             {m.label !== m.id ? <span class="muted target-model">{m.id}</span> : ''}
           </label>
@@ -75,38 +91,60 @@ export function TargetPicker(props: {
     <fieldset class="targets" id="targets">
       <legend>Targets</legend>
       <div class="provider-groups">
-        {ready.map((p) => <ProviderGroup provider={p} selected={props.selected} reach={reach[p.id]} />)}
+        {ready.map((p) => (
+          <ProviderGroup provider={p} selected={props.selected} reach={reach[p.id]} />
+        ))}
       </div>
       {props.afterCheck ? (
         <p class="recheck-result" tabindex={-1} data-focus-after-swap>
-          Checked just now: {unreachable.length === 0
+          Checked just now:{' '}
+          {unreachable.length === 0
             ? 'every local server answers.'
             : `${unreachable.map((p) => p.name).join(', ')} still ${unreachable.length === 1 ? 'does' : 'do'} not answer.`}
         </p>
-      ) : ''}
+      ) : (
+        ''
+      )}
       {unreachable.length ? (
         <details class="unreachable" open={props.afterCheck}>
           <summary>
-            {unreachable.length} local {unreachable.length === 1 ? 'server is' : 'servers are'} not reachable ({unreachable.map((p) => p.name).join(', ')})
+            {unreachable.length} local {unreachable.length === 1 ? 'server is' : 'servers are'} not reachable (
+            {unreachable.map((p) => p.name).join(', ')})
           </summary>
           <div class="provider-groups">
-            {unreachable.map((p) => <ProviderGroup provider={p} selected={props.selected} reach={reach[p.id]} />)}
+            {unreachable.map((p) => (
+              <ProviderGroup provider={p} selected={props.selected} reach={reach[p.id]} />
+            ))}
           </div>
-          <button type="button" class="recheck" hx-post="/targets/check" hx-include="#compare-form" hx-target="#targets" hx-swap="outerHTML">
+          <button
+            type="button"
+            class="recheck"
+            hx-post="/targets/check"
+            hx-include="#compare-form"
+            hx-target="#targets"
+            hx-swap="outerHTML"
+          >
             Check again
           </button>
         </details>
-      ) : ''}
+      ) : (
+        ''
+      )}
       {waiting.length ? (
         <details class="needs-key">
           <summary>
-            {waiting.length} more {waiting.length === 1 ? 'provider needs' : 'providers need'} an API key ({waiting.map((p) => p.name).join(', ')})
+            {waiting.length} more {waiting.length === 1 ? 'provider needs' : 'providers need'} an API key (
+            {waiting.map((p) => p.name).join(', ')})
           </summary>
           <div class="provider-groups">
-            {waiting.map((p) => <ProviderGroup provider={p} selected={props.selected} />)}
+            {waiting.map((p) => (
+              <ProviderGroup provider={p} selected={props.selected} />
+            ))}
           </div>
         </details>
-      ) : ''}
+      ) : (
+        ''
+      )}
     </fieldset>
   )
 }
@@ -118,14 +156,21 @@ export function FormErrors(props: { issues: Array<{ path: string; message: strin
       <strong>{props.title ?? 'Please fix:'}</strong>
       <ul>
         {props.issues.map((i) => (
-          <li>{i.path && i.path !== '(root)' ? `${i.path}: ` : ''}{i.message}</li>
+          <li>
+            {i.path && i.path !== '(root)' ? `${i.path}: ` : ''}
+            {i.message}
+          </li>
         ))}
       </ul>
     </div>
   )
 }
 
-export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; values?: FormValues; reach?: Record<string, Reachability> }) {
+export function ComparePage(props: {
+  providers: ReadonlyArray<ProviderEntry>
+  values?: FormValues
+  reach?: Record<string, Reachability>
+}) {
   const v = props.values ?? {}
   return (
     <Layout title="Juxta" active="compare">
@@ -137,32 +182,75 @@ export function ComparePage(props: { providers: ReadonlyArray<ProviderEntry>; va
         hx-post="/runs"
         hx-target="#run"
         hx-swap="innerHTML"
-        {...{ 'hx-status:422': 'target:#form-errors swap:innerHTML', 'hx-status:4xx': 'target:#form-errors swap:innerHTML', 'hx-status:5xx': 'target:#form-errors swap:innerHTML' }}
+        {...{
+          'hx-status:422': 'target:#form-errors swap:innerHTML',
+          'hx-status:4xx': 'target:#form-errors swap:innerHTML',
+          'hx-status:5xx': 'target:#form-errors swap:innerHTML',
+        }}
       >
         <div class="prompt-area">
           <label for="prompt">Prompt</label>
-          <textarea id="prompt" name="prompt" rows={5} required placeholder="Ask every selected model the same question…" aria-describedby="send-hint">{v.prompt ?? ''}</textarea>
+          <textarea
+            id="prompt"
+            name="prompt"
+            rows={5}
+            required
+            placeholder="Ask every selected model the same question…"
+            aria-describedby="send-hint"
+          >
+            {v.prompt ?? ''}
+          </textarea>
         </div>
         <details class="options">
           <summary>System prompt and parameters</summary>
           <div class="options-grid">
             <label for="system">System prompt</label>
-            <textarea id="system" name="system" rows={2}>{v.system ?? ''}</textarea>
+            <textarea id="system" name="system" rows={2}>
+              {v.system ?? ''}
+            </textarea>
             <label for="temperature">Temperature</label>
-            <input id="temperature" name="temperature" type="number" min="0" max="2" step="0.1" value={v.temperature ?? ''} placeholder="model default" />
+            <input
+              id="temperature"
+              name="temperature"
+              type="number"
+              min="0"
+              max="2"
+              step="0.1"
+              value={v.temperature ?? ''}
+              placeholder="model default"
+            />
             <label for="max_tokens">Max tokens</label>
-            <input id="max_tokens" name="max_tokens" type="number" min="1" step="1" value={v.max_tokens ?? ''} placeholder="model default" />
+            <input
+              id="max_tokens"
+              name="max_tokens"
+              type="number"
+              min="1"
+              step="1"
+              value={v.max_tokens ?? ''}
+              placeholder="model default"
+            />
           </div>
         </details>
         <TargetPicker providers={props.providers} selected={v.targets ?? []} reach={props.reach} />
         <div class="send-row">
-          <button class="send primary" type="submit">Compare</button>
-          <span id="send-hint" class="muted">Ctrl/⌘ + Enter sends</span>
+          <button class="send primary" type="submit">
+            Compare
+          </button>
+          <span id="send-hint" class="muted">
+            Ctrl/⌘ + Enter sends
+          </span>
         </div>
         <div id="form-errors"></div>
       </form>
       {/* Outside the form: htmx 4 attributes are not inherited, but keeping it apart makes that obvious. */}
-      <div id="estimate" class="estimate" hx-post="/estimate" hx-trigger="load, change from:#compare-form, input from:#prompt delay:500ms" hx-include="#compare-form" hx-swap="innerHTML"></div>
+      <div
+        id="estimate"
+        class="estimate"
+        hx-post="/estimate"
+        hx-trigger="load, change from:#compare-form, input from:#prompt delay:500ms"
+        hx-include="#compare-form"
+        hx-swap="innerHTML"
+      ></div>
       <section id="run" class="run-area" aria-label="Results"></section>
       <FollowUpFormShell />
     </Layout>

@@ -7,10 +7,16 @@ export function EstimateView(props: { estimate: RunEstimate | null; hint?: strin
   const e = props.estimate
   if (!e) return <span class="muted">{props.hint ?? ''}</span>
   const tokens = e.targets[0]?.input_tokens
-  const range =
-    e.total_low_usd === null ? 'unknown' : `${formatUsd(e.total_low_usd)} – ${formatUsd(e.total_high_usd)}`
+  const range = e.total_low_usd === null ? 'unknown' : `${formatUsd(e.total_low_usd)} – ${formatUsd(e.total_high_usd)}`
   return (
-    <span title={e.targets.map((t) => `${t.target}: ${t.low_usd === null ? `unknown (${t.reason})` : `${formatUsd(t.low_usd)} – ${formatUsd(t.high_usd)}`}`).join('\n')}>
+    <span
+      title={e.targets
+        .map(
+          (t) =>
+            `${t.target}: ${t.low_usd === null ? `unknown (${t.reason})` : `${formatUsd(t.low_usd)} – ${formatUsd(t.high_usd)}`}`,
+        )
+        .join('\n')}
+    >
       Estimated cost of this run: <strong>{range}</strong>{' '}
       <span class="muted">
         (~{formatInt(tokens ?? 0)} prompt tokens, up to {formatInt(e.max_tokens.value)} output tokens each

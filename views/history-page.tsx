@@ -28,7 +28,10 @@ function RunRow(props: { run: RunListItem }) {
     <tr data-run-id={r.run_id}>
       <td data-value={r.created_at}>{formatWhen(r.created_at)}</td>
       <th scope="row" class="prompt-cell">
-        <a href={`/runs/${r.run_id}`}>{r.prompt}{r.prompt_truncated ? '…' : ''}</a>
+        <a href={`/runs/${r.run_id}`}>
+          {r.prompt}
+          {r.prompt_truncated ? '…' : ''}
+        </a>
         {r.turn > 1 ? <span class="badge">turn {r.turn}</span> : ''}
         {r.status !== 'done' ? <span class={`badge status-${r.status}`}>{r.status}</span> : ''}
       </th>
@@ -55,46 +58,120 @@ export function HistoryPage(props: {
     <Layout title="History" active="history">
       <h1>History</h1>
       <form class="card toolbar" method="get" action="/history" role="search">
-        <label>Search prompts<input type="search" name="q" value={filters.q ?? ''} placeholder="words or &quot;a phrase&quot;" /></label>
-        <label>Target
+        <label>
+          Search prompts
+          <input type="search" name="q" value={filters.q ?? ''} placeholder="words or &quot;a phrase&quot;" />
+        </label>
+        <label>
+          Target
           <select name="target">
             <option value="">any</option>
-            {props.targets.map((t) => <option value={t} selected={t === filters.target}>{t}</option>)}
+            {props.targets.map((t) => (
+              <option value={t} selected={t === filters.target}>
+                {t}
+              </option>
+            ))}
           </select>
         </label>
-        <label>From<input type="date" name="from" value={filters.from ?? ''} /></label>
-        <label>To<input type="date" name="to" value={filters.to ?? ''} /></label>
-        <button type="submit" class="primary">Filter</button>
+        <label>
+          From
+          <input type="date" name="from" value={filters.from ?? ''} />
+        </label>
+        <label>
+          To
+          <input type="date" name="to" value={filters.to ?? ''} />
+        </label>
+        <button type="submit" class="primary">
+          Filter
+        </button>
         <a href="/history">Clear</a>
         <span class="spacer"></span>
-        <a href={`/api/runs/export.json${query(filters)}`} download>Export JSON</a>
-        <a href={`/api/runs/export.csv${query(filters)}`} download>Export CSV</a>
+        <a href={`/api/runs/export.json${query(filters)}`} download>
+          Export JSON
+        </a>
+        <a href={`/api/runs/export.csv${query(filters)}`} download>
+          Export CSV
+        </a>
       </form>
       {props.issues.length ? (
-        <div class="form-errors" role="alert"><ul>{props.issues.map((i) => <li>{i.path}: {i.message}</li>)}</ul></div>
-      ) : ''}
-      {props.notice ? <p class="notice" role="status">{props.notice}</p> : ''}
+        <div class="form-errors" role="alert">
+          <ul>
+            {props.issues.map((i) => (
+              <li>
+                {i.path}: {i.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : (
+        ''
+      )}
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : (
+        ''
+      )}
       <div class="card">
         {page.runs.length === 0 ? (
-          <p class="muted">No runs{filters.q || filters.target || filters.from || filters.to ? ' match these filters' : ' yet: compare something first'}.</p>
+          <p class="muted">
+            No runs
+            {filters.q || filters.target || filters.from || filters.to
+              ? ' match these filters'
+              : ' yet: compare something first'}
+            .
+          </p>
         ) : (
           <div class="table-scroll">
             <table class="data history-table">
               <thead>
-                <tr><th scope="col">When</th><th scope="col">Prompt</th><th scope="col">Targets</th><th scope="col">Total cost</th><th scope="col">Cheapest</th><th scope="col">Fastest</th></tr>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Prompt</th>
+                  <th scope="col">Targets</th>
+                  <th scope="col">Total cost</th>
+                  <th scope="col">Cheapest</th>
+                  <th scope="col">Fastest</th>
+                </tr>
               </thead>
-              <tbody>{page.runs.map((r) => <RunRow run={r} />)}</tbody>
+              <tbody>
+                {page.runs.map((r) => (
+                  <RunRow run={r} />
+                ))}
+              </tbody>
             </table>
           </div>
         )}
         <nav class="pager" aria-label="Pages">
-          {page.page && page.page > 1 ? <a rel="prev" href={`/history${query(filters, { page: String(page.page - 1) })}`}>← Newer</a> : ''}
-          {page.page && page.pages ? <span class="muted">Page {page.page} of {page.pages} · {page.total?.toLocaleString('en-US')} runs</span> : ''}
-          {page.page && page.pages && page.page < page.pages ? <a rel="next" href={`/history${query(filters, { page: String(page.page + 1) })}`}>Older →</a> : ''}
+          {page.page && page.page > 1 ? (
+            <a rel="prev" href={`/history${query(filters, { page: String(page.page - 1) })}`}>
+              ← Newer
+            </a>
+          ) : (
+            ''
+          )}
+          {page.page && page.pages ? (
+            <span class="muted">
+              Page {page.page} of {page.pages} · {page.total?.toLocaleString('en-US')} runs
+            </span>
+          ) : (
+            ''
+          )}
+          {page.page && page.pages && page.page < page.pages ? (
+            <a rel="next" href={`/history${query(filters, { page: String(page.page + 1) })}`}>
+              Older →
+            </a>
+          ) : (
+            ''
+          )}
         </nav>
       </div>
       <form class="card toolbar" method="post" action="/history/import" enctype="multipart/form-data">
-        <label>Import a JSON export<input type="file" name="file" accept="application/json,.json" required /></label>
+        <label>
+          Import a JSON export
+          <input type="file" name="file" accept="application/json,.json" required />
+        </label>
         <button type="submit">Import</button>
       </form>
     </Layout>

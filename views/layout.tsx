@@ -29,10 +29,15 @@ export function Layout(props: { title: string; active?: NavItem; children?: Chil
         <script src="/assets/app.js" defer></script>
       </head>
       <body>
-        <a class="skip" href="#main">Skip to content</a>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
         <header class="topbar">
           <a class="brand" href="/" aria-label="Juxta home">
-            <span class="logo" aria-hidden="true">⇆</span> Juxta
+            <span class="logo" aria-hidden="true">
+              ⇆
+            </span>{' '}
+            Juxta
           </a>
           <nav aria-label="Main">
             <ul>

@@ -6,17 +6,29 @@ export function LoginPage(props: { next: string; failed?: boolean; retryAfterS?:
     <Layout title="Log in">
       <h1 class="page-title">Log in</h1>
       <form class="card login-form" method="post" action="/login">
-        <p>This Juxta is protected by an access token (<code>JUXTA_AUTH_TOKEN</code>).</p>
-        {props.failed ? <p class="form-errors" role="alert">That token is not right.</p> : ''}
+        <p>
+          This Juxta is protected by an access token (<code>JUXTA_AUTH_TOKEN</code>).
+        </p>
+        {props.failed ? (
+          <p class="form-errors" role="alert">
+            That token is not right.
+          </p>
+        ) : (
+          ''
+        )}
         {props.retryAfterS !== undefined ? (
           <p class="form-errors" role="alert">
             Too many wrong tokens from your address. Try again in {props.retryAfterS} s.
           </p>
-        ) : ''}
+        ) : (
+          ''
+        )}
         <label for="token">Access token</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />
         <input type="hidden" name="next" value={props.next} />
-        <button type="submit" class="primary">Log in</button>
+        <button type="submit" class="primary">
+          Log in
+        </button>
       </form>
     </Layout>
   )

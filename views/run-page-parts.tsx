@@ -1,6 +1,15 @@
 import type { TargetResult } from '../src/domain/types.ts'
 import type { ChatMessage } from '../src/providers/types.ts'
-import { Column, ColumnActions, ErrorBox, FinalStats, LiveStats, StatusBadge, ids, type ColumnInfo } from './run-view.tsx'
+import {
+  Column,
+  ColumnActions,
+  ErrorBox,
+  FinalStats,
+  LiveStats,
+  StatusBadge,
+  ids,
+  type ColumnInfo,
+} from './run-view.tsx'
 import { formatMs } from './format.ts'
 import { SummaryTable, type RunSummaryData } from './summary-table.tsx'
 import { formatUsd } from '../src/pricing/money.ts'
@@ -23,9 +32,12 @@ export function RunView(props: {
     <div class="run" id={`run-${props.runId}`} data-run-id={props.runId}>
       <div class="run-bar">
         <h2 class="run-prompt">
-          {props.turn > 1 ? <span class="badge">turn {props.turn}</span> : ''} <span class="prompt-text">{props.prompt}</span>
+          {props.turn > 1 ? <span class="badge">turn {props.turn}</span> : ''}{' '}
+          <span class="prompt-text">{props.prompt}</span>
         </h2>
-        <span id="run-state" class="run-state">{running ? 'Running…' : ''}</span>
+        <span id="run-state" class="run-state">
+          {running ? 'Running…' : ''}
+        </span>
         {running ? (
           <button type="button" id="stop" class="danger" hx-post={`/runs/${props.runId}/stop`} hx-swap="none">
             Stop
@@ -36,10 +48,20 @@ export function RunView(props: {
       </div>
       <div class={`columns n${Math.min(props.columns.length, 9)}`}>
         {props.columns.map((info, i) => (
-          <Column runId={props.runId} index={i} info={info} earlier={props.earlier[i] ?? []} result={props.results?.[i]} status={props.statuses?.[i]} live={props.live} />
+          <Column
+            runId={props.runId}
+            index={i}
+            info={info}
+            earlier={props.earlier[i] ?? []}
+            result={props.results?.[i]}
+            status={props.statuses?.[i]}
+            live={props.live}
+          />
         ))}
       </div>
-      <div id="summary" class="summary-area">{props.summary ? <SummaryTable summary={props.summary} /> : ''}</div>
+      <div id="summary" class="summary-area">
+        {props.summary ? <SummaryTable summary={props.summary} /> : ''}
+      </div>
     </div>
   )
 }
@@ -49,12 +71,16 @@ export function ColumnResetParts(props: { index: number }) {
   const i = props.index
   return (
     <>
-      <hx-partial hx-target={`#${ids.status(i)}`} hx-swap="innerHTML"><StatusBadge status="running" /></hx-partial>
+      <hx-partial hx-target={`#${ids.status(i)}`} hx-swap="innerHTML">
+        <StatusBadge status="running" />
+      </hx-partial>
       <hx-partial hx-target={`#${ids.rendered(i)}`} hx-swap="innerHTML"></hx-partial>
       <hx-partial hx-target={`#${ids.tail(i)}`} hx-swap="innerHTML"></hx-partial>
       <hx-partial hx-target={`#${ids.reasoning(i)}`} hx-swap="innerHTML"></hx-partial>
       <hx-partial hx-target={`#${ids.error(i)}`} hx-swap="innerHTML"></hx-partial>
-      <hx-partial hx-target={`#${ids.stats(i)}`} hx-swap="innerHTML"><LiveStats elapsedMs={0} ttftMs={null} approxTokens={0} rate={null} /></hx-partial>
+      <hx-partial hx-target={`#${ids.stats(i)}`} hx-swap="innerHTML">
+        <LiveStats elapsedMs={0} ttftMs={null} approxTokens={0} rate={null} />
+      </hx-partial>
     </>
   )
 }
@@ -64,12 +90,24 @@ export function ColumnResultParts(props: { runId: string; index: number; result:
   const { index: i, result } = props
   return (
     <>
-      <hx-partial hx-target={`#${ids.status(i)}`} hx-swap="innerHTML"><StatusBadge status={result.status} /></hx-partial>
-      <hx-partial hx-target={`#${ids.stats(i)}`} hx-swap="innerHTML"><FinalStats result={result} /></hx-partial>
-      <hx-partial hx-target={`#${ids.error(i)}`} hx-swap="innerHTML"><ErrorBox error={result.error} status={result.status} /></hx-partial>
+      <hx-partial hx-target={`#${ids.status(i)}`} hx-swap="innerHTML">
+        <StatusBadge status={result.status} />
+      </hx-partial>
+      <hx-partial hx-target={`#${ids.stats(i)}`} hx-swap="innerHTML">
+        <FinalStats result={result} />
+      </hx-partial>
+      <hx-partial hx-target={`#${ids.error(i)}`} hx-swap="innerHTML">
+        <ErrorBox error={result.error} status={result.status} />
+      </hx-partial>
       {/* Targeted by id with the default innerHTML swap: an hx-target on the wrapper would read, to htmx's
           upgrade-check, like a value the button inside inherits. */}
-      {props.withActions ? <hx-partial id={ids.actions(i)}><ColumnActions runId={props.runId} index={i} live={true} /></hx-partial> : ''}
+      {props.withActions ? (
+        <hx-partial id={ids.actions(i)}>
+          <ColumnActions runId={props.runId} index={i} live={true} />
+        </hx-partial>
+      ) : (
+        ''
+      )}
     </>
   )
 }
@@ -87,7 +125,14 @@ export function announceText(label: string, r: TargetResult): string {
  */
 export function FollowUpFormShell() {
   return (
-    <form id="followup" class="followup" hx-post="/runs" hx-target="#run" hx-swap="innerHTML" {...{ 'hx-status:4xx': 'target:#followup-errors swap:innerHTML' }}></form>
+    <form
+      id="followup"
+      class="followup"
+      hx-post="/runs"
+      hx-target="#run"
+      hx-swap="innerHTML"
+      {...{ 'hx-status:4xx': 'target:#followup-errors swap:innerHTML' }}
+    ></form>
   )
 }
 
@@ -99,8 +144,16 @@ export function FollowUpFields(props: { runId: string; targets: string[] }) {
         <input type="hidden" name="targets" value={t} />
       ))}
       <label for="followup-prompt">Follow-up</label>
-      <textarea id="followup-prompt" name="prompt" rows={2} required placeholder="Each column continues its own conversation…"></textarea>
-      <button type="submit" class="primary">Send follow-up</button>
+      <textarea
+        id="followup-prompt"
+        name="prompt"
+        rows={2}
+        required
+        placeholder="Each column continues its own conversation…"
+      ></textarea>
+      <button type="submit" class="primary">
+        Send follow-up
+      </button>
       <div id="followup-errors"></div>
     </>
   )

@@ -23,20 +23,59 @@ export function RunPage(props: {
       <h1 class="visually-hidden">Run of {formatWhen(r.created_at)}</h1>
       <nav class="breadcrumbs" aria-label="Breadcrumb">
         <a href="/history">History</a> › {formatWhen(r.created_at)}
-        {r.parent ? <> · continues <a href={`/runs/${r.parent.run_id}`}>{r.parent.prompt.slice(0, 60)}</a></> : ''}
-        {r.children.map((c) => <> · continued by <a href={`/runs/${c.run_id}`}>{c.prompt.slice(0, 60)}</a></>)}
+        {r.parent ? (
+          <>
+            {' '}
+            · continues <a href={`/runs/${r.parent.run_id}`}>{r.parent.prompt.slice(0, 60)}</a>
+          </>
+        ) : (
+          ''
+        )}
+        {r.children.map((c) => (
+          <>
+            {' '}
+            · continued by <a href={`/runs/${c.run_id}`}>{c.prompt.slice(0, 60)}</a>
+          </>
+        ))}
       </nav>
       <div class="run-actions toolbar">
-        <a class="button primary" href={`/?rerun=${r.run_id}`}>Run again</a>
-        <a href={`/api/runs/${r.run_id}/export.json`} download>Export JSON</a>
-        <a href={`/api/runs/${r.run_id}/export.csv`} download>Export CSV</a>
-        {r.status === 'interrupted' ? <span class="badge status-interrupted">interrupted: the server stopped during this run</span> : ''}
+        <a class="button primary" href={`/?rerun=${r.run_id}`}>
+          Run again
+        </a>
+        <a href={`/api/runs/${r.run_id}/export.json`} download>
+          Export JSON
+        </a>
+        <a href={`/api/runs/${r.run_id}/export.csv`} download>
+          Export CSV
+        </a>
+        {r.status === 'interrupted' ? (
+          <span class="badge status-interrupted">interrupted: the server stopped during this run</span>
+        ) : (
+          ''
+        )}
       </div>
       <section id="run" class="run-area" aria-label="Results">
-        <RunView runId={r.run_id} columns={props.columns} earlier={props.earlier} results={props.results} live={false} prompt={r.prompt} turn={r.turn} summary={props.summary} statuses={props.statuses} />
+        <RunView
+          runId={r.run_id}
+          columns={props.columns}
+          earlier={props.earlier}
+          results={props.results}
+          live={false}
+          prompt={r.prompt}
+          turn={r.turn}
+          summary={props.summary}
+          statuses={props.statuses}
+        />
       </section>
       {props.canContinue ? (
-        <form id="followup" class="followup" hx-post="/runs" hx-target="#run" hx-swap="innerHTML" {...{ 'hx-status:4xx': 'target:#followup-errors swap:innerHTML' }}>
+        <form
+          id="followup"
+          class="followup"
+          hx-post="/runs"
+          hx-target="#run"
+          hx-swap="innerHTML"
+          {...{ 'hx-status:4xx': 'target:#followup-errors swap:innerHTML' }}
+        >
           <FollowUpFields runId={r.run_id} targets={r.targets} />
         </form>
       ) : (

@@ -49,7 +49,13 @@ function EarlierTurns(props: { messages: ChatMessage[] }) {
       {turns.map((m) => (
         <div class={`turn turn-${m.role}`}>
           <span class="turn-role">{m.role === 'user' ? 'You' : 'Answer'}</span>
-          {m.role === 'assistant' ? <div class="markdown"><SafeMarkup html={renderMarkdown(m.content)} /></div> : <p>{m.content}</p>}
+          {m.role === 'assistant' ? (
+            <div class="markdown">
+              <SafeMarkup html={renderMarkdown(m.content)} />
+            </div>
+          ) : (
+            <p>{m.content}</p>
+          )}
         </div>
       ))}
     </details>
@@ -67,13 +73,30 @@ export function ErrorBox(props: { error: TargetError | null; status: TargetStatu
   )
 }
 
-export function LiveStats(props: { elapsedMs: number; ttftMs: number | null; approxTokens: number; rate: number | null }) {
+export function LiveStats(props: {
+  elapsedMs: number
+  ttftMs: number | null
+  approxTokens: number
+  rate: number | null
+}) {
   return (
     <dl class="stats live">
-      <div><dt>TTFT</dt><dd>{formatMs(props.ttftMs)}</dd></div>
-      <div><dt>Speed</dt><dd>{props.rate === null ? '—' : `~${formatRate(props.rate)}`}</dd></div>
-      <div><dt>Elapsed</dt><dd>{formatMs(props.elapsedMs)}</dd></div>
-      <div><dt>Output</dt><dd>~{formatInt(props.approxTokens)} tok</dd></div>
+      <div>
+        <dt>TTFT</dt>
+        <dd>{formatMs(props.ttftMs)}</dd>
+      </div>
+      <div>
+        <dt>Speed</dt>
+        <dd>{props.rate === null ? '—' : `~${formatRate(props.rate)}`}</dd>
+      </div>
+      <div>
+        <dt>Elapsed</dt>
+        <dd>{formatMs(props.elapsedMs)}</dd>
+      </div>
+      <div>
+        <dt>Output</dt>
+        <dd>~{formatInt(props.approxTokens)} tok</dd>
+      </div>
     </dl>
   )
 }
@@ -84,12 +107,38 @@ export function FinalStats(props: { result: TargetResult }) {
   const estimated = u.source === 'estimated' ? ' (estimated)' : ''
   return (
     <dl class="stats final">
-      <div><dt>TTFT</dt><dd>{formatMs(r.timing.ttft_ms)}</dd></div>
-      <div><dt>Speed</dt><dd>{formatRate(r.timing.output_tokens_per_s)}</dd></div>
-      <div><dt>Total</dt><dd>{formatMs(r.timing.total_ms)}</dd></div>
-      <div><dt>Input{estimated}</dt><dd>{formatInt(u.input_tokens)}{u.cached_input_tokens ? <span class="muted"> ({formatInt(u.cached_input_tokens)} cached)</span> : ''}</dd></div>
-      <div><dt>Output{estimated}</dt><dd>{formatInt(u.output_tokens)}{u.reasoning_tokens ? <span class="muted"> ({formatInt(u.reasoning_tokens)} reasoning)</span> : ''}</dd></div>
-      <div class="cost"><dt>Cost</dt><dd><CostFigure cost={r.cost} /></dd></div>
+      <div>
+        <dt>TTFT</dt>
+        <dd>{formatMs(r.timing.ttft_ms)}</dd>
+      </div>
+      <div>
+        <dt>Speed</dt>
+        <dd>{formatRate(r.timing.output_tokens_per_s)}</dd>
+      </div>
+      <div>
+        <dt>Total</dt>
+        <dd>{formatMs(r.timing.total_ms)}</dd>
+      </div>
+      <div>
+        <dt>Input{estimated}</dt>
+        <dd>
+          {formatInt(u.input_tokens)}
+          {u.cached_input_tokens ? <span class="muted"> ({formatInt(u.cached_input_tokens)} cached)</span> : ''}
+        </dd>
+      </div>
+      <div>
+        <dt>Output{estimated}</dt>
+        <dd>
+          {formatInt(u.output_tokens)}
+          {u.reasoning_tokens ? <span class="muted"> ({formatInt(u.reasoning_tokens)} reasoning)</span> : ''}
+        </dd>
+      </div>
+      <div class="cost">
+        <dt>Cost</dt>
+        <dd>
+          <CostFigure cost={r.cost} />
+        </dd>
+      </div>
     </dl>
   )
 }
@@ -128,22 +177,40 @@ export function Column(props: {
       <header class="col-head">
         <h3 id={`h${i}`}>{info.label}</h3>
         <span class="target-id">{info.target}</span>
-        {info.simulated ? <span class="badge sim" title="Simulated by Juxta's demo provider">simulated</span> : ''}
-        <span id={ids.status(i)}><StatusBadge status={status} /></span>
+        {info.simulated ? (
+          <span class="badge sim" title="Simulated by Juxta's demo provider">
+            simulated
+          </span>
+        ) : (
+          ''
+        )}
+        <span id={ids.status(i)}>
+          <StatusBadge status={status} />
+        </span>
       </header>
       <EarlierTurns messages={props.earlier} />
       <details class="reasoning">
         <summary>Reasoning</summary>
         {/* Focusable: a long reasoning scrolls inside its box, and the keyboard must reach it. */}
-        <div class="reasoning-text" id={ids.reasoning(i)} tabindex={0}>{result?.reasoning ?? ''}</div>
+        <div class="reasoning-text" id={ids.reasoning(i)} tabindex={0}>
+          {result?.reasoning ?? ''}
+        </div>
       </details>
       <div class="answer markdown">
         <div id={ids.rendered(i)}>{result ? <SafeMarkup html={renderMarkdown(result.text)} /> : ''}</div>
         <div class="tail" id={ids.tail(i)}></div>
       </div>
       <div id={ids.error(i)}>{result ? <ErrorBox error={result.error} status={result.status} /> : ''}</div>
-      <div id={ids.stats(i)}>{result ? <FinalStats result={result} /> : <LiveStats elapsedMs={0} ttftMs={null} approxTokens={0} rate={null} />}</div>
-      <div class="col-actions" id={ids.actions(i)}>{result ? <ColumnActions runId={props.runId} index={i} live={props.live} /> : ''}</div>
+      <div id={ids.stats(i)}>
+        {result ? (
+          <FinalStats result={result} />
+        ) : (
+          <LiveStats elapsedMs={0} ttftMs={null} approxTokens={0} rate={null} />
+        )}
+      </div>
+      <div class="col-actions" id={ids.actions(i)}>
+        {result ? <ColumnActions runId={props.runId} index={i} live={props.live} /> : ''}
+      </div>
     </article>
   )
 }

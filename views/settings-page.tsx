@@ -46,7 +46,10 @@ export interface ProviderFormValues {
 
 const EMPTY_FORM: ProviderFormValues = { id: '', name: '', base_url: '', models: '', no_key: false, pricing: '' }
 
-const errorsTo = (selector: string) => ({ 'hx-status:4xx': `target:${selector} swap:innerHTML`, 'hx-status:5xx': `target:${selector} swap:innerHTML` })
+const errorsTo = (selector: string) => ({
+  'hx-status:4xx': `target:${selector} swap:innerHTML`,
+  'hx-status:5xx': `target:${selector} swap:innerHTML`,
+})
 
 function ModelList(props: { models: ProviderCardData['models'] }) {
   return (
@@ -55,7 +58,14 @@ function ModelList(props: { models: ProviderCardData['models'] }) {
         <li>
           <code>{m.id}</code>
           {m.label !== m.id ? <span class="muted"> {m.label}</span> : ''}
-          {m.price ? <span class="muted price"> · ${m.price.input} in / ${m.price.output} out per 1M</span> : ''}
+          {m.price ? (
+            <span class="muted price">
+              {' '}
+              · ${m.price.input} in / ${m.price.output} out per 1M
+            </span>
+          ) : (
+            ''
+          )}
         </li>
       ))}
     </ul>
@@ -65,11 +75,26 @@ function ModelList(props: { models: ProviderCardData['models'] }) {
 function KeyForm(props: { p: ProviderCardData }) {
   const { p } = props
   return (
-    <form class="key-form" hx-post={`/settings/providers/${p.id}/key`} hx-target={`#provider-${p.id}`} hx-swap="outerHTML" {...errorsTo(`#errors-${p.id}`)}>
+    <form
+      class="key-form"
+      hx-post={`/settings/providers/${p.id}/key`}
+      hx-target={`#provider-${p.id}`}
+      hx-swap="outerHTML"
+      {...errorsTo(`#errors-${p.id}`)}
+    >
       <label for={`key-${p.id}`}>{p.hasStoredKey ? 'Replace the stored key' : 'API key'}</label>
       <div class="inline-fields">
         {/* Write-only: the value is never rendered back, not even after an error. */}
-        <input id={`key-${p.id}`} name="api_key" type="password" autocomplete="off" spellcheck={false} required maxlength={8192} placeholder={p.hasStoredKey ? 'new key' : 'paste the key'} />
+        <input
+          id={`key-${p.id}`}
+          name="api_key"
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          required
+          maxlength={8192}
+          placeholder={p.hasStoredKey ? 'new key' : 'paste the key'}
+        />
         <button type="submit">Save key</button>
       </div>
     </form>
@@ -79,40 +104,91 @@ function KeyForm(props: { p: ProviderCardData }) {
 export function ProviderCard(props: { p: ProviderCardData; notice?: string }) {
   const { p } = props
   return (
-    <section class="card provider-card" id={`provider-${p.id}`} data-provider={p.id} aria-labelledby={`provider-${p.id}-name`}>
+    <section
+      class="card provider-card"
+      id={`provider-${p.id}`}
+      data-provider={p.id}
+      aria-labelledby={`provider-${p.id}-name`}
+    >
       <header class="provider-head">
         <h3 id={`provider-${p.id}-name`}>{p.name}</h3>
         <code class="muted">{p.id}</code>
-        <span class="badge">{p.source === 'custom' ? 'added here' : p.source === 'builtin' ? 'built in' : 'config file'}</span>
+        <span class="badge">
+          {p.source === 'custom' ? 'added here' : p.source === 'builtin' ? 'built in' : 'config file'}
+        </span>
         <span class={`badge key-${p.keyStatus}`} data-key-status={p.keyStatus}>
-          key {KEY_STATUS_TEXT[p.keyStatus]}{p.keyHint ? ` ${p.keyHint}` : ''}
+          key {KEY_STATUS_TEXT[p.keyStatus]}
+          {p.keyHint ? ` ${p.keyHint}` : ''}
         </span>
       </header>
-      {props.notice ? <p class="notice" role="status">{props.notice}</p> : ''}
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : (
+        ''
+      )}
       <dl class="provider-facts">
         <dt>Base URL</dt>
-        <dd>{p.source === 'builtin' ? <span>served by Juxta itself (simulated, no network)</span> : <code class="base-url">{p.baseURL}</code>}</dd>
+        <dd>
+          {p.source === 'builtin' ? (
+            <span>served by Juxta itself (simulated, no network)</span>
+          ) : (
+            <code class="base-url">{p.baseURL}</code>
+          )}
+        </dd>
         <dt>Models</dt>
-        <dd><ModelList models={p.models} /></dd>
+        <dd>
+          <ModelList models={p.models} />
+        </dd>
       </dl>
       {p.keyNote ? <p class="key-note">{p.keyNote}</p> : ''}
-      {p.addressProblem ? <p class="form-errors">This base URL {p.addressProblem}; Juxta refuses to connect to it.</p> : ''}
+      {p.addressProblem ? (
+        <p class="form-errors">This base URL {p.addressProblem}; Juxta refuses to connect to it.</p>
+      ) : (
+        ''
+      )}
       <div id={`errors-${p.id}`} class="card-errors"></div>
       {p.canStoreKey ? <KeyForm p={p} /> : ''}
       <div class="card-actions">
-        <button type="button" class="test" hx-post={`/settings/providers/${p.id}/test`} hx-target={`#test-${p.id}`} hx-swap="innerHTML" {...errorsTo(`#test-${p.id}`)}>
+        <button
+          type="button"
+          class="test"
+          hx-post={`/settings/providers/${p.id}/test`}
+          hx-target={`#test-${p.id}`}
+          hx-swap="innerHTML"
+          {...errorsTo(`#test-${p.id}`)}
+        >
           Test
         </button>
         {p.hasStoredKey ? (
-          <button type="button" class="danger delete-key" hx-delete={`/settings/providers/${p.id}/key`} hx-target={`#provider-${p.id}`} hx-swap="outerHTML" {...errorsTo(`#errors-${p.id}`)}>
+          <button
+            type="button"
+            class="danger delete-key"
+            hx-delete={`/settings/providers/${p.id}/key`}
+            hx-target={`#provider-${p.id}`}
+            hx-swap="outerHTML"
+            {...errorsTo(`#errors-${p.id}`)}
+          >
             Delete stored key
           </button>
-        ) : ''}
+        ) : (
+          ''
+        )}
         {p.source === 'custom' ? (
-          <button type="button" class="danger remove-provider" hx-delete={`/settings/providers/${p.id}`} hx-target="#settings" hx-swap="innerHTML" {...errorsTo(`#errors-${p.id}`)}>
+          <button
+            type="button"
+            class="danger remove-provider"
+            hx-delete={`/settings/providers/${p.id}`}
+            hx-target="#settings"
+            hx-swap="innerHTML"
+            {...errorsTo(`#errors-${p.id}`)}
+          >
             Remove provider
           </button>
-        ) : ''}
+        ) : (
+          ''
+        )}
         <output id={`test-${p.id}`} class="test-output" aria-live="polite"></output>
       </div>
       {p.edit ? (
@@ -120,7 +196,9 @@ export function ProviderCard(props: { p: ProviderCardData; notice?: string }) {
           <summary>Edit provider</summary>
           <ProviderFields mode="edit" values={p.edit} />
         </details>
-      ) : ''}
+      ) : (
+        ''
+      )}
     </section>
   )
 }
@@ -138,37 +216,87 @@ export function ProviderFields(props: { mode: 'add' | 'edit'; values?: ProviderF
       hx-post={add ? '/settings/providers' : `/settings/providers/${v.id}`}
       hx-target="#settings"
       hx-swap="innerHTML"
-     
       {...errorsTo(`#${errors}`)}
     >
       <div class="form-grid">
         {add ? (
           <>
             <label for={f('id')}>Id</label>
-            <input id={f('id')} name="id" type="text" required value={v.id} placeholder="my-server" aria-describedby="id-hint" />
-            <span id="id-hint" class="muted hint">a-z, 0-9 and "-"; used in targets like <code>my-server/model</code></span>
+            <input
+              id={f('id')}
+              name="id"
+              type="text"
+              required
+              value={v.id}
+              placeholder="my-server"
+              aria-describedby="id-hint"
+            />
+            <span id="id-hint" class="muted hint">
+              a-z, 0-9 and "-"; used in targets like <code>my-server/model</code>
+            </span>
           </>
-        ) : ''}
+        ) : (
+          ''
+        )}
         <label for={f('name')}>Name</label>
         <input id={f('name')} name="name" type="text" maxlength={100} value={v.name} placeholder="shown in the page" />
         <label for={f('base_url')}>Base URL</label>
-        <input id={f('base_url')} name="base_url" type="url" required value={v.base_url} placeholder="http://127.0.0.1:8080/v1" />
+        <input
+          id={f('base_url')}
+          name="base_url"
+          type="url"
+          required
+          value={v.base_url}
+          placeholder="http://127.0.0.1:8080/v1"
+        />
         <label for={f('models')}>Models</label>
-        <textarea id={f('models')} name="models" rows={3} aria-describedby={`${f('models')}-hint`} placeholder={'llama-3.3-70b\nmy-model 0.5 1.5'}>{v.models}</textarea>
-        <span id={`${f('models')}-hint`} class="muted hint">One per line: <code>model-id</code>, or <code>model-id input output [cached input]</code> with prices in USD per 1M tokens.</span>
+        <textarea
+          id={f('models')}
+          name="models"
+          rows={3}
+          aria-describedby={`${f('models')}-hint`}
+          placeholder={'llama-3.3-70b\nmy-model 0.5 1.5'}
+        >
+          {v.models}
+        </textarea>
+        <span id={`${f('models')}-hint`} class="muted hint">
+          One per line: <code>model-id</code>, or <code>model-id input output [cached input]</code> with prices in USD
+          per 1M tokens.
+        </span>
         <label for={f('pricing')}>Price book</label>
-        <input id={f('pricing')} name="pricing" type="text" maxlength={100} value={v.pricing} placeholder="optional: a provider id whose list prices apply, e.g. openai" />
+        <input
+          id={f('pricing')}
+          name="pricing"
+          type="text"
+          maxlength={100}
+          value={v.pricing}
+          placeholder="optional: a provider id whose list prices apply, e.g. openai"
+        />
         <span></span>
-        <label class="check"><input type="checkbox" name="no_key" checked={v.no_key} /> needs no API key (local server)</label>
+        <label class="check">
+          <input type="checkbox" name="no_key" checked={v.no_key} /> needs no API key (local server)
+        </label>
         {add ? (
           <>
             <label for="new-api_key">API key</label>
-            <input id="new-api_key" name="api_key" type="password" autocomplete="off" spellcheck={false} maxlength={8192} placeholder="optional; stored for this base URL's origin only" />
+            <input
+              id="new-api_key"
+              name="api_key"
+              type="password"
+              autocomplete="off"
+              spellcheck={false}
+              maxlength={8192}
+              placeholder="optional; stored for this base URL's origin only"
+            />
           </>
-        ) : ''}
+        ) : (
+          ''
+        )}
       </div>
       <div id={errors}></div>
-      <button type="submit" class={add ? 'primary' : ''}>{add ? 'Add provider' : 'Save changes'}</button>
+      <button type="submit" class={add ? 'primary' : ''}>
+        {add ? 'Add provider' : 'Save changes'}
+      </button>
     </form>
   )
 }
@@ -186,33 +314,66 @@ export function ProbeResult(props: { outcome: ProbeOutcome; configured: string[]
   )
 }
 
-export function DiscoveryResults(props: { servers: LocalServer[]; known: Record<string, string[]>; custom: string[]; suggestId: (s: LocalServer) => string }) {
-  if (props.servers.length === 0) return <p class="muted discovery-none">No local server answered (looked at Ollama on 127.0.0.1:11434 and every configured provider on this machine or network).</p>
+export function DiscoveryResults(props: {
+  servers: LocalServer[]
+  known: Record<string, string[]>
+  custom: string[]
+  suggestId: (s: LocalServer) => string
+}) {
+  if (props.servers.length === 0)
+    return (
+      <p class="muted discovery-none">
+        No local server answered (looked at Ollama on 127.0.0.1:11434 and every configured provider on this machine or
+        network).
+      </p>
+    )
   return (
     <ul class="discovered">
       {props.servers.map((s) => {
-        const known = new Set(s.providerId ? props.known[s.providerId] ?? [] : [])
+        const known = new Set(s.providerId ? (props.known[s.providerId] ?? []) : [])
         const fresh = s.models.filter((m) => !known.has(m))
         const editable = s.providerId !== undefined && props.custom.includes(s.providerId)
         return (
           <li class="discovered-server" data-base-url={s.baseURL}>
             <p>
-              <code>{s.baseURL}</code> answered{s.providerId ? <> (provider <code>{s.providerId}</code>)</> : ''}: {s.models.length} model(s)
+              <code>{s.baseURL}</code> answered
+              {s.providerId ? (
+                <>
+                  {' '}
+                  (provider <code>{s.providerId}</code>)
+                </>
+              ) : (
+                ''
+              )}
+              : {s.models.length} model(s)
               {fresh.length < s.models.length ? `, ${s.models.length - fresh.length} already configured` : ''}.
             </p>
-            {fresh.length === 0 ? '' : (
-              <form hx-post={editable ? `/settings/providers/${s.providerId}/models` : '/settings/providers'} hx-target="#settings" hx-swap="innerHTML" {...errorsTo('#discover-errors')}>
+            {fresh.length === 0 ? (
+              ''
+            ) : (
+              <form
+                hx-post={editable ? `/settings/providers/${s.providerId}/models` : '/settings/providers'}
+                hx-target="#settings"
+                hx-swap="innerHTML"
+                {...errorsTo('#discover-errors')}
+              >
                 <fieldset class="discovered-models">
                   <legend>{editable ? `Add to ${s.providerId}` : 'Add as a new provider'}</legend>
                   {fresh.map((m) => (
-                    <label class="target-option"><input type="checkbox" name="model" value={m} checked /> <code>{m}</code></label>
+                    <label class="target-option">
+                      <input type="checkbox" name="model" value={m} checked /> <code>{m}</code>
+                    </label>
                   ))}
                 </fieldset>
-                {editable ? '' : (
+                {editable ? (
+                  ''
+                ) : (
                   <>
                     <input type="hidden" name="base_url" value={s.baseURL} />
                     <input type="hidden" name="no_key" value="on" />
-                    <label>Id <input type="text" name="id" required value={props.suggestId(s)} /></label>
+                    <label>
+                      Id <input type="text" name="id" required value={props.suggestId(s)} />
+                    </label>
                   </>
                 )}
                 <button type="submit">{editable ? 'Add selected models' : 'Add provider'}</button>
@@ -229,12 +390,20 @@ export function DiscoveryResults(props: { servers: LocalServer[]; known: Record<
 export function SettingsBody(props: { providers: ProviderCardData[]; notice?: string; storage: string }) {
   return (
     <>
-      {props.notice ? <p class="notice" role="status">{props.notice}</p> : ''}
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : (
+        ''
+      )}
       <section aria-labelledby="providers-h">
         <h2 id="providers-h">Providers</h2>
         <p class="muted storage-note">{props.storage}</p>
         <div id="provider-list" class="provider-list">
-          {props.providers.map((p) => <ProviderCard p={p} />)}
+          {props.providers.map((p) => (
+            <ProviderCard p={p} />
+          ))}
         </div>
       </section>
       <section class="card" aria-labelledby="add-h">
@@ -243,8 +412,18 @@ export function SettingsBody(props: { providers: ProviderCardData[]; notice?: st
       </section>
       <section class="card" aria-labelledby="discover-h">
         <h2 id="discover-h">Local servers</h2>
-        <p class="muted">Looks for Ollama on 127.0.0.1:11434 and asks every configured provider on this machine or your network for its models.</p>
-        <button type="button" id="discover" hx-post="/settings/discover" hx-target="#discovered" hx-swap="innerHTML" {...errorsTo('#discovered')}>
+        <p class="muted">
+          Looks for Ollama on 127.0.0.1:11434 and asks every configured provider on this machine or your network for its
+          models.
+        </p>
+        <button
+          type="button"
+          id="discover"
+          hx-post="/settings/discover"
+          hx-target="#discovered"
+          hx-swap="innerHTML"
+          {...errorsTo('#discovered')}
+        >
           Look for local servers
         </button>
         <div id="discover-errors"></div>

@@ -42,9 +42,19 @@ export function SummaryTable(props: { summary: RunSummaryData }) {
   const s = props.summary
   const conversation = s.turns > 1
   const headers: Array<[string, string]> = [
-    ['target', 'Target'], ['status', 'Status'], ['ttft', 'TTFT'], ['total', 'Total time'], ['speed', 'Speed'],
-    ['input', 'Input tok'], ['cached', 'Cached'], ['output', 'Output tok'], ['reasoning', 'Reasoning'],
-    ['cost', 'Cost'], ['multiple', '× cheapest'], ['latency', '× fastest'], ['per1000', 'Per 1,000 requests'],
+    ['target', 'Target'],
+    ['status', 'Status'],
+    ['ttft', 'TTFT'],
+    ['total', 'Total time'],
+    ['speed', 'Speed'],
+    ['input', 'Input tok'],
+    ['cached', 'Cached'],
+    ['output', 'Output tok'],
+    ['reasoning', 'Reasoning'],
+    ['cost', 'Cost'],
+    ['multiple', '× cheapest'],
+    ['latency', '× fastest'],
+    ['per1000', 'Per 1,000 requests'],
   ]
   if (conversation) headers.push(['conversation', `Conversation (${s.turns} turns)`])
   return (
@@ -57,14 +67,19 @@ export function SummaryTable(props: { summary: RunSummaryData }) {
             <tr>
               {headers.map(([key, label]) => (
                 <th scope="col" aria-sort="none">
-                  <button type="button" class="sort" data-sort-key={key}>{label}</button>
+                  <button type="button" class="sort" data-sort-key={key}>
+                    {label}
+                  </button>
                 </th>
               ))}
             </tr>
           </thead>
           <tbody>
             {s.rows.map((r) => (
-              <tr class={`${r.cheapest ? 'cheapest ' : ''}${r.fastest ? 'fastest' : ''}`.trim() || undefined} data-target={r.target}>
+              <tr
+                class={`${r.cheapest ? 'cheapest ' : ''}${r.fastest ? 'fastest' : ''}`.trim() || undefined}
+                data-target={r.target}
+              >
                 <th scope="row" data-value={r.label}>
                   {r.label}
                   {r.cheapest ? <span class="badge good">cheapest</span> : ''}
@@ -78,17 +93,35 @@ export function SummaryTable(props: { summary: RunSummaryData }) {
                 <td data-value={num(r.cached_input_tokens)}>{formatInt(r.cached_input_tokens)}</td>
                 <td data-value={num(r.output_tokens)}>{formatInt(r.output_tokens)}</td>
                 <td data-value={num(r.reasoning_tokens)}>{formatInt(r.reasoning_tokens)}</td>
-                <td data-value={num(r.cost.total_usd)} class="cost-cell"><CostFigure cost={r.cost} /></td>
+                <td data-value={num(r.cost.total_usd)} class="cost-cell">
+                  <CostFigure cost={r.cost} />
+                </td>
                 <td data-value={num(r.cost_multiple)}>{formatMultiple(r.cost_multiple)}</td>
                 <td data-value={num(r.latency_multiple)}>{formatMultiple(r.latency_multiple)}</td>
                 <td data-value={num(r.per_1000_usd)}>{r.per_1000_usd === null ? '—' : formatUsd(r.per_1000_usd)}</td>
-                {conversation ? <td data-value={num(r.conversation_usd)}>{r.conversation_usd === null || r.conversation_usd === undefined ? '—' : formatUsd(r.conversation_usd)}</td> : ''}
+                {conversation ? (
+                  <td data-value={num(r.conversation_usd)}>
+                    {r.conversation_usd === null || r.conversation_usd === undefined
+                      ? '—'
+                      : formatUsd(r.conversation_usd)}
+                  </td>
+                ) : (
+                  ''
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      {s.notes.length ? <ul class="notes muted">{s.notes.map((n) => <li>{n}</li>)}</ul> : ''}
+      {s.notes.length ? (
+        <ul class="notes muted">
+          {s.notes.map((n) => (
+            <li>{n}</li>
+          ))}
+        </ul>
+      ) : (
+        ''
+      )}
     </section>
   )
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { LineCounter, isPair, isScalar, parseDocument, visit, type Document } from 'yaml'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { ConfigSchema, type AppConfig } from './schema.ts'
 import { interpolateEnv, type Env, type PathSegment } from './interpolate.ts'
 
@@ -116,8 +116,10 @@ function retypeSubstituted(value: unknown, issues: readonly z.core.$ZodIssue[], 
       if (issue.code !== 'invalid_type' || !wanted.has(formatPath(path))) continue
       const text = valueAt(value, path)
       if (typeof text !== 'string') continue
-      if (issue.expected === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) conversions.push({ path, to: Number(text) })
-      else if (issue.expected === 'boolean' && (text === 'true' || text === 'false')) conversions.push({ path, to: text === 'true' })
+      if (issue.expected === 'number' && text.trim() !== '' && Number.isFinite(Number(text)))
+        conversions.push({ path, to: Number(text) })
+      else if (issue.expected === 'boolean' && (text === 'true' || text === 'false'))
+        conversions.push({ path, to: text === 'true' })
     }
   }
   visitIssues(issues, [])

@@ -51,7 +51,12 @@ export const ProviderSchema = z
     /** `demo` marks the simulator that Juxta serves itself; it needs no base_url and no key. */
     builtin: z.literal('demo').optional(),
     base_url: httpUrl.optional(),
-    api_key: z.string().min(1).max(8192).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+    api_key: z
+      .string()
+      .min(1)
+      .max(8192)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional(),
     /** Local servers (Ollama, llama.cpp) take no key. */
     requires_key: z.boolean().optional(),
     /** Provider id in the price book; defaults to the provider id. */
@@ -62,14 +67,19 @@ export const ProviderSchema = z
   })
   .superRefine((p, ctx) => {
     if (!p.builtin && !p.base_url) ctx.addIssue({ code: 'custom', path: ['base_url'], message: 'is required' })
-    if (p.builtin && p.base_url) ctx.addIssue({ code: 'custom', path: ['base_url'], message: 'cannot be set on a builtin provider' })
+    if (p.builtin && p.base_url)
+      ctx.addIssue({ code: 'custom', path: ['base_url'], message: 'cannot be set on a builtin provider' })
     const seen = new Set<string>()
     p.models.forEach((m, i) => {
       const id = typeof m === 'string' ? m : m.id
       if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['models', i], message: `duplicate model id "${id}"` })
       seen.add(id)
       if (typeof m !== 'string' && m.simulate && !p.builtin) {
-        ctx.addIssue({ code: 'custom', path: ['models', i, 'simulate'], message: 'only the builtin demo provider simulates models' })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'simulate'],
+          message: 'only the builtin demo provider simulates models',
+        })
       }
     })
   })

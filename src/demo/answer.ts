@@ -35,7 +35,7 @@ const THOUGHTS = [
 ]
 
 function pick<T>(items: readonly T[], seed: number, i: number): T {
-  return items[(seed + i * 2654435761) % items.length >>> 0] as T
+  return items[((seed + i * 2654435761) % items.length) >>> 0] as T
 }
 
 /** The deterministic Markdown answer for a conversation; `modelId` varies the wording between columns. */

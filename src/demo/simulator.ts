@@ -101,12 +101,24 @@ export class DemoSimulator {
     if (!req.stream) {
       const tokens = plan.pieces.reduce((n, p) => n + p.tokens, 0)
       await delay(ttft_ms + tokens * msPerToken, signal)
-      const text = plan.pieces.filter((p) => p.kind === 'text').map((p) => p.text).join('')
-      const reasoning = plan.pieces.filter((p) => p.kind === 'reasoning').map((p) => p.text).join('')
+      const text = plan.pieces
+        .filter((p) => p.kind === 'text')
+        .map((p) => p.text)
+        .join('')
+      const reasoning = plan.pieces
+        .filter((p) => p.kind === 'reasoning')
+        .map((p) => p.text)
+        .join('')
       return Response.json({
         ...base,
         object: 'chat.completion',
-        choices: [{ index: 0, message: { role: 'assistant', content: text, ...(reasoning ? { reasoning_content: reasoning } : {}) }, finish_reason: plan.finish }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: text, ...(reasoning ? { reasoning_content: reasoning } : {}) },
+            finish_reason: plan.finish,
+          },
+        ],
         usage: plan.usage,
       })
     }
@@ -117,12 +129,15 @@ export class DemoSimulator {
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         try {
-          controller.enqueue(frame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }))
+          controller.enqueue(
+            frame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }),
+          )
           let due = ttft_ms
           for (const piece of plan.pieces) {
             // Anchored to the stream start so timer lateness does not accumulate.
             await delay(start + due - performance.now(), signal)
-            const delta = piece.kind === 'text' ? { content: piece.text } : { content: null, reasoning_content: piece.text }
+            const delta =
+              piece.kind === 'text' ? { content: piece.text } : { content: null, reasoning_content: piece.text }
             controller.enqueue(frame({ ...base, choices: [{ index: 0, delta, finish_reason: null }] }))
             due += piece.tokens * msPerToken
           }
@@ -136,7 +151,9 @@ export class DemoSimulator {
         }
       },
     })
-    return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } })
+    return new Response(body, {
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' },
+    })
   }
 }
 

@@ -30,7 +30,11 @@ export interface RunOptions {
  * Runs every target of a compare in parallel. Each target fails alone; the promise resolves with one
  * result per target, in request order, once all have ended.
  */
-export async function runCompare(deps: EngineDeps, request: CompareRequest, options: RunOptions): Promise<TargetResult[]> {
+export async function runCompare(
+  deps: EngineDeps,
+  request: CompareRequest,
+  options: RunOptions,
+): Promise<TargetResult[]> {
   const emit = safeEmit(deps, options.onEvent)
   return Promise.all(
     request.targets.map((_, index) =>
@@ -70,7 +74,10 @@ export async function runTargetAt(deps: EngineDeps, at: TargetAt): Promise<Targe
 }
 
 /** A consumer that throws (a closed stream, a storage bug) must not end a target or the run. */
-export function safeEmit(deps: EngineDeps, onEvent: ((event: RunEvent) => void) | undefined): (event: RunEvent) => void {
+export function safeEmit(
+  deps: EngineDeps,
+  onEvent: ((event: RunEvent) => void) | undefined,
+): (event: RunEvent) => void {
   if (!onEvent) return () => {}
   let reported = false
   return (event) => {
@@ -93,7 +100,11 @@ function describe(deps: EngineDeps, err: unknown, max: number): string {
 }
 
 const NO_USAGE: Usage = {
-  input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none',
+  input_tokens: null,
+  cached_input_tokens: null,
+  output_tokens: null,
+  reasoning_tokens: null,
+  source: 'none',
 }
 
 /** A target whose processing threw before any result existed. */
@@ -122,7 +133,11 @@ function goneResult(target: string): TargetResult {
     usage: NO_USAGE,
     cost: unknownCost('no-usage'),
     timing: { ttft_ms: null, first_answer_ms: null, total_ms: 0, output_tokens_per_s: null },
-    error: { kind: 'bad_request', message: 'this target is no longer configured (settings changed during the run)', status: null },
+    error: {
+      kind: 'bad_request',
+      message: 'this target is no longer configured (settings changed during the run)',
+      status: null,
+    },
     attempts: 0,
   }
 }
@@ -252,7 +267,13 @@ async function resolveUsage(t: TargetRequest, o: TargetOutcome): Promise<Usage> 
     return { input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, source: 'reported' }
   }
   if (!o.text && !o.reasoning) {
-    return { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' }
+    return {
+      input_tokens: null,
+      cached_input_tokens: null,
+      output_tokens: null,
+      reasoning_tokens: null,
+      source: 'none',
+    }
   }
   const [input, answer, reasoning] = await Promise.all([
     countPromptTokens(t.messages),

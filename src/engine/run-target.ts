@@ -57,9 +57,19 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
   const { entry, messages, params, signal, hooks } = call
   const start = performance.now()
   const out: TargetOutcome = {
-    status: 'ok', text: '', reasoning: '', finishReason: null, model: null, usage: null, rejectedUsage: null,
+    status: 'ok',
+    text: '',
+    reasoning: '',
+    finishReason: null,
+    model: null,
+    usage: null,
+    rejectedUsage: null,
     error: null,
-    attempts: 0, ttftMs: null, firstAnswerMs: null, lastTokenMs: null, totalMs: 0,
+    attempts: 0,
+    ttftMs: null,
+    firstAnswerMs: null,
+    lastTokenMs: null,
+    totalMs: 0,
   }
   const idleMs = entry.provider.idleTimeoutMs ?? settings.idle_timeout_ms
   let timedOut: string | null = null
@@ -103,7 +113,12 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
               out.lastTokenMs = now
               if (part.type === 'text-delta') out.firstAnswerMs ??= now
               const room = settings.max_output_chars - out.text.length - out.reasoning.length
-              appendDelta(out, part.type, part.text.length > room ? detach(part.text.slice(0, Math.max(0, room))) : part.text, hooks)
+              appendDelta(
+                out,
+                part.type,
+                part.text.length > room ? detach(part.text.slice(0, Math.max(0, room))) : part.text,
+                hooks,
+              )
               if (part.text.length > room) {
                 // A runaway or hostile upstream must not fill memory, history and the page. Text was shown,
                 // so this is never retried.
@@ -135,7 +150,11 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
         // Every OpenAI-compatible server ends an answer with a finish reason, usage, or both. A stream that just
         // stops without either was cut off, and its text must not pass for a whole answer.
         if (out.finishReason === null && out.usage === null && out.rejectedUsage === null) {
-          throw new ProviderError({ kind: 'upstream', message: 'the stream ended without a finish reason or usage: the answer may be cut off', status: null })
+          throw new ProviderError({
+            kind: 'upstream',
+            message: 'the stream ended without a finish reason or usage: the answer may be cut off',
+            status: null,
+          })
         }
         return out
       } catch (err) {
@@ -149,7 +168,12 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
                 message: capWireText(String(err), WIRE_TEXT_MAX.errorMessage),
                 status: null,
               })
-        if (signal.aborted) return fail(out, 'cancelled', { kind: 'cancelled', message: 'cancelled before the answer was complete', status: null })
+        if (signal.aborted)
+          return fail(out, 'cancelled', {
+            kind: 'cancelled',
+            message: 'cancelled before the answer was complete',
+            status: null,
+          })
         if (timedOut) return fail(out, 'timeout', { kind: 'timeout', message: timedOut, status: null })
         const started = out.ttftMs !== null
         const waitMs = retryWait(error, out.attempts, settings)
@@ -159,7 +183,11 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
         hooks.onRetry(out.attempts + 1, waitMs, error.message)
         if (!(await sleep(waitMs, AbortSignal.any([signal, deadline.signal])))) {
           if (timedOut) return fail(out, 'timeout', { kind: 'timeout', message: timedOut, status: null })
-          return fail(out, 'cancelled', { kind: 'cancelled', message: 'cancelled while waiting to retry', status: null })
+          return fail(out, 'cancelled', {
+            kind: 'cancelled',
+            message: 'cancelled while waiting to retry',
+            status: null,
+          })
         }
       } finally {
         clearTimeout(idle)
@@ -171,7 +199,12 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
   }
 }
 
-function appendDelta(out: TargetOutcome, type: 'text-delta' | 'reasoning-delta', text: string, hooks: TargetHooks): void {
+function appendDelta(
+  out: TargetOutcome,
+  type: 'text-delta' | 'reasoning-delta',
+  text: string,
+  hooks: TargetHooks,
+): void {
   if (!text) return
   if (type === 'text-delta') out.text += text
   else out.reasoning += text

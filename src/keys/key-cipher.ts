@@ -45,7 +45,11 @@ export class KeyCipher {
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce)
     cipher.setAAD(Buffer.from(associatedData, 'utf8'))
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-    return { nonce: nonce.toString('base64'), data: data.toString('base64'), tag: cipher.getAuthTag().toString('base64') }
+    return {
+      nonce: nonce.toString('base64'),
+      data: data.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+    }
   }
 
   /** Throws when the secret, the associated data or any byte of the value differs from when it was sealed. */

@@ -12,7 +12,15 @@ const Entry = z.union([
 type Entry = z.infer<typeof Entry>
 const KeyFile = z.strictObject({
   version: z.literal(1),
-  kdf: z.strictObject({ kdf: z.literal('scrypt'), salt: z.string(), N: z.number().int(), r: z.number().int(), p: z.number().int() }).optional(),
+  kdf: z
+    .strictObject({
+      kdf: z.literal('scrypt'),
+      salt: z.string(),
+      N: z.number().int(),
+      r: z.number().int(),
+      p: z.number().int(),
+    })
+    .optional(),
   keys: z.record(z.string(), Entry),
 })
 type KeyFile = z.infer<typeof KeyFile>
@@ -82,10 +90,13 @@ export class KeyStore implements StoredKeyLookup {
       this.held.set(id, { entry, key })
     }
     if (unreadable > 0) {
-      log(`keys: ${unreadable} stored key(s) cannot be decrypted (${secret ? 'JUXTA_SECRET differs from the one they were saved with' : 'JUXTA_SECRET is not set'}); enter them again or restore the secret`)
+      log(
+        `keys: ${unreadable} stored key(s) cannot be decrypted (${secret ? 'JUXTA_SECRET differs from the one they were saved with' : 'JUXTA_SECRET is not set'}); enter them again or restore the secret`,
+      )
     }
     if (migrate) {
-      for (const [id, held] of this.held) if ('plain' in held.entry && held.key !== undefined) held.entry = this.seal(id, held.entry.origin, held.key)
+      for (const [id, held] of this.held)
+        if ('plain' in held.entry && held.key !== undefined) held.entry = this.seal(id, held.entry.origin, held.key)
       this.save()
       log('keys: stored keys are now encrypted with JUXTA_SECRET')
     }
@@ -106,10 +117,15 @@ export class KeyStore implements StoredKeyLookup {
       try {
         raw = JSON.parse(text)
       } catch {
-        throw new KeyStoreError(`the key file ${path} is not valid JSON; fix it or move it away (Juxta will not overwrite it)`)
+        throw new KeyStoreError(
+          `the key file ${path} is not valid JSON; fix it or move it away (Juxta will not overwrite it)`,
+        )
       }
       const parsed = KeyFile.safeParse(raw)
-      if (!parsed.success) throw new KeyStoreError(`the key file ${path} has an unknown format; fix it or move it away (Juxta will not overwrite it)`)
+      if (!parsed.success)
+        throw new KeyStoreError(
+          `the key file ${path} has an unknown format; fix it or move it away (Juxta will not overwrite it)`,
+        )
       file = parsed.data
     }
     return new KeyStore(path, file, options.secret, log)
@@ -173,7 +189,11 @@ export class KeyStore implements StoredKeyLookup {
 
   private save(): void {
     if (this.path === null) return
-    const file: KeyFile = { version: 1, ...(this.kdf ? { kdf: this.kdf } : {}), keys: Object.fromEntries([...this.held].map(([id, h]) => [id, h.entry])) }
+    const file: KeyFile = {
+      version: 1,
+      ...(this.kdf ? { kdf: this.kdf } : {}),
+      keys: Object.fromEntries([...this.held].map(([id, h]) => [id, h.entry])),
+    }
     writePrivateFile(this.path, `${JSON.stringify(file, null, 2)}\n`)
   }
 }

@@ -44,7 +44,9 @@ function entryNote(model: ModelInfo, chosen: ModelPrice): string {
   const c = model.prices.find((p) => p.prices === chosen)?.constraint
   if (!c) {
     // The default entry of a dated history: say until when it applied.
-    const starts = model.prices.flatMap((p) => (p.constraint?.type === 'start_date' ? [p.constraint.start_date] : [])).sort()
+    const starts = model.prices
+      .flatMap((p) => (p.constraint?.type === 'start_date' ? [p.constraint.start_date] : []))
+      .sort()
     return starts[0] ? ` before ${starts[0]}` : ''
   }
   return c.type === 'start_date' ? ` from ${c.start_date}` : ` ${hhmm(c.start_time)}–${hhmm(c.end_time)} UTC`

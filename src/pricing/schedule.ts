@@ -66,7 +66,8 @@ function inWindow(w: PriceWindow, at: Date): boolean {
   return start <= end ? s >= start && s < end : s >= start || s < end
 }
 
-const covers = (e: DatedEntry, t: number) => t >= Date.parse(e.from) && (e.until === undefined || t < Date.parse(e.until))
+const covers = (e: DatedEntry, t: number) =>
+  t >= Date.parse(e.from) && (e.until === undefined || t < Date.parse(e.until))
 
 /** The override price of `model` at instant `at`, with the dated entry that gave it. */
 export function resolveOverride(overrides: PriceOverrides, provider: string, model: string, at: Date): OverrideHit {
@@ -110,7 +111,8 @@ export function checkOverrides(overrides: PriceOverrides): string[] {
         if (until !== undefined && (!/Z$/.test(e.until!) || Number.isNaN(until) || until <= from)) {
           problems.push(`${where}[${i}]: until must be a UTC instant after from`)
         }
-        if (previousUntil === undefined || from < previousUntil) problems.push(`${where}[${i}]: overlaps the entry before`)
+        if (previousUntil === undefined || from < previousUntil)
+          problems.push(`${where}[${i}]: overlaps the entry before`)
         previousUntil = until
         if (isAlias(e)) {
           const target = resolve(overrides, provider, e.bill_as, new Date(from), 1)

@@ -88,7 +88,13 @@ export function summarizeRun(results: ReadonlyArray<SummaryInput>): RunFigures {
 
   const targets = rows.map((x): TargetFigures => {
     const costMultiple =
-      x.pico === null || minPico === null ? null : minPico === 0n ? (x.pico === 0n ? 1 : null) : sig4(ratio(x.pico, minPico))
+      x.pico === null || minPico === null
+        ? null
+        : minPico === 0n
+          ? x.pico === 0n
+            ? 1
+            : null
+          : sig4(ratio(x.pico, minPico))
     return {
       target: x.r.target,
       cost_usd: x.r.cost.source === 'unknown' ? null : x.r.cost.total_usd,

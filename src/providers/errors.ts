@@ -63,7 +63,11 @@ function upstreamMessage(err: InstanceType<typeof OpenAI.APIError>): string {
 export function classifyError(err: unknown, secrets: string[]): ProviderError {
   if (err instanceof ProviderError) return err
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
-    return new ProviderError({ kind: 'timeout', message: 'no response headers before the connect timeout', status: null })
+    return new ProviderError({
+      kind: 'timeout',
+      message: 'no response headers before the connect timeout',
+      status: null,
+    })
   }
   if (err instanceof OpenAI.APIUserAbortError) {
     return new ProviderError({ kind: 'cancelled', message: 'request aborted', status: null })
@@ -80,7 +84,13 @@ export function classifyError(err: unknown, secrets: string[]): ProviderError {
     const param = typeof body.param === 'string' ? body.param : null
     if (err.status === undefined) {
       // The SDK throws this for an error sent inside an HTTP 200 stream (OpenRouter data error, Groq event: error).
-      return new ProviderError({ kind: 'upstream', message: clean(`error in stream: ${text}`, secrets), status: null, code, param })
+      return new ProviderError({
+        kind: 'upstream',
+        message: clean(`error in stream: ${text}`, secrets),
+        status: null,
+        code,
+        param,
+      })
     }
     const kind = kindForStatus(err.status, `${text} ${code ?? ''}`)
     const prefix = kind === 'auth' ? `authentication failed (${err.status})` : `HTTP ${err.status}`
@@ -94,7 +104,11 @@ export function classifyError(err: unknown, secrets: string[]): ProviderError {
     })
   }
   if (err instanceof SyntaxError) {
-    return new ProviderError({ kind: 'upstream', message: 'malformed response from upstream (invalid JSON)', status: null })
+    return new ProviderError({
+      kind: 'upstream',
+      message: 'malformed response from upstream (invalid JSON)',
+      status: null,
+    })
   }
   const e = err as { name?: string; message?: string }
   const code = causeCode(err)

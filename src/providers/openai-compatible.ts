@@ -84,7 +84,11 @@ export class OpenAICompatibleAdapter {
         contentType = response.headers.get('content-type')
       } catch (err) {
         const error = classifyError(err, secrets)
-        if (relearns < 2 && error.kind === 'bad_request' && this.quirks.learnFromRejection(provider, model, error.message, error.param, extras)) {
+        if (
+          relearns < 2 &&
+          error.kind === 'bad_request' &&
+          this.quirks.learnFromRejection(provider, model, error.message, error.param, extras)
+        ) {
           relearns++
           continue
         }
@@ -105,7 +109,11 @@ export class OpenAICompatibleAdapter {
     }
   }
 
-  private async *parts(stream: AsyncIterable<unknown>, secrets: string[], seen: { chunks: number }): AsyncGenerator<StreamPart> {
+  private async *parts(
+    stream: AsyncIterable<unknown>,
+    secrets: string[],
+    seen: { chunks: number },
+  ): AsyncGenerator<StreamPart> {
     let model: string | undefined
     try {
       for await (const raw of stream) {
@@ -150,7 +158,11 @@ const ON_ACTIVITY = Symbol('juxta.onActivity')
  * The same hop hands the SDK one SSE event per chunk (see sseEvents): its decoder is quadratic otherwise.
  * Activity is reported as bytes arrive, not as events complete: a huge event still streaming in is not idle.
  */
-async function fetchWithStrongAbort(fetchImpl: typeof fetch, url: string | URL | Request, withActivity: RequestInit): Promise<Response> {
+async function fetchWithStrongAbort(
+  fetchImpl: typeof fetch,
+  url: string | URL | Request,
+  withActivity: RequestInit,
+): Promise<Response> {
   const { [ON_ACTIVITY]: onActivity, ...init } = withActivity as RequestInit & { [ON_ACTIVITY]?: () => void }
   const res = await fetchImpl(url, init)
   const signal = init.signal

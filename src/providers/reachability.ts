@@ -107,7 +107,9 @@ export class ReachabilityMonitor {
       await Promise.race([Promise.all(pending), deadline])
       clearTimeout(timer)
     }
-    return Object.fromEntries(providers.map((p) => [p.id, isLocalProvider(p) ? (this.results.get(p.baseURL) ?? NOT_CHECKED) : NOT_CHECKED]))
+    return Object.fromEntries(
+      providers.map((p) => [p.id, isLocalProvider(p) ? (this.results.get(p.baseURL) ?? NOT_CHECKED) : NOT_CHECKED]),
+    )
   }
 
   private stale(r: Reachability): boolean {
@@ -138,7 +140,11 @@ export class ReachabilityMonitor {
       if (err instanceof OpenAI.APIConnectionError) {
         const detail = classifyError(err, p.apiKey ? [p.apiKey] : []).message
         const where = originOf(p.baseURL) ?? p.baseURL
-        return { reachable: false, reason: `not reachable at ${where} — start ${serverName(p)} (${detail})`, checkedAt: this.now() }
+        return {
+          reachable: false,
+          reason: `not reachable at ${where} — start ${serverName(p)} (${detail})`,
+          checkedAt: this.now(),
+        }
       }
     }
     return { reachable: true, reason: null, checkedAt: this.now() }

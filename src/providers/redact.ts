@@ -1,7 +1,7 @@
 /** Shapes of API keys that upstreams echo back ("Incorrect API key provided: sk-…"). */
 const KEY_PATTERNS = [
   /\b(?:sk|pk|rk|gsk|xai|csk|nvapi|sk-or-v1|sk-ant)[-_][A-Za-z0-9_\-*.]{6,}/g,
-  /\bAIza[0-9A-Za-z_\-]{20,}/g,
+  /\bAIza[0-9A-Za-z_-]{20,}/g,
   /\b(Bearer)\s+[^\s"',}]+/gi,
 ]
 

@@ -3,7 +3,6 @@ import { MAX_REQUEST_USD, MAX_TOKEN_COUNT } from '../domain/bounds.ts'
 
 type Json = Record<string, unknown>
 
-
 /** Upstream values quoted in notes are cut to this many characters. */
 const QUOTE_MAX = 40
 

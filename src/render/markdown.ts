@@ -18,12 +18,37 @@ import type SanitizeHtmlType from 'sanitize-html'
 const SAFE_LINK = /^(https?:|mailto:)/i
 
 const HEADING_CLASSES = ['md-h1', 'md-h2', 'md-h3', 'md-h4', 'md-h5', 'md-h6']
-const heading = (level: number): SanitizeHtmlType.Transformer => () => ({ tagName: 'h4', attribs: { class: `md-h${level}` } })
+const heading =
+  (level: number): SanitizeHtmlType.Transformer =>
+  () => ({ tagName: 'h4', attribs: { class: `md-h${level}` } })
 
 const SANITIZE: SanitizeHtmlType.IOptions = {
   allowedTags: [
-    'p', 'br', 'hr', 'h4', 'blockquote', 'pre', 'code', 'span', 'em', 'strong',
-    'del', 's', 'ul', 'ol', 'li', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub', 'kbd',
+    'p',
+    'br',
+    'hr',
+    'h4',
+    'blockquote',
+    'pre',
+    'code',
+    'span',
+    'em',
+    'strong',
+    'del',
+    's',
+    'ul',
+    'ol',
+    'li',
+    'a',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'sup',
+    'sub',
+    'kbd',
   ],
   allowedAttributes: {
     a: ['href', 'rel'],

@@ -112,16 +112,24 @@ export function apiRoutes(ctx: AppContext): Hono {
 
     const stream = eventStream(onClientGone)
     const targets = request.targets.map((t) => t.target)
-    stream.send('run', JSON.stringify({ run_id: request.run_id, created_at: request.created_at.toISOString(), targets }))
+    stream.send(
+      'run',
+      JSON.stringify({ run_id: request.run_id, created_at: request.created_at.toISOString(), targets }),
+    )
     const send = (event: RunEvent) => {
       if (stream.isClosed()) return
-      const payload = event.type === 'result' ? { index: event.index, target: targets[event.index], result: event.result } : { ...event, target: targets[event.index] }
+      const payload =
+        event.type === 'result'
+          ? { index: event.index, target: targets[event.index], result: event.result }
+          : { ...event, target: targets[event.index] }
       stream.send(event.type, JSON.stringify(payload))
     }
     executeRun(ctx, request, meta, { signal: controller.signal, onEvent: send })
       .then((run) => stream.send('done', JSON.stringify({ ...run, summary: summarizeRun(run.results) })))
       .catch((err: unknown) => {
-        ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), ctx.secrets())}`)
+        ctx.log(
+          `error streaming run ${request.run_id}: ${redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), ctx.secrets())}`,
+        )
       })
       .finally(() => {
         release()

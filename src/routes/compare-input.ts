@@ -18,7 +18,9 @@ export function compareSchemaFor(catalog: Catalog, maxTargets: number): ReturnTy
 }
 
 /** A JSON request body, or undefined when it is not JSON (the caller answers 400). */
-export async function readJson(req: { json(): Promise<unknown> }): Promise<{ ok: true; value: unknown } | { ok: false }> {
+export async function readJson(req: {
+  json(): Promise<unknown>
+}): Promise<{ ok: true; value: unknown } | { ok: false }> {
   try {
     return { ok: true, value: await req.json() }
   } catch {
@@ -26,11 +28,13 @@ export async function readJson(req: { json(): Promise<unknown> }): Promise<{ ok:
   }
 }
 
-
 /** The body of POST /api/compare and /api/estimate. */
 export function compareBodySchema(catalog: Catalog, maxTargets: number) {
   return z.strictObject({
-    prompt: z.string().refine((s) => s.trim().length > 0, 'must not be empty').pipe(z.string().max(500_000)),
+    prompt: z
+      .string()
+      .refine((s) => s.trim().length > 0, 'must not be empty')
+      .pipe(z.string().max(500_000)),
     system: z.string().max(200_000).optional(),
     targets: z
       .array(z.string())
@@ -75,7 +79,11 @@ export function validateCompare(
 }
 
 /** A JSON API route's compare body, or the answer to send instead: 400 when not JSON, 422 with the issues. */
-export async function compareBodyOrError(c: Context, deps: CompareLimits, what: string): Promise<CompareBody | Response> {
+export async function compareBodyOrError(
+  c: Context,
+  deps: CompareLimits,
+  what: string,
+): Promise<CompareBody | Response> {
   const raw = await readJson(c.req)
   if (!raw.ok) return apiError(c, 400, 'request body must be JSON')
   const checked = validateCompare(deps, raw.value)

@@ -44,13 +44,22 @@ export function historyPageRoutes(ctx: AppContext): Hono {
       from: typeof raw.from === 'string' ? raw.from : undefined,
       to: typeof raw.to === 'string' ? raw.to : undefined,
     }
-    const notice = typeof raw.imported === 'string' ? `Imported ${raw.imported} runs${typeof raw.skipped === 'string' ? `, skipped ${raw.skipped} already stored` : ''}.` : undefined
+    const notice =
+      typeof raw.imported === 'string'
+        ? `Imported ${raw.imported} runs${typeof raw.skipped === 'string' ? `, skipped ${raw.skipped} already stored` : ''}.`
+        : undefined
     delete raw.imported
     delete raw.skipped
     const parsed = runListQuerySchema.safeParse({ page: '1', limit: '50', ...raw })
-    const targets = ctx.catalog().targets().map((t) => t.target)
+    const targets = ctx
+      .catalog()
+      .targets()
+      .map((t) => t.target)
     if (!parsed.success) {
-      return c.html(<HistoryPage page={EMPTY_PAGE} filters={filters} targets={targets} issues={issuesOf(parsed.error)} />, 422)
+      return c.html(
+        <HistoryPage page={EMPTY_PAGE} filters={filters} targets={targets} issues={issuesOf(parsed.error)} />,
+        422,
+      )
     }
     const page = await ctx.store.listRuns(parsed.data)
     return c.html(<HistoryPage page={page} filters={filters} targets={targets} issues={[]} notice={notice} />)
@@ -74,15 +83,26 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     summary.rows.forEach((row, i) => {
       if (statuses[i] === 'interrupted' || statuses[i] === 'running') row.status = statuses[i]
     })
-    const canContinue = run.status !== 'running' && run.targets.every((t) => ctx.catalog().find(t)?.provider.keyStatus !== 'missing')
-    return c.html(<RunPage run={run} columns={columns} earlier={earlier} results={results} summary={summary} canContinue={canContinue} statuses={statuses} />)
+    const canContinue =
+      run.status !== 'running' && run.targets.every((t) => ctx.catalog().find(t)?.provider.keyStatus !== 'missing')
+    return c.html(
+      <RunPage
+        run={run}
+        columns={columns}
+        earlier={earlier}
+        results={results}
+        summary={summary}
+        canContinue={canContinue}
+        statuses={statuses}
+      />,
+    )
   })
 
   app.post('/history/import', async (c) => {
     if (!ctx.store) return c.html(<Unavailable />, 503)
     const form = await c.req.parseBody()
     const file = form.file
-    let raw: unknown = undefined
+    let raw: unknown
     if (file instanceof File) {
       try {
         raw = JSON.parse(await file.text())
@@ -93,16 +113,27 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     const result = raw === undefined ? null : await importExport(ctx.store, raw, ctx.secrets())
     if (!result?.ok) {
       const page = await ctx.store.listRuns({ limit: 50, page: 1 })
-      const targets = ctx.catalog().targets().map((t) => t.target)
-      const message = result ? `not a Juxta runs export (${result.issues.length} problems, first at ${formatPath(result.issues[0]?.path ?? [])}: ${result.issues[0]?.message})` : 'the file is not JSON'
-      return c.html(<HistoryPage page={page} filters={{}} targets={targets} issues={[{ path: 'file', message }]} />, 422)
+      const targets = ctx
+        .catalog()
+        .targets()
+        .map((t) => t.target)
+      const message = result
+        ? `not a Juxta runs export (${result.issues.length} problems, first at ${formatPath(result.issues[0]?.path ?? [])}: ${result.issues[0]?.message})`
+        : 'the file is not JSON'
+      return c.html(
+        <HistoryPage page={page} filters={{}} targets={targets} issues={[{ path: 'file', message }]} />,
+        422,
+      )
     }
     const { imported, skipped, skipped_runs } = result.outcome
     const problems = skipped_runs.filter((r) => r.reason !== 'already stored')
     if (problems.length === 0) return c.redirect(`/history?imported=${imported}&skipped=${skipped}`, 303)
     // Runs that could not be imported are listed with their reason on the page itself (not in a redirect URL).
     const page = await ctx.store.listRuns({ limit: 50, page: 1 })
-    const targets = ctx.catalog().targets().map((t) => t.target)
+    const targets = ctx
+      .catalog()
+      .targets()
+      .map((t) => t.target)
     const issues = problems.map((r) => ({
       path: `run ${r.index + 1}${r.run_id ? ` (${r.run_id})` : ''}`,
       message: r.reason,

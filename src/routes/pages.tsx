@@ -16,7 +16,8 @@ import { ids } from '../../views/run-view.tsx'
 type FormBody = Record<string, string | File | Array<string | File>>
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
-const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string')
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string')
 const optionalNumber = (v: unknown): number | string | undefined => {
   const s = str(v)?.trim()
   if (!s) return undefined
@@ -36,7 +37,10 @@ export function formToBody(form: FormBody) {
 }
 
 /** Each target's own conversation so far: its earlier messages plus its own answer of the parent run. */
-function conversationAfter(parent: { request: { targets: Array<{ target: string; messages: ChatMessage[] }> }; results: Array<{ text: string } | undefined> }): Record<string, ChatMessage[]> {
+function conversationAfter(parent: {
+  request: { targets: Array<{ target: string; messages: ChatMessage[] }> }
+  results: Array<{ text: string } | undefined>
+}): Record<string, ChatMessage[]> {
   const out: Record<string, ChatMessage[]> = {}
   parent.request.targets.forEach((t, i) => {
     const answer = parent.results[i]?.text ?? ''
@@ -101,9 +105,16 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     const parentId = str(form.parent)
     const live = parentId ? registry.get(parentId) : undefined
     // A follow-up continues each target's own conversation: from memory while the run is recent, else from history.
-    const history = live ? conversationAfter(live) : parentId && ctx.store ? await ctx.store.conversationFor(parentId) : null
+    const history = live
+      ? conversationAfter(live)
+      : parentId && ctx.store
+        ? await ctx.store.conversationFor(parentId)
+        : null
     if (parentId && !history) {
-      return c.html(<FormErrors issues={[{ path: 'parent', message: 'that run is not in history any more; start a new run' }]} />, 422)
+      return c.html(
+        <FormErrors issues={[{ path: 'parent', message: 'that run is not in history any more; start a new run' }]} />,
+        422,
+      )
     }
     const body = formToBody(form)
     // The follow-up keeps the conversation's system prompt (history keeps it on the run, not in the messages).
@@ -140,7 +151,8 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
   app.post('/runs/:id/retry/:index{[0-9]+}', (c) => {
     const run = registry.get(c.req.param('id'))
     const index = Number(c.req.param('index'))
-    if (!run || !run.request.targets[index]) return c.html(<FormErrors issues={[{ path: '', message: 'this run is no longer open here' }]} />, 404)
+    if (!run || !run.request.targets[index])
+      return c.html(<FormErrors issues={[{ path: '', message: 'this run is no longer open here' }]} />, 404)
     const release = ctx.runSlots.tryAcquire()
     if (!release) {
       // Only partials: the column keeps its answer and shows why nothing happened.

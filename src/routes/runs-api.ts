@@ -47,23 +47,20 @@ export function runsApiRoutes(ctx: AppContext): Hono {
   })
 
   // The body limit for imports (larger than any other) is set in app.ts with the others.
-  app.post(
-    '/import',
-    async (c) => {
-      let raw: unknown
-      try {
-        raw = await c.req.json()
-      } catch {
-        return c.json(failure('request body must be JSON'), 400)
-      }
-      const result = await importExport(store, raw, ctx.secrets())
-      if (!result.ok) {
-        const issues = result.issues.slice(0, MAX_ISSUES).map((i) => ({ path: formatPath(i.path), message: i.message }))
-        return c.json(failure('not a Juxta runs export', issues), 422)
-      }
-      return c.json(result.outcome)
-    },
-  )
+  app.post('/import', async (c) => {
+    let raw: unknown
+    try {
+      raw = await c.req.json()
+    } catch {
+      return c.json(failure('request body must be JSON'), 400)
+    }
+    const result = await importExport(store, raw, ctx.secrets())
+    if (!result.ok) {
+      const issues = result.issues.slice(0, MAX_ISSUES).map((i) => ({ path: formatPath(i.path), message: i.message }))
+      return c.json(failure('not a Juxta runs export', issues), 422)
+    }
+    return c.json(result.outcome)
+  })
 
   app.get('/:id', async (c) => {
     const id = runId(c.req.param('id'))
@@ -124,7 +121,13 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): Parsed<z.output<
 function runId(raw: string): Parsed<string> {
   const parsed = parse(RunIdSchema, raw)
   if (parsed.ok) return parsed
-  return { ok: false, failure: failure('invalid run id', parsed.failure.error.issues.map((i) => ({ ...i, path: 'id' }))) }
+  return {
+    ok: false,
+    failure: failure(
+      'invalid run id',
+      parsed.failure.error.issues.map((i) => ({ ...i, path: 'id' })),
+    ),
+  }
 }
 
 async function* single(run: StoredRun): AsyncGenerator<StoredRun> {

@@ -33,13 +33,18 @@ function readFlag(name: string, value: string | undefined): boolean | string {
  * refuse to start when they would expose keys: any bind address other than loopback needs a token, since
  * anyone who reaches the port could otherwise spend every configured key.
  */
-export function readAccessEnv(env: Readonly<Record<string, string | undefined>>): { ok: true; settings: AccessSettings } | { ok: false; message: string } {
+export function readAccessEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): { ok: true; settings: AccessSettings } | { ok: false; message: string } {
   const host = env.HOST?.trim() || '127.0.0.1'
   const token = env.JUXTA_AUTH_TOKEN ?? undefined
   const secret = env.JUXTA_SECRET ?? undefined
   if (token !== undefined && token !== '') {
     if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
-      return { ok: false, message: `JUXTA_AUTH_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces (it has ${token.length}); generate one with: openssl rand -hex 32` }
+      return {
+        ok: false,
+        message: `JUXTA_AUTH_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces (it has ${token.length}); generate one with: openssl rand -hex 32`,
+      }
     }
   } else if (!isLoopbackHost(host)) {
     return {
@@ -51,15 +56,25 @@ export function readAccessEnv(env: Readonly<Record<string, string | undefined>>)
     }
   }
   if (secret !== undefined && secret !== '' && secret.length < MIN_SECRET_LENGTH) {
-    return { ok: false, message: `JUXTA_SECRET must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length}); generate one with: openssl rand -hex 32` }
+    return {
+      ok: false,
+      message: `JUXTA_SECRET must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length}); generate one with: openssl rand -hex 32`,
+    }
   }
   const trustProxy = readFlag('JUXTA_TRUST_PROXY', env.JUXTA_TRUST_PROXY)
   if (typeof trustProxy === 'string') return { ok: false, message: trustProxy }
-  const allowedHosts = (env.JUXTA_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+  const allowedHosts = (env.JUXTA_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean)
   const bindName = host.replace(/^\[|\]$/g, '')
   if (!/^[\d.]+$/.test(bindName) && !bindName.includes(':')) allowedHosts.push(bindName.toLowerCase())
   return {
     ok: true,
-    settings: { host, access: { authToken: token || undefined, allowedHosts, trustProxy }, secret: secret || undefined },
+    settings: {
+      host,
+      access: { authToken: token || undefined, allowedHosts, trustProxy },
+      secret: secret || undefined,
+    },
   }
 }

@@ -1,7 +1,13 @@
 import { blockedAddressReason, parseIPv4, parseIPv6 } from './ip-address.ts'
 
 /** Names of cloud metadata services; they resolve to blocked addresses anyway, but say so before any lookup. */
-const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal'])
+const METADATA_NAMES = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+])
 
 /**
  * Why a base URL (or any upstream URL) must not be used, or undefined. Judges the hostname exactly as the
@@ -16,7 +22,8 @@ export function urlProblem(input: string | URL): string | undefined {
   } catch {
     return 'is not a valid URL'
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `uses ${url.protocol.replace(/:$/, '')}:, only http and https are allowed`
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `uses ${url.protocol.replace(/:$/, '')}:, only http and https are allowed`
   if (url.username || url.password) return 'must not contain user:password@'
   const host = url.hostname
   if (!host) return 'has no host'

@@ -18,7 +18,9 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>
 
 const systemResolver: Resolver = (hostname) =>
-  new Promise((resolve, reject) => dnsLookup(hostname, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))))
+  new Promise((resolve, reject) =>
+    dnsLookup(hostname, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+  )
 
 /**
  * A `lookup` for net.connect that resolves every address of a name and refuses the connection when any of
@@ -30,11 +32,20 @@ export function guardedLookup(resolver: Resolver = systemResolver) {
   return (hostname: string, options: { all?: boolean; family?: number | string }, callback: LookupCallback): void => {
     resolver(hostname).then(
       (all) => {
-        const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0
+        const family =
+          options.family === 4 || options.family === 'IPv4'
+            ? 4
+            : options.family === 6 || options.family === 'IPv6'
+              ? 6
+              : 0
         const addresses = family ? all.filter((a) => a.family === family) : all
         for (const a of all) {
           const reason = blockedAddressReason(a.address)
-          if (reason) return callback(new BlockedAddressError(`refused to connect to ${hostname}: it resolves to ${a.address}, ${reason}`), '')
+          if (reason)
+            return callback(
+              new BlockedAddressError(`refused to connect to ${hostname}: it resolves to ${a.address}, ${reason}`),
+              '',
+            )
         }
         const first = addresses[0]
         if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '')
@@ -68,10 +79,12 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): typeof fe
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const problem = urlProblem(href)
-    if (problem) throw new TypeError('fetch failed', { cause: new BlockedAddressError(`refused to connect: the URL ${problem}`) })
-    const fromRequest = input instanceof Request
-      ? { method: input.method, headers: input.headers, body: input.body, signal: input.signal, duplex: 'half' }
-      : {}
+    if (problem)
+      throw new TypeError('fetch failed', { cause: new BlockedAddressError(`refused to connect: the URL ${problem}`) })
+    const fromRequest =
+      input instanceof Request
+        ? { method: input.method, headers: input.headers, body: input.body, signal: input.signal, duplex: 'half' }
+        : {}
     const { agent, fetch: undiciFetch } = load()
     return undiciFetch(href, { ...fromRequest, ...(init as object), dispatcher: agent } as never) as unknown as Response
   }) as typeof fetch

@@ -110,7 +110,9 @@ export function isLocalNetworkHost(hostname: string): boolean {
   if (isLoopbackHost(hostname)) return true
   const n4 = parseIPv4(hostname)
   if (n4 !== undefined) {
-    return [v4('10.0.0.0', 8, ''), v4('172.16.0.0', 12, ''), v4('192.168.0.0', 16, ''), v4('100.64.0.0', 10, '')].some((r) => inRange4(n4, r))
+    return [v4('10.0.0.0', 8, ''), v4('172.16.0.0', 12, ''), v4('192.168.0.0', 16, ''), v4('100.64.0.0', 10, '')].some(
+      (r) => inRange4(n4, r),
+    )
   }
   const n6 = parseIPv6(hostname)
   return n6 !== undefined && n6 >> 121n === 0x7en // fc00::/7

@@ -22,7 +22,10 @@ interface NodeBindings {
  */
 function normalizeAddress(text: string | undefined): string | undefined {
   if (text === undefined) return undefined
-  const s = text.trim().replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1')
+  const s = text
+    .trim()
+    .replace(/^\[(.*)\](:\d+)?$/, '$1')
+    .replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1')
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s)
   if (mapped && isIPv4(mapped[1]!)) return mapped[1]
   if (isIPv4(s)) return s
@@ -55,7 +58,10 @@ export function requestClient(c: Context, trustProxy: boolean): RequestClient {
   if (trustProxy) {
     const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)
     address = normalizeAddress(forwarded) ?? address
-    const proto = (c.req.header('x-forwarded-proto') ?? '').toLowerCase().split(',').map((p) => p.trim())
+    const proto = (c.req.header('x-forwarded-proto') ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((p) => p.trim())
     if (proto.includes('https')) https = true
   }
   const known = address ?? 'unknown'

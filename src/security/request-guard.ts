@@ -35,7 +35,11 @@ export function hostGuard(allowedNames: ReadonlyArray<string>): MiddlewareHandle
   return async (c, next) => {
     const host = hostnameOf(requestHost(c))
     const literal = parseIPv4(host) !== undefined || (host.startsWith('[') && parseIPv6(host) !== undefined)
-    if (!literal && !names.has(host)) return refuse(c, `unknown host "${host.slice(0, 100)}"; add it to JUXTA_ALLOWED_HOSTS if Juxta is served under that name`)
+    if (!literal && !names.has(host))
+      return refuse(
+        c,
+        `unknown host "${host.slice(0, 100)}"; add it to JUXTA_ALLOWED_HOSTS if Juxta is served under that name`,
+      )
     await next()
   }
 }

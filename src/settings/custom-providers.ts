@@ -11,8 +11,10 @@ export const ProviderIdSchema = ConfigSchema.shape.providers.keyType
  * may say (`builtin`; keys go to the key store, never here), plus the address rules for base URLs.
  */
 export const CustomProviderSchema = ProviderSchema.superRefine((p, ctx) => {
-  if (p.builtin) ctx.addIssue({ code: 'custom', path: ['builtin'], message: 'only the config file can declare a builtin provider' })
-  if (p.api_key !== undefined) ctx.addIssue({ code: 'custom', path: ['api_key'], message: 'keys are stored separately, not in the provider' })
+  if (p.builtin)
+    ctx.addIssue({ code: 'custom', path: ['builtin'], message: 'only the config file can declare a builtin provider' })
+  if (p.api_key !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['api_key'], message: 'keys are stored separately, not in the provider' })
   const problem = p.base_url ? urlProblem(p.base_url) : undefined
   if (problem) ctx.addIssue({ code: 'custom', path: ['base_url'], message: problem })
 })
@@ -31,12 +33,16 @@ export interface Issue {
   message: string
 }
 
-export function validateCustomProvider(id: string, raw: unknown): { ok: true; value: ProviderConfig } | { ok: false; issues: Issue[] } {
+export function validateCustomProvider(
+  id: string,
+  raw: unknown,
+): { ok: true; value: ProviderConfig } | { ok: false; issues: Issue[] } {
   const issues: Issue[] = []
   const idCheck = ProviderIdSchema.safeParse(id)
   if (!idCheck.success) issues.push({ path: 'id', message: idCheck.error.issues[0]?.message ?? 'invalid id' })
   const parsed = CustomProviderSchema.safeParse(raw)
-  if (!parsed.success) for (const i of parsed.error.issues) issues.push({ path: formatPath(i.path), message: i.message })
+  if (!parsed.success)
+    for (const i of parsed.error.issues) issues.push({ path: formatPath(i.path), message: i.message })
   return issues.length === 0 && parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues }
 }
 
@@ -48,11 +54,18 @@ export function validateCustomProvider(id: string, raw: unknown): { ok: true; va
 export class CustomProviderStore {
   private readonly providers = new Map<string, ProviderConfig>()
 
-  private constructor(readonly path: string | null, entries: Record<string, unknown>, log: (line: string) => void) {
+  private constructor(
+    readonly path: string | null,
+    entries: Record<string, unknown>,
+    log: (line: string) => void,
+  ) {
     for (const [id, raw] of Object.entries(entries)) {
       const checked = validateCustomProvider(id, raw)
       if (checked.ok) this.providers.set(id, checked.value)
-      else log(`providers: skipped "${id.slice(0, 40)}" from ${path}: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
+      else
+        log(
+          `providers: skipped "${id.slice(0, 40)}" from ${path}: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        )
     }
   }
 
@@ -71,7 +84,8 @@ export class CustomProviderStore {
       throw new ProviderFileError(`${path} is not valid JSON; fix it or move it away (Juxta will not overwrite it)`)
     }
     const file = ProvidersFile.safeParse(raw)
-    if (!file.success) throw new ProviderFileError(`${path} has an unknown format; fix it or move it away (Juxta will not overwrite it)`)
+    if (!file.success)
+      throw new ProviderFileError(`${path} has an unknown format; fix it or move it away (Juxta will not overwrite it)`)
     return new CustomProviderStore(path, file.data.providers, log)
   }
 
@@ -114,7 +128,10 @@ export class CustomProviderStore {
 }
 
 /** The config's providers, then the custom ones it does not already define. */
-export function mergeProviders(config: AppConfig, custom: CustomProviderStore): { config: AppConfig; shadowed: string[] } {
+export function mergeProviders(
+  config: AppConfig,
+  custom: CustomProviderStore,
+): { config: AppConfig; shadowed: string[] } {
   const providers = { ...config.providers }
   const shadowed: string[] = []
   for (const [id, p] of custom.all()) {

@@ -25,7 +25,10 @@ export interface LocalServer {
 const MAX_MODELS = 500
 
 /** Ollama's default address plus every configured provider on this machine or the local network. */
-export function localCandidates(providers: ReadonlyArray<ProviderEntry>, ollamaOrigin = OLLAMA_ORIGIN): LocalCandidate[] {
+export function localCandidates(
+  providers: ReadonlyArray<ProviderEntry>,
+  ollamaOrigin = OLLAMA_ORIGIN,
+): LocalCandidate[] {
   const out: LocalCandidate[] = []
   for (const p of providers) {
     if (p.builtin) continue
@@ -55,12 +58,28 @@ async function ollamaTags(origin: string, fetchImpl: typeof fetch, timeoutMs: nu
 }
 
 /** Asks every candidate for its models at once; only servers that answer are returned. Never throws. */
-export async function discoverLocalServers(candidates: LocalCandidate[], fetchImpl: typeof fetch, timeoutMs = 2000): Promise<LocalServer[]> {
+export async function discoverLocalServers(
+  candidates: LocalCandidate[],
+  fetchImpl: typeof fetch,
+  timeoutMs = 2000,
+): Promise<LocalServer[]> {
   const found = await Promise.all(
     candidates.map(async (c): Promise<LocalServer | undefined> => {
       let models: string[] | undefined
       try {
-        const client = probeClient({ id: c.providerId ?? 'local', name: '', baseURL: c.baseURL, pricing: '', apiKey: c.apiKey, keyStatus: 'not_needed', models: [] }, fetchImpl, timeoutMs)
+        const client = probeClient(
+          {
+            id: c.providerId ?? 'local',
+            name: '',
+            baseURL: c.baseURL,
+            pricing: '',
+            apiKey: c.apiKey,
+            keyStatus: 'not_needed',
+            models: [],
+          },
+          fetchImpl,
+          timeoutMs,
+        )
         models = (await client.models.list()).data.map((m) => String(m.id))
       } catch {
         models = c.ollama ? await ollamaTags(originOf(c.baseURL)!, fetchImpl, timeoutMs) : undefined

@@ -31,17 +31,23 @@ export function probeClient(provider: ProviderEntry, fetchImpl: typeof fetch, ti
 
 function failure(err: unknown, secrets: string[], method: ProbeOutcome['method'], latencyMs: number): ProbeOutcome {
   const e = classifyError(err, secrets)
-  const status: ProbeStatus = e.kind === 'auth' ? 'auth_failed' : e.kind === 'network' || e.kind === 'timeout' ? 'unreachable' : 'error'
+  const status: ProbeStatus =
+    e.kind === 'auth' ? 'auth_failed' : e.kind === 'network' || e.kind === 'timeout' ? 'unreachable' : 'error'
   return { status, latencyMs, method, models: [], message: e.message }
 }
 
-const unsupported = (err: unknown) => err instanceof OpenAI.APIError && (err.status === 404 || err.status === 405 || err.status === 501)
+const unsupported = (err: unknown) =>
+  err instanceof OpenAI.APIError && (err.status === 404 || err.status === 405 || err.status === 501)
 
 /**
  * "Test" on the settings page: `GET {base_url}/models` with the provider's key; when the endpoint does not
  * list models, a 1-token completion with the first configured model instead. Never throws.
  */
-export async function probeProvider(provider: ProviderEntry, fetchImpl: typeof fetch, timeoutMs: number): Promise<ProbeOutcome> {
+export async function probeProvider(
+  provider: ProviderEntry,
+  fetchImpl: typeof fetch,
+  timeoutMs: number,
+): Promise<ProbeOutcome> {
   const secrets = provider.apiKey ? [provider.apiKey] : []
   const client = probeClient(provider, fetchImpl, timeoutMs)
   const started = performance.now()
@@ -49,16 +55,35 @@ export async function probeProvider(provider: ProviderEntry, fetchImpl: typeof f
   try {
     const page = await client.models.list()
     const models = page.data.slice(0, MAX_MODELS).map((m) => String(m.id))
-    return { status: 'ok', latencyMs: elapsed(), method: 'models', models, message: `${page.data.length} model(s) listed` }
+    return {
+      status: 'ok',
+      latencyMs: elapsed(),
+      method: 'models',
+      models,
+      message: `${page.data.length} model(s) listed`,
+    }
   } catch (err) {
     if (!unsupported(err)) return failure(err, secrets, 'models', elapsed())
   }
   const model = provider.models[0]?.id
-  if (!model) return { status: 'error', latencyMs: elapsed(), method: 'completion', models: [], message: 'the endpoint does not list models and no model is configured to try' }
+  if (!model)
+    return {
+      status: 'error',
+      latencyMs: elapsed(),
+      method: 'completion',
+      models: [],
+      message: 'the endpoint does not list models and no model is configured to try',
+    }
   const again = performance.now()
   try {
     await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 })
-    return { status: 'ok', latencyMs: Math.round(performance.now() - again), method: 'completion', models: [], message: `a 1-token completion with ${model} succeeded` }
+    return {
+      status: 'ok',
+      latencyMs: Math.round(performance.now() - again),
+      method: 'completion',
+      models: [],
+      message: `a 1-token completion with ${model} succeeded`,
+    }
   } catch (err) {
     return failure(err, secrets, 'completion', Math.round(performance.now() - again))
   }

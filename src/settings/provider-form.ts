@@ -5,7 +5,8 @@ type ModelConfig = ProviderConfig['models'][number]
 export type FormBody = Record<string, string | File | Array<string | File>>
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '')
-const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string')
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string')
 
 /**
  * One model per line: `model-id`, or `model-id input output [cached_input]` with prices in USD per 1M tokens.
@@ -15,13 +16,19 @@ export function parseModelLines(text: string): { models: ModelConfig[]; issues: 
   const models: ModelConfig[] = []
   const issues: Issue[] = []
   text.split(/\r?\n/).forEach((line, i) => {
-    const parts = line.trim().split(/[\s,]+/).filter(Boolean)
+    const parts = line
+      .trim()
+      .split(/[\s,]+/)
+      .filter(Boolean)
     if (parts.length === 0) return
     const [id, ...prices] = parts as [string, ...string[]]
     if (prices.length === 0) return models.push(id)
     const nums = prices.map((p) => Number(p.replace(/^\$/, '')))
     if ((prices.length !== 2 && prices.length !== 3) || nums.some((n) => !Number.isFinite(n))) {
-      issues.push({ path: `models line ${i + 1}`, message: 'write "model-id" or "model-id input output [cached input]" (USD per 1M tokens)' })
+      issues.push({
+        path: `models line ${i + 1}`,
+        message: 'write "model-id" or "model-id input output [cached input]" (USD per 1M tokens)',
+      })
       return
     }
     const [input, output, cached] = nums as [number, number, number | undefined]
@@ -52,7 +59,8 @@ export interface ProviderForm {
 /** Form fields → the shape of a provider in the config file, so one schema validates both. */
 export function readProviderForm(form: FormBody): ProviderForm {
   const { models, issues } = parseModelLines(str(form.models))
-  for (const picked of list(form.model)) if (!models.some((m) => (typeof m === 'string' ? m : m.id) === picked)) models.push(picked)
+  for (const picked of list(form.model))
+    if (!models.some((m) => (typeof m === 'string' ? m : m.id) === picked)) models.push(picked)
   const name = str(form.name).trim()
   const pricing = str(form.pricing).trim()
   const raw: Record<string, unknown> = {

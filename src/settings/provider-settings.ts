@@ -11,7 +11,9 @@ import { type FormBody, readProviderForm } from './provider-form.ts'
 const ApiKeySchema = ProviderSchema.shape.api_key.unwrap()
 
 /** What a settings change did: a notice for the person, or the problems and the HTTP status that fits them. */
-export type SettingsOutcome = { ok: true; notice: string } | { ok: false; status: 400 | 404 | 409 | 422 | 500; issues: Issue[] }
+export type SettingsOutcome =
+  | { ok: true; notice: string }
+  | { ok: false; status: 400 | 404 | 409 | 422 | 500; issues: Issue[] }
 
 export type ProviderSource = 'builtin' | 'config' | 'custom'
 
@@ -81,8 +83,7 @@ export class ProviderSettings {
     if (keys.path === null) {
       return 'Keys typed here are kept in memory only and are gone after a restart. They are never shown again.'
     }
-    const precedence =
-      'Keys from the environment or the config file take precedence and are never written by Juxta.'
+    const precedence = 'Keys from the environment or the config file take precedence and are never written by Juxta.'
     if (keys.encrypted) {
       return (
         'Keys typed here are stored in the data directory, encrypted with JUXTA_SECRET (AES-256-GCM), and are ' +
@@ -158,7 +159,9 @@ export class ProviderSettings {
         dropped = this.deps.keys.dropIfMoved(id, after)
       },
       () => {
-        this.deps.log(`settings: changed provider ${id}${dropped ? ' (base URL moved to another origin; stored key deleted)' : ''}`)
+        this.deps.log(
+          `settings: changed provider ${id}${dropped ? ' (base URL moved to another origin; stored key deleted)' : ''}`,
+        )
         return dropped
           ? `Saved ${id}. Its base URL moved from ${before} to ${originOf(after)}, so the stored key was deleted: ` +
               'enter the key again.'
@@ -205,7 +208,10 @@ export class ProviderSettings {
     if (!p) return NO_SUCH_PROVIDER()
     if (p.builtin || p.keyStatus === 'not_needed') return fail(409, 'this provider needs no key')
     if (p.keyStatus === 'env' || p.keyStatus === 'config') {
-      return fail(409, `this provider's key comes from the ${keySourceName(p.keyStatus)}, which takes precedence; change it there`)
+      return fail(
+        409,
+        `this provider's key comes from the ${keySourceName(p.keyStatus)}, which takes precedence; change it there`,
+      )
     }
     const address = urlProblem(p.baseURL)
     return address ? fail(422, `${address}; no key is stored for it`, 'base_url') : null

@@ -55,7 +55,9 @@ export function applyMigrations(db: SqliteDatabase, migrations: ReadonlyArray<Mi
   const current = schemaVersion(db)
   const latest = migrations.length
   if (current > latest) {
-    throw new StorageError(`database schema version ${current} is newer than this Juxta knows (${latest}); upgrade Juxta`)
+    throw new StorageError(
+      `database schema version ${current} is newer than this Juxta knows (${latest}); upgrade Juxta`,
+    )
   }
   let applied = 0
   for (const m of migrations.slice(current)) {

@@ -8,10 +8,16 @@ export const EXPORT_FORMAT = 'juxta-runs'
 export const EXPORT_VERSION = 1
 
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"')
-const TargetSchema = z.string().max(300).regex(/^[^/\s]+\/\S+$/, 'must be "provider/model"')
+const TargetSchema = z
+  .string()
+  .max(300)
+  .regex(/^[^/\s]+\/\S+$/, 'must be "provider/model"')
 const isoTime = z.iso.datetime({ offset: true })
 /** Run keys derive from the start time and stay exact integers in this range (see migration 3). */
-const startTime = isoTime.refine((s) => Date.parse(s) >= 0 && Date.parse(s) < Date.UTC(2200, 0, 1), 'must be between 1970 and 2200')
+const startTime = isoTime.refine(
+  (s) => Date.parse(s) >= 0 && Date.parse(s) < Date.UTC(2200, 0, 1),
+  'must be between 1970 and 2200',
+)
 const tokens = z.number().int().min(0).max(MAX_TOKEN_COUNT).nullable()
 const millis = z.number().min(0).max(1e10).nullable()
 const usd = z.number().min(0).max(1e9)
@@ -94,7 +100,7 @@ export const ExportedRunSchema = z
     results: z.array(ResultSchema).max(64),
   })
   .refine((r) => r.targets.length === r.results.length && r.targets.every((t, i) => r.results[i]?.target === t), {
-    message: 'targets must list the results\' targets in order',
+    message: "targets must list the results' targets in order",
     path: ['targets'],
   })
 
@@ -119,7 +125,10 @@ export const ExportEnvelopeSchema = z.strictObject({
 })
 
 /** The export as text chunks, one run per line, so a large history streams without being held in memory. */
-export async function* exportJsonChunks(runs: AsyncIterable<StoredRun>, exportedAt = new Date()): AsyncGenerator<string> {
+export async function* exportJsonChunks(
+  runs: AsyncIterable<StoredRun>,
+  exportedAt = new Date(),
+): AsyncGenerator<string> {
   yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"version":${EXPORT_VERSION},"exported_at":"${exportedAt.toISOString()}","runs":[`
   let first = true
   for await (const run of runs) {

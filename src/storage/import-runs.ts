@@ -7,9 +7,7 @@ import type { z } from 'zod'
 export const MAX_SKIPPED_LISTED = 100
 const MAX_REASON = 300
 
-export type ImportResult =
-  | { ok: true; outcome: ImportOutcome }
-  | { ok: false; issues: z.core.$ZodIssue[] }
+export type ImportResult = { ok: true; outcome: ImportOutcome } | { ok: false; issues: z.core.$ZodIssue[] }
 
 /**
  * Validates a parsed JSON export and stores the runs it holds. Runs are checked one by one: a bad run is
@@ -18,7 +16,11 @@ export type ImportResult =
  * them is invalid. Error messages are redacted again with the keys this server knows: an export may come
  * from anywhere.
  */
-export async function importExport(store: RunStore, raw: unknown, secrets: Array<string | undefined>): Promise<ImportResult> {
+export async function importExport(
+  store: RunStore,
+  raw: unknown,
+  secrets: Array<string | undefined>,
+): Promise<ImportResult> {
   const file = ExportEnvelopeSchema.safeParse(raw)
   if (!file.success) return { ok: false, issues: file.error.issues }
   const valid: StoredRun[] = []
@@ -66,6 +68,8 @@ function redactRun(run: StoredRun, secrets: Array<string | undefined>): StoredRu
   if (!run.results.some((r) => r.error)) return run
   return {
     ...run,
-    results: run.results.map((r) => (r.error ? { ...r, error: { ...r.error, message: redactSecrets(r.error.message, secrets) } } : r)),
+    results: run.results.map((r) =>
+      r.error ? { ...r, error: { ...r.error, message: redactSecrets(r.error.message, secrets) } } : r,
+    ),
   }
 }

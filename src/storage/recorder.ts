@@ -98,12 +98,18 @@ export class StoreRecorder implements RunRecorder {
     const batch: PartialUpdate[] = []
     for (const list of this.pending.values()) {
       for (const p of list) {
-        if (p) batch.push({ run_id: p.runId, index: p.index, text: p.text, reasoning: p.reasoning, attempts: p.attempts })
+        if (p)
+          batch.push({ run_id: p.runId, index: p.index, text: p.text, reasoning: p.reasoning, attempts: p.attempts })
       }
     }
     this.pending.clear()
     if (batch.length > 0) {
-      this.enqueue(null, 'partial', () => this.store.appendPartials(batch), () => this.requeue(batch))
+      this.enqueue(
+        null,
+        'partial',
+        () => this.store.appendPartials(batch),
+        () => this.requeue(batch),
+      )
     }
     return this.tail ?? Promise.resolve()
   }

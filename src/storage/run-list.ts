@@ -52,7 +52,8 @@ export function listRuns(sql: StatementCache, query: RunListQuery): RunListPage 
   }
   if (pageMode) {
     const count = filterSql(query)
-    const total = (sql.get(`SELECT count(*) AS n FROM ${count.from} ${count.where}`).get(count.params) as { n: number }).n
+    const total = (sql.get(`SELECT count(*) AS n FROM ${count.from} ${count.where}`).get(count.params) as { n: number })
+      .n
     page.page = query.page
     page.total = total
     page.pages = Math.max(1, Math.ceil(total / query.limit))
@@ -63,7 +64,10 @@ export function listRuns(sql: StatementCache, query: RunListQuery): RunListPage 
 function summaries(sql: StatementCache, rows: ListRow[]): RunListItem[] {
   if (rows.length === 0) return []
   // BigInt pico-dollars: sums stay exact.
-  const targets = sql.get(TARGETS).safeIntegers(true).all(JSON.stringify(rows.map((r) => r.id))) as TargetRow[]
+  const targets = sql
+    .get(TARGETS)
+    .safeIntegers(true)
+    .all(JSON.stringify(rows.map((r) => r.id))) as TargetRow[]
   const byRun = new Map<string, TargetRow[]>()
   for (const t of targets) byRun.set(t.run_id, [...(byRun.get(t.run_id) ?? []), t])
   return rows.map((r) => summary(r, byRun.get(r.id) ?? []))
@@ -103,7 +107,9 @@ function summary(r: ListRow, targets: TargetRow[]): RunListItem {
     })),
     cost_usd: anyKnown ? picoToUsd(known) : null,
     cost_unknown: unknown,
-    cheapest: cheapest ? { target: cheapest.target, label: cheapest.label, cost_usd: picoToUsd(cheapest.cost_pico!) } : null,
+    cheapest: cheapest
+      ? { target: cheapest.target, label: cheapest.label, cost_usd: picoToUsd(cheapest.cost_pico!) }
+      : null,
     fastest: fastest ? { target: fastest.target, label: fastest.label, total_ms: fastest.total_ms! } : null,
   }
 }

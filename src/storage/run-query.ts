@@ -29,9 +29,16 @@ const toBound = DayOrTime.transform((s) =>
   DATE_ONLY.test(s) ? new Date(Date.parse(`${s}T00:00:00.000Z`) + 86_400_000) : new Date(Date.parse(s) + 1),
 )
 
-const Target = z.string().max(300).regex(/^[^/\s]+\/\S+$/, 'must be "provider/model"')
+const Target = z
+  .string()
+  .max(300)
+  .regex(/^[^/\s]+\/\S+$/, 'must be "provider/model"')
 const positiveInt = (max: number) =>
-  z.string().regex(/^\d{1,9}$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(1).max(max))
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
 
 const periodShape = { from: fromBound.optional(), to: toBound.optional() }
 const filterShape = {
@@ -60,7 +67,11 @@ export const runListQuerySchema = z
   .strictObject({
     ...filterShape,
     limit: positiveInt(200).optional(),
-    cursor: z.string().max(200).refine((c) => decodeCursor(c) !== null, 'is not a cursor from this list').optional(),
+    cursor: z
+      .string()
+      .max(200)
+      .refine((c) => decodeCursor(c) !== null, 'is not a cursor from this list')
+      .optional(),
     page: positiveInt(1_000_000).optional(),
   })
   .superRefine((v, ctx) => {

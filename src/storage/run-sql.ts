@@ -7,9 +7,25 @@ const NEXT_SEQ = `(SELECT coalesce(max(seq) + 1, @created_at * ${SEQ_PER_MS}) FR
   WHERE seq >= @created_at * ${SEQ_PER_MS} AND seq < (@created_at + 1) * ${SEQ_PER_MS})`
 
 const RESULT_COLUMNS = [
-  'label', 'status', 'reported_model', 'finish_reason', 'attempts', 'input_tokens', 'cached_input_tokens',
-  'output_tokens', 'reasoning_tokens', 'usage_source', 'cost_pico', 'ttft_ms', 'first_answer_ms', 'total_ms',
-  'output_tokens_per_s', 'cost_json', 'error_json', 'text', 'reasoning',
+  'label',
+  'status',
+  'reported_model',
+  'finish_reason',
+  'attempts',
+  'input_tokens',
+  'cached_input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'usage_source',
+  'cost_pico',
+  'ttft_ms',
+  'first_answer_ms',
+  'total_ms',
+  'output_tokens_per_s',
+  'cost_json',
+  'error_json',
+  'text',
+  'reasoning',
 ] as const
 
 /** The fixed statements of the SQLite run store (filters build theirs in run-filter.ts). */

@@ -11,8 +11,20 @@ import { spendReport } from './spend.ts'
 import { StatementCache } from './statements.ts'
 import { SQL } from './run-sql.ts'
 import type {
-  DeleteOutcome, ImportOutcome, NewRun, PartialUpdate, RunDetail, RunFilter, RunListQuery, RunListPage, RunStatus,
-  RunStore, SkippedRun, SpendQuery, SpendReport, StoredRun,
+  DeleteOutcome,
+  ImportOutcome,
+  NewRun,
+  PartialUpdate,
+  RunDetail,
+  RunFilter,
+  RunListQuery,
+  RunListPage,
+  RunStatus,
+  RunStore,
+  SkippedRun,
+  SpendQuery,
+  SpendReport,
+  StoredRun,
 } from './types.ts'
 
 const EXPORT_BATCH = 200
@@ -28,7 +40,8 @@ export interface SqliteStoreOptions {
 export function openSqliteRunStore(path: string, options: SqliteStoreOptions = {}): SqliteRunStore {
   const store = new SqliteRunStore(openDatabase(path))
   const recovered = store.recoverSync()
-  if (recovered > 0) options.log?.(`history: marked ${recovered} unfinished run(s) from an earlier start as interrupted`)
+  if (recovered > 0)
+    options.log?.(`history: marked ${recovered} unfinished run(s) from an earlier start as interrupted`)
   return store
 }
 
@@ -44,32 +57,36 @@ export class SqliteRunStore implements RunStore {
   }
 
   async startRun(run: NewRun): Promise<void> {
-    this.db.transaction(() => {
-      this.sql.get(SQL.insertRun).run({
-        id: run.run_id,
-        parent_id: run.parent_id,
-        created_at: run.created_at.getTime(),
-        params: JSON.stringify(run.params),
-        system: run.system,
-        prompt: run.prompt,
-      })
-      run.targets.forEach((t, idx) => {
-        this.sql.get(SQL.insertTarget).run({
-          run_id: run.run_id,
-          idx,
-          ...targetParts(t.target),
-          label: t.label,
+    this.db
+      .transaction(() => {
+        this.sql.get(SQL.insertRun).run({
+          id: run.run_id,
+          parent_id: run.parent_id,
           created_at: run.created_at.getTime(),
+          params: JSON.stringify(run.params),
+          system: run.system,
+          prompt: run.prompt,
+        })
+        run.targets.forEach((t, idx) => {
+          this.sql.get(SQL.insertTarget).run({
+            run_id: run.run_id,
+            idx,
+            ...targetParts(t.target),
+            label: t.label,
+            created_at: run.created_at.getTime(),
+          })
         })
       })
-    }).immediate()
+      .immediate()
   }
 
   async appendPartials(updates: PartialUpdate[]): Promise<void> {
     if (updates.length === 0) return
-    this.db.transaction(() => {
-      for (const u of updates) this.sql.get(SQL.appendPartial).run({ ...u, idx: u.index })
-    }).immediate()
+    this.db
+      .transaction(() => {
+        for (const u of updates) this.sql.get(SQL.appendPartial).run({ ...u, idx: u.index })
+      })
+      .immediate()
   }
 
   async saveResult(runId: string, index: number, result: TargetResult): Promise<void> {
@@ -77,10 +94,12 @@ export class SqliteRunStore implements RunStore {
   }
 
   async finishRun(runId: string, finishedAt: Date): Promise<void> {
-    this.db.transaction(() => {
-      this.sql.get(SQL.closeResults).run({ id: runId })
-      this.sql.get(SQL.finishRun).run({ id: runId, at: finishedAt.getTime() })
-    }).immediate()
+    this.db
+      .transaction(() => {
+        this.sql.get(SQL.closeResults).run({ id: runId })
+        this.sql.get(SQL.finishRun).run({ id: runId, at: finishedAt.getTime() })
+      })
+      .immediate()
   }
 
   async recoverInterrupted(): Promise<number> {
@@ -89,10 +108,12 @@ export class SqliteRunStore implements RunStore {
 
   /** Kept text stays: only the status changes. Partial indexes make this instant on a large history. */
   recoverSync(): number {
-    return this.db.transaction(() => {
-      this.db.prepare("UPDATE results SET status = 'interrupted' WHERE status = 'running'").run()
-      return this.db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running'").run().changes
-    }).immediate()
+    return this.db
+      .transaction(() => {
+        this.db.prepare("UPDATE results SET status = 'interrupted' WHERE status = 'running'").run()
+        return this.db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running'").run().changes
+      })
+      .immediate()
   }
 
   async listRuns(query: RunListQuery): Promise<RunListPage> {
@@ -117,25 +138,24 @@ export class SqliteRunStore implements RunStore {
   }
 
   async deleteRun(runId: string): Promise<DeleteOutcome> {
-    return this.db.transaction((): DeleteOutcome => {
-      const rows = this.sql.get(SQL.descendants).all(runId) as Array<{ id: string; status: RunStatus }>
-      if (rows.length === 0) return { status: 'not-found' }
-      const running = rows.filter((r) => r.status === 'running').map((r) => r.id)
-      if (running.length > 0) return { status: 'running', run_ids: running }
-      const ids = rows.map((r) => r.id)
-      this.sql.get(SQL.deleteMany).run(JSON.stringify(ids))
-      return { status: 'deleted', run_ids: ids }
-    }).immediate()
+    return this.db
+      .transaction((): DeleteOutcome => {
+        const rows = this.sql.get(SQL.descendants).all(runId) as Array<{ id: string; status: RunStatus }>
+        if (rows.length === 0) return { status: 'not-found' }
+        const running = rows.filter((r) => r.status === 'running').map((r) => r.id)
+        if (running.length > 0) return { status: 'running', run_ids: running }
+        const ids = rows.map((r) => r.id)
+        this.sql.get(SQL.deleteMany).run(JSON.stringify(ids))
+        return { status: 'deleted', run_ids: ids }
+      })
+      .immediate()
   }
 
   async *exportRuns(filter: RunFilter): AsyncIterable<StoredRun> {
     // The matching ids first (one search, a few MB at most), then the runs in batches: re-running a text
     // search per batch would cost more than the export itself.
     const { from, key, where, params } = filterSql(filter)
-    const ids = this.sql
-      .get(`SELECT r.id FROM ${from} ${where} ORDER BY ${key} DESC`)
-      .pluck()
-      .all(params) as string[]
+    const ids = this.sql.get(`SELECT r.id FROM ${from} ${where} ORDER BY ${key} DESC`).pluck().all(params) as string[]
     for (let at = 0; at < ids.length; at += EXPORT_BATCH) {
       const batch = JSON.stringify(ids.slice(at, at + EXPORT_BATCH))
       const runs = new Map((this.sql.get(SQL.runsOfMany).all(batch) as RunRow[]).map((r) => [r.id, r]))
@@ -180,21 +200,23 @@ export class SqliteRunStore implements RunStore {
       })
       return true
     })
-    return this.db.transaction((): ImportOutcome => {
-      let imported = 0
-      const skipped: SkippedRun[] = []
-      runs.forEach((run, index) => {
-        try {
-          // Nested: a savepoint, so a run the database refuses is undone alone and the others stay.
-          if (insertOne(run)) imported++
-          else skipped.push({ index, run_id: run.run_id, reason: 'already stored' })
-        } catch (err) {
-          const reason = `not stored: ${err instanceof Error ? err.message : String(err)}`
-          skipped.push({ index, run_id: run.run_id, reason })
-        }
+    return this.db
+      .transaction((): ImportOutcome => {
+        let imported = 0
+        const skipped: SkippedRun[] = []
+        runs.forEach((run, index) => {
+          try {
+            // Nested: a savepoint, so a run the database refuses is undone alone and the others stay.
+            if (insertOne(run)) imported++
+            else skipped.push({ index, run_id: run.run_id, reason: 'already stored' })
+          } catch (err) {
+            const reason = `not stored: ${err instanceof Error ? err.message : String(err)}`
+            skipped.push({ index, run_id: run.run_id, reason })
+          }
+        })
+        return { imported, skipped: skipped.length, skipped_runs: skipped }
       })
-      return { imported, skipped: skipped.length, skipped_runs: skipped }
-    }).immediate()
+      .immediate()
   }
 
   async spend(query: SpendQuery): Promise<SpendReport> {

@@ -139,7 +139,13 @@ export interface SpendReport {
   total: SpendFigures
   providers: Array<SpendFigures & { provider: string }>
   models: Array<
-    SpendFigures & { target: string; provider: string; model: string; label: string; avg_cost_per_request_usd: number | null }
+    SpendFigures & {
+      target: string
+      provider: string
+      model: string
+      label: string
+      avg_cost_per_request_usd: number | null
+    }
   >
   /** One entry per UTC day, gaps filled with zeros when the period spans at most 1,000 days. */
   days: Array<SpendFigures & { day: string; providers: Record<string, number> }>

@@ -5,7 +5,13 @@ import type { CompareRequest, RunEvent } from '../engine/types.ts'
 import type { TargetResult } from '../domain/types.ts'
 import { ids } from '../../views/run-view.tsx'
 import { LiveStats } from '../../views/run-view.tsx'
-import { ColumnResetParts, ColumnResultParts, FollowUpFields, RunView, announceText } from '../../views/run-page-parts.tsx'
+import {
+  ColumnResetParts,
+  ColumnResultParts,
+  FollowUpFields,
+  RunView,
+  announceText,
+} from '../../views/run-page-parts.tsx'
 import { RunSummaryParts } from '../../views/summary-table.tsx'
 import { summarize } from './run-summary.ts'
 import { PageStreamComposer, escapeHtml, partial } from './page-stream.ts'
@@ -18,8 +24,8 @@ const FLUSH_MS = 50
 const STATS_MS = 1000
 const HEARTBEAT_MS = 15_000
 
-
-const html = async (node: unknown): Promise<string> => String(await (node as { toString(): string | Promise<string> }).toString())
+const html = async (node: unknown): Promise<string> =>
+  String(await (node as { toString(): string | Promise<string> }).toString())
 
 /**
  * Drives one page stream: writes the skeleton, then batched partials every ~50 ms, live figures every second,
@@ -45,7 +51,8 @@ async function pump(
     let out = ''
     for (const i of composer.running()) {
       const live = composer.live(i)
-      if (live) out += `<hx-partial hx-target="#${ids.stats(i)}" hx-swap="innerHTML">${String(LiveStats(live))}</hx-partial>`
+      if (live)
+        out += `<hx-partial hx-target="#${ids.stats(i)}" hx-swap="innerHTML">${String(LiveStats(live))}</hx-partial>`
     }
     void send(out)
   }, STATS_MS)
@@ -82,7 +89,12 @@ export async function streamNewRun(
   turn: number,
 ): Promise<void> {
   const run: LiveRun = {
-    request, meta, controller: new AbortController(), results: request.targets.map(() => undefined), retries: new Map(), done: false,
+    request,
+    meta,
+    controller: new AbortController(),
+    results: request.targets.map(() => undefined),
+    retries: new Map(),
+    done: false,
   }
   registry.add(run)
   stream.onAbort(() => {
@@ -90,7 +102,18 @@ export async function streamNewRun(
   })
   const columns = request.targets.map((t) => columnInfo(ctx, t.target))
   const earlier = request.targets.map((t) => t.messages.slice(0, -1))
-  await stream.writeSSE({ data: await html(<RunView runId={request.run_id} columns={columns} earlier={earlier} live={true} prompt={meta.prompt} turn={turn} />) })
+  await stream.writeSSE({
+    data: await html(
+      <RunView
+        runId={request.run_id}
+        columns={columns}
+        earlier={earlier}
+        live={true}
+        prompt={meta.prompt}
+        turn={turn}
+      />,
+    ),
+  })
   // A message with partials never swaps into #run, so the follow-up form is cleared on its own.
   await stream.writeSSE({ data: partial('followup', 'innerHTML', '') })
 
@@ -112,7 +135,11 @@ export async function streamNewRun(
       return (
         (await html(<ColumnResultParts runId={request.run_id} index={index} result={result} withActions={true} />)) +
         partial('announce', 'innerHTML', escapeHtml(announceText(label, result))) +
-        partial('run-state', 'innerHTML', escapeHtml(finished < columns.length ? `${finished} of ${columns.length} done…` : 'Done'))
+        partial(
+          'run-state',
+          'innerHTML',
+          escapeHtml(finished < columns.length ? `${finished} of ${columns.length} done…` : 'Done'),
+        )
       )
     },
   )

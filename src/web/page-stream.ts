@@ -46,8 +46,16 @@ export class PageStreamComposer {
 
   open(index: number): void {
     this.columns.set(index, {
-      text: '', committed: 0, renderedBlocks: '', pendingText: '', pendingReasoning: '', chars: 0,
-      start: performance.now(), ttftMs: null, lastMs: null, finished: false,
+      text: '',
+      committed: 0,
+      renderedBlocks: '',
+      pendingText: '',
+      pendingReasoning: '',
+      chars: 0,
+      start: performance.now(),
+      ttftMs: null,
+      lastMs: null,
+      finished: false,
     })
   }
 
@@ -85,7 +93,9 @@ export class PageStreamComposer {
     return out
   }
 
-  live(index: number): { elapsedMs: number; ttftMs: number | null; approxTokens: number; rate: number | null } | undefined {
+  live(
+    index: number,
+  ): { elapsedMs: number; ttftMs: number | null; approxTokens: number; rate: number | null } | undefined {
     const col = this.columns.get(index)
     if (!col || col.finished) return undefined
     // About four characters per token: good enough for a live figure; the final one comes from usage.

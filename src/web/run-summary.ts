@@ -36,7 +36,8 @@ export function summaryRows(
       per_1000_usd: f.per_1000_usd,
       cheapest: f.cheapest,
       fastest: f.fastest,
-      conversation_usd: turns > 1 && earlierCosts ? addUsd(r.cost.total_usd, earlierCosts[r.target] ?? null) : undefined,
+      conversation_usd:
+        turns > 1 && earlierCosts ? addUsd(r.cost.total_usd, earlierCosts[r.target] ?? null) : undefined,
     }
   })
   const notes = figures.targets
@@ -48,7 +49,12 @@ export function summaryRows(
 /** The summary of a live run, with the conversation's earlier turns from memory or, failing that, history. */
 export async function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun): Promise<RunSummaryData> {
   const results = run.results.filter((r): r is TargetResult => r !== undefined)
-  const earlier = await earlierTurns(ctx, run.meta.parent_id, results.map((r) => r.target), registry)
+  const earlier = await earlierTurns(
+    ctx,
+    run.meta.parent_id,
+    results.map((r) => r.target),
+    registry,
+  )
   return summaryRows(ctx, results, earlier.turns > 0 ? earlier.costs : null, earlier.turns + 1)
 }
 

@@ -63,12 +63,16 @@ describe('the import graph', () => {
     const domain = ['src/engine/', 'src/providers/', 'src/pricing/', 'src/storage/', 'src/settings/', 'src/domain/']
     const leaks = domain
       .flatMap((d) => importsOf(d))
-      .filter(([, t]) => t === 'hono' || t!.startsWith('hono/') || t!.startsWith('views/') || t!.startsWith('src/routes/'))
+      .filter(
+        ([, t]) => t === 'hono' || t!.startsWith('hono/') || t!.startsWith('views/') || t!.startsWith('src/routes/'),
+      )
     expect(leaks).toEqual([])
   })
 
   it('keeps shared types at the bottom: domain types import no layer, pricing never imports the engine', () => {
-    expect(importsOf('src/domain/').filter(([, t]) => t!.startsWith('src/') && t !== 'src/providers/types.ts')).toEqual([])
+    expect(importsOf('src/domain/').filter(([, t]) => t!.startsWith('src/') && t !== 'src/providers/types.ts')).toEqual(
+      [],
+    )
     expect(importsOf('src/pricing/').filter(([, t]) => t!.startsWith('src/engine/'))).toEqual([])
     expect(importsOf('src/providers/').filter(([, t]) => /^src\/(engine|pricing|storage|web)\//.test(t!))).toEqual([])
   })

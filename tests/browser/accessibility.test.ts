@@ -11,7 +11,8 @@ import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlit
 
 // axe-core (see axeViolations) on every page, in light and dark, with every fold opened.
 
-const ANSWER = '# Plan\n\nSome **bold** text and `inline` code.\n\n```js\nconst aVeryLongLineThatMustScrollInsideItsBlock = ' +
+const ANSWER =
+  '# Plan\n\nSome **bold** text and `inline` code.\n\n```js\nconst aVeryLongLineThatMustScrollInsideItsBlock = ' +
   '"lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore"\n```\n\n- one\n- two\n'
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts')
 const TOKEN = 'axe-access-token-0123456789abcdef0123'
@@ -30,13 +31,25 @@ beforeAll(async () => {
   upstream = await startFakeUpstream()
   upstream.script('quick', { kind: 'text', deltas: ANSWER.match(/[\s\S]{1,12}/g)!, everyMs: 20 })
   upstream.script('slow', { kind: 'text', reasoning: 6, deltas: 60, everyMs: 80 })
-  upstream.script('broken', { kind: 'status', status: 500, body: { error: { message: 'upstream exploded', type: 'server_error' } } })
+  upstream.script('broken', {
+    kind: 'status',
+    status: 500,
+    body: { error: { message: 'upstream exploded', type: 'server_error' } },
+  })
   const config = fakeConfig({
-    alpha: { base_url: upstream.url, models: [{ id: 'quick', label: 'Alpha Quick', price: { input: 1, output: 2 } }, { id: 'broken' }] },
+    alpha: {
+      base_url: upstream.url,
+      models: [{ id: 'quick', label: 'Alpha Quick', price: { input: 1, output: 2 } }, { id: 'broken' }],
+    },
     beta: { base_url: upstream.url, models: [{ id: 'slow', label: 'Beta Slow', price: { input: 10, output: 30 } }] },
     keyless: { base_url: 'https://api.example.invalid/v1', requires_key: true, api_key: undefined, models: ['m'] },
     // Nothing listens there, so the picker folds it as not reachable.
-    local: { name: 'Ollama (local)', base_url: `http://127.0.0.1:${await closedLoopbackPort()}/v1`, requires_key: false, models: ['llama3.2'] } as ProviderSpec,
+    local: {
+      name: 'Ollama (local)',
+      base_url: `http://127.0.0.1:${await closedLoopbackPort()}/v1`,
+      requires_key: false,
+      models: ['llama3.2'],
+    } as ProviderSpec,
   })
   juxta = await startJuxta({ config, store })
   await juxta.ctx.reachability.settle(juxta.ctx.catalog().providers, { maxWaitMs: 10_000 })
@@ -91,12 +104,19 @@ describe.each(['light', 'dark'] as const)('zero axe violations, %s colour scheme
     await page.focus('[data-target="alpha/quick"] .col-actions button, [data-target="alpha/quick"] .col-actions a')
     await page.keyboard.press('Shift+Tab')
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('PRE')
-    const ring = await pre.evaluate((el) => { const s = getComputedStyle(el); return { style: s.outlineStyle, width: s.outlineWidth } })
+    const ring = await pre.evaluate((el) => {
+      const s = getComputedStyle(el)
+      return { style: s.outlineStyle, width: s.outlineWidth }
+    })
     expect(ring).toEqual({ style: 'solid', width: '3px' })
     await page.keyboard.press('ArrowRight')
     await page.keyboard.press('ArrowRight')
     // Keyboard scrolling is animated: wait for it to move rather than read it at once.
-    await page.waitForFunction(() => document.querySelector('[data-target="alpha/quick"] .answer pre')!.scrollLeft > 0, null, { timeout: 5000 })
+    await page.waitForFunction(
+      () => document.querySelector('[data-target="alpha/quick"] .answer pre')!.scrollLeft > 0,
+      null,
+      { timeout: 5000 },
+    )
   })
 
   it('history, a stored run, spend and settings', async () => {

@@ -5,7 +5,16 @@ import { startFakeUpstream, waitFor, type FakeUpstream } from '../helpers/fake-u
 import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { launchBrowser, watchedPage } from '../helpers/browser.ts'
 
-const MARKDOWN = ['# Plan\n\n', 'Some **bold** ', 'text.\n\n', '```js\n', 'const x = 1 < 2\n', '```\n\n', '- one\n', '- two\n']
+const MARKDOWN = [
+  '# Plan\n\n',
+  'Some **bold** ',
+  'text.\n\n',
+  '```js\n',
+  'const x = 1 < 2\n',
+  '```\n\n',
+  '- one\n',
+  '- two\n',
+]
 
 let upstream: FakeUpstream
 let juxta: RunningJuxta
@@ -17,13 +26,32 @@ beforeAll(async () => {
   upstream.script('quick', { kind: 'text', deltas: MARKDOWN, everyMs: 60 })
   upstream.script('slow', { kind: 'text', deltas: 40, everyMs: 60 })
   upstream.script('thinker', { kind: 'text', reasoning: 8, deltas: 10, everyMs: 60 })
-  upstream.script('broken', { kind: 'status', status: 500, body: { error: { message: 'upstream exploded', type: 'server_error' } } })
+  upstream.script('broken', {
+    kind: 'status',
+    status: 500,
+    body: { error: { message: 'upstream exploded', type: 'server_error' } },
+  })
   upstream.script('endless', { kind: 'endless', mode: 'deltas', everyMs: 40 })
   juxta = await startJuxta({
     config: fakeConfig({
-      alpha: { base_url: upstream.url, models: [{ id: 'quick', label: 'Alpha Quick', price: { input: 1, output: 2 } }, { id: 'endless', price: { input: 1, output: 1 } }] },
-      beta: { base_url: upstream.url, models: [{ id: 'slow', label: 'Beta Slow', price: { input: 10, output: 30 } }, { id: 'broken', price: { input: 1, output: 1 } }] },
-      gamma: { base_url: upstream.url, models: [{ id: 'thinker', label: 'Gamma Thinker', price: { input: 3, output: 6 } }, { id: 'unpriced' }] },
+      alpha: {
+        base_url: upstream.url,
+        models: [
+          { id: 'quick', label: 'Alpha Quick', price: { input: 1, output: 2 } },
+          { id: 'endless', price: { input: 1, output: 1 } },
+        ],
+      },
+      beta: {
+        base_url: upstream.url,
+        models: [
+          { id: 'slow', label: 'Beta Slow', price: { input: 10, output: 30 } },
+          { id: 'broken', price: { input: 1, output: 1 } },
+        ],
+      },
+      gamma: {
+        base_url: upstream.url,
+        models: [{ id: 'thinker', label: 'Gamma Thinker', price: { input: 3, output: 6 } }, { id: 'unpriced' }],
+      },
     }),
   })
   browser = await launchBrowser()
@@ -88,7 +116,9 @@ describe('the compare page', () => {
     const slowMultiple = await page.locator('tr[data-target="beta/slow"] td').nth(9).textContent()
     expect(slowMultiple).toBe('48.5×')
     // Per-column final figures are shown with their source.
-    expect(await page.locator('[data-target="alpha/quick"] .stats.final').textContent()).toContain('config: alpha/quick')
+    expect(await page.locator('[data-target="alpha/quick"] .stats.final').textContent()).toContain(
+      'config: alpha/quick',
+    )
 
     // Sorting by cost puts the dearest first on the second click.
     await page.click('button.sort[data-sort-key="cost"]')
@@ -124,7 +154,9 @@ describe('the compare page', () => {
     const { page } = await openAndPick(['alpha/endless', 'alpha/quick'], 'Go on forever')
     const before = upstream.aborts
     await page.click('button.send')
-    await page.waitForFunction(() => (document.querySelector('[data-target="alpha/endless"] .answer')?.textContent ?? '').length > 20)
+    await page.waitForFunction(
+      () => (document.querySelector('[data-target="alpha/endless"] .answer')?.textContent ?? '').length > 20,
+    )
     await page.click('#stop')
     await page.waitForSelector('[data-target="alpha/endless"] .status-cancelled', { timeout: 10_000 })
     expect(await waitFor(() => upstream.aborts > before, 3000)).toBe(true)
@@ -137,7 +169,9 @@ describe('the compare page', () => {
     const { page } = await openAndPick(['alpha/endless'], 'Then close the tab')
     const before = upstream.aborts
     await page.click('button.send')
-    await page.waitForFunction(() => (document.querySelector('[data-target="alpha/endless"] .answer')?.textContent ?? '').length > 20)
+    await page.waitForFunction(
+      () => (document.querySelector('[data-target="alpha/endless"] .answer')?.textContent ?? '').length > 20,
+    )
     await page.close()
     expect(await waitFor(() => upstream.aborts > before, 3000)).toBe(true)
   })

@@ -8,7 +8,8 @@ import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { launchBrowser, watchedPage } from '../helpers/browser.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 
-const PAYLOAD = '<img src=x onerror="window.__pwned=1">\n\n![x](https://evil.example/leak)\n\n[js](javascript:window.__pwned=1)\n\n**kept**'
+const PAYLOAD =
+  '<img src=x onerror="window.__pwned=1">\n\n![x](https://evil.example/leak)\n\n[js](javascript:window.__pwned=1)\n\n**kept**'
 
 let upstream: FakeUpstream
 let juxta: RunningJuxta
@@ -20,10 +21,22 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'juxta-history-pages-'))
   store = openSqliteRunStore(join(dir, 'juxta.db'), { log: () => {} })
   upstream = await startFakeUpstream()
-  upstream.script('evil', { kind: 'text', deltas: [PAYLOAD.slice(0, 9), PAYLOAD.slice(9)], reasoning: ['<script>window.__pwned=1</script>'] })
+  upstream.script('evil', {
+    kind: 'text',
+    deltas: [PAYLOAD.slice(0, 9), PAYLOAD.slice(9)],
+    reasoning: ['<script>window.__pwned=1</script>'],
+  })
   upstream.script('plain', { kind: 'text', deltas: ['plain', ' answer'] })
   juxta = await startJuxta({
-    config: fakeConfig({ h: { base_url: upstream.url, models: [{ id: 'evil', price: { input: 1, output: 1 } }, { id: 'plain', price: { input: 2, output: 2 } }] } }),
+    config: fakeConfig({
+      h: {
+        base_url: upstream.url,
+        models: [
+          { id: 'evil', price: { input: 1, output: 1 } },
+          { id: 'plain', price: { input: 2, output: 2 } },
+        ],
+      },
+    }),
     store,
   })
   browser = await launchBrowser()
@@ -66,7 +79,11 @@ describe('history pages', () => {
     await page.waitForSelector('.run-prompt:has-text("And then?")')
     await page.waitForSelector('#summary table', { timeout: 15_000 })
     const plain = upstream.requests.slice(seen).find((r) => r.model === 'plain')!
-    expect(plain.body.messages.map((m: { content: string }) => m.content)).toEqual(['Remember me', 'plain answer', 'And then?'])
+    expect(plain.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      'Remember me',
+      'plain answer',
+      'And then?',
+    ])
     expect(await page.locator('.summary-table thead').textContent()).toContain('Conversation (2 turns)')
 
     expect(watch.dialogs).toEqual([])
@@ -102,12 +119,18 @@ describe('history pages', () => {
     const exported = await (await fetch(`${juxta.url}/api/runs/export.json`)).text()
     const ids = (JSON.parse(exported).runs as Array<{ run_id: string }>).map((r) => r.run_id)
     expect(ids.length).toBeGreaterThan(0)
-    for (const id of ids) await fetch(`${juxta.url}/api/runs/${id}`, { method: 'DELETE', headers: { origin: juxta.url } })
+    for (const id of ids)
+      await fetch(`${juxta.url}/api/runs/${id}`, { method: 'DELETE', headers: { origin: juxta.url } })
     expect((await store.listRuns({ limit: 10 })).runs).toHaveLength(0)
 
     const form = new FormData()
     form.set('file', new File([exported], 'export.json', { type: 'application/json' }))
-    const res = await fetch(`${juxta.url}/history/import`, { method: 'POST', body: form, headers: { origin: juxta.url }, redirect: 'manual' })
+    const res = await fetch(`${juxta.url}/history/import`, {
+      method: 'POST',
+      body: form,
+      headers: { origin: juxta.url },
+      redirect: 'manual',
+    })
     expect(res.status).toBe(303)
     const page = await (await fetch(new URL(res.headers.get('location')!, juxta.url))).text()
     expect(page).toContain(`Imported ${ids.length} runs`)
@@ -115,7 +138,11 @@ describe('history pages', () => {
 
     const bad = new FormData()
     bad.set('file', new File(['{"format":"something else"}'], 'bad.json'))
-    const rejected = await fetch(`${juxta.url}/history/import`, { method: 'POST', body: bad, headers: { origin: juxta.url } })
+    const rejected = await fetch(`${juxta.url}/history/import`, {
+      method: 'POST',
+      body: bad,
+      headers: { origin: juxta.url },
+    })
     expect(rejected.status).toBe(422)
     expect(await rejected.text()).toContain('not a Juxta runs export')
   })

@@ -15,12 +15,18 @@ beforeAll(async () => {
   // Fails once with a 500, then answers: "retry this column" must recover it.
   upstream.script('flaky', {
     kind: 'sequence',
-    steps: [{ kind: 'status', status: 500, body: { error: { message: 'temporary failure', type: 'server_error' } } }, { kind: 'text', deltas: ['recovered', ' answer'] }],
+    steps: [
+      { kind: 'status', status: 500, body: { error: { message: 'temporary failure', type: 'server_error' } } },
+      { kind: 'text', deltas: ['recovered', ' answer'] },
+    ],
   })
   upstream.script('slowpoke', { kind: 'text', deltas: 30, everyMs: 60 })
   juxta = await startJuxta({
     config: fakeConfig({
-      p: { base_url: upstream.url, models: [...MODELS, 'flaky', 'slowpoke'].map((id) => ({ id, price: { input: 1, output: 2 } })) },
+      p: {
+        base_url: upstream.url,
+        models: [...MODELS, 'flaky', 'slowpoke'].map((id) => ({ id, price: { input: 1, output: 2 } })),
+      },
     }),
   })
   browser = await launchBrowser()
@@ -40,9 +46,9 @@ describe('the page with many columns, small screens, dark mode, keyboard and scr
     await page.evaluate(() => {
       const w = window as unknown as { __announcements: string[] }
       w.__announcements = []
-      new MutationObserver(() => w.__announcements.push(document.getElementById('announce')!.textContent ?? '')).observe(
-        document.getElementById('announce')!, { childList: true, characterData: true, subtree: true },
-      )
+      new MutationObserver(() =>
+        w.__announcements.push(document.getElementById('announce')!.textContent ?? ''),
+      ).observe(document.getElementById('announce')!, { childList: true, characterData: true, subtree: true })
     })
     await page.fill('#prompt', 'Nine at once')
     for (const m of MODELS) await page.check(`input[value="p/${m}"]`)
@@ -52,11 +58,16 @@ describe('the page with many columns, small screens, dark mode, keyboard and scr
     expect(await page.locator('.summary-table tbody tr').count()).toBe(9)
     const scroll = await page.$eval('.columns', (el) => ({ scroll: el.scrollWidth, client: el.clientWidth }))
     expect(scroll.scroll).toBeGreaterThan(scroll.client)
-    const announcements = await page.evaluate(() => (window as unknown as { __announcements: string[] }).__announcements)
+    const announcements = await page.evaluate(
+      () => (window as unknown as { __announcements: string[] }).__announcements,
+    )
     expect(announcements.length).toBe(9)
     expect(announcements.every((a) => /finished in/.test(a))).toBe(true)
     // Columns are labelled regions for assistive technology.
-    const label = await page.$eval('.col', (el) => document.getElementById(el.getAttribute('aria-labelledby')!)?.textContent)
+    const label = await page.$eval(
+      '.col',
+      (el) => document.getElementById(el.getAttribute('aria-labelledby')!)?.textContent,
+    )
     expect(label).toBe('m1')
     expect(watch.errors).toEqual([])
     await page.close()
@@ -84,7 +95,9 @@ describe('the page with many columns, small screens, dark mode, keyboard and scr
     await page.check('input[value="p/m4"]')
     await page.check('input[value="p/flaky"]')
     await page.reload()
-    const checked = await page.$$eval('input[name="targets"]:checked', (els) => els.map((e) => (e as HTMLInputElement).value))
+    const checked = await page.$$eval('input[name="targets"]:checked', (els) =>
+      els.map((e) => (e as HTMLInputElement).value),
+    )
     expect(checked.sort()).toEqual(['p/flaky', 'p/m4'])
     await context.close()
   })

@@ -19,7 +19,13 @@ beforeAll(async () => {
   juxta = await startJuxta({
     config: {
       run: { max_retries: 0, connect_timeout_ms: 5000 },
-      providers: { acme: { name: 'Acme AI', base_url: upstream.url, models: [{ id: 'chat', label: 'Acme Chat', price: { input: 1, output: 2 } }] } },
+      providers: {
+        acme: {
+          name: 'Acme AI',
+          base_url: upstream.url,
+          models: [{ id: 'chat', label: 'Acme Chat', price: { input: 1, output: 2 } }],
+        },
+      },
     },
   })
   browser = await launchBrowser()

@@ -21,9 +21,24 @@ beforeAll(async () => {
   upstream.script('meta-llama/llama-3.3-70b-instruct', { kind: 'text', deltas: 30 })
   juxta = await startJuxta({
     config: fakeConfig({
-      openai: { base_url: upstream.url, models: [{ id: 'gpt-5.1-mini', label: 'GPT-5.1 mini', price: { input: 0.25, cached_input: 0.025, output: 2 } }] },
-      deepseek: { base_url: upstream.url, models: [{ id: 'deepseek-reasoner', label: 'DeepSeek Reasoner', price: { input: 0.28, output: 0.42 } }] },
-      openrouter: { base_url: upstream.url, models: [{ id: 'meta-llama/llama-3.3-70b-instruct', label: 'Llama 3.3 70B Instruct', price: { input: 0.13, output: 0.4 } }] },
+      openai: {
+        base_url: upstream.url,
+        models: [{ id: 'gpt-5.1-mini', label: 'GPT-5.1 mini', price: { input: 0.25, cached_input: 0.025, output: 2 } }],
+      },
+      deepseek: {
+        base_url: upstream.url,
+        models: [{ id: 'deepseek-reasoner', label: 'DeepSeek Reasoner', price: { input: 0.28, output: 0.42 } }],
+      },
+      openrouter: {
+        base_url: upstream.url,
+        models: [
+          {
+            id: 'meta-llama/llama-3.3-70b-instruct',
+            label: 'Llama 3.3 70B Instruct',
+            price: { input: 0.13, output: 0.4 },
+          },
+        ],
+      },
     }),
   })
   browser = await launchBrowser()
@@ -88,13 +103,22 @@ describe('the summary table at common widths', () => {
         await page.focus('#summary .table-scroll')
         for (let i = 0; i < 60; i++) await page.keyboard.press('ArrowRight')
         // Keyboard scrolling is animated: wait until the last column has come into view.
-        await page.waitForFunction(() => {
-          const box = document.querySelector('#summary .table-scroll')!
-          return box.querySelector('thead th:last-child')!.getBoundingClientRect().right <= box.getBoundingClientRect().right + 1
-        }, null, { timeout: 5000 })
+        await page.waitForFunction(
+          () => {
+            const box = document.querySelector('#summary .table-scroll')!
+            return (
+              box.querySelector('thead th:last-child')!.getBoundingClientRect().right <=
+              box.getBoundingClientRect().right + 1
+            )
+          },
+          null,
+          { timeout: 5000 },
+        )
         const after = await page.$eval('#summary .table-scroll', (box) => ({
           scrollLeft: box.scrollLeft,
-          lastVisible: box.querySelector('thead th:last-child')!.getBoundingClientRect().right <= box.getBoundingClientRect().right + 1,
+          lastVisible:
+            box.querySelector('thead th:last-child')!.getBoundingClientRect().right <=
+            box.getBoundingClientRect().right + 1,
         }))
         expect(after.scrollLeft).toBeGreaterThan(0)
         expect(after.lastVisible).toBe(true)

@@ -24,7 +24,12 @@ beforeAll(async () => {
   juxta = await startJuxta({
     config: fakeConfig({
       cloud: { base_url: upstream.url, models: ['c1'] },
-      ollama: { name: 'Ollama (local)', base_url: `http://127.0.0.1:${port}/v1`, requires_key: false, models: ['llama3.2'] } as ProviderSpec,
+      ollama: {
+        name: 'Ollama (local)',
+        base_url: `http://127.0.0.1:${port}/v1`,
+        requires_key: false,
+        models: ['llama3.2'],
+      } as ProviderSpec,
       keyless: { base_url: 'https://api.example.invalid/v1', requires_key: true, api_key: undefined, models: ['k1'] },
     }),
   })

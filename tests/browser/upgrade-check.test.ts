@@ -9,7 +9,13 @@ import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { readSSE } from '../helpers/sse.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 
-const checker = join(createRequire(import.meta.url).resolve('htmx.org/package.json'), '..', 'dist', 'scripts', 'upgrade-check.js')
+const checker = join(
+  createRequire(import.meta.url).resolve('htmx.org/package.json'),
+  '..',
+  'dist',
+  'scripts',
+  'upgrade-check.js',
+)
 
 /** Runs htmx's own upgrade-check over HTML files; it exits 1 when it finds htmx 2 habits. */
 function upgradeCheck(dir: string): { code: number | null; output: string } {
@@ -27,7 +33,12 @@ beforeAll(async () => {
   store = openSqliteRunStore(join(dir, 'juxta.db'))
   upstream = await startFakeUpstream()
   upstream.script('m', { kind: 'text', reasoning: 3, deltas: ['# Title\n\n', 'text ', 'more\n\n', 'end'], everyMs: 5 })
-  juxta = await startJuxta({ config: fakeConfig({ p: { base_url: upstream.url, models: [{ id: 'm', price: { input: 1, output: 1 } }, 'unpriced'] } }), store })
+  juxta = await startJuxta({
+    config: fakeConfig({
+      p: { base_url: upstream.url, models: [{ id: 'm', price: { input: 1, output: 1 } }, 'unpriced'] },
+    }),
+    store,
+  })
 })
 
 afterAll(async () => {
@@ -46,7 +57,11 @@ describe('rendered HTML passes htmx 4 upgrade-check', () => {
   })
 
   it('finds nothing in every page and every streamed fragment', async () => {
-    const form = new URLSearchParams([['prompt', 'hi'], ['targets', 'p/m'], ['targets', 'p/unpriced']])
+    const form = new URLSearchParams([
+      ['prompt', 'hi'],
+      ['targets', 'p/m'],
+      ['targets', 'p/unpriced'],
+    ])
     const stream = await fetch(`${juxta.url}/runs`, { method: 'POST', body: form, headers: { origin: juxta.url } })
     expect(stream.headers.get('content-type')).toContain('text/event-stream')
     let fragments = 0
@@ -54,7 +69,11 @@ describe('rendered HTML passes htmx 4 upgrade-check', () => {
       if (event.data) writeFileSync(join(dir, `fragment-${fragments++}.html`), event.data)
     }
     expect(fragments).toBeGreaterThan(3)
-    const estimate = await fetch(`${juxta.url}/estimate`, { method: 'POST', body: form, headers: { origin: juxta.url } })
+    const estimate = await fetch(`${juxta.url}/estimate`, {
+      method: 'POST',
+      body: form,
+      headers: { origin: juxta.url },
+    })
     writeFileSync(join(dir, 'estimate.html'), await estimate.text())
     // Every page, the stored run included, after the run above is in history.
     const runId = (await store.listRuns({ limit: 1 })).runs[0]!.run_id

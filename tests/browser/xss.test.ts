@@ -47,8 +47,23 @@ beforeAll(async () => {
   const split: string[] = []
   for (let i = 0; i < all.length; i += 7) split.push(all.slice(i, i + 7))
   upstream.script('split', { kind: 'text', deltas: [...split, '\n\nEND-OF-ANSWER'], everyMs: 1 })
-  upstream.script('reasoner', { kind: 'text', reasoning: [HTML_PAYLOADS[0]!, HTML_PAYLOADS[8]!], deltas: ['fine', '\n\nEND-OF-ANSWER'], everyMs: 5, model: `<img src=x onerror="${PWN}">` })
-  upstream.script('evil-error', { kind: 'status', status: 400, body: { error: { message: `<img src=x onerror="${PWN}"> bad <hx-partial hx-target="#prompt">x</hx-partial>`, type: 'invalid_request_error' } } })
+  upstream.script('reasoner', {
+    kind: 'text',
+    reasoning: [HTML_PAYLOADS[0]!, HTML_PAYLOADS[8]!],
+    deltas: ['fine', '\n\nEND-OF-ANSWER'],
+    everyMs: 5,
+    model: `<img src=x onerror="${PWN}">`,
+  })
+  upstream.script('evil-error', {
+    kind: 'status',
+    status: 400,
+    body: {
+      error: {
+        message: `<img src=x onerror="${PWN}"> bad <hx-partial hx-target="#prompt">x</hx-partial>`,
+        type: 'invalid_request_error',
+      },
+    },
+  })
   juxta = await startJuxta({
     config: fakeConfig({
       x: {
@@ -84,15 +99,18 @@ describe('untrusted model output in the page', () => {
     expect(await page.locator('[data-target="x/split"] .answer').textContent()).toContain('END-OF-ANSWER')
     expect(await page.locator('[data-target="x/whole"] .answer').textContent()).toContain('still here')
     // Nothing active survived anywhere in the run area.
-    const active = await page.$$eval(
-      '#run *',
-      (els) =>
-        els
-          .filter((e) =>
-            ['SCRIPT', 'IFRAME', 'IMG', 'SVG', 'FORM', 'META', 'BASE', 'OBJECT', 'EMBED', 'STYLE'].includes(e.tagName.toUpperCase()) ||
-            [...e.attributes].some((a) => /^(on|hx-|data-hx|sse-|style$|srcset$)/i.test(a.name)) && !e.closest('.col-actions') && e.id !== 'stop',
-          )
-          .map((e) => e.outerHTML.slice(0, 120)),
+    const active = await page.$$eval('#run *', (els) =>
+      els
+        .filter(
+          (e) =>
+            ['SCRIPT', 'IFRAME', 'IMG', 'SVG', 'FORM', 'META', 'BASE', 'OBJECT', 'EMBED', 'STYLE'].includes(
+              e.tagName.toUpperCase(),
+            ) ||
+            ([...e.attributes].some((a) => /^(on|hx-|data-hx|sse-|style$|srcset$)/i.test(a.name)) &&
+              !e.closest('.col-actions') &&
+              e.id !== 'stop'),
+        )
+        .map((e) => e.outerHTML.slice(0, 120)),
     )
     expect(active).toEqual([])
     const hrefs = await page.$$eval('#run .answer a[href]', (as) => as.map((a) => a.getAttribute('href')!))

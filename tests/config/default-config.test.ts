@@ -8,7 +8,10 @@ const DEFAULT = resolve(import.meta.dirname, '../../config/default.yaml')
 describe('the shipped config/default.yaml', () => {
   it('validates with an empty environment; every keyed provider then needs a key', () => {
     const loaded = loadConfigFile(DEFAULT, {})
-    const catalog = new Catalog(loaded.config, { demoBaseURL: 'http://demo.test/demo/v1', keySources: loaded.keySources })
+    const catalog = new Catalog(loaded.config, {
+      demoBaseURL: 'http://demo.test/demo/v1',
+      keySources: loaded.keySources,
+    })
     const status = Object.fromEntries(catalog.providers.map((p) => [p.id, p.keyStatus]))
     expect(status.demo).toBe('not_needed')
     expect(status.openai).toBe('missing')
@@ -19,8 +22,14 @@ describe('the shipped config/default.yaml', () => {
   })
 
   it('takes keys from the environment and reports them as env', () => {
-    const loaded = loadConfigFile(DEFAULT, { OPENAI_API_KEY: 'sk-test-from-env-123456', DEEPSEEK_API_KEY: 'sk-ds-abcdef123456' })
-    const catalog = new Catalog(loaded.config, { demoBaseURL: 'http://demo.test/demo/v1', keySources: loaded.keySources })
+    const loaded = loadConfigFile(DEFAULT, {
+      OPENAI_API_KEY: 'sk-test-from-env-123456',
+      DEEPSEEK_API_KEY: 'sk-ds-abcdef123456',
+    })
+    const catalog = new Catalog(loaded.config, {
+      demoBaseURL: 'http://demo.test/demo/v1',
+      keySources: loaded.keySources,
+    })
     expect(catalog.provider('openai')?.keyStatus).toBe('env')
     expect(catalog.provider('openai')?.apiKey).toBe('sk-test-from-env-123456')
     expect(catalog.provider('deepseek')?.keyStatus).toBe('env')

@@ -3,7 +3,10 @@ import { interpolateEnv } from '../../src/config/interpolate.ts'
 
 describe('interpolateEnv', () => {
   it('substitutes variables anywhere in strings, in nested maps and lists', () => {
-    const r = interpolateEnv({ a: 'x-${A}-y', list: ['${B}', 3, true, null], deep: { c: '${A}${B}' } }, { A: '1', B: '2' })
+    const r = interpolateEnv(
+      { a: 'x-${A}-y', list: ['${B}', 3, true, null], deep: { c: '${A}${B}' } },
+      { A: '1', B: '2' },
+    )
     expect(r.value).toEqual({ a: 'x-1-y', list: ['2', 3, true, null], deep: { c: '12' } })
     expect(r.missing).toEqual([])
     expect(r.fromEnv).toEqual([['a'], ['list', 0], ['deep', 'c']])

@@ -187,7 +187,9 @@ providers:
     expect(set.keySources.a).toBe('env')
     expect(set.config.run.idle_timeout_ms).toBe(777)
     // A value from the environment is validated like a literal one.
-    expect(problemsOf(yaml, { IDLE: 'soon' }).problems).toEqual(['run.idle_timeout_ms: Invalid input: expected number, received string'])
+    expect(problemsOf(yaml, { IDLE: 'soon' }).problems).toEqual([
+      'run.idle_timeout_ms: Invalid input: expected number, received string',
+    ])
     expect(problemsOf(yaml, { IDLE: '-3' }).problems[0]).toMatch(/^run\.idle_timeout_ms: Too small/)
   })
 
@@ -220,18 +222,25 @@ providers:
   })
 
   it('keeps a literal quoted number in YAML an error (only substituted text is read as a number)', () => {
-    expect(problemsOf('run:\n  max_retries: "3"\nproviders:\n  a:\n    base_url: https://a.test/v1\n    models: [m]\n').problems).toEqual([
-      'run.max_retries: Invalid input: expected number, received string',
-    ])
+    expect(
+      problemsOf('run:\n  max_retries: "3"\nproviders:\n  a:\n    base_url: https://a.test/v1\n    models: [m]\n')
+        .problems,
+    ).toEqual(['run.max_retries: Invalid input: expected number, received string'])
   })
 
   it('treats an empty variable as unset', () => {
-    const c = parseConfigText('providers:\n  a:\n    base_url: ${U:-http://x.test/v1}\n    models: [m]\n', 't', { U: '' })
+    const c = parseConfigText('providers:\n  a:\n    base_url: ${U:-http://x.test/v1}\n    models: [m]\n', 't', {
+      U: '',
+    })
     expect(c.config.providers.a!.base_url).toBe('http://x.test/v1')
   })
 
   it('loads a provider whose api_key variable is unset, without a key', () => {
-    const c = parseConfigText('providers:\n  a:\n    base_url: https://a.test/v1\n    api_key: ${A_KEY}\n    models: [m]\n', 't', {})
+    const c = parseConfigText(
+      'providers:\n  a:\n    base_url: https://a.test/v1\n    api_key: ${A_KEY}\n    models: [m]\n',
+      't',
+      {},
+    )
     expect(c.config.providers.a!.api_key).toBeUndefined()
     expect(c.keySources).toEqual({})
   })

@@ -16,7 +16,12 @@ describe('the demo provider', () => {
         setTimeout(() => controller.abort(), 100)
       }
     }
-    const run = await executeRun(ctx, request, { prompt: 'Cancel me half way', system: null, parent_id: null }, { signal: controller.signal, onEvent })
+    const run = await executeRun(
+      ctx,
+      request,
+      { prompt: 'Cancel me half way', system: null, parent_id: null },
+      { signal: controller.signal, onEvent },
+    )
     const result = run.results[0]!
     expect(result.status).toBe('cancelled')
     expect(result.error?.kind).toBe('cancelled')

@@ -48,7 +48,10 @@ beforeAll(async () => {
   upstream = await startFakeUpstream()
   // No usage: Juxta estimates it, which loads the tokenizer (a one-time cost) during the warm-up.
   upstream.script('no-usage', { kind: 'text', deltas: 5, usage: 'none' })
-  const models = [...HEALTHY, 'no-usage', ...FAULTS.map((f) => f.model), 'fault:huge'].map((id) => ({ id, price: { input: 1, output: 2 } }))
+  const models = [...HEALTHY, 'no-usage', ...FAULTS.map((f) => f.model), 'fault:huge'].map((id) => ({
+    id,
+    price: { input: 1, output: 2 },
+  }))
   juxta = await startJuxta({
     config: fakeConfig(
       { f: { base_url: upstream.url, models } },
@@ -107,7 +110,10 @@ describe('fault drill: one faulty target among four', () => {
   }
 
   it('a 10 MB single chunk is handled and the server keeps serving', async () => {
-    const res = await postCompare(juxta.url, { prompt: 'drill huge', targets: [...HEALTHY.map((m) => `f/${m}`), 'f/fault:huge'] })
+    const res = await postCompare(juxta.url, {
+      prompt: 'drill huge',
+      targets: [...HEALTHY.map((m) => `f/${m}`), 'f/fault:huge'],
+    })
     expect(res.status).toBe(200)
     const results = res.body.results as TargetResult[]
     expectHealthy(results.slice(0, 3))
@@ -128,7 +134,10 @@ describe('fault drill: one faulty target among four', () => {
     // "last value" slots that may hold the 4 MB capped answer), another drill must not grow the heap.
     const drill = async () => {
       for (const fault of [...FAULTS.map((f) => f.model), 'fault:huge']) {
-        const res = await postCompare(juxta.url, { prompt: `again ${fault}`, targets: [...HEALTHY.map((m) => `f/${m}`), `f/${fault}`] })
+        const res = await postCompare(juxta.url, {
+          prompt: `again ${fault}`,
+          targets: [...HEALTHY.map((m) => `f/${m}`), `f/${fault}`],
+        })
         expect(res.status).toBe(200)
       }
       await postCompare(juxta.url, { prompt: 'settle', targets: HEALTHY.map((m) => `f/${m}`) })

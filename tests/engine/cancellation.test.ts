@@ -87,7 +87,8 @@ describe('cancellation', () => {
       signal: controller.signal,
       onEvent: (e) => {
         events.push(e)
-        if (e.type === 'delta' && events.filter((x) => x.type === 'delta' && x.kind === 'text').length >= 4) controller.abort()
+        if (e.type === 'delta' && events.filter((x) => x.type === 'delta' && x.kind === 'text').length >= 4)
+          controller.abort()
       },
     })
     const results = await pending
@@ -104,7 +105,9 @@ describe('cancellation', () => {
     const before = fake.requests.length
     const controller = new AbortController()
     controller.abort()
-    const results = await runCompare(juxta.ctx, buildRequest({ prompt: 'x', targets: ['c/quick'], params: {} }), { signal: controller.signal })
+    const results = await runCompare(juxta.ctx, buildRequest({ prompt: 'x', targets: ['c/quick'], params: {} }), {
+      signal: controller.signal,
+    })
     expect(results[0]!.status).toBe('cancelled')
     expect(results[0]!.text).toBe('')
     expect(fake.requests.length).toBe(before)

@@ -10,7 +10,10 @@ beforeAll(async () => {
   // Text, then the connection closes cleanly: no finish_reason, no usage, no [DONE].
   upstream.script('cut', {
     kind: 'raw',
-    frames: [sseData(chunk('cut', { role: 'assistant', content: '' })), sseData(chunk('cut', { content: 'The answer is' }))],
+    frames: [
+      sseData(chunk('cut', { role: 'assistant', content: '' })),
+      sseData(chunk('cut', { content: 'The answer is' })),
+    ],
   })
   juxta = await startJuxta({ config: fakeConfig({ u: { base_url: upstream.url, models: ['cut', 'text:3'] } }) })
 })

@@ -47,12 +47,21 @@ function expectHealthy(r: TargetResult | undefined): void {
   expect(r?.status).toBe('ok')
   expect(r?.error).toBeNull()
   expect(r?.text).toBe('The capital of the UK is London.')
-  expect(r?.usage).toEqual({ input_tokens: 78, cached_input_tokens: 0, output_tokens: 9, reasoning_tokens: 0, source: 'reported' })
+  expect(r?.usage).toEqual({
+    input_tokens: 78,
+    cached_input_tokens: 0,
+    output_tokens: 9,
+    reasoning_tokens: 0,
+    source: 'reported',
+  })
 }
 
 /** Runs [healthy, fault] in one compare; returns the fault's result and the raw response text. */
 async function withHealthySibling(fault: string): Promise<{ r: TargetResult; raw: string }> {
-  const res = await postCompare(juxta.url, { prompt: 'What is the capital of the UK?', targets: [HEALTHY, `f/${fault}`] })
+  const res = await postCompare(juxta.url, {
+    prompt: 'What is the capital of the UK?',
+    targets: [HEALTHY, `f/${fault}`],
+  })
   expect(res.status).toBe(200)
   const results = res.body.results as TargetResult[]
   expectHealthy(results[0])

@@ -22,7 +22,11 @@ const STREAMS: Expected[] = [
     model: 'deepseek-reasoner',
     finish: 'stop',
     usage: { input_tokens: 6, cached_input_tokens: 0, output_tokens: 212, reasoning_tokens: 198 },
-    text: { start: 'Hello there! 😊', end: 'How can I help you today?', length: 'Hello there! 😊 How can I help you today?'.length },
+    text: {
+      start: 'Hello there! 😊',
+      end: 'How can I help you today?',
+      length: 'Hello there! 😊 How can I help you today?'.length,
+    },
     reasoning: { start: 'Hmm, the user just said "Hello".', length: 882 },
   },
   {
@@ -56,7 +60,11 @@ const STREAMS: Expected[] = [
     model: 'deepseek-chat',
     finish: 'length',
     usage: { input_tokens: 13, cached_input_tokens: 0, output_tokens: 400, reasoning_tokens: 0 },
-    text: { start: '## **Holiday Name:** Starlight Remembrance', end: 'observe 15 minutes of silent looking at', length: 1855 },
+    text: {
+      start: '## **Holiday Name:** Starlight Remembrance',
+      end: 'observe 15 minutes of silent looking at',
+      length: 1855,
+    },
     reasoning: { start: '', length: 0 },
   },
   {
@@ -86,7 +94,11 @@ const pricer = new SpyPricer()
 
 beforeAll(async () => {
   fake = await startFakeUpstream()
-  fake.script('llamacpp-final-chunk', { kind: 'fixture', file: 'llamacpp_gpt-oss-20b_final-chunk_usage-timings_b6097.json', mode: 'chunks' })
+  fake.script('llamacpp-final-chunk', {
+    kind: 'fixture',
+    file: 'llamacpp_gpt-oss-20b_final-chunk_usage-timings_b6097.json',
+    mode: 'chunks',
+  })
   const models = STREAMS.map((s) => (s.file.startsWith('llamacpp') ? 'llamacpp-final-chunk' : `fixture:${s.file}`))
   juxta = await startJuxta({ config: fakeConfig({ rec: { base_url: fake.url, models } }), pricer })
 })
@@ -117,7 +129,10 @@ describe('fixture replay through the SDK and engine', () => {
       body: JSON.stringify({ model: 'fixture:deepseek-chat_stream_length_2025-12.chunks.jsonl', messages: [] }),
     })
     const body = await res.text()
-    const lines = readFixture('deepseek-chat_stream_length_2025-12.chunks.jsonl').toString('utf8').split('\n').filter(Boolean)
+    const lines = readFixture('deepseek-chat_stream_length_2025-12.chunks.jsonl')
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
     expect(body).toBe(lines.map((l) => `data: ${l}\n\n`).join('') + 'data: [DONE]\n\n')
   })
 

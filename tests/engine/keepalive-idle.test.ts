@@ -10,8 +10,17 @@ let juxta: RunningJuxta
 
 beforeAll(async () => {
   upstream = await startFakeUpstream()
-  upstream.script('queued', { kind: 'text', keepAlive: { count: 12, everyMs: 100, comment: 'keep-alive' }, deltas: ['finally', ' here'] })
-  juxta = await startJuxta({ config: fakeConfig({ d: { base_url: upstream.url, models: ['queued', 'fault:silence'] } }, { idle_timeout_ms: 500 }) })
+  upstream.script('queued', {
+    kind: 'text',
+    keepAlive: { count: 12, everyMs: 100, comment: 'keep-alive' },
+    deltas: ['finally', ' here'],
+  })
+  juxta = await startJuxta({
+    config: fakeConfig(
+      { d: { base_url: upstream.url, models: ['queued', 'fault:silence'] } },
+      { idle_timeout_ms: 500 },
+    ),
+  })
 })
 
 afterAll(async () => {

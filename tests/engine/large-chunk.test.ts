@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chunk, DONE_FRAME, finishChunk, sseData, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
+import {
+  chunk,
+  DONE_FRAME,
+  finishChunk,
+  sseData,
+  startFakeUpstream,
+  type FakeUpstream,
+} from '../helpers/fake-upstream.ts'
 import { compareResults, fakeConfig, postCompare, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import type { TargetResult } from '../../src/domain/types.ts'
 

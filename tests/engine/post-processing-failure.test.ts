@@ -38,7 +38,13 @@ beforeAll(async () => {
     store,
     pricer: new ThrowingPricer(),
     config: fakeConfig({
-      f: { base_url: fake.url, models: [{ id: 'ok', price: PRICE }, { id: 'boom', price: PRICE }] },
+      f: {
+        base_url: fake.url,
+        models: [
+          { id: 'ok', price: PRICE },
+          { id: 'boom', price: PRICE },
+        ],
+      },
     }),
   })
 })
@@ -85,7 +91,10 @@ describe('a target whose pricing throws', () => {
       },
     })
     expect(events).toBeGreaterThan(2)
-    expect(run.results.map((r) => [r.status, r.text])).toEqual([['ok', 'w1 w2 w3'], ['ok', 'w1 w2 w3 w4']])
+    expect(run.results.map((r) => [r.status, r.text])).toEqual([
+      ['ok', 'w1 w2 w3'],
+      ['ok', 'w1 w2 w3 w4'],
+    ])
     expect(juxta.logs.some((l) => l.startsWith('engine: a run event consumer failed: the page went away'))).toBe(true)
     await juxta.ctx.recorder.flush?.()
     expect((await store.getRun(request.run_id))?.status).toBe('done')

@@ -37,22 +37,40 @@ beforeAll(async () => {
   fake = await startFakeUpstream()
   const downPort = await closedPort()
   fake.script('ra-always', rateLimited(1))
-  fake.script('ra-then-ok', { kind: 'sequence', steps: [rateLimited(0), { kind: 'text', deltas: ['after', ' retry'] }] })
+  fake.script('ra-then-ok', {
+    kind: 'sequence',
+    steps: [rateLimited(0), { kind: 'text', deltas: ['after', ' retry'] }],
+  })
   fake.script('ra-too-long', rateLimited(30))
   fake.script('ra-ms', {
     kind: 'sequence',
-    steps: [{ ...rateLimited(1), headers: { 'retry-after-ms': '120', 'retry-after': '1' } }, { kind: 'text', deltas: 2 }],
+    steps: [
+      { ...rateLimited(1), headers: { 'retry-after-ms': '120', 'retry-after': '1' } },
+      { kind: 'text', deltas: 2 },
+    ],
   })
   fake.script('five-hundred-always', { kind: 'status', status: 500, body: openAIError('boom', 'server_error') })
   fake.script('five-o-three-then-ok', {
     kind: 'sequence',
-    steps: [{ kind: 'status', status: 503, body: openAIError('overloaded', 'server_error') }, { kind: 'text', deltas: ['recovered'] }],
+    steps: [
+      { kind: 'status', status: 503, body: openAIError('overloaded', 'server_error') },
+      { kind: 'text', deltas: ['recovered'] },
+    ],
   })
   fake.script('reset-mid-stream', { kind: 'reset', after: 10 })
   fake.script('auth-never-retried', { kind: 'auth-echo' })
   fake.script('quota-never-retried', { kind: 'fixture', file: 'deepseek_402_insufficient-balance.json' })
-  fake.script('html-never-retried', { kind: 'status', status: 200, body: '<html>login</html>', headers: { 'content-type': 'text/html' } })
-  fake.script('bad-request-never-retried', { kind: 'status', status: 400, body: openAIError('messages: field required', 'invalid_request_error', null, 'messages') })
+  fake.script('html-never-retried', {
+    kind: 'status',
+    status: 200,
+    body: '<html>login</html>',
+    headers: { 'content-type': 'text/html' },
+  })
+  fake.script('bad-request-never-retried', {
+    kind: 'status',
+    status: 400,
+    body: openAIError('messages: field required', 'invalid_request_error', null, 'messages'),
+  })
   juxta = await startJuxta({
     config: fakeConfig(
       {
@@ -105,7 +123,8 @@ describe('retries before the first token', () => {
       [3, 1000],
     ])
     // Honoured on the wire: each retry came at least a second after the previous attempt.
-    for (let i = 1; i < reqs.length; i++) expect(reqs[i]!.receivedAt - reqs[i - 1]!.receivedAt).toBeGreaterThanOrEqual(950)
+    for (let i = 1; i < reqs.length; i++)
+      expect(reqs[i]!.receivedAt - reqs[i - 1]!.receivedAt).toBeGreaterThanOrEqual(950)
   })
 
   it('429 then success → ok on the second attempt', async () => {

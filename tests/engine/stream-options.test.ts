@@ -14,7 +14,10 @@ beforeAll(async () => {
   legacy.script('old-server', { kind: 'reject-stream-options', then: { kind: 'text', deltas: ['Hello', ' world'] } })
   modern.script('reasoner', {
     kind: 'sequence',
-    steps: [{ kind: 'fixture', file: 'openai_400_unsupported-parameter.json' }, { kind: 'text', deltas: ['ok'] }],
+    steps: [
+      { kind: 'fixture', file: 'openai_400_unsupported-parameter.json' },
+      { kind: 'text', deltas: ['ok'] },
+    ],
   })
   modern.script('always-400', { kind: 'fixture', file: 'openai_400_unsupported-parameter.json' })
   modern.script('plain', { kind: 'text', deltas: ['fine'] })

@@ -11,11 +11,20 @@ let juxta: RunningJuxta
 beforeAll(async () => {
   fake = await startFakeUpstream()
   // Role chunk at once; reasoning from ~100 ms (5 deltas, 10 ms apart); answer from ~200 ms (10 deltas, 10 ms apart).
-  fake.script('paced-thinker', { kind: 'text', firstDelayMs: 100, reasoning: 5, everyMs: 10, answerDelayMs: 60, deltas: 10 })
+  fake.script('paced-thinker', {
+    kind: 'text',
+    firstDelayMs: 100,
+    reasoning: 5,
+    everyMs: 10,
+    answerDelayMs: 60,
+    deltas: 10,
+  })
   fake.script('paced-plain', { kind: 'text', firstDelayMs: 100, everyMs: 10, deltas: 10 })
   fake.script('one-token', { kind: 'text', firstDelayMs: 20, deltas: ['Yes'] })
   fake.script('warm', { kind: 'text', deltas: 1 })
-  juxta = await startJuxta({ config: fakeConfig({ t: { base_url: fake.url, models: ['paced-thinker', 'paced-plain', 'one-token', 'warm'] } }) })
+  juxta = await startJuxta({
+    config: fakeConfig({ t: { base_url: fake.url, models: ['paced-thinker', 'paced-plain', 'one-token', 'warm'] } }),
+  })
   await compareResults(juxta.url, 'warm up', ['t/warm'])
 })
 
@@ -84,6 +93,8 @@ describe('timing semantics', () => {
     const result = JSON.parse(done!.data).results[0]
     expect(result.timing.ttft_ms).toBeCloseTo(ttft, 0)
     // The first-token event comes before the first delta event.
-    expect(frames.findIndex((f) => f.event === 'first-token')).toBeLessThan(frames.findIndex((f) => f.event === 'delta'))
+    expect(frames.findIndex((f) => f.event === 'first-token')).toBeLessThan(
+      frames.findIndex((f) => f.event === 'delta'),
+    )
   })
 })

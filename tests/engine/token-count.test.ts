@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { countInSegments, countInSegmentsFairly, countTextTokens, loadTokenCounter } from '../../src/tokens/token-count.ts'
+import {
+  countInSegments,
+  countInSegmentsFairly,
+  countTextTokens,
+  loadTokenCounter,
+} from '../../src/tokens/token-count.ts'
 
 /** Counts setImmediate turns of the event loop until stopped. */
 function turnCounter() {

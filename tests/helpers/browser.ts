@@ -8,8 +8,14 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
-      '--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   })
 }
@@ -43,7 +49,12 @@ export async function watchedPage(browser: Browser, origin: string): Promise<{ p
   return { page, watch }
 }
 
-interface Violation { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[]; failureSummary?: string }> }
+interface Violation {
+  id: string
+  impact: string | null
+  help: string
+  nodes: Array<{ target: unknown[]; failureSummary?: string }>
+}
 
 /**
  * axe-core with the rules it enables by default (WCAG 2 A/AA and best practices), plus "exactly one h1": every
@@ -53,15 +64,21 @@ interface Violation { id: string; impact: string | null; help: string; nodes: Ar
  */
 export async function axeViolations(page: Page): Promise<string[]> {
   // Folded parts (reasoning, providers that need a key, options) are checked opened too.
-  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true }))
+  await page.evaluate(() =>
+    document.querySelectorAll('details').forEach((d) => {
+      d.open = true
+    }),
+  )
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source)
-  const result = await page.evaluate(async () => {
+  const result = (await page.evaluate(async () => {
     const w = window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: unknown[] }> } }
     return (await w.axe.run(document)).violations
-  }) as Violation[]
+  })) as Violation[]
   const h1s = await page.locator('h1').count()
   return [
-    ...result.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${JSON.stringify(n.target)}: ${n.failureSummary ?? v.help}`)),
+    ...result.flatMap((v) =>
+      v.nodes.map((n) => `${v.id} (${v.impact}) ${JSON.stringify(n.target)}: ${n.failureSummary ?? v.help}`),
+    ),
     // axe only asks for at least one; every page here has exactly one.
     ...(h1s === 1 ? [] : [`${h1s} h1 elements; every page has exactly one`]),
   ]

@@ -94,7 +94,10 @@ describe('the fake upstream serves each fixture from tests/fixtures', () => {
       const served = Buffer.from(await res.arrayBuffer())
       const onDisk = readFileSync(join(FIXTURES_DIR, file))
       if (file.endsWith('.jsonl')) {
-        const lines = onDisk.toString('utf8').split('\n').filter((l) => l.trim() !== '')
+        const lines = onDisk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
         expect(served.toString('utf8')).toBe(`${lines.map((l) => `data: ${l}\n\n`).join('')}data: [DONE]\n\n`)
       } else {
         expect(served.equals(onDisk)).toBe(true)

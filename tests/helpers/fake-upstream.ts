@@ -264,7 +264,11 @@ export function chunk(
 }
 
 /** A finish chunk: empty delta and `finish_reason`. */
-export function finishChunk(model: string, reason = 'stop', extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function finishChunk(
+  model: string,
+  reason = 'stop',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { ...chunk(model, null), choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: reason }], ...extra }
 }
 
@@ -288,9 +292,17 @@ export function scenarioForModel(model: string): Scenario | undefined {
     case 'fault:429':
       return rateLimited(1)
     case 'fault:500':
-      return { kind: 'status', status: 500, body: openAIError('The server had an error while processing your request.', 'server_error') }
+      return {
+        kind: 'status',
+        status: 500,
+        body: openAIError('The server had an error while processing your request.', 'server_error'),
+      }
     case 'fault:503':
-      return { kind: 'status', status: 503, body: openAIError('Service Unavailable: the server is overloaded.', 'server_error') }
+      return {
+        kind: 'status',
+        status: 503,
+        body: openAIError('Service Unavailable: the server is overloaded.', 'server_error'),
+      }
     case 'fault:malformed-json':
       return { kind: 'malformed-json' }
     case 'fault:stream-error-openrouter':
@@ -315,7 +327,12 @@ export function scenarioForModel(model: string): Scenario | undefined {
   return undefined
 }
 
-export function openAIError(message: string, type = 'invalid_request_error', code: string | null = null, param: string | null = null) {
+export function openAIError(
+  message: string,
+  type = 'invalid_request_error',
+  code: string | null = null,
+  param: string | null = null,
+) {
   return { error: { message, type, param, code } }
 }
 
@@ -386,7 +403,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     } catch {
       // kept as text
     }
-    const model = body && typeof body === 'object' && typeof body.model === 'string' ? (body.model as string) : undefined
+    const model =
+      body && typeof body === 'object' && typeof body.model === 'string' ? (body.model as string) : undefined
     const record: RecordedRequest = {
       method: req.method ?? '',
       path: req.url ?? '',
@@ -444,12 +462,18 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (req.method !== 'POST' || !/\/chat\/completions$/.test(new URL(req.url ?? '/', 'http://x').pathname)) {
       return json(res, 404, openAIError(`no route ${req.method} ${req.url}`))
     }
-    if (!model) return json(res, 400, openAIError('you must provide a model parameter', 'invalid_request_error', null, 'model'))
+    if (!model)
+      return json(res, 400, openAIError('you must provide a model parameter', 'invalid_request_error', null, 'model'))
 
     const n = seenPerModel.get(model) ?? 0
     seenPerModel.set(model, n + 1)
     const scenario = scripts.get(model) ?? scenarioForModel(model)
-    if (!scenario) return json(res, 404, openAIError(`The model \`${model}\` does not exist`, 'invalid_request_error', 'model_not_found'))
+    if (!scenario)
+      return json(
+        res,
+        404,
+        openAIError(`The model \`${model}\` does not exist`, 'invalid_request_error', 'model_not_found'),
+      )
     await play(live, pick(scenario, n), model)
   }
 
@@ -520,12 +544,25 @@ async function play(live: Live, scenario: Scenario, model: string): Promise<void
       return play(live, pick(scenario, 0), model)
 
     case 'status':
-      return json(res, scenario.status, scenario.body ?? openAIError(`HTTP ${scenario.status} from the fake`), scenario.headers)
+      return json(
+        res,
+        scenario.status,
+        scenario.body ?? openAIError(`HTTP ${scenario.status} from the fake`),
+        scenario.headers,
+      )
 
     case 'auth-echo': {
       const auth = String(live.req.headers.authorization ?? '')
       const key = auth.replace(/^Bearer\s+/i, '')
-      return json(res, 401, openAIError(`Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key'))
+      return json(
+        res,
+        401,
+        openAIError(
+          `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          'invalid_request_error',
+          'invalid_api_key',
+        ),
+      )
     }
 
     case 'fixture': {
@@ -533,7 +570,10 @@ async function play(live: Live, scenario: Scenario, model: string): Promise<void
       const status = scenario.status ?? FIXTURE_STATUS[scenario.file] ?? 200
       const mode = scenario.mode ?? (scenario.file.endsWith('.jsonl') ? 'chunks' : 'verbatim')
       if (mode === 'chunks') {
-        const lines = data.toString('utf8').split('\n').filter((l) => l.trim() !== '')
+        const lines = data
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
         startStream(res, status)
         for (const line of lines) {
           if (scenario.everyMs) await live.wait(scenario.everyMs)
@@ -594,7 +634,8 @@ async function play(live: Live, scenario: Scenario, model: string): Promise<void
       const finishReason = scenario.finishReason ?? 'stop'
       if (placement === 'finish-chunk') live.write(sseData(finishChunk(reported, finishReason, { usage })))
       else live.write(sseData(finishChunk(reported, finishReason)))
-      if (placement === 'choices-empty' && wantsUsage(record.body)) live.write(sseData(chunk(reported, null, { usage })))
+      if (placement === 'choices-empty' && wantsUsage(record.body))
+        live.write(sseData(chunk(reported, null, { usage })))
       if (placement === 'after-finish') live.write(sseData(chunk(reported, { content: '' }, { usage })))
       live.write(DONE_FRAME)
       res.end()
@@ -664,14 +705,22 @@ async function play(live: Live, scenario: Scenario, model: string): Promise<void
       startStream(res)
       const every = scenario.everyMs ?? 20
       for (let i = 1; ; i++) {
-        live.write(scenario.mode === 'ping' ? ': ping\n\n' : sseData(chunk(model, { content: ` ${ANSWER_WORDS[i % ANSWER_WORDS.length]}` })))
+        live.write(
+          scenario.mode === 'ping'
+            ? ': ping\n\n'
+            : sseData(chunk(model, { content: ` ${ANSWER_WORDS[i % ANSWER_WORDS.length]}` })),
+        )
         await live.wait(every)
       }
     }
 
     case 'reject-stream-options': {
       if (record.body && typeof record.body === 'object' && 'stream_options' in record.body) {
-        return json(res, 400, openAIError("Unrecognized request argument supplied: stream_options", 'invalid_request_error', null, null))
+        return json(
+          res,
+          400,
+          openAIError('Unrecognized request argument supplied: stream_options', 'invalid_request_error', null, null),
+        )
       }
       return play(live, scenario.then ?? { kind: 'text', deltas: 5 }, model)
     }

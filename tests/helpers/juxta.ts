@@ -28,7 +28,9 @@ export interface RunningJuxta {
 }
 
 export function loadTestConfig(config: string | Record<string, unknown>, env: Env = {}): LoadedConfig {
-  return typeof config === 'string' ? parseConfigText(config, 'test config', env) : validateConfig(config, 'test config', env)
+  return typeof config === 'string'
+    ? parseConfigText(config, 'test config', env)
+    : validateConfig(config, 'test config', env)
 }
 
 /** Builds the real app from a test config and serves it on 127.0.0.1:0. */
@@ -71,7 +73,10 @@ export function fakeConfig(
   return {
     run: { max_retries: 0, idle_timeout_ms: 5000, deadline_ms: 15_000, connect_timeout_ms: 5000, ...run },
     providers: Object.fromEntries(
-      Object.entries(providers).map(([id, p]) => [id, { api_key: p.requires_key === false ? undefined : TEST_KEY, ...p }]),
+      Object.entries(providers).map(([id, p]) => [
+        id,
+        { api_key: p.requires_key === false ? undefined : TEST_KEY, ...p },
+      ]),
     ),
   }
 }
@@ -91,7 +96,7 @@ export async function postCompare(url: string, body: unknown, init: RequestInit 
     ...init,
   })
   const text = await res.text()
-  let parsed: any = undefined
+  let parsed: any
   try {
     parsed = JSON.parse(text)
   } catch {
@@ -101,7 +106,12 @@ export async function postCompare(url: string, body: unknown, init: RequestInit 
 }
 
 /** Runs a compare and returns its results in request order; fails the test on a non-200 answer. */
-export async function compareResults(url: string, prompt: string, targets: string[], extra: Record<string, unknown> = {}): Promise<TargetResult[]> {
+export async function compareResults(
+  url: string,
+  prompt: string,
+  targets: string[],
+  extra: Record<string, unknown> = {},
+): Promise<TargetResult[]> {
   const res = await postCompare(url, { prompt, targets, ...extra })
   if (res.status !== 200) throw new Error(`compare failed with ${res.status}: ${res.text.slice(0, 500)}`)
   return res.body.results as TargetResult[]

@@ -136,7 +136,10 @@ describe('origin binding', () => {
     expect(store.get('p', 'https://api.example.com:8443/v1')).toBeUndefined()
     expect(store.get('p', 'https://evil.example/v1')).toBeUndefined()
     expect(store.get('q', 'https://api.example.com/v1')).toBeUndefined()
-    expect(store.state('p', 'https://evil.example/v1')).toEqual({ kind: 'other-origin', origin: 'https://api.example.com' })
+    expect(store.state('p', 'https://evil.example/v1')).toEqual({
+      kind: 'other-origin',
+      origin: 'https://api.example.com',
+    })
   })
 
   it('drops the key when the base URL moves to another origin, keeps it for a new path', () => {

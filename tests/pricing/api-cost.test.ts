@@ -12,8 +12,15 @@ let juxta: RunningJuxta
 beforeAll(async () => {
   upstream = await startFakeUpstream()
   upstream.script('mini', { kind: 'fixture', file: 'openai_gpt-4o-mini_stream_include-usage.sse' })
-  upstream.script('anthropic/claude-sonnet-4.5', { kind: 'fixture', file: 'openrouter_claude_stream_reasoning_processing-comments_cost.sse' })
-  upstream.script('local', { kind: 'fixture', file: 'llamacpp_gpt-oss-20b_final-chunk_usage-timings_b6097.json', mode: 'chunks' })
+  upstream.script('anthropic/claude-sonnet-4.5', {
+    kind: 'fixture',
+    file: 'openrouter_claude_stream_reasoning_processing-comments_cost.sse',
+  })
+  upstream.script('local', {
+    kind: 'fixture',
+    file: 'llamacpp_gpt-oss-20b_final-chunk_usage-timings_b6097.json',
+    mode: 'chunks',
+  })
   juxta = await startJuxta({
     config: fakeConfig({
       openai: { base_url: upstream.url, models: ['mini'] },
@@ -30,7 +37,11 @@ afterAll(async () => {
 
 describe('cost on every API result', () => {
   it('prices by the reported model, takes OpenRouter’s own cost, and shows a local model as unknown', async () => {
-    const results = await compareResults(juxta.url, 'price these', ['openai/mini', 'openrouter/anthropic/claude-sonnet-4.5', 'llamacpp/local'])
+    const results = await compareResults(juxta.url, 'price these', [
+      'openai/mini',
+      'openrouter/anthropic/claude-sonnet-4.5',
+      'llamacpp/local',
+    ])
     const [mini, claude, local] = results
 
     // "mini" is no model the book knows; the upstream answered as gpt-4o-mini-2024-07-18: 78 × 0.15 + 9 × 0.60 µ$.
@@ -43,9 +54,20 @@ describe('cost on every API result', () => {
       price_source: 'genai-prices 0.1.8: openai/gpt-4o-mini (by reported model gpt-4o-mini-2024-07-18)',
     })
 
-    expect(claude!.cost).toMatchObject({ source: 'reported', total_usd: 0.000669, computed_usd: 0.000669, disagreement: false })
+    expect(claude!.cost).toMatchObject({
+      source: 'reported',
+      total_usd: 0.000669,
+      computed_usd: 0.000669,
+      disagreement: false,
+    })
 
-    expect(local!.cost).toMatchObject({ source: 'unknown', reason: 'no-price', total_usd: null, input_usd: null, output_usd: null })
+    expect(local!.cost).toMatchObject({
+      source: 'unknown',
+      reason: 'no-price',
+      total_usd: null,
+      input_usd: null,
+      output_usd: null,
+    })
 
     const summary = summarizeRun(results)
     expect(summary.cheapest?.target).toBe('openai/mini')

@@ -11,7 +11,11 @@ import type { Cost } from '../../src/domain/types.ts'
 
 const PRICE = { input: 1, cached_input: 0.5, output: 2 }
 const usage = (input: number, output: number): Usage => ({
-  input_tokens: input, cached_input_tokens: 0, output_tokens: output, reasoning_tokens: 0, source: 'reported',
+  input_tokens: input,
+  cached_input_tokens: 0,
+  output_tokens: output,
+  reasoning_tokens: 0,
+  source: 'reported',
 })
 
 describe('money bounds', () => {
@@ -44,8 +48,13 @@ describe('a reported cost outside the range reaching pricing anyway', () => {
     expect(cost).toMatchObject({ source: 'computed', total_usd: 0.00002 })
     expect(cost.notes).toEqual(['reported cost rejected: 1e+300 is out of range'])
     const viaBook = new PriceBook({ library: false }).price({
-      providerId: 'p', pricingProvider: 'p', model: { id: 'm', label: 'm', price: { input: 1, output: 2 } },
-      reportedModel: null, usage: usage(10, 5), reportedCostUsd: Number.POSITIVE_INFINITY, at: new Date(),
+      providerId: 'p',
+      pricingProvider: 'p',
+      model: { id: 'm', label: 'm', price: { input: 1, output: 2 } },
+      reportedModel: null,
+      usage: usage(10, 5),
+      reportedCostUsd: Number.POSITIVE_INFINITY,
+      at: new Date(),
     })
     expect(viaBook).toMatchObject({
       source: 'computed',
@@ -60,7 +69,13 @@ describe('summaries of stored costs', () => {
     const timing = { ttft_ms: 1, first_answer_ms: 1, total_ms: 2, output_tokens_per_s: null }
     const base = { status: 'ok' as const, timing }
     const good: Cost = {
-      input_usd: null, output_usd: null, total_usd: 0.5, source: 'computed', reason: null, price_source: null, unit_price: null,
+      input_usd: null,
+      output_usd: null,
+      total_usd: 0.5,
+      source: 'computed',
+      reason: null,
+      price_source: null,
+      unit_price: null,
     }
     const summary = summarizeRun([
       { ...base, target: 'a/x', cost: good },

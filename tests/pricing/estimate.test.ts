@@ -8,7 +8,8 @@ import { picoToUsd } from '../../src/pricing/money.ts'
 import type { ChatMessage, TargetEntry } from '../../src/providers/types.ts'
 
 /** Exact USD of Σ tokens × pico-dollars per token (a price of $1 per 1M tokens is 1,000,000 pico per token). */
-const usd = (...terms: Array<[number, bigint]>) => picoToUsd(terms.reduce((sum, [n, pico]) => sum + BigInt(n) * pico, 0n))
+const usd = (...terms: Array<[number, bigint]>) =>
+  picoToUsd(terms.reduce((sum, [n, pico]) => sum + BigInt(n) * pico, 0n))
 const O1_IN = 15_000_000n
 const O1_OUT = 60_000_000n
 
@@ -22,7 +23,15 @@ const entry = (provider: string, model: string, extra: Partial<TargetEntry['prov
   return {
     target: `${provider}/${model}`,
     model: m,
-    provider: { id: provider, name: provider, baseURL: 'http://127.0.0.1:9/v1', pricing: provider, keyStatus: 'env', models: [m], ...extra },
+    provider: {
+      id: provider,
+      name: provider,
+      baseURL: 'http://127.0.0.1:9/v1',
+      pricing: provider,
+      keyStatus: 'env',
+      models: [m],
+      ...extra,
+    },
   }
 }
 
@@ -115,8 +124,15 @@ describe('POST /api/estimate', () => {
     expect(est.max_tokens).toEqual({ value: 1000, source: 'request' })
     expect(Date.now() - Date.parse(est.at)).toBeLessThan(60_000)
     const byTarget = Object.fromEntries(est.targets.map((t) => [t.target, t]))
-    expect(byTarget['openai/o1']).toMatchObject({ input_tokens: n, low_usd: usd([n, O1_IN]), high_usd: usd([n, O1_IN], [1000, O1_OUT]) })
-    expect(byTarget['demo/fast']).toMatchObject({ low_usd: usd([n, 100_000n]), high_usd: usd([n, 100_000n], [1000, 400_000n]) })
+    expect(byTarget['openai/o1']).toMatchObject({
+      input_tokens: n,
+      low_usd: usd([n, O1_IN]),
+      high_usd: usd([n, O1_IN], [1000, O1_OUT]),
+    })
+    expect(byTarget['demo/fast']).toMatchObject({
+      low_usd: usd([n, 100_000n]),
+      high_usd: usd([n, 100_000n], [1000, 400_000n]),
+    })
     expect(byTarget['demo/fast']!.price_source).toContain('config: demo/fast')
     expect(byTarget['demo/bare']).toMatchObject({ source: 'unknown', reason: 'demo-without-price', low_usd: null })
     expect(byTarget['local/llama3.2']).toMatchObject({ source: 'unknown', reason: 'no-price', high_usd: null })

@@ -25,7 +25,9 @@ function bodies(file: string): Array<Record<string, unknown>> {
   const text = readFileSync(fixturePath(file), 'utf8')
   if (file.endsWith('.json')) return [JSON.parse(text)]
   const lines = text.split('\n').map((l) => l.trim())
-  const payloads = file.endsWith('.sse') ? lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()) : lines
+  const payloads = file.endsWith('.sse')
+    ? lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim())
+    : lines
   return payloads.filter((l) => l && l !== '[DONE]').map((l) => JSON.parse(l))
 }
 
@@ -62,7 +64,12 @@ const CASES: Case[] = [
     provider: 'deepseek',
     requested: 'deepseek-chat',
     when: '2025-12-02T06:18:36.000Z',
-    expect: { input_usd: 0.00000364, output_usd: 0.000126, total_usd: 0.00012964, entry: 'juxta overrides: deepseek-chat 2025-09-29 V3.2' },
+    expect: {
+      input_usd: 0.00000364,
+      output_usd: 0.000126,
+      total_usd: 0.00012964,
+      entry: 'juxta overrides: deepseek-chat 2025-09-29 V3.2',
+    },
   },
   {
     // V3.2: 13 × 0.28 = 3.64 µ$; 400 × 0.42 = 168 µ$.
@@ -70,7 +77,12 @@ const CASES: Case[] = [
     provider: 'deepseek',
     requested: 'deepseek-chat',
     when: '2025-12-02T06:46:33.000Z',
-    expect: { input_usd: 0.00000364, output_usd: 0.000168, total_usd: 0.00017164, entry: 'juxta overrides: deepseek-chat 2025-09-29 V3.2' },
+    expect: {
+      input_usd: 0.00000364,
+      output_usd: 0.000168,
+      total_usd: 0.00017164,
+      entry: 'juxta overrides: deepseek-chat 2025-09-29 V3.2',
+    },
   },
   {
     // V3.2: 18 × 0.28 = 5.04 µ$; 345 × 0.42 = 144.9 µ$ (315 of them reasoning, billed as output).
@@ -78,7 +90,12 @@ const CASES: Case[] = [
     provider: 'deepseek',
     requested: 'deepseek-reasoner',
     when: '2025-12-02T07:35:03.000Z',
-    expect: { input_usd: 0.00000504, output_usd: 0.0001449, total_usd: 0.00014994, entry: 'juxta overrides: deepseek-reasoner 2025-09-29 V3.2' },
+    expect: {
+      input_usd: 0.00000504,
+      output_usd: 0.0001449,
+      total_usd: 0.00014994,
+      entry: 'juxta overrides: deepseek-reasoner 2025-09-29 V3.2',
+    },
   },
   {
     // V3.2 with a cache hit: 175 × 0.28 + 320 × 0.028 = 49 + 8.96 = 57.96 µ$; 144 × 0.42 = 60.48 µ$.
@@ -86,7 +103,12 @@ const CASES: Case[] = [
     provider: 'deepseek',
     requested: 'deepseek-reasoner',
     when: '2025-12-02T13:15:41.000Z',
-    expect: { input_usd: 0.00005796, output_usd: 0.00006048, total_usd: 0.00011844, entry: 'juxta overrides: deepseek-reasoner 2025-09-29 V3.2' },
+    expect: {
+      input_usd: 0.00005796,
+      output_usd: 0.00006048,
+      total_usd: 0.00011844,
+      entry: 'juxta overrides: deepseek-reasoner 2025-09-29 V3.2',
+    },
   },
   {
     // Recorded 17:41 UTC: inside the 16:30–00:30 off-peak window (R1 −75 %, 0.035 / 0.135 / 0.55):
@@ -108,7 +130,12 @@ const CASES: Case[] = [
     provider: 'groq',
     requested: 'openai/gpt-oss-120b',
     when: '2026-02-18T17:12:21.000Z',
-    expect: { input_usd: 0.00005085, output_usd: 0.0000348, total_usd: 0.00008565, entry: 'genai-prices 0.1.8: groq/openai/gpt-oss-120b' },
+    expect: {
+      input_usd: 0.00005085,
+      output_usd: 0.0000348,
+      total_usd: 0.00008565,
+      entry: 'genai-prices 0.1.8: groq/openai/gpt-oss-120b',
+    },
   },
   {
     // Groq llama-3.3-70b-versatile (genai-prices: 0.59 / 0.79): 45 × 0.59 = 26.55 µ$; 607 × 0.79 = 479.53 µ$.
@@ -116,7 +143,12 @@ const CASES: Case[] = [
     provider: 'groq',
     requested: 'llama-3.3-70b-versatile',
     when: '2026-02-11T00:46:38.000Z',
-    expect: { input_usd: 0.00002655, output_usd: 0.00047953, total_usd: 0.00050608, entry: 'genai-prices 0.1.8: groq/llama-3.3-70b-versatile' },
+    expect: {
+      input_usd: 0.00002655,
+      output_usd: 0.00047953,
+      total_usd: 0.00050608,
+      entry: 'genai-prices 0.1.8: groq/llama-3.3-70b-versatile',
+    },
   },
   {
     // A local server: no price anywhere.
@@ -139,7 +171,12 @@ const CASES: Case[] = [
     provider: 'openai',
     requested: 'gpt-4.1-nano',
     when: '2026-02-12T22:04:43.000Z',
-    expect: { input_usd: 0.0000016, output_usd: 0.0001452, total_usd: 0.0001468, entry: 'genai-prices 0.1.8: openai/gpt-4.1-nano' },
+    expect: {
+      input_usd: 0.0000016,
+      output_usd: 0.0001452,
+      total_usd: 0.0001468,
+      entry: 'genai-prices 0.1.8: openai/gpt-4.1-nano',
+    },
   },
   {
     // gpt-4o-mini (0.075 / 0.15 / 0.60), answered as gpt-4o-mini-2024-07-18: 78 × 0.15 = 11.7 µ$; 9 × 0.6 = 5.4 µ$.
@@ -147,7 +184,12 @@ const CASES: Case[] = [
     provider: 'openai',
     requested: 'gpt-4o-mini',
     when: '2026-07-02T01:30:18.000Z',
-    expect: { input_usd: 0.0000117, output_usd: 0.0000054, total_usd: 0.0000171, entry: 'genai-prices 0.1.8: openai/gpt-4o-mini' },
+    expect: {
+      input_usd: 0.0000117,
+      output_usd: 0.0000054,
+      total_usd: 0.0000171,
+      entry: 'genai-prices 0.1.8: openai/gpt-4o-mini',
+    },
   },
   {
     // o3-mini (0.55 / 1.10 / 4.40): 7 × 1.1 = 7.7 µ$; 87 × 4.4 = 382.8 µ$ (64 reasoning).
@@ -155,7 +197,12 @@ const CASES: Case[] = [
     provider: 'openai',
     requested: 'o3-mini',
     when: '2026-06-15T15:15:47.000Z',
-    expect: { input_usd: 0.0000077, output_usd: 0.0003828, total_usd: 0.0003905, entry: 'genai-prices 0.1.8: openai/o3-mini' },
+    expect: {
+      input_usd: 0.0000077,
+      output_usd: 0.0003828,
+      total_usd: 0.0003905,
+      entry: 'genai-prices 0.1.8: openai/o3-mini',
+    },
   },
   {
     // OpenRouter reports usage.cost 0.000669; ours: 43 × 3 + 36 × 15 = 129 + 540 = 669 µ$ (Claude Sonnet 4.5, 3 / 15).
@@ -163,7 +210,11 @@ const CASES: Case[] = [
     provider: 'openrouter',
     requested: 'anthropic/claude-sonnet-4.5',
     when: '2025-12-08T20:40:19.000Z',
-    expect: { reported_usd: 0.000669, computed_usd: 0.000669, entry: 'genai-prices 0.1.8: openrouter/anthropic/claude-sonnet-4.5' },
+    expect: {
+      reported_usd: 0.000669,
+      computed_usd: 0.000669,
+      entry: 'genai-prices 0.1.8: openrouter/anthropic/claude-sonnet-4.5',
+    },
   },
   {
     // OpenRouter reports 0.00435825; ours: 17 × 0.25 + 2177 × 2.00 = 4.25 + 4354 = 4358.25 µ$ (gpt-5-mini, 960 reasoning).
@@ -171,7 +222,11 @@ const CASES: Case[] = [
     provider: 'openrouter',
     requested: 'openai/gpt-5-mini',
     when: '2025-11-10T15:48:54.000Z',
-    expect: { reported_usd: 0.00435825, computed_usd: 0.00435825, entry: 'genai-prices 0.1.8: openrouter/openai/gpt-5-mini' },
+    expect: {
+      reported_usd: 0.00435825,
+      computed_usd: 0.00435825,
+      entry: 'genai-prices 0.1.8: openrouter/openai/gpt-5-mini',
+    },
   },
 ]
 
@@ -205,7 +260,13 @@ describe('cost of every recorded fixture', () => {
       const cost = price(c, rec)
       const e = c.expect
       if ('unknown' in e) {
-        expect(cost).toMatchObject({ source: 'unknown', reason: e.unknown, input_usd: null, output_usd: null, total_usd: null })
+        expect(cost).toMatchObject({
+          source: 'unknown',
+          reason: e.unknown,
+          input_usd: null,
+          output_usd: null,
+          total_usd: null,
+        })
       } else if ('reported_usd' in e) {
         expect(cost.source).toBe('reported')
         expect(cost.total_usd).toBe(e.reported_usd)
@@ -228,7 +289,10 @@ describe('cost of every recorded fixture', () => {
   }
 
   it('prices OpenAI dated snapshots when only the reported id is known to the book', () => {
-    for (const file of ['openai_gpt-4o-mini_stream_include-usage.sse', 'openai_o3-mini_nonstream_reasoning-tokens.json']) {
+    for (const file of [
+      'openai_gpt-4o-mini_stream_include-usage.sse',
+      'openai_o3-mini_nonstream_reasoning-tokens.json',
+    ]) {
       const c = CASES.find((x) => x.file === file)!
       const rec = recorded(file)!
       const bySnapshot = price(c, rec, rec.model!)

@@ -37,7 +37,10 @@ describe('the 27× question', () => {
   })
 
   it('in the 2025 night discount it was about 109×', () => {
-    const x = times(cost('openai', 'o1', '2025-03-10T17:00:00Z'), cost('deepseek', 'deepseek-reasoner', '2025-03-10T17:00:00Z'))
+    const x = times(
+      cost('openai', 'o1', '2025-03-10T17:00:00Z'),
+      cost('deepseek', 'deepseek-reasoner', '2025-03-10T17:00:00Z'),
+    )
     expect(x).toBeCloseTo(109.489, 2) // 0.075 / 0.000685
   })
 

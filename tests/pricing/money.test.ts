@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { costOf, formatMultiple, formatPico, formatUsd, picoPerToken, picoToUsd, usdToPico } from '../../src/pricing/money.ts'
+import {
+  costOf,
+  formatMultiple,
+  formatPico,
+  formatUsd,
+  picoPerToken,
+  picoToUsd,
+  usdToPico,
+} from '../../src/pricing/money.ts'
 import type { Usage } from '../../src/domain/types.ts'
 
 const usage = (input: number, cached: number, output: number, reasoning = 0): Usage => ({

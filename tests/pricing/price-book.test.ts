@@ -19,7 +19,9 @@ const usage = (input: number, output: number, cached = 0, source: Usage['source'
   source,
 })
 
-function query(over: Partial<PriceQuery> & { provider?: string; modelId?: string; price?: ModelEntry['price'] }): PriceQuery {
+function query(
+  over: Partial<PriceQuery> & { provider?: string; modelId?: string; price?: ModelEntry['price'] },
+): PriceQuery {
   const { provider = 'deepseek', modelId = 'deepseek-chat', price, ...rest } = over
   return {
     providerId: provider,
@@ -56,11 +58,19 @@ describe('precedence: config, then Juxta overrides, then genai-prices', () => {
   it('lets a per-model config price win over both', () => {
     const cost = book.price(query({ price: { input: 1, output: 2 }, usage: usage(1_000_000, 1_000_000, 500_000) }))
     // Without cached_input the cached tokens are billed at the input price.
-    expect(cost).toMatchObject({ total_usd: 3, input_usd: 1, output_usd: 2, price_source: 'config: deepseek/deepseek-chat' })
+    expect(cost).toMatchObject({
+      total_usd: 3,
+      input_usd: 1,
+      output_usd: 2,
+      price_source: 'config: deepseek/deepseek-chat',
+    })
   })
 
   it('uses the price-book provider id, not the provider’s own name', () => {
-    const cost = book.price({ ...query({ provider: 'gemini', modelId: 'gemini-2.5-flash' }), pricingProvider: 'google' })
+    const cost = book.price({
+      ...query({ provider: 'gemini', modelId: 'gemini-2.5-flash' }),
+      pricingProvider: 'google',
+    })
     expect(cost.price_source).toBe('genai-prices 0.1.8: google/gemini-2.5-flash')
     expect(cost.total_usd).toBe(2.8) // 0.30 + 2.50
   })
@@ -90,7 +100,10 @@ describe('model ids: requested first, then the one the upstream reported', () =>
 
   it('prices a retired DeepSeek alias by the model DeepSeek says it answered with', () => {
     const at = new Date('2026-08-01T12:00:00Z')
-    expect(book.price(query({ modelId: 'deepseek-chat', at }))).toMatchObject({ source: 'unknown', reason: 'no-price-at-date' })
+    expect(book.price(query({ modelId: 'deepseek-chat', at }))).toMatchObject({
+      source: 'unknown',
+      reason: 'no-price-at-date',
+    })
     const cost = book.price(query({ modelId: 'deepseek-chat', reportedModel: 'deepseek-v4-flash', at }))
     expect(cost.price_source).toBe(
       'juxta overrides: deepseek-v4-flash 2026-04-26 V4-Flash (cache hit 0.0028) (by reported model deepseek-v4-flash)',
@@ -107,7 +120,10 @@ describe('model ids: requested first, then the one the upstream reported', () =>
 
 describe('unknown is null with a reason, never 0', () => {
   it('has no price for an unknown model or provider', () => {
-    for (const q of [query({ provider: 'openai', modelId: 'no-such-model' }), query({ provider: 'ollama', modelId: 'llama3.2' })]) {
+    for (const q of [
+      query({ provider: 'openai', modelId: 'no-such-model' }),
+      query({ provider: 'ollama', modelId: 'llama3.2' }),
+    ]) {
       expect(book.price(q)).toEqual({
         input_usd: null,
         output_usd: null,
@@ -121,7 +137,13 @@ describe('unknown is null with a reason, never 0', () => {
   })
 
   it('has no cost without usage', () => {
-    const none: Usage = { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' }
+    const none: Usage = {
+      input_tokens: null,
+      cached_input_tokens: null,
+      output_tokens: null,
+      reasoning_tokens: null,
+      source: 'none',
+    }
     expect(book.price(query({ usage: none }))).toMatchObject({ source: 'unknown', reason: 'no-usage', total_usd: null })
   })
 
@@ -216,14 +238,18 @@ describe('exact amounts agree with the library’s own floating-point arithmetic
 
 describe('the library is pinned and bundle-only', () => {
   it('names the installed version in every price source', () => {
-    const installed = JSON.parse(readFileSync(resolve(ROOT, 'node_modules/@pydantic/genai-prices/package.json'), 'utf8'))
+    const installed = JSON.parse(
+      readFileSync(resolve(ROOT, 'node_modules/@pydantic/genai-prices/package.json'), 'utf8'),
+    )
     const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8'))
     expect(installed.version).toBe(GENAI_PRICES_VERSION)
     expect(pkg.dependencies['@pydantic/genai-prices']).toBe(GENAI_PRICES_VERSION)
   })
 
   it('never refreshes prices over the network', () => {
-    const files = readdirSync(resolve(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f))
+    const files = readdirSync(resolve(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      /\.tsx?$/.test(f),
+    )
     expect(files).toContain('pricing/library-book.ts')
     for (const file of files) {
       expect(readFileSync(resolve(ROOT, 'src', file), 'utf8'), file).not.toMatch(/\b(updatePrices|waitForUpdate)\s*\(/)
@@ -233,7 +259,9 @@ describe('the library is pinned and bundle-only', () => {
 
 describe('the app context', () => {
   it('prices with the price book by default', () => {
-    const ctx = createContext(loadTestConfig({ providers: { demo: { builtin: 'demo', models: ['fast'] } } }), { log: () => {} })
+    const ctx = createContext(loadTestConfig({ providers: { demo: { builtin: 'demo', models: ['fast'] } } }), {
+      log: () => {},
+    })
     expect(ctx.pricer).toBeInstanceOf(PriceBook)
   })
 })

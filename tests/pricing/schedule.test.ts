@@ -36,7 +36,9 @@ describe('the shipped DeepSeek overrides', () => {
     expect(triple('deepseek-reasoner', '2025-03-10T12:00:00Z')).toEqual([0.14, 0.55, 2.19])
     expect(triple('deepseek-reasoner', '2025-03-10T17:00:00Z')).toEqual([0.035, 0.135, 0.55])
     expect(triple('deepseek-reasoner', '2025-10-01T17:00:00Z')).toEqual([0.028, 0.28, 0.42])
-    expect(resolveOverride(priceOverrides, 'deepseek', 'deepseek-reasoner', at('2025-01-19T23:00:00Z')).kind).toBe('not-at-date')
+    expect(resolveOverride(priceOverrides, 'deepseek', 'deepseek-reasoner', at('2025-01-19T23:00:00Z')).kind).toBe(
+      'not-at-date',
+    )
   })
 
   it('starts the night discount at 2025-02-26 16:30 UTC and wraps it past midnight', () => {
@@ -44,7 +46,9 @@ describe('the shipped DeepSeek overrides', () => {
     expect(triple('deepseek-chat', '2025-02-26T16:30:00Z')).toEqual([0.035, 0.135, 0.55])
     expect(triple('deepseek-chat', '2025-03-11T00:29:59Z')).toEqual([0.035, 0.135, 0.55])
     expect(triple('deepseek-chat', '2025-03-11T00:30:00Z')).toEqual([0.07, 0.27, 1.1])
-    expect(priceOf('deepseek-chat', '2025-03-10T17:00:00Z').source).toBe('deepseek-chat 2025-02-26 off-peak (16:30–00:30 UTC)')
+    expect(priceOf('deepseek-chat', '2025-03-10T17:00:00Z').source).toBe(
+      'deepseek-chat 2025-02-26 off-peak (16:30–00:30 UTC)',
+    )
   })
 
   it('retires deepseek-chat and deepseek-reasoner at 2026-07-24 15:59 UTC', () => {
@@ -67,7 +71,9 @@ describe('the shipped DeepSeek overrides', () => {
   })
 
   it('knows deepseek-flash from 2026-09-10 and bills deepseek-v4-pro as it from 2026-09-14', () => {
-    expect(resolveOverride(priceOverrides, 'deepseek', 'deepseek-flash', at('2026-09-09T12:00:00Z')).kind).toBe('not-at-date')
+    expect(resolveOverride(priceOverrides, 'deepseek', 'deepseek-flash', at('2026-09-09T12:00:00Z')).kind).toBe(
+      'not-at-date',
+    )
     expect(triple('deepseek-flash', '2026-11-27T02:00:00Z')).toEqual([0.006, 0.3, 1.2]) // Friday, peak
     expect(triple('deepseek-flash', '2026-11-28T02:00:00Z')).toEqual([0.003, 0.15, 0.6]) // Saturday
     expect(triple('deepseek-v4-pro', '2026-09-13T12:00:00Z')).toEqual([0.022, 0.66, 1.98])
@@ -78,9 +84,15 @@ describe('the shipped DeepSeek overrides', () => {
   })
 
   it('matches model and provider ids case-insensitively and leaves other ids to the next book', () => {
-    expect(resolveOverride(priceOverrides, 'DeepSeek', ' DeepSeek-Chat ', at('2025-12-02T06:00:00Z')).kind).toBe('price')
-    expect(resolveOverride(priceOverrides, 'deepseek', 'deepseek-v3.2', at('2025-12-02T06:00:00Z')).kind).toBe('unclaimed')
-    expect(resolveOverride(priceOverrides, 'openrouter', 'deepseek-chat', at('2025-12-02T06:00:00Z')).kind).toBe('unclaimed')
+    expect(resolveOverride(priceOverrides, 'DeepSeek', ' DeepSeek-Chat ', at('2025-12-02T06:00:00Z')).kind).toBe(
+      'price',
+    )
+    expect(resolveOverride(priceOverrides, 'deepseek', 'deepseek-v3.2', at('2025-12-02T06:00:00Z')).kind).toBe(
+      'unclaimed',
+    )
+    expect(resolveOverride(priceOverrides, 'openrouter', 'deepseek-chat', at('2025-12-02T06:00:00Z')).kind).toBe(
+      'unclaimed',
+    )
     // Ids reported by an upstream are untrusted: prototype keys are not models.
     for (const id of ['constructor', '__proto__', 'toString']) {
       expect(resolveOverride(priceOverrides, 'deepseek', id, at('2025-12-02T06:00:00Z')).kind).toBe('unclaimed')
@@ -98,7 +110,14 @@ describe('checkOverrides', () => {
           { from: '2025-01-01T00:00:00Z', label: 'open', price: p },
           { from: '2025-02-01T00:00:00Z', until: '2025-01-01T00:00:00Z', label: 'backwards', price: p },
         ],
-        b: [{ from: '2025-01-01', label: 'local time', price: p, windows: [{ label: 'w', start: '25:00', end: '01:00', price: p }] }],
+        b: [
+          {
+            from: '2025-01-01',
+            label: 'local time',
+            price: p,
+            windows: [{ label: 'w', start: '25:00', end: '01:00', price: p }],
+          },
+        ],
         c: [{ from: '2025-01-01T00:00:00Z', label: 'alias', bill_as: 'nowhere' }],
         D: [{ from: '2025-01-01T00:00:00Z', label: 'upper', price: { ...p, output: -1 } }],
       },

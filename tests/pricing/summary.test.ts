@@ -15,7 +15,13 @@ const computed = (total: number, extra: Partial<Cost> = {}): Cost => ({
   ...extra,
 })
 
-const result = (target: string, cost: Cost, total_ms: number, ttft_ms: number | null, status: TargetStatus = 'ok'): SummaryInput => ({
+const result = (
+  target: string,
+  cost: Cost,
+  total_ms: number,
+  ttft_ms: number | null,
+  status: TargetStatus = 'ok',
+): SummaryInput => ({
   target,
   status,
   cost,
@@ -34,7 +40,13 @@ describe('summarizeRun', () => {
     expect(s.fastest).toEqual({ target: 'ollama/llama3.2', total_ms: 4000 })
     expect(s.fastest_ttft).toEqual({ target: 'ollama/llama3.2', ttft_ms: 200 })
     const [a, b, c, d] = s.targets
-    expect(a).toMatchObject({ target: 'openai/o1', cost_multiple: 27.37, latency_multiple: 2.25, ttft_multiple: 12.5, cheapest: false })
+    expect(a).toMatchObject({
+      target: 'openai/o1',
+      cost_multiple: 27.37,
+      latency_multiple: 2.25,
+      ttft_multiple: 12.5,
+      cheapest: false,
+    })
     expect(b).toMatchObject({ cost_multiple: 1, cheapest: true, latency_multiple: 7.5, ttft_multiple: 4.5 })
     expect(c).toMatchObject({ fastest: true, fastest_ttft: true, latency_multiple: 1 })
     expect(d!.target).toBe('groq/llama')
@@ -42,7 +54,13 @@ describe('summarizeRun', () => {
 
   it('leaves unknown costs out of the cost ranking with their reason, never as $0', () => {
     const c = summarizeRun([o1, r1, local]).targets[2]!
-    expect(c).toMatchObject({ cost_usd: null, cost_multiple: null, cost_excluded: 'no-price', per_1000_usd: null, cheapest: false })
+    expect(c).toMatchObject({
+      cost_usd: null,
+      cost_multiple: null,
+      cost_excluded: 'no-price',
+      per_1000_usd: null,
+      cheapest: false,
+    })
   })
 
   it('ranks only targets that finished: a failed one is neither cheapest nor fastest', () => {
@@ -74,7 +92,11 @@ describe('summarizeRun', () => {
   })
 
   it('handles a free cheapest target, ties, a missing TTFT and an empty run', () => {
-    const s = summarizeRun([result('free', computed(0), 10, null), result('free2', computed(0), 10, 5), result('paid', computed(0.01), 20, 5)])
+    const s = summarizeRun([
+      result('free', computed(0), 10, null),
+      result('free2', computed(0), 10, 5),
+      result('paid', computed(0.01), 20, 5),
+    ])
     expect(s.targets.map((t) => t.cost_multiple)).toEqual([1, 1, null])
     expect(s.targets.map((t) => t.cheapest)).toEqual([true, true, false])
     expect(s.targets.map((t) => t.fastest)).toEqual([true, true, false])

@@ -37,7 +37,10 @@ function catalog(env: Record<string, string> = { ENV_KEY: 'sk-env-abcdef' }) {
   return new Catalog(loaded.config, {
     demoBaseURL: 'http://demo.juxta.internal/demo/v1',
     keySources: loaded.keySources,
-    storedKeys: { get: (id, baseURL) => (id === 'stored' && baseURL === 'https://stored.example/v1' ? 'sk-stored-999999' : undefined) },
+    storedKeys: {
+      get: (id, baseURL) =>
+        id === 'stored' && baseURL === 'https://stored.example/v1' ? 'sk-stored-999999' : undefined,
+    },
   })
 }
 

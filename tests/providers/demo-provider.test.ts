@@ -42,7 +42,9 @@ async function streamed(prompt: string, target: string, extra: Record<string, un
     body: JSON.stringify({ prompt, targets: [target], stream: true, ...extra }),
   })
   const frames = await collectSSE(res)
-  const deltas = frames.filter((f) => f.event === 'delta').map((f) => JSON.parse(f.data) as { kind: string; text: string })
+  const deltas = frames
+    .filter((f) => f.event === 'delta')
+    .map((f) => JSON.parse(f.data) as { kind: string; text: string })
   const done = frames.at(-1)
   expect(done?.event).toBe('done')
   return {
@@ -101,7 +103,13 @@ describe('demo provider through the SDK path', () => {
   })
 
   it('needs no key and shows as not_needed', async () => {
-    const targets = (await (await fetch(`${juxta.url}/api/targets`)).json()) as Array<{ target: string; key_status: string }>
-    expect(targets.filter((t) => t.target.startsWith('demo/')).map((t) => t.key_status)).toEqual(['not_needed', 'not_needed'])
+    const targets = (await (await fetch(`${juxta.url}/api/targets`)).json()) as Array<{
+      target: string
+      key_status: string
+    }>
+    expect(targets.filter((t) => t.target.startsWith('demo/')).map((t) => t.key_status)).toEqual([
+      'not_needed',
+      'not_needed',
+    ])
   })
 })

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OpenAICompatibleAdapter } from '../../src/providers/openai-compatible.ts'
 import { ProviderError } from '../../src/providers/errors.ts'
 import type { ProviderEntry, ReportedUsage, StreamPart } from '../../src/providers/types.ts'
-import { DONE_FRAME, chunk, finishChunk, sseData, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
+import {
+  DONE_FRAME,
+  chunk,
+  finishChunk,
+  sseData,
+  startFakeUpstream,
+  type FakeUpstream,
+} from '../helpers/fake-upstream.ts'
 import { TEST_KEY, compareResults, fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 
 // The adapter against a real loopback upstream, through the real SDK, for wire formats with no recording.
@@ -20,7 +27,10 @@ const provider = (baseURL: string, apiKey: string | undefined): ProviderEntry =>
   models: [],
 })
 
-async function parts(model: string, options: { maxTokens?: number; temperature?: number; apiKey?: string | null } = {}): Promise<StreamPart[]> {
+async function parts(
+  model: string,
+  options: { maxTokens?: number; temperature?: number; apiKey?: string | null } = {},
+): Promise<StreamPart[]> {
   const adapter = new OpenAICompatibleAdapter({ connectTimeoutMs: 5000 })
   const out: StreamPart[] = []
   const p = provider(fake.url, options.apiKey === null ? undefined : (options.apiKey ?? TEST_KEY))
@@ -36,7 +46,8 @@ async function parts(model: string, options: { maxTokens?: number; temperature?:
   return out
 }
 
-const usages = (ps: StreamPart[]) => ps.filter((p): p is { type: 'usage'; usage: ReportedUsage } => p.type === 'usage').map((p) => p.usage)
+const usages = (ps: StreamPart[]) =>
+  ps.filter((p): p is { type: 'usage'; usage: ReportedUsage } => p.type === 'usage').map((p) => p.usage)
 const text = (ps: StreamPart[]) => ps.map((p) => (p.type === 'text-delta' ? p.text : '')).join('')
 const reasoning = (ps: StreamPart[]) => ps.map((p) => (p.type === 'reasoning-delta' ? p.text : '')).join('')
 
@@ -59,29 +70,103 @@ beforeAll(async () => {
   fake.script('gemini-cumulative', {
     kind: 'raw',
     frames: [
-      sseData(chunk('gemini-2.5-flash', { content: 'One', role: 'assistant' }, { usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } })),
-      sseData(chunk('gemini-2.5-flash', { content: ' two' }, { usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } })),
-      sseData(finishChunk('gemini-2.5-flash', 'stop', { usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } })),
+      sseData(
+        chunk(
+          'gemini-2.5-flash',
+          { content: 'One', role: 'assistant' },
+          { usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } },
+        ),
+      ),
+      sseData(
+        chunk(
+          'gemini-2.5-flash',
+          { content: ' two' },
+          { usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } },
+        ),
+      ),
+      sseData(
+        finishChunk('gemini-2.5-flash', 'stop', { usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } }),
+      ),
       DONE_FRAME,
     ],
   })
   fake.script('mistral-thinking', {
     kind: 'raw',
     frames: [
-      sseData({ id: 'a'.repeat(32), object: 'chat.completion.chunk', created: 1, model: 'magistral-medium-latest', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }),
-      sseData({ id: 'a'.repeat(32), object: 'chat.completion.chunk', created: 1, model: 'magistral-medium-latest', choices: [{ index: 0, delta: { content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'Capital of France' }] }] }, finish_reason: null }] }),
-      sseData({ id: 'a'.repeat(32), object: 'chat.completion.chunk', created: 1, model: 'magistral-medium-latest', choices: [{ index: 0, delta: { content: [{ type: 'thinking', thinking: [{ type: 'text', text: '? Paris.' }] }] }, finish_reason: null }] }),
-      sseData({ id: 'a'.repeat(32), object: 'chat.completion.chunk', created: 1, model: 'magistral-medium-latest', choices: [{ index: 0, delta: { content: 'It is ' }, finish_reason: null }] }),
-      sseData({ id: 'a'.repeat(32), object: 'chat.completion.chunk', created: 1, model: 'magistral-medium-latest', choices: [{ index: 0, delta: { content: 'Paris.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, total_tokens: 30, completion_tokens: 20 } }),
+      sseData({
+        id: 'a'.repeat(32),
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'magistral-medium-latest',
+        choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+      }),
+      sseData({
+        id: 'a'.repeat(32),
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'magistral-medium-latest',
+        choices: [
+          {
+            index: 0,
+            delta: { content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'Capital of France' }] }] },
+            finish_reason: null,
+          },
+        ],
+      }),
+      sseData({
+        id: 'a'.repeat(32),
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'magistral-medium-latest',
+        choices: [
+          {
+            index: 0,
+            delta: { content: [{ type: 'thinking', thinking: [{ type: 'text', text: '? Paris.' }] }] },
+            finish_reason: null,
+          },
+        ],
+      }),
+      sseData({
+        id: 'a'.repeat(32),
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'magistral-medium-latest',
+        choices: [{ index: 0, delta: { content: 'It is ' }, finish_reason: null }],
+      }),
+      sseData({
+        id: 'a'.repeat(32),
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'magistral-medium-latest',
+        choices: [{ index: 0, delta: { content: 'Paris.' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 10, total_tokens: 30, completion_tokens: 20 },
+      }),
       DONE_FRAME,
     ],
   })
   fake.script('groq-x-only', {
     kind: 'raw',
     frames: [
-      sseData(chunk('llama-3.3-70b-versatile', { role: 'assistant', content: '' }, { x_groq: { id: 'req_1', seed: 1 } })),
+      sseData(
+        chunk('llama-3.3-70b-versatile', { role: 'assistant', content: '' }, { x_groq: { id: 'req_1', seed: 1 } }),
+      ),
       sseData(chunk('llama-3.3-70b-versatile', { content: 'Hello' })),
-      sseData(finishChunk('llama-3.3-70b-versatile', 'stop', { x_groq: { id: 'req_1', usage: { queue_time: 0.01, prompt_tokens: 40, prompt_time: 0.01, completion_tokens: 2, completion_time: 0.01, total_tokens: 42, total_time: 0.02 } } })),
+      sseData(
+        finishChunk('llama-3.3-70b-versatile', 'stop', {
+          x_groq: {
+            id: 'req_1',
+            usage: {
+              queue_time: 0.01,
+              prompt_tokens: 40,
+              prompt_time: 0.01,
+              completion_tokens: 2,
+              completion_time: 0.01,
+              total_tokens: 42,
+              total_time: 0.02,
+            },
+          },
+        }),
+      ),
       DONE_FRAME,
     ],
   })
@@ -91,17 +176,57 @@ beforeAll(async () => {
       sseData(chunk('deepseek-v4-flash', { role: 'assistant', content: null, reasoning_content: '' }, { usage: null })),
       sseData(chunk('deepseek-v4-flash', { content: null, reasoning_content: 'Think.' }, { usage: null })),
       sseData(chunk('deepseek-v4-flash', { content: 'Answer.', reasoning_content: null }, { usage: null })),
-      sseData(finishChunk('deepseek-v4-flash', 'stop', { usage: { prompt_tokens: 6, completion_tokens: 4, total_tokens: 10, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 6, completion_tokens_details: { reasoning_tokens: 2 } } })),
+      sseData(
+        finishChunk('deepseek-v4-flash', 'stop', {
+          usage: {
+            prompt_tokens: 6,
+            completion_tokens: 4,
+            total_tokens: 10,
+            prompt_cache_hit_tokens: 0,
+            prompt_cache_miss_tokens: 6,
+            completion_tokens_details: { reasoning_tokens: 2 },
+          },
+        }),
+      ),
       DONE_FRAME,
     ],
   })
   fake.script('ollama-reasoning', {
     kind: 'raw',
     frames: [
-      sseData({ id: 'chatcmpl-150', object: 'chat.completion.chunk', created: 1, model: 'qwen3:0.6b', system_fingerprint: 'fp_ollama', choices: [{ index: 0, delta: { role: 'assistant', content: '', reasoning: 'Okay' }, finish_reason: null }] }),
-      sseData({ id: 'chatcmpl-150', object: 'chat.completion.chunk', created: 1, model: 'qwen3:0.6b', system_fingerprint: 'fp_ollama', choices: [{ index: 0, delta: { role: 'assistant', content: 'Paris' }, finish_reason: null }] }),
-      sseData({ id: 'chatcmpl-150', object: 'chat.completion.chunk', created: 1, model: 'qwen3:0.6b', system_fingerprint: 'fp_ollama', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'stop' }] }),
-      sseData({ id: 'chatcmpl-150', object: 'chat.completion.chunk', created: 1, model: 'qwen3:0.6b', system_fingerprint: 'fp_ollama', choices: [], usage: { prompt_tokens: 136, completion_tokens: 15, total_tokens: 151 } }),
+      sseData({
+        id: 'chatcmpl-150',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'qwen3:0.6b',
+        system_fingerprint: 'fp_ollama',
+        choices: [{ index: 0, delta: { role: 'assistant', content: '', reasoning: 'Okay' }, finish_reason: null }],
+      }),
+      sseData({
+        id: 'chatcmpl-150',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'qwen3:0.6b',
+        system_fingerprint: 'fp_ollama',
+        choices: [{ index: 0, delta: { role: 'assistant', content: 'Paris' }, finish_reason: null }],
+      }),
+      sseData({
+        id: 'chatcmpl-150',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'qwen3:0.6b',
+        system_fingerprint: 'fp_ollama',
+        choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'stop' }],
+      }),
+      sseData({
+        id: 'chatcmpl-150',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'qwen3:0.6b',
+        system_fingerprint: 'fp_ollama',
+        choices: [],
+        usage: { prompt_tokens: 136, completion_tokens: 15, total_tokens: 151 },
+      }),
       DONE_FRAME,
     ],
   })
@@ -116,7 +241,11 @@ beforeAll(async () => {
   })
   fake.script('no-choices-at-all', {
     kind: 'raw',
-    frames: [sseData({ id: 'x', object: 'chat.completion.chunk', model: 'm' }), sseData(chunk('m', { content: 'ok' })), DONE_FRAME],
+    frames: [
+      sseData({ id: 'x', object: 'chat.completion.chunk', model: 'm' }),
+      sseData(chunk('m', { content: 'ok' })),
+      DONE_FRAME,
+    ],
   })
   other.script('stolen', { kind: 'text', deltas: ['should never be reached'] })
   fake.script('redirect-elsewhere', {
@@ -183,7 +312,10 @@ describe('OpenAICompatibleAdapter stream parsing', () => {
   it('yields cumulative per-chunk usage (Gemini) so that the last one wins, never a sum', async () => {
     const ps = await parts('gemini-cumulative')
     expect(usages(ps).map((u) => u.output_tokens)).toEqual([1, 2, 3])
-    expect(ps.at(-1)).toEqual({ type: 'usage', usage: { input_tokens: 5, cached_input_tokens: 0, output_tokens: 3, reasoning_tokens: 0 } })
+    expect(ps.at(-1)).toEqual({
+      type: 'usage',
+      usage: { input_tokens: 5, cached_input_tokens: 0, output_tokens: 3, reasoning_tokens: 0 },
+    })
   })
 
   it('splits Mistral thinking arrays into reasoning and later strings into text', async () => {
@@ -220,7 +352,12 @@ describe('OpenAICompatibleAdapter stream parsing', () => {
   })
 
   it('refuses a 200 answer without stream events (JSON that ignored `stream`, an HTML page)', async () => {
-    fake.script('html-page', { kind: 'status', status: 200, body: '<html>Welcome to nginx!</html>', headers: { 'content-type': 'text/html' } })
+    fake.script('html-page', {
+      kind: 'status',
+      status: 200,
+      body: '<html>Welcome to nginx!</html>',
+      headers: { 'content-type': 'text/html' },
+    })
     for (const [model, type] of [
       ['fixture:openai_gpt-4.1-nano_nonstream.json', 'application/json'],
       ['html-page', 'text/html'],
@@ -256,7 +393,16 @@ describe('usage across chunk orders, through the engine', () => {
       frames: [
         sseData(chunk('m', { content: 'a' })),
         sseData(finishChunk('m', 'stop')),
-        sseData(chunk('m', null, { usage: { prompt_tokens: 9, completion_tokens: 1, total_tokens: 10, prompt_tokens_details: { cached_tokens: 0 } } })),
+        sseData(
+          chunk('m', null, {
+            usage: {
+              prompt_tokens: 9,
+              completion_tokens: 1,
+              total_tokens: 10,
+              prompt_tokens_details: { cached_tokens: 0 },
+            },
+          }),
+        ),
         sseData(chunk('m', { content: '' }, { usage: null })),
         sseData(chunk('m', null, {})),
         DONE_FRAME,
@@ -265,7 +411,17 @@ describe('usage across chunk orders, through the engine', () => {
     fake.script('usage-none', { kind: 'text', deltas: ['Hello', ' world'], usage: 'none' })
     juxta = await startJuxta({
       config: fakeConfig({
-        p: { base_url: fake.url, models: ['usage-on-finish', 'usage-choices-empty', 'usage-after-finish', 'usage-then-more-chunks', 'usage-none', 'gemini-cumulative'] },
+        p: {
+          base_url: fake.url,
+          models: [
+            'usage-on-finish',
+            'usage-choices-empty',
+            'usage-after-finish',
+            'usage-then-more-chunks',
+            'usage-none',
+            'gemini-cumulative',
+          ],
+        },
       }),
     })
   })
@@ -274,9 +430,19 @@ describe('usage across chunk orders, through the engine', () => {
   })
 
   it('gives the same reported usage wherever it rides', async () => {
-    const results = await compareResults(juxta.url, 'q', ['p/usage-on-finish', 'p/usage-choices-empty', 'p/usage-after-finish'])
+    const results = await compareResults(juxta.url, 'q', [
+      'p/usage-on-finish',
+      'p/usage-choices-empty',
+      'p/usage-after-finish',
+    ])
     for (const r of results) {
-      expect(r.usage).toEqual({ input_tokens: 11, cached_input_tokens: 0, output_tokens: 4, reasoning_tokens: 0, source: 'reported' })
+      expect(r.usage).toEqual({
+        input_tokens: 11,
+        cached_input_tokens: 0,
+        output_tokens: 4,
+        reasoning_tokens: 0,
+        source: 'reported',
+      })
       expect(r.finish_reason).toBe('stop')
       expect(r.text).toBe('w1 w2 w3 w4')
     }
@@ -284,7 +450,13 @@ describe('usage across chunk orders, through the engine', () => {
 
   it('keeps the last non-null usage when later chunks carry none', async () => {
     const [r] = await compareResults(juxta.url, 'q', ['p/usage-then-more-chunks'])
-    expect(r!.usage).toEqual({ input_tokens: 9, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, source: 'reported' })
+    expect(r!.usage).toEqual({
+      input_tokens: 9,
+      cached_input_tokens: 0,
+      output_tokens: 1,
+      reasoning_tokens: 0,
+      source: 'reported',
+    })
   })
 
   it('keeps the last cumulative usage instead of summing', async () => {

@@ -32,7 +32,12 @@ afterAll(async () => {
 })
 
 const local = (id: string, baseURL: string, name = 'Ollama (local)'): ProviderEntry => ({
-  id, name, baseURL, pricing: id, keyStatus: 'not_needed', models: [{ id: 'llama3.2', label: 'llama3.2' }],
+  id,
+  name,
+  baseURL,
+  pricing: id,
+  keyStatus: 'not_needed',
+  models: [{ id: 'llama3.2', label: 'llama3.2' }],
 })
 
 describe('ReachabilityMonitor', () => {
@@ -57,7 +62,9 @@ describe('ReachabilityMonitor', () => {
     const monitor = new ReachabilityMonitor({ fetch: createGuardedFetch() })
     const r = await monitor.check(local('ollama', closedURL))
     expect(r.reachable).toBe(false)
-    expect(r.reason).toBe(`not reachable at ${new URL(closedURL).origin} — start Ollama (connection failed: ECONNREFUSED)`)
+    expect(r.reason).toBe(
+      `not reachable at ${new URL(closedURL).origin} — start Ollama (connection failed: ECONNREFUSED)`,
+    )
   })
 
   it('counts any HTTP answer as reachable, even a 404 for /models', async () => {
@@ -77,7 +84,11 @@ describe('ReachabilityMonitor', () => {
     const p = local('up', upURL)
     // Nothing known yet: "not checked", and a check starts without blocking.
     expect(monitor.status(p)).toEqual({ reachable: null, reason: null, checkedAt: null })
-    expect((await monitor.settle([p], { maxWaitMs: 5000 })).up).toEqual({ reachable: true, reason: null, checkedAt: 1_000_000 })
+    expect((await monitor.settle([p], { maxWaitMs: 5000 })).up).toEqual({
+      reachable: true,
+      reason: null,
+      checkedAt: 1_000_000,
+    })
     expect(calls).toBe(1)
 
     now += 19_999
@@ -97,7 +108,8 @@ describe('ReachabilityMonitor', () => {
     let now = 0
     let target = upURL
     // The same provider entry each time; the fetch is pointed elsewhere to simulate the server stopping.
-    const redirecting: typeof fetch = (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(upURL, target), init)
+    const redirecting: typeof fetch = (input, init) =>
+      fetch(String(input instanceof Request ? input.url : input).replace(upURL, target), init)
     const monitor = new ReachabilityMonitor({ fetch: redirecting, now: () => now, ttlMs: 15_000 })
     const p = local('o', upURL)
     expect((await monitor.check(p)).reachable).toBe(true)
@@ -112,7 +124,9 @@ describe('ReachabilityMonitor', () => {
     let calls = 0
     const hanging: typeof fetch = (input, init) => {
       calls++
-      return new Promise<void>((resolve) => { release = resolve }).then(() => fetch(input, init))
+      return new Promise<void>((resolve) => {
+        release = resolve
+      }).then(() => fetch(input, init))
     }
     const monitor = new ReachabilityMonitor({ fetch: hanging })
     const p = local('slow', upURL)
@@ -126,9 +140,22 @@ describe('ReachabilityMonitor', () => {
 
   it('does not probe cloud providers at all', async () => {
     let calls = 0
-    const monitor = new ReachabilityMonitor({ fetch: () => { calls++; return Promise.reject(new Error('no')) } })
-    const cloud: ProviderEntry = { ...local('openai', 'https://api.openai.com/v1', 'OpenAI'), keyStatus: 'env', apiKey: 'sk-x' }
-    expect((await monitor.settle([cloud], { maxWaitMs: 1000 })).openai).toEqual({ reachable: null, reason: null, checkedAt: null })
+    const monitor = new ReachabilityMonitor({
+      fetch: () => {
+        calls++
+        return Promise.reject(new Error('no'))
+      },
+    })
+    const cloud: ProviderEntry = {
+      ...local('openai', 'https://api.openai.com/v1', 'OpenAI'),
+      keyStatus: 'env',
+      apiKey: 'sk-x',
+    }
+    expect((await monitor.settle([cloud], { maxWaitMs: 1000 })).openai).toEqual({
+      reachable: null,
+      reason: null,
+      checkedAt: null,
+    })
     expect(monitor.status(cloud).reachable).toBeNull()
     expect(calls).toBe(0)
   })

@@ -68,7 +68,10 @@ describe('sseEvents', () => {
   })
 
   it('holds a partial event until it ends, then emits it whole', async () => {
-    expect(await run([enc.encode('data: {"a":'), enc.encode('1}\n'), enc.encode('\ndata: x\n\n')])).toEqual(['data: {"a":1}\n\n', 'data: x\n\n'])
+    expect(await run([enc.encode('data: {"a":'), enc.encode('1}\n'), enc.encode('\ndata: x\n\n')])).toEqual([
+      'data: {"a":1}\n\n',
+      'data: x\n\n',
+    ])
   })
 
   it('handles CRLF and CR line endings, including a CRLF split across chunks', async () => {
@@ -82,9 +85,17 @@ describe('sseEvents', () => {
   })
 
   it('loses and reorders nothing, whatever the network cut points (recorded streams)', async () => {
-    for (const file of ['deepseek-reasoner_stream_usage_2025-07.sse', 'openrouter_claude_stream_reasoning_processing-comments_cost.sse', 'groq_gpt-oss-120b_stream_x_groq-usage.sse']) {
+    for (const file of [
+      'deepseek-reasoner_stream_usage_2025-07.sse',
+      'openrouter_claude_stream_reasoning_processing-comments_cost.sse',
+      'groq_gpt-oss-120b_stream_x_groq-usage.sse',
+    ]) {
       const bytes = new Uint8Array(readFixture(file))
-      for (const [seed, max] of [[1, 7], [2, 300], [3, 5000]] as const) {
+      for (const [seed, max] of [
+        [1, 7],
+        [2, 300],
+        [3, 5000],
+      ] as const) {
         const out = await run(cut(bytes, seed, max))
         expect(out.join('')).toBe(dec.decode(bytes))
         // Every chunk but possibly the last ends exactly at an event boundary.

@@ -26,7 +26,9 @@ describe('usageFrom on recorded non-stream bodies', () => {
   })
 
   it('carries the OpenRouter usage.cost as the reported cost, and nothing for others', () => {
-    expect(usageFrom(body('openrouter_gpt-5-mini_nonstream_usage-include_cost.json'))?.reported_cost_usd).toBe(0.00435825)
+    expect(usageFrom(body('openrouter_gpt-5-mini_nonstream_usage-include_cost.json'))?.reported_cost_usd).toBe(
+      0.00435825,
+    )
     expect(usageFrom(body('openai_gpt-4.1-nano_nonstream.json'))).not.toHaveProperty('reported_cost_usd')
     expect(usageFrom(body('deepseek-reasoner_nonstream_2025-12.json'))).not.toHaveProperty('reported_cost_usd')
   })
@@ -47,13 +49,20 @@ describe('usageFrom on synthesized formats', () => {
   })
 
   it('reads DeepSeek prompt_cache_hit_tokens even without prompt_tokens_details', () => {
-    const u = usageFrom({ usage: { prompt_tokens: 495, completion_tokens: 10, prompt_cache_hit_tokens: 320, prompt_cache_miss_tokens: 175 } })
+    const u = usageFrom({
+      usage: { prompt_tokens: 495, completion_tokens: 10, prompt_cache_hit_tokens: 320, prompt_cache_miss_tokens: 175 },
+    })
     expect(u).toEqual({ input_tokens: 495, cached_input_tokens: 320, output_tokens: 10, reasoning_tokens: 0 })
   })
 
   it('does not add prompt_cache_hit_tokens and cached_tokens together (they duplicate each other)', () => {
     const u = usageFrom({
-      usage: { prompt_tokens: 495, completion_tokens: 10, prompt_tokens_details: { cached_tokens: 320 }, prompt_cache_hit_tokens: 320 },
+      usage: {
+        prompt_tokens: 495,
+        completion_tokens: 10,
+        prompt_tokens_details: { cached_tokens: 320 },
+        prompt_cache_hit_tokens: 320,
+      },
     })
     expect(u?.cached_input_tokens).toBe(320)
   })
@@ -65,7 +74,12 @@ describe('usageFrom on synthesized formats', () => {
         completion_tokens: 300,
         total_tokens: 2306,
         prompt_tokens_details: { cached_tokens: 1920, audio_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+        completion_tokens_details: {
+          reasoning_tokens: 0,
+          audio_tokens: 0,
+          accepted_prediction_tokens: 0,
+          rejected_prediction_tokens: 0,
+        },
       },
     })
     expect(u).toEqual({ input_tokens: 2006, cached_input_tokens: 1920, output_tokens: 300, reasoning_tokens: 0 })
@@ -73,7 +87,13 @@ describe('usageFrom on synthesized formats', () => {
 
   it('keeps cached inside input and reasoning inside output (no double counting)', () => {
     const u = usageFrom({
-      usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150, prompt_tokens_details: { cached_tokens: 64 }, completion_tokens_details: { reasoning_tokens: 30 } },
+      usage: {
+        prompt_tokens: 100,
+        completion_tokens: 50,
+        total_tokens: 150,
+        prompt_tokens_details: { cached_tokens: 64 },
+        completion_tokens_details: { reasoning_tokens: 30 },
+      },
     })!
     expect(u.input_tokens).toBe(100)
     expect(u.output_tokens).toBe(50)
@@ -82,14 +102,31 @@ describe('usageFrom on synthesized formats', () => {
 
   it('reads Groq usage from x_groq.usage when the top-level usage is absent', () => {
     const u = usageFrom({
-      x_groq: { id: 'req_1', usage: { queue_time: 0.01, prompt_tokens: 339, prompt_time: 0.02, completion_tokens: 58, completion_time: 0.1, total_tokens: 397, total_time: 0.12, completion_tokens_details: { reasoning_tokens: 38 } } },
+      x_groq: {
+        id: 'req_1',
+        usage: {
+          queue_time: 0.01,
+          prompt_tokens: 339,
+          prompt_time: 0.02,
+          completion_tokens: 58,
+          completion_time: 0.1,
+          total_tokens: 397,
+          total_time: 0.12,
+          completion_tokens_details: { reasoning_tokens: 38 },
+        },
+      },
     })
     expect(u).toEqual({ input_tokens: 339, cached_input_tokens: 0, output_tokens: 58, reasoning_tokens: 38 })
   })
 
   it('counts Groq usage once when it is both top-level and in x_groq', () => {
     const wire = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }
-    expect(usageFrom({ usage: wire, x_groq: { usage: wire } })).toEqual({ input_tokens: 10, cached_input_tokens: 0, output_tokens: 5, reasoning_tokens: 0 })
+    expect(usageFrom({ usage: wire, x_groq: { usage: wire } })).toEqual({
+      input_tokens: 10,
+      cached_input_tokens: 0,
+      output_tokens: 5,
+      reasoning_tokens: 0,
+    })
   })
 
   it('reads Mistral usage (three counters only)', () => {
@@ -103,13 +140,22 @@ describe('usageFrom on synthesized formats', () => {
 
   it('clamps parts larger than their whole instead of trusting them', () => {
     // Seen on an OpenRouter-routed MiniMax stream: reasoning 11 > completion 10.
-    const u = usageFrom({ usage: { prompt_tokens: 5, completion_tokens: 10, completion_tokens_details: { reasoning_tokens: 11 }, prompt_tokens_details: { cached_tokens: 9 } } })
+    const u = usageFrom({
+      usage: {
+        prompt_tokens: 5,
+        completion_tokens: 10,
+        completion_tokens_details: { reasoning_tokens: 11 },
+        prompt_tokens_details: { cached_tokens: 9 },
+      },
+    })
     expect(u?.reasoning_tokens).toBe(10)
     expect(u?.cached_input_tokens).toBe(5)
   })
 
   it('ignores negative, non-numeric and non-finite counters', () => {
-    const u = usageFrom({ usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: -1 }, cost: Number.NaN } })
+    const u = usageFrom({
+      usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: -1 }, cost: Number.NaN },
+    })
     expect(u).toEqual({
       input_tokens: 7,
       cached_input_tokens: 0,
@@ -159,7 +205,10 @@ describe('readUsage: upstream numbers are validated once, where the wire is read
   it('keeps the counts when only a part is bad, and notes the part', () => {
     expect(read({ prompt_tokens: 10, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 2.5 } })).toEqual({
       usage: {
-        input_tokens: 10, cached_input_tokens: 0, output_tokens: 4, reasoning_tokens: 0,
+        input_tokens: 10,
+        cached_input_tokens: 0,
+        output_tokens: 4,
+        reasoning_tokens: 0,
         notes: ['cached_tokens 2.5 is not a whole number'],
       },
       notes: ['cached_tokens 2.5 is not a whole number'],
@@ -177,7 +226,11 @@ describe('readUsage: upstream numbers are validated once, where the wire is read
     for (const [cost, note] of cases) {
       const u = read({ prompt_tokens: 1, completion_tokens: 1, cost })?.usage
       expect(u).toEqual({
-        input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, notes: [note],
+        input_tokens: 1,
+        cached_input_tokens: 0,
+        output_tokens: 1,
+        reasoning_tokens: 0,
+        notes: [note],
       })
     }
     // An explicit null is what several providers send for "no cost": nothing to note.

@@ -13,7 +13,9 @@ describe('renderMarkdown, accessibility rewrites', () => {
   })
 
   it('makes fenced and indented code blocks focusable, and nothing else', () => {
-    const html = renderMarkdown('```js\nconst x = 1\n```\n\n    indented\n\nA [link](https://example.com) and `code`.\n')
+    const html = renderMarkdown(
+      '```js\nconst x = 1\n```\n\n    indented\n\nA [link](https://example.com) and `code`.\n',
+    )
     expect(html.match(/<pre tabindex="0">/g)).toHaveLength(2)
     expect(html.match(/tabindex/g)).toHaveLength(2)
   })

@@ -82,11 +82,21 @@ describe('GET /api/targets', () => {
     const targets = JSON.parse(text) as Array<Record<string, string>>
     expect(targets.length).toBe(2 + 1 + 1 + MANY.length)
     expect(targets[0]).toEqual({
-      target: 'envkey/hello', provider: 'envkey', provider_name: 'Env Key Provider', model: 'hello', label: 'hello', key_status: 'env',
-      reachable: null, unreachable_reason: null,
+      target: 'envkey/hello',
+      provider: 'envkey',
+      provider_name: 'Env Key Provider',
+      model: 'hello',
+      label: 'hello',
+      key_status: 'env',
+      reachable: null,
+      unreachable_reason: null,
     })
     const byTarget = Object.fromEntries(targets.map((t) => [t.target, t]))
-    expect(byTarget['literal/hello']).toMatchObject({ key_status: 'config', label: 'Hello (literal)', provider_name: 'literal' })
+    expect(byTarget['literal/hello']).toMatchObject({
+      key_status: 'config',
+      label: 'Hello (literal)',
+      provider_name: 'literal',
+    })
     expect(byTarget['nokey/hello']!.key_status).toBe('missing')
     expect(byTarget['local/m1']).toMatchObject({ key_status: 'not_needed', reachable: true, unreachable_reason: null })
   })
@@ -130,7 +140,14 @@ describe('POST /api/compare validation', () => {
   })
 
   it('rejects wrong types and unknown fields, one issue per path', async () => {
-    const err = await expect422({ prompt: 5, targets: 'envkey/hello', temperature: 'hot', max_tokens: 1.5, stream: 'yes', model: 'x' })
+    const err = await expect422({
+      prompt: 5,
+      targets: 'envkey/hello',
+      temperature: 'hot',
+      max_tokens: 1.5,
+      stream: 'yes',
+      model: 'x',
+    })
     const paths = err.issues.map((i) => i.path).sort()
     expect(paths).toEqual(['(root)', 'max_tokens', 'prompt', 'stream', 'targets', 'temperature'])
     expect(err.issues.find((i) => i.path === '(root)')!.message).toContain('model')
@@ -171,24 +188,51 @@ describe('POST /api/compare validation', () => {
       expect(big.status).toBe(413)
       await new Promise((r) => setTimeout(r, pause))
       // Before the fix the pooled socket was reused and closed under this request ("other side closed").
-      for (let i = 0; i < 3; i++) expect((await postCompare(juxta.url, { prompt: 'hi', targets: ['envkey/bye'] })).status).toBe(200)
+      for (let i = 0; i < 3; i++)
+        expect((await postCompare(juxta.url, { prompt: 'hi', targets: ['envkey/bye'] })).status).toBe(200)
     }
   })
 })
 
 describe('POST /api/compare answers', () => {
   it('returns the run as JSON: id, time and one result per target in request order', async () => {
-    const res = await postCompare(juxta.url, { prompt: 'Say hello', system: 'Be brief.', targets: ['envkey/bye', 'literal/hello'], temperature: 0.2, max_tokens: 100 })
+    const res = await postCompare(juxta.url, {
+      prompt: 'Say hello',
+      system: 'Be brief.',
+      targets: ['envkey/bye', 'literal/hello'],
+      temperature: 0.2,
+      max_tokens: 100,
+    })
     expect(res.status).toBe(200)
     expect(res.body.run_id).toMatch(/^[0-9a-z]{9}[0-9a-f]{12}$/)
     expect(Number.isNaN(Date.parse(res.body.created_at))).toBe(false)
     const [bye, hello] = res.body.results as TargetResult[]
     expect(bye).toMatchObject({ target: 'envkey/bye', label: 'bye', status: 'ok', text: 'Bye.', reasoning: '' })
-    expect(hello).toMatchObject({ target: 'literal/hello', label: 'Hello (literal)', status: 'ok', text: 'Hello, world!', reasoning: 'Greet them.' })
-    expect(hello!.usage).toEqual({ input_tokens: 11, cached_input_tokens: 0, output_tokens: 6, reasoning_tokens: 2, source: 'reported' })
+    expect(hello).toMatchObject({
+      target: 'literal/hello',
+      label: 'Hello (literal)',
+      status: 'ok',
+      text: 'Hello, world!',
+      reasoning: 'Greet them.',
+    })
+    expect(hello!.usage).toEqual({
+      input_tokens: 11,
+      cached_input_tokens: 0,
+      output_tokens: 6,
+      reasoning_tokens: 2,
+      source: 'reported',
+    })
     // What went upstream: the system prompt, the user prompt, the params, and each provider's own key.
     const sent = fake.requests.slice(-2).sort((a, b) => String(a.model).localeCompare(String(b.model)))
-    expect(sent[0]!.body).toMatchObject({ model: 'bye', temperature: 0.2, max_tokens: 100, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello' }] })
+    expect(sent[0]!.body).toMatchObject({
+      model: 'bye',
+      temperature: 0.2,
+      max_tokens: 100,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Say hello' },
+      ],
+    })
     expect(sent[0]!.headers.authorization).toBe(`Bearer ${ENV_KEY}`)
     expect(sent[1]!.headers.authorization).toBe(`Bearer ${TEST_KEY}`)
     expect(res.text).not.toContain(ENV_KEY)
@@ -217,8 +261,14 @@ describe('POST /api/compare answers', () => {
     const parsed = frames.map((f) => ({ event: f.event, data: JSON.parse(f.data) }))
     for (const [index, target] of run.targets.entries()) {
       const deltas = parsed.filter((f) => f.event === 'delta' && f.data.index === index)
-      const text = deltas.filter((d) => d.data.kind === 'text').map((d) => d.data.text).join('')
-      const reasoning = deltas.filter((d) => d.data.kind === 'reasoning').map((d) => d.data.text).join('')
+      const text = deltas
+        .filter((d) => d.data.kind === 'text')
+        .map((d) => d.data.text)
+        .join('')
+      const reasoning = deltas
+        .filter((d) => d.data.kind === 'reasoning')
+        .map((d) => d.data.text)
+        .join('')
       const result = parsed.find((f) => f.event === 'result' && f.data.index === index)!
       expect(result.data.target).toBe(target)
       expect(result.data.result.text).toBe(text)

@@ -16,7 +16,10 @@ beforeAll(async () => {
   store = openSqliteRunStore(join(dir, 'juxta.db'))
   upstream = await startFakeUpstream()
   upstream.script('a', { kind: 'text', deltas: ['first', ' answer'] })
-  juxta = await startJuxta({ config: fakeConfig({ f: { base_url: upstream.url, models: [{ id: 'a', price: { input: 1, output: 1 } }] } }), store })
+  juxta = await startJuxta({
+    config: fakeConfig({ f: { base_url: upstream.url, models: [{ id: 'a', price: { input: 1, output: 1 } }] } }),
+    store,
+  })
 })
 
 afterAll(async () => {
@@ -31,7 +34,11 @@ describe('a follow-up to a run that is only in history (made through the API)', 
     const first = await postCompare(juxta.url, { prompt: 'Hello', system: 'You are a pirate', targets: ['f/a'] })
     expect(first.status).toBe(200)
     const seen = upstream.requests.length
-    const form = new URLSearchParams([['prompt', 'And then?'], ['targets', 'f/a'], ['parent', first.body.run_id]])
+    const form = new URLSearchParams([
+      ['prompt', 'And then?'],
+      ['targets', 'f/a'],
+      ['parent', first.body.run_id],
+    ])
     const res = await fetch(`${juxta.url}/runs`, { method: 'POST', body: form, headers: { origin: juxta.url } })
     const page = await res.text()
     expect(res.status).toBe(200)

@@ -16,11 +16,15 @@ afterAll(async () => {
   await upstream?.close()
 })
 
-const post = (path: string, body: BodyInit) => fetch(`${juxta.url}${path}`, { method: 'POST', body, headers: { origin: juxta.url } })
+const post = (path: string, body: BodyInit) =>
+  fetch(`${juxta.url}${path}`, { method: 'POST', body, headers: { origin: juxta.url } })
 
 describe('page routes', () => {
   it('refuses a form over 1 MiB before any upstream call, and the server keeps answering', async () => {
-    const form = new URLSearchParams([['prompt', 'x'.repeat(1024 * 1024 + 10)], ['targets', 'p/text:3']])
+    const form = new URLSearchParams([
+      ['prompt', 'x'.repeat(1024 * 1024 + 10)],
+      ['targets', 'p/text:3'],
+    ])
     const res = await post('/runs', form)
     expect(res.status).toBe(413)
     expect(res.headers.get('connection')).toBe('close')
@@ -29,7 +33,13 @@ describe('page routes', () => {
   })
 
   it('answers an invalid form with a 422 fragment that names the problem', async () => {
-    const res = await post('/runs', new URLSearchParams([['prompt', '  '], ['targets', 'p/nope']]))
+    const res = await post(
+      '/runs',
+      new URLSearchParams([
+        ['prompt', '  '],
+        ['targets', 'p/nope'],
+      ]),
+    )
     expect(res.status).toBe(422)
     const html = await res.text()
     expect(html).toContain('prompt: must not be empty')
@@ -38,16 +48,28 @@ describe('page routes', () => {
   })
 
   it('turns form fields into the JSON API shape, keeping a non-number for validation to name', () => {
-    expect(formToBody({ prompt: 'hi', targets: ['a/b', 'c/d'], temperature: '0.5', max_tokens: '', system: ' ' })).toEqual({
+    expect(
+      formToBody({ prompt: 'hi', targets: ['a/b', 'c/d'], temperature: '0.5', max_tokens: '', system: ' ' }),
+    ).toEqual({
       prompt: 'hi',
       targets: ['a/b', 'c/d'],
       temperature: 0.5,
     })
-    expect(formToBody({ prompt: 'hi', targets: 'a/b', max_tokens: 'lots' })).toEqual({ prompt: 'hi', targets: ['a/b'], max_tokens: 'lots' })
+    expect(formToBody({ prompt: 'hi', targets: 'a/b', max_tokens: 'lots' })).toEqual({
+      prompt: 'hi',
+      targets: ['a/b'],
+      max_tokens: 'lots',
+    })
   })
 
   it('streams a run as htmx partials ending with a done event', async () => {
-    const res = await post('/runs', new URLSearchParams([['prompt', 'hello <b>'], ['targets', 'p/text:3']]))
+    const res = await post(
+      '/runs',
+      new URLSearchParams([
+        ['prompt', 'hello <b>'],
+        ['targets', 'p/text:3'],
+      ]),
+    )
     expect(res.headers.get('content-type')).toContain('text/event-stream')
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'")
     const body = await res.text()

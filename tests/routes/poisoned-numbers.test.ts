@@ -130,7 +130,11 @@ afterAll(async () => {
 function checkHealthy(r: TargetResult): void {
   expect(r).toMatchObject({ target: HEALTHY, status: 'ok', text: 'w1 w2 w3 w4 w5', error: null })
   expect(r.usage).toEqual({
-    input_tokens: 11, cached_input_tokens: 0, output_tokens: 5, reasoning_tokens: 0, source: 'reported',
+    input_tokens: 11,
+    cached_input_tokens: 0,
+    output_tokens: 5,
+    reasoning_tokens: 0,
+    source: 'reported',
   })
   expect(r.cost).toMatchObject({ source: 'computed', total_usd: HEALTHY_USD, reason: null })
   expect(r.cost.notes).toBeUndefined()

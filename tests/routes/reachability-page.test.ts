@@ -17,7 +17,12 @@ beforeAll(async () => {
       cloud: { base_url: upstream.url, models: ['c1'] },
       running: { base_url: upstream.url, requires_key: false, models: ['llama3.2'] },
       // Named as in the default config.
-      ollama: { name: 'Ollama (local)', base_url: `http://127.0.0.1:${closedPort}/v1`, requires_key: false, models: ['qwen3'] } as ProviderSpec,
+      ollama: {
+        name: 'Ollama (local)',
+        base_url: `http://127.0.0.1:${closedPort}/v1`,
+        requires_key: false,
+        models: ['qwen3'],
+      } as ProviderSpec,
     }),
   })
   // As src/server.ts does at start: the first check runs before anyone opens the page.
@@ -34,7 +39,9 @@ afterAll(async () => {
 const page = async () => (await fetch(`${juxta.url}/`)).text()
 const fold = (html: string) => {
   const start = html.indexOf('<details class="unreachable"')
-  return start === -1 ? { ready: html, folded: '' } : { ready: html.slice(0, start), folded: html.slice(start, html.indexOf('</details>', start)) }
+  return start === -1
+    ? { ready: html, folded: '' }
+    : { ready: html.slice(0, start), folded: html.slice(start, html.indexOf('</details>', start)) }
 }
 
 describe('local servers on the compare page', () => {
@@ -45,7 +52,9 @@ describe('local servers on the compare page', () => {
     expect(ready).toMatch(/<fieldset class="provider ready" data-provider="cloud">/)
     expect(ready).not.toContain('data-provider="ollama"')
     expect(folded).toContain('1 local server is not reachable (Ollama (local))')
-    expect(folded).toContain(`not reachable at http://127.0.0.1:${closedPort} — start Ollama (connection failed: ECONNREFUSED)`)
+    expect(folded).toContain(
+      `not reachable at http://127.0.0.1:${closedPort} — start Ollama (connection failed: ECONNREFUSED)`,
+    )
     expect(folded).toMatch(/<input type="checkbox" name="targets" value="ollama\/qwen3" disabled=""\/>/)
     expect(folded).toContain('hx-post="/targets/check"')
   })
@@ -56,7 +65,9 @@ describe('local servers on the compare page', () => {
     expect(by['running/llama3.2']).toMatchObject({ reachable: true, unreachable_reason: null })
     expect(by['cloud/c1']).toMatchObject({ reachable: null, unreachable_reason: null })
     expect(by['ollama/qwen3']).toMatchObject({ reachable: false })
-    expect(String(by['ollama/qwen3']!.unreachable_reason)).toMatch(/^not reachable at http:\/\/127\.0\.0\.1:\d+ — start Ollama/)
+    expect(String(by['ollama/qwen3']!.unreachable_reason)).toMatch(
+      /^not reachable at http:\/\/127\.0\.0\.1:\d+ — start Ollama/,
+    )
   })
 
   it('"check again" finds a server started since, and keeps the selection', async () => {

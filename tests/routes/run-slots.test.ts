@@ -68,7 +68,13 @@ describe('run.max_concurrent_runs', () => {
     const apiRun = await openStream(api)
     expect(apiRun.first.event).toBe('run')
 
-    const live = await page('/runs', new URLSearchParams([['prompt', 'held by the page'], ['targets', 'f/slow']]))
+    const live = await page(
+      '/runs',
+      new URLSearchParams([
+        ['prompt', 'held by the page'],
+        ['targets', 'f/slow'],
+      ]),
+    )
     expect(live.status).toBe(200)
     const pageRun = await openStream(live)
     const pageRunId = /data-run-id="([^"]+)"/.exec(pageRun.first.data)![1]!
@@ -92,7 +98,13 @@ describe('run.max_concurrent_runs', () => {
     expect((await streamed.json()).error.message).toMatch(/too many runs/)
 
     // The page: a message for the form's errors box, not a stream.
-    const refused = await page('/runs', new URLSearchParams([['prompt', 'one too many'], ['targets', 'f/quick']]))
+    const refused = await page(
+      '/runs',
+      new URLSearchParams([
+        ['prompt', 'one too many'],
+        ['targets', 'f/quick'],
+      ]),
+    )
     expect(refused.status).toBe(429)
     expect(refused.headers.get('retry-after')).toBe('5')
     expect(refused.headers.get('content-type')).toMatch(/^text\/html/)
@@ -101,7 +113,11 @@ describe('run.max_concurrent_runs', () => {
     expect(html).toContain('Too many runs in progress (at most 2 at once). Nothing was sent or recorded')
 
     // A follow-up and a column retry take a slot too.
-    const followUpForm = new URLSearchParams([['prompt', 'and then?'], ['targets', 'f/slow'], ['parent', pageRunId]])
+    const followUpForm = new URLSearchParams([
+      ['prompt', 'and then?'],
+      ['targets', 'f/slow'],
+      ['parent', pageRunId],
+    ])
     const followUp = await page('/runs', followUpForm)
     expect(followUp.status).toBe(429)
     const retry = await page(`/runs/${pageRunId}/retry/0`, new URLSearchParams())
@@ -122,12 +138,21 @@ describe('run.max_concurrent_runs', () => {
     expect(pageFrames.at(-1)!.event).toBe('done')
     expect(await waitFor(() => juxta.ctx.runSlots.inFlight === 0, 5000)).toBe(true)
     const held = (await store.listRuns({ limit: 2 })).runs
-    expect(held.map((r) => [r.status, r.targets[0]!.status])).toEqual([['done', 'cancelled'], ['done', 'cancelled']])
+    expect(held.map((r) => [r.status, r.targets[0]!.status])).toEqual([
+      ['done', 'cancelled'],
+      ['done', 'cancelled'],
+    ])
 
     const accepted = await postCompare(juxta.url, { prompt: 'room again', targets: ['f/quick'] })
     expect(accepted.status).toBe(200)
     expect(accepted.body.results[0].status).toBe('ok')
-    const pageAgain = await page('/runs', new URLSearchParams([['prompt', 'room again'], ['targets', 'f/quick']]))
+    const pageAgain = await page(
+      '/runs',
+      new URLSearchParams([
+        ['prompt', 'room again'],
+        ['targets', 'f/quick'],
+      ]),
+    )
     expect(pageAgain.status).toBe(200)
     expect((await collectSSE(pageAgain)).at(-1)!.event).toBe('done')
     expect(await runCount()).toBe(4)

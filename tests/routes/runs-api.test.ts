@@ -46,8 +46,14 @@ describe('runs made through the API', () => {
     expect(headers.get('cache-control')).toBe('no-store')
     expect(body.results).toEqual(run.results)
     expect(body).toMatchObject({
-      run_id: run.run_id, status: 'done', prompt: 'Explain write-ahead logging', system: null,
-      targets: ['demo/fast', 'demo/thinker', 'demo/unpriced'], parent: null, children: [], turn: 1,
+      run_id: run.run_id,
+      status: 'done',
+      prompt: 'Explain write-ahead logging',
+      system: null,
+      targets: ['demo/fast', 'demo/thinker', 'demo/unpriced'],
+      parent: null,
+      children: [],
+      turn: 1,
     })
   })
 
@@ -55,7 +61,11 @@ describe('runs made through the API', () => {
     const res = await fetch(`${juxta.url}/api/compare`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'Stream a haiku about SQLite', targets: ['demo/thinker', 'demo/fast'], stream: true }),
+      body: JSON.stringify({
+        prompt: 'Stream a haiku about SQLite',
+        targets: ['demo/thinker', 'demo/fast'],
+        stream: true,
+      }),
     })
     const frames = await collectSSE(res)
     const done = JSON.parse(frames.find((f) => f.event === 'done')!.data)
@@ -73,7 +83,9 @@ describe('runs made through the API', () => {
     expect(list.body.runs.map((r: any) => r.run_id)).toEqual([...runIds].reverse())
     const first = list.body.runs.find((r: any) => r.run_id === runIds[0])
     const stored = (await getJson(`/api/runs/${runIds[0]}`)).body.results as TargetResult[]
-    const knownPico = stored.filter((r) => r.cost.total_usd !== null).reduce((n, r) => n + usdToPico(r.cost.total_usd!), 0n)
+    const knownPico = stored
+      .filter((r) => r.cost.total_usd !== null)
+      .reduce((n, r) => n + usdToPico(r.cost.total_usd!), 0n)
     expect(first).toMatchObject({ cost_usd: picoToUsd(knownPico), cost_unknown: 1, status: 'done' })
     expect(first.cheapest.target).toBe('demo/fast')
 
@@ -211,7 +223,9 @@ describe('export, delete, import', () => {
     })
 
     expect((await post('{not json')).status).toBe(400)
-    const bad = await post(JSON.stringify({ ...exported, runs: [{ ...exported.runs[0], run_id: 'no spaces allowed' }] }))
+    const bad = await post(
+      JSON.stringify({ ...exported, runs: [{ ...exported.runs[0], run_id: 'no spaces allowed' }] }),
+    )
     expect(bad.status).toBe(422)
     expect((await bad.json()).error.issues.map((i: any) => i.path)).toContain('runs[0].run_id')
   })
@@ -222,7 +236,11 @@ describe('export, delete, import', () => {
     big.results = big.results.map((r: TargetResult) => ({ ...r, text: 'x'.repeat(600_000) }))
     const body = JSON.stringify({ ...exported, runs: [big] })
     expect(body.length).toBeGreaterThan(1024 * 1024)
-    const res = await fetch(`${juxta.url}/api/runs/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const res = await fetch(`${juxta.url}/api/runs/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ imported: 1, skipped: 0, skipped_runs: [] })
     expect((await getJson('/api/runs/bigimport')).body.results[0].text).toHaveLength(600_000)

@@ -8,7 +8,13 @@ import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.t
 import { startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { formPost, rawRequest } from '../security/http.ts'
 
-const checker = join(createRequire(import.meta.url).resolve('htmx.org/package.json'), '..', 'dist', 'scripts', 'upgrade-check.js')
+const checker = join(
+  createRequire(import.meta.url).resolve('htmx.org/package.json'),
+  '..',
+  'dist',
+  'scripts',
+  'upgrade-check.js',
+)
 
 let upstream: FakeUpstream
 let juxta: RunningJuxta
@@ -19,7 +25,12 @@ beforeAll(async () => {
   upstream = await startFakeUpstream()
   upstream.script('m', { kind: 'text' })
   upstream.script('extra', { kind: 'text' })
-  const config = { providers: { local: { base_url: upstream.url, requires_key: false, models: ['m'] }, remote: { base_url: upstream.url, models: ['m'] } } }
+  const config = {
+    providers: {
+      local: { base_url: upstream.url, requires_key: false, models: ['m'] },
+      remote: { base_url: upstream.url, models: ['m'] },
+    },
+  }
   juxta = await startJuxta({ config })
   tokenJuxta = await startJuxta({ config, access: { authToken: 'x'.repeat(40), allowedHosts: [] } })
   dir = mkdtempSync(join(tmpdir(), 'juxta-settings-htmx-'))
@@ -37,7 +48,8 @@ describe('settings and login HTML', () => {
     const files: Record<string, string> = {
       settings: (await rawRequest(`${juxta.url}/settings`, { headers: { host: new URL(juxta.url).host } })).body,
       login: (await rawRequest(`${tokenJuxta.url}/login`, { headers: { host: new URL(tokenJuxta.url).host } })).body,
-      added: (await formPost(juxta.url, '/settings/providers', { id: 'mine', base_url: upstream.url, models: 'm 1 2' })).body,
+      added: (await formPost(juxta.url, '/settings/providers', { id: 'mine', base_url: upstream.url, models: 'm 1 2' }))
+        .body,
       card: (await formPost(juxta.url, '/settings/providers/remote/key', { api_key: 'k-0123456789abcdefghij' })).body,
       errors: (await formPost(juxta.url, '/settings/providers/remote/key', { api_key: 'bad key' })).body,
       test: (await formPost(juxta.url, '/settings/providers/local/test', {})).body,

@@ -50,8 +50,12 @@ afterAll(async () => {
 
 const post = (path: string, fields: Record<string, string | string[]> = {}) => formPost(juxta.url, path, fields)
 const del = (path: string) => formPost(juxta.url, path, {}, 'DELETE')
-const targets = async () => JSON.parse((await rawRequest(`${juxta.url}/api/targets`, { headers: { host: new URL(juxta.url).host } })).body) as Array<{ target: string; key_status: string }>
-const authHeaders = (up: FakeUpstream, from = 0) => up.requests.slice(from).map((r) => String(r.headers.authorization ?? ''))
+const targets = async () =>
+  JSON.parse(
+    (await rawRequest(`${juxta.url}/api/targets`, { headers: { host: new URL(juxta.url).host } })).body,
+  ) as Array<{ target: string; key_status: string }>
+const authHeaders = (up: FakeUpstream, from = 0) =>
+  up.requests.slice(from).map((r) => String(r.headers.authorization ?? ''))
 
 describe('custom providers', () => {
   it('adds a provider with models, prices and a key; it is usable at once, without a restart', async () => {
@@ -66,13 +70,20 @@ describe('custom providers', () => {
     expect(res.body).toContain('Added mine.')
     expect(res.body).toContain('key stored ••••K9Z1')
     expect(res.body).not.toContain(KEY)
-    expect((await targets()).filter((t) => t.target.startsWith('mine/')).map((t) => t.target)).toEqual(['mine/chat-1', 'mine/chat-2'])
+    expect((await targets()).filter((t) => t.target.startsWith('mine/')).map((t) => t.target)).toEqual([
+      'mine/chat-1',
+      'mine/chat-2',
+    ])
     const run = await postCompare(juxta.url, { prompt: 'hi', targets: ['mine/chat-1'] })
     expect(run.body.results[0].status).toBe('ok')
     expect(run.body.results[0].cost.total_usd).not.toBeNull()
     expect(authHeaders(a).at(-1)).toBe(`Bearer ${KEY}`)
     const saved = JSON.parse(readFileSync(join(dir, 'providers.json'), 'utf8'))
-    expect(saved.providers.mine).toEqual({ name: 'My server', base_url: a.url, models: [{ id: 'chat-1', price: { input: 0.5, output: 1.5 } }, 'chat-2'] })
+    expect(saved.providers.mine).toEqual({
+      name: 'My server',
+      base_url: a.url,
+      models: [{ id: 'chat-1', price: { input: 0.5, output: 1.5 } }, 'chat-2'],
+    })
     expect(readFileSync(join(dir, 'providers.json'), 'utf8')).not.toContain(KEY)
     expect(readFileSync(join(dir, 'keys.json'), 'utf8')).not.toContain(KEY)
   })
@@ -115,7 +126,11 @@ describe('custom providers', () => {
   })
 
   it('keeps the key when the base URL changes path on the same origin', async () => {
-    const res = await post('/settings/providers/mine', { name: 'My server', base_url: `${a.origin}/v2`, models: 'chat-1 0.5 1.5\nchat-2' })
+    const res = await post('/settings/providers/mine', {
+      name: 'My server',
+      base_url: `${a.origin}/v2`,
+      models: 'chat-1 0.5 1.5\nchat-2',
+    })
     expect(res.status).toBe(200)
     expect(res.body).toContain('Saved mine.')
     expect((await targets()).find((t) => t.target === 'mine/chat-1')?.key_status).toBe('stored')
@@ -146,7 +161,10 @@ describe('custom providers', () => {
     const again = await open()
     try {
       const host = new URL(again.url).host
-      const list = JSON.parse((await rawRequest(`${again.url}/api/targets`, { headers: { host } })).body) as Array<{ target: string; key_status: string }>
+      const list = JSON.parse((await rawRequest(`${again.url}/api/targets`, { headers: { host } })).body) as Array<{
+        target: string
+        key_status: string
+      }>
       expect(list.find((t) => t.target === 'mine/chat-1')?.key_status).toBe('stored')
       expect(again.ctx.catalog().provider('mine')?.apiKey).toBe(KEY)
     } finally {
@@ -199,7 +217,11 @@ describe('local server discovery', () => {
     const added = await post('/settings/providers/lan/models', { model: ['served-1', 'served-2'] })
     expect(added.status).toBe(200)
     expect(added.body).toContain('Added 2 model(s) to lan.')
-    expect((await targets()).filter((t) => t.target.startsWith('lan/')).map((t) => t.target)).toEqual(['lan/chat-1', 'lan/served-1', 'lan/served-2'])
+    expect((await targets()).filter((t) => t.target.startsWith('lan/')).map((t) => t.target)).toEqual([
+      'lan/chat-1',
+      'lan/served-1',
+      'lan/served-2',
+    ])
   })
 })
 

@@ -23,7 +23,9 @@ let host: string
 /** A port nothing listens on (fetch refuses "bad ports" such as 1 before connecting). */
 async function closedPort(): Promise<number> {
   const server = createServer()
-  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)))
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  )
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
 }
@@ -43,7 +45,12 @@ beforeAll(async () => {
         cfgp: { name: 'Config provider', base_url: good.url, api_key: CONFIG_KEY, models: ['m1'] },
         storep: { name: 'Stored provider', base_url: good.url, models: ['m1', 'm2', 'gone'] },
         nolistp: { base_url: nolist.url, models: ['m1'] },
-        local: { name: 'Local server', base_url: `http://127.0.0.1:${downPort}/v1`, requires_key: false, models: ['tiny'] },
+        local: {
+          name: 'Local server',
+          base_url: `http://127.0.0.1:${downPort}/v1`,
+          requires_key: false,
+          models: ['tiny'],
+        },
         meta: { base_url: 'http://169.254.169.254/v1', models: ['m'] },
       },
     },

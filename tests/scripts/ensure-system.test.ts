@@ -60,7 +60,13 @@ describe('what the setup does about them', () => {
     const extra: Requirement = { pkg: 'chromium', neededBy: 'another test', probe: { file: '/x' } }
     const plan = setupPlan({ missing: [...reqs, extra], isRoot: true, hasAptGet: true })
     expect(plan.kind === 'install' && plan.commands[1]).toEqual([
-      'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'chromium', 'python3',
+      'apt-get',
+      'install',
+      '-y',
+      '-qq',
+      '--no-install-recommends',
+      'chromium',
+      'python3',
     ])
   })
 

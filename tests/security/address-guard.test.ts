@@ -57,9 +57,12 @@ describe('address check at connect time (resolver output)', () => {
     expect(blockedAddressReason(address)).toMatch(reason)
   })
 
-  it.each(['127.0.0.1', '127.8.9.10', '::1', '10.1.2.3', '192.168.0.10', '8.8.8.8', '2606:4700::1111', 'fd12::1'])('allows %s', (address) => {
-    expect(blockedAddressReason(address)).toBeUndefined()
-  })
+  it.each(['127.0.0.1', '127.8.9.10', '::1', '10.1.2.3', '192.168.0.10', '8.8.8.8', '2606:4700::1111', 'fd12::1'])(
+    'allows %s',
+    (address) => {
+      expect(blockedAddressReason(address)).toBeUndefined()
+    },
+  )
 
   it('refuses what is not an address at all', () => {
     expect(blockedAddressReason('example.com')).toBe('not an IP address')

@@ -5,7 +5,9 @@ import { rawRequest } from './http.ts'
 import { LoginClient, loginCookieLine, sessionCookie } from './login-client.ts'
 
 const TOKEN = 'a1b2c3d4e5f60718293a4b5c6d7e8f90-token'
-const DEMO_CONFIG = { providers: { demo: { builtin: 'demo', models: [{ id: 'fast', simulate: { ttft_ms: 0, tokens_per_s: 10_000 } }] } } }
+const DEMO_CONFIG = {
+  providers: { demo: { builtin: 'demo', models: [{ id: 'fast', simulate: { ttft_ms: 0, tokens_per_s: 10_000 } }] } },
+}
 
 let juxta: RunningJuxta
 let host: string
@@ -36,7 +38,11 @@ describe('with JUXTA_AUTH_TOKEN set', () => {
     const api = await c.get('/api/targets')
     expect(JSON.parse(api.body).error.message).toMatch(/Bearer/)
     expect(api.headers['www-authenticate']).toMatch(/^Bearer/)
-    const post = await rawRequest(`${juxta.url}/api/compare`, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: '{}' })
+    const post = await rawRequest(`${juxta.url}/api/compare`, {
+      method: 'POST',
+      headers: { host, 'content-type': 'application/json' },
+      body: '{}',
+    })
     expect(post.status).toBe(401)
   })
 

@@ -34,9 +34,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'juxta-canary-'))
   store = openSqliteRunStore(join(dir, 'juxta.db'))
   const providers: Record<string, unknown> = {}
-  for (const [id, url] of Object.entries(ENDPOINTS('envp'))) providers[id] = { base_url: url, api_key: '${CANARY_ENV_KEY}', models: ['chat', 'fault:401'] }
-  for (const [id, url] of Object.entries(ENDPOINTS('cfgp'))) providers[id] = { base_url: url, api_key: CONFIG_CANARY, models: ['chat', 'fault:401'] }
-  for (const [id, url] of Object.entries(ENDPOINTS('storep'))) providers[id] = { base_url: url, models: ['chat', 'fault:401'] }
+  for (const [id, url] of Object.entries(ENDPOINTS('envp')))
+    providers[id] = { base_url: url, api_key: '${CANARY_ENV_KEY}', models: ['chat', 'fault:401'] }
+  for (const [id, url] of Object.entries(ENDPOINTS('cfgp')))
+    providers[id] = { base_url: url, api_key: CONFIG_CANARY, models: ['chat', 'fault:401'] }
+  for (const [id, url] of Object.entries(ENDPOINTS('storep')))
+    providers[id] = { base_url: url, models: ['chat', 'fault:401'] }
   juxta = await startJuxta({
     config: { run: { max_retries: 1, connect_timeout_ms: 3000, idle_timeout_ms: 3000 }, providers },
     env: { CANARY_ENV_KEY: ENV_CANARY },
@@ -55,7 +58,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function call(what: string, path: string, init: { method?: string; form?: Record<string, string | string[]>; json?: unknown } = {}): Promise<RawResponse> {
+async function call(
+  what: string,
+  path: string,
+  init: { method?: string; form?: Record<string, string | string[]>; json?: unknown } = {},
+): Promise<RawResponse> {
   const headers: Record<string, string> = { host, origin: juxta.url, accept: 'text/html, */*' }
   let body: string | undefined
   if (init.form) {
@@ -68,7 +75,11 @@ async function call(what: string, path: string, init: { method?: string; form?: 
     body = JSON.stringify(init.json)
     headers['content-type'] = 'application/json'
   }
-  const res = await rawRequest(`${juxta.url}${path}`, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body })
+  const res = await rawRequest(`${juxta.url}${path}`, {
+    method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body,
+  })
   seen.push({ what, res })
   return res
 }
@@ -78,7 +89,10 @@ function leaks(text: string): string[] {
   return CANARIES.filter((k) => text.includes(k) || text.includes(k.slice(0, 14)) || text.includes(k.slice(-5)))
 }
 
-const TARGETS = ['envp', 'envp-echo', 'cfgp', 'cfgp-echo', 'storep', 'storep-echo', 'custom'].flatMap((p) => [`${p}/chat`, `${p}/fault:401`])
+const TARGETS = ['envp', 'envp-echo', 'cfgp', 'cfgp-echo', 'storep', 'storep-echo', 'custom'].flatMap((p) => [
+  `${p}/chat`,
+  `${p}/fault:401`,
+])
 
 describe('canary keys set through env, config and the settings page', () => {
   it('are entered in the page without coming back', async () => {
@@ -86,9 +100,19 @@ describe('canary keys set through env, config and the settings page', () => {
       const res = await call(`store key ${id}`, `/settings/providers/${id}/key`, { form: { api_key: STORED_CANARY } })
       expect(res.status).toBe(200)
     }
-    const added = await call('add custom provider', '/settings/providers', { form: { id: 'custom', base_url: upstream.url, models: 'chat\nfault:401', api_key: STORED_CANARY } })
+    const added = await call('add custom provider', '/settings/providers', {
+      form: { id: 'custom', base_url: upstream.url, models: 'chat\nfault:401', api_key: STORED_CANARY },
+    })
     expect(added.status).toBe(200)
-    expect(juxta.ctx.catalog().providers.map((p) => p.keyStatus)).toEqual(['env', 'env', 'config', 'config', 'stored', 'stored', 'stored'])
+    expect(juxta.ctx.catalog().providers.map((p) => p.keyStatus)).toEqual([
+      'env',
+      'env',
+      'config',
+      'config',
+      'stored',
+      'stored',
+      'stored',
+    ])
   })
 
   it('are used, rejected with the key echoed back, and tested, everywhere the app can show them', async () => {
@@ -101,11 +125,16 @@ describe('canary keys set through env, config and the settings page', () => {
     }
     const json = await call('compare JSON', '/api/compare', { json: { prompt: 'hello', targets: TARGETS } })
     expect(json.status).toBe(200)
-    const results = JSON.parse(json.body).results as Array<{ status: string; error: { kind: string; message: string } | null }>
+    const results = JSON.parse(json.body).results as Array<{
+      status: string
+      error: { kind: string; message: string } | null
+    }>
     // Half the targets really failed authentication, with upstream messages that quoted the key.
     expect(results.filter((r) => r.error?.kind === 'auth')).toHaveLength(10)
     expect(results.filter((r) => r.status === 'ok')).toHaveLength(4)
-    expect(results.find((r) => r.error?.kind === 'auth')!.error!.message).toMatch(/authentication failed \(401\): Incorrect API key provided: \[redacted\]/)
+    expect(results.find((r) => r.error?.kind === 'auth')!.error!.message).toMatch(
+      /authentication failed \(401\): Incorrect API key provided: \[redacted\]/,
+    )
     await call('compare SSE', '/api/compare', { json: { prompt: 'hello again', targets: TARGETS, stream: true } })
     await call('estimate', '/api/estimate', { json: { prompt: 'hello', targets: TARGETS } })
     await call('estimate form', '/estimate', { form: { prompt: 'hello', targets: TARGETS } })
@@ -120,7 +149,10 @@ describe('canary keys set through env, config and the settings page', () => {
   })
 
   it('do not reach history, its pages or its exports', async () => {
-    const list = JSON.parse((await call('runs list', '/api/runs')).body) as { runs?: Array<{ id: string }>; items?: Array<{ id: string }> }
+    const list = JSON.parse((await call('runs list', '/api/runs')).body) as {
+      runs?: Array<{ id: string }>
+      items?: Array<{ id: string }>
+    }
     const runs = list.runs ?? list.items ?? []
     expect(runs.length).toBeGreaterThanOrEqual(3)
     for (const r of runs) {
@@ -162,6 +194,8 @@ describe('canary keys set through env, config and the settings page', () => {
     }
     // The files scanned really hold the history (the errors were saved, only without the keys).
     const history = Buffer.concat(files.filter((f) => f.startsWith('juxta.db')).map((f) => readFileSync(join(dir, f))))
-    expect(history.includes(Buffer.from('authentication failed (401): Incorrect API key provided: [redacted]'))).toBe(true)
+    expect(history.includes(Buffer.from('authentication failed (401): Incorrect API key provided: [redacted]'))).toBe(
+      true,
+    )
   })
 })

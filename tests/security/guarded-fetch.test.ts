@@ -20,7 +20,9 @@ beforeAll(async () => {
     res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' })
     res.end()
   })
-  const port = await new Promise<number>((resolve) => redirector.listen(0, '127.0.0.1', () => resolve((redirector.address() as AddressInfo).port)))
+  const port = await new Promise<number>((resolve) =>
+    redirector.listen(0, '127.0.0.1', () => resolve((redirector.address() as AddressInfo).port)),
+  )
   redirectorOrigin = `http://127.0.0.1:${port}`
 })
 
@@ -49,15 +51,23 @@ describe('the connect-time guard', () => {
   })
 
   it('checks the resolved address inside connect: a name resolving to the metadata service is refused', async () => {
-    const resolver: Resolver = async (host) => (host === 'rebind.test' ? [{ address: '169.254.169.254', family: 4 }] : [])
-    const err = await rejection(createGuardedFetch({ resolver })(`http://rebind.test:${new URL(upstream.origin).port}/v1/models`))
+    const resolver: Resolver = async (host) =>
+      host === 'rebind.test' ? [{ address: '169.254.169.254', family: 4 }] : []
+    const err = await rejection(
+      createGuardedFetch({ resolver })(`http://rebind.test:${new URL(upstream.origin).port}/v1/models`),
+    )
     expect(String((causeOf(err) as Error).message)).toMatch(/rebind\.test.*169\.254\.169\.254.*link-local/)
   })
 
   it('refuses a name when any of its addresses is blocked, in every IPv6 disguise', async () => {
     for (const bad of ['::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe', 'fd00:ec2::254', '0.0.0.0']) {
-      const resolver: Resolver = async () => [{ address: '127.0.0.1', family: 4 }, { address: bad, family: bad.includes(':') ? 6 : 4 }]
-      const err = await rejection(createGuardedFetch({ resolver })(`http://mixed.test:${new URL(upstream.origin).port}/v1/models`))
+      const resolver: Resolver = async () => [
+        { address: '127.0.0.1', family: 4 },
+        { address: bad, family: bad.includes(':') ? 6 : 4 },
+      ]
+      const err = await rejection(
+        createGuardedFetch({ resolver })(`http://mixed.test:${new URL(upstream.origin).port}/v1/models`),
+      )
       expect(causeOf(err)).toBeInstanceOf(BlockedAddressError)
     }
   })
@@ -65,7 +75,9 @@ describe('the connect-time guard', () => {
   it('connects to the address it validated (a name resolving to loopback reaches the local server)', async () => {
     const before = upstream.requests.length
     const resolver: Resolver = async () => [{ address: '127.0.0.1', family: 4 }]
-    const res = await createGuardedFetch({ resolver })(`http://any-name.test:${new URL(upstream.origin).port}/v1/models`)
+    const res = await createGuardedFetch({ resolver })(
+      `http://any-name.test:${new URL(upstream.origin).port}/v1/models`,
+    )
     expect(res.status).toBe(200)
     expect(upstream.requests.length).toBe(before + 1)
     expect(upstream.requests.at(-1)!.headers.host).toBe(`any-name.test:${new URL(upstream.origin).port}`)
@@ -132,7 +144,9 @@ describe('upstream calls through the app', () => {
     expect(rebind.error.message).toMatch(/169\.254\.169\.254/)
     expect(honest.status).toBe('ok')
     // Only the honest target reached the server behind both names.
-    expect(upstream.requests.slice(before).map((r) => r.headers.host)).toEqual([`honest.test:${new URL(upstream.origin).port}`])
+    expect(upstream.requests.slice(before).map((r) => r.headers.host)).toEqual([
+      `honest.test:${new URL(upstream.origin).port}`,
+    ])
     expect(JSON.stringify(res.body)).not.toContain(TEST_KEY)
   })
 })

@@ -31,12 +31,17 @@ export function rawRequest(url: string, options: RawRequestOptions = {}): Promis
         path: `${u.pathname}${u.search}`,
         method: options.method ?? 'GET',
         localAddress: options.localAddress,
-        headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+        headers: {
+          ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
+          ...options.headers,
+        },
       },
       (res) => {
         const parts: Buffer[] = []
         res.on('data', (c: Buffer) => parts.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }),
+        )
         res.on('error', reject)
       },
     )
@@ -47,12 +52,22 @@ export function rawRequest(url: string, options: RawRequestOptions = {}): Promis
 }
 
 /** A same-origin form POST as a browser page of `base` would send it. */
-export function formPost(base: string, path: string, fields: Record<string, string | string[]>, method = 'POST'): Promise<RawResponse> {
+export function formPost(
+  base: string,
+  path: string,
+  fields: Record<string, string | string[]>,
+  method = 'POST',
+): Promise<RawResponse> {
   const body = new URLSearchParams()
   for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one)
   return rawRequest(`${base}${path}`, {
     method,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base, 'sec-fetch-site': 'same-origin', 'hx-request': 'true' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: base,
+      'sec-fetch-site': 'same-origin',
+      'hx-request': 'true',
+    },
     body: body.toString(),
   })
 }

@@ -15,7 +15,11 @@ export interface KeyUpstream {
  * answer; any other gets 401 echoing the key it received, as real upstreams do. `listModels: false` answers
  * 404 on /models (servers that cannot list).
  */
-export async function startKeyUpstream(options: { key: string | null; models?: string[]; listModels?: boolean }): Promise<KeyUpstream> {
+export async function startKeyUpstream(options: {
+  key: string | null
+  models?: string[]
+  listModels?: boolean
+}): Promise<KeyUpstream> {
   const requests: KeyUpstream['requests'] = []
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers })
@@ -27,7 +31,13 @@ export async function startKeyUpstream(options: { key: string | null; models?: s
         res.end(JSON.stringify(body))
       }
       if (options.key !== null && given !== options.key) {
-        return json(401, { error: { message: `Incorrect API key provided: ${given}.`, type: 'invalid_request_error', code: 'invalid_api_key' } })
+        return json(401, {
+          error: {
+            message: `Incorrect API key provided: ${given}.`,
+            type: 'invalid_request_error',
+            code: 'invalid_api_key',
+          },
+        })
       }
       const path = new URL(req.url ?? '/', 'http://x').pathname
       if (req.method === 'GET' && path.endsWith('/models')) {
@@ -36,15 +46,20 @@ export async function startKeyUpstream(options: { key: string | null; models?: s
       }
       if (req.method === 'POST' && path.endsWith('/chat/completions')) {
         res.writeHead(200, { 'content-type': 'text/event-stream' })
-        const chunk = (delta: object, extra: object = {}) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm1', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`
+        const chunk = (delta: object, extra: object = {}) =>
+          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm1', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`
         res.write(chunk({ role: 'assistant', content: 'pong' }))
-        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm1', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })}\n\n`)
+        res.write(
+          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm1', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })}\n\n`,
+        )
         return res.end('data: [DONE]\n\n')
       }
       json(404, { error: { message: 'no route' } })
     })
   })
-  const address = await new Promise<AddressInfo>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address() as AddressInfo)))
+  const address = await new Promise<AddressInfo>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(server.address() as AddressInfo)),
+  )
   const origin = `http://127.0.0.1:${address.port}`
   return {
     url: `${origin}/v1`,

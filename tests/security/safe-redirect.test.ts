@@ -97,7 +97,14 @@ describe('POST /login with next', () => {
   })
 
   it('redirects a tab, newline or backslash trick home, over real HTTP', async () => {
-    const tricks = ['/\t/evil.example', '/\n/evil.example', '/\\evil.example', '//evil', '/%09/evil.example', 'https://evil.example']
+    const tricks = [
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '/\\evil.example',
+      '//evil',
+      '/%09/evil.example',
+      'https://evil.example',
+    ]
     for (const next of tricks) {
       const res = await client.login(TOKEN, next)
       expect(res.status, JSON.stringify(next)).toBe(303)

@@ -76,7 +76,9 @@ describe('starting Juxta', () => {
     const host = `127.0.0.1:${port}`
     expect((await rawRequest(`${url}/`, { headers: { host, accept: 'text/html' } })).status).toBe(401)
     expect((await rawRequest(`${url}/api/targets`, { headers: { host } })).status).toBe(401)
-    expect((await rawRequest(`${url}/api/targets`, { headers: { host, authorization: `Bearer ${TOKEN}` } })).status).toBe(200)
+    expect(
+      (await rawRequest(`${url}/api/targets`, { headers: { host, authorization: `Bearer ${TOKEN}` } })).status,
+    ).toBe(200)
     expect(s.stdout() + s.stderr()).not.toContain(TOKEN)
   })
 
@@ -126,7 +128,11 @@ describe('readAccessEnv', () => {
   })
 
   it('allows the configured host name in Host headers, plus JUXTA_ALLOWED_HOSTS', () => {
-    const r = readAccessEnv({ HOST: 'juxta.lan', JUXTA_AUTH_TOKEN: TOKEN, JUXTA_ALLOWED_HOSTS: 'juxta.example.com, Other.Example' })
+    const r = readAccessEnv({
+      HOST: 'juxta.lan',
+      JUXTA_AUTH_TOKEN: TOKEN,
+      JUXTA_ALLOWED_HOSTS: 'juxta.example.com, Other.Example',
+    })
     expect(r.ok && r.settings.access.allowedHosts).toEqual(['juxta.example.com', 'other.example', 'juxta.lan'])
   })
 

@@ -68,7 +68,11 @@ describe('ProviderSettings', () => {
   it('suggests a free id for a discovered server', () => {
     const { ctx, rules: r } = rules()
     expect(r.suggestId({ baseURL: 'http://127.0.0.1:11434/v1', models: [] })).toBe('ollama-local')
-    ctx.customProviders.put('ollama-local', { base_url: 'http://127.0.0.1:11434/v1', requires_key: false, models: ['x'] })
+    ctx.customProviders.put('ollama-local', {
+      base_url: 'http://127.0.0.1:11434/v1',
+      requires_key: false,
+      models: ['x'],
+    })
     ctx.reconfigure()
     expect(r.suggestId({ baseURL: 'http://127.0.0.1:11434/v1', models: [] })).toBe('ollama-local-2')
     expect(r.suggestId({ baseURL: 'http://127.0.0.1:1234/v1', models: [], providerId: 'local' })).toBe('local-local')

@@ -25,7 +25,11 @@ describe('openDatabase', () => {
   it('keeps data and applies nothing twice when reopened', () => {
     const path = tmp.db('reopen.db')
     const first = openDatabase(path)
-    first.prepare("INSERT INTO runs (id, conversation_id, created_at, status, prompt) VALUES ('a', 'a', 1, 'done', 'hello')").run()
+    first
+      .prepare(
+        "INSERT INTO runs (id, conversation_id, created_at, status, prompt) VALUES ('a', 'a', 1, 'done', 'hello')",
+      )
+      .run()
     first.close()
     const again = openDatabase(path)
     expect(applyMigrations(again, migrations)).toBe(0)
@@ -37,8 +41,16 @@ describe('openDatabase', () => {
     const path = tmp.db('v1.db')
     const old = openDatabase(path, migrations.slice(0, 1))
     expect(schemaVersion(old)).toBe(1)
-    old.prepare("INSERT INTO runs (id, conversation_id, created_at, status, prompt) VALUES ('a', 'a', 1234, 'done', 'p')").run()
-    old.prepare("INSERT INTO results (run_id, idx, target, provider, model, label, status) VALUES ('a', 0, 'x/y', 'x', 'y', 'y', 'ok')").run()
+    old
+      .prepare(
+        "INSERT INTO runs (id, conversation_id, created_at, status, prompt) VALUES ('a', 'a', 1234, 'done', 'p')",
+      )
+      .run()
+    old
+      .prepare(
+        "INSERT INTO results (run_id, idx, target, provider, model, label, status) VALUES ('a', 0, 'x/y', 'x', 'y', 'y', 'ok')",
+      )
+      .run()
     old.close()
     const db = openDatabase(path)
     expect(schemaVersion(db)).toBe(migrations.length)
@@ -50,7 +62,9 @@ describe('openDatabase', () => {
   it('re-keys runs of a version 2 database in start-time order and rebuilds the search index', () => {
     const path = tmp.db('v2.db')
     const old = openDatabase(path, migrations.slice(0, 2))
-    const insert = old.prepare("INSERT INTO runs (id, conversation_id, created_at, status, prompt) VALUES (?, ?, ?, 'done', ?)")
+    const insert = old.prepare(
+      "INSERT INTO runs (id, conversation_id, created_at, status, prompt) VALUES (?, ?, ?, 'done', ?)",
+    )
     // Inserted out of time order (an import of older runs), two in the same millisecond.
     insert.run('late', 'late', 3000, 'sqlite late')
     insert.run('early', 'early', 1000, 'sqlite early')
@@ -61,7 +75,12 @@ describe('openDatabase', () => {
     const byKey = db.prepare('SELECT id, seq FROM runs ORDER BY seq').all() as Array<{ id: string; seq: number }>
     expect(byKey.map((r) => r.id)).toEqual(['early', 'twin-a', 'twin-b', 'late'])
     expect(byKey.map((r) => r.seq)).toEqual([1000 * 1024, 2000 * 1024, 2000 * 1024 + 1, 3000 * 1024])
-    const hits = db.prepare("SELECT r.id FROM runs_fts f JOIN runs r ON r.seq = f.rowid WHERE runs_fts MATCH 'twin' ORDER BY f.rowid").pluck().all()
+    const hits = db
+      .prepare(
+        "SELECT r.id FROM runs_fts f JOIN runs r ON r.seq = f.rowid WHERE runs_fts MATCH 'twin' ORDER BY f.rowid",
+      )
+      .pluck()
+      .all()
     expect(hits).toEqual(['twin-a', 'twin-b'])
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
     db.exec("INSERT INTO runs_fts (runs_fts) VALUES ('integrity-check')")
@@ -82,7 +101,11 @@ describe('openDatabase', () => {
     const db = openDatabase(path)
     const broken = [
       ...migrations,
-      { version: migrations.length + 1, name: 'half done', sql: 'CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1);' },
+      {
+        version: migrations.length + 1,
+        name: 'half done',
+        sql: 'CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1);',
+      },
     ]
     expect(() => applyMigrations(db, broken)).toThrow(/nowhere/)
     expect(schemaVersion(db)).toBe(migrations.length)

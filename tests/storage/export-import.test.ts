@@ -15,7 +15,8 @@ async function text(chunks: AsyncIterable<string>): Promise<string> {
   return out
 }
 
-const exportJson = async (store: RunStore) => JSON.parse(await text(exportJsonChunks(store.exportRuns({})))) as { runs: StoredRun[] }
+const exportJson = async (store: RunStore) =>
+  JSON.parse(await text(exportJsonChunks(store.exportRuns({})))) as { runs: StoredRun[] }
 
 /** An RFC 4180 reader written for the test, independent of the writer under test. */
 function parseCsv(input: string): string[][] {
@@ -57,7 +58,12 @@ describe('JSON export and import', () => {
       params: { temperature: 0.7, max_tokens: 400 },
     })
     const history = await h.store.conversationFor(first.run_id)
-    const second = await h.run({ prompt: 'Which suits logs?', targets: ['demo/fast', 'demo/thinker'], history: history!, parentId: first.run_id })
+    const second = await h.run({
+      prompt: 'Which suits logs?',
+      targets: ['demo/fast', 'demo/thinker'],
+      history: history!,
+      parentId: first.run_id,
+    })
     const cut = buildRequest({ prompt: 'cut short by a crash', targets: ['demo/fast'], params: {} })
     h.recorder.started(cut, { prompt: 'cut short by a crash', system: null, parent_id: null })
     h.recorder.event(cut.run_id, { type: 'delta', index: 0, kind: 'text', text: 'Partial "answer", with\nnewlines' })
@@ -106,7 +112,13 @@ describe('JSON export and import', () => {
   it('reads more runs than one export batch', async () => {
     const store = openSqliteRunStore(tmp.db('batches.db'))
     for (let i = 0; i < 450; i++) {
-      await addRun(store, `b${String(i).padStart(3, '0')}`, new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(), `p${i}`, [{ target: 'a/b', pico: 1n, ms: 1 }])
+      await addRun(
+        store,
+        `b${String(i).padStart(3, '0')}`,
+        new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+        `p${i}`,
+        [{ target: 'a/b', pico: 1n, ms: 1 }],
+      )
     }
     const ids: string[] = []
     for await (const run of store.exportRuns({})) ids.push(run.run_id)
@@ -124,8 +136,18 @@ describe('export validation', () => {
     exported_at: '2025-01-01T00:00:00.000Z',
     runs: [
       {
-        run_id: 'r1', created_at: '2025-01-01T00:00:00.000Z', finished_at: null, status: 'done', prompt: 'p', system: null,
-        params: {}, targets: ['a/b'], parent_id: null, conversation_id: 'r1', turn: 1, results: [result({ target: 'a/b', pico: 10n, ms: 5 })],
+        run_id: 'r1',
+        created_at: '2025-01-01T00:00:00.000Z',
+        finished_at: null,
+        status: 'done',
+        prompt: 'p',
+        system: null,
+        params: {},
+        targets: ['a/b'],
+        parent_id: null,
+        conversation_id: 'r1',
+        turn: 1,
+        results: [result({ target: 'a/b', pico: 10n, ms: 5 })],
       },
     ],
   })
@@ -179,7 +201,10 @@ describe('CSV export', () => {
       { target: 'demo/fast', pico: 1_300_000n, ms: 812.5 },
       { target: 'openai/gpt-x', status: 'error', pico: null, ms: 40 },
     ])
-    await store.saveResult('c1', 0, { ...result({ target: 'demo/fast', pico: 1_300_000n, ms: 812.5 }), text: '=SUM(A1:A9) is not a formula here' })
+    await store.saveResult('c1', 0, {
+      ...result({ target: 'demo/fast', pico: 1_300_000n, ms: 812.5 }),
+      text: '=SUM(A1:A9) is not a formula here',
+    })
     const csv = await text(exportCsvChunks(store.exportRuns({})))
     expect(csv.startsWith('\uFEFF')).toBe(true)
     const rows = parseCsv(csv.slice(1))
@@ -188,12 +213,27 @@ describe('CSV export', () => {
     const records = rows.slice(1).map((r) => Object.fromEntries(CSV_HEADER.map((h, i) => [h, r[i]])))
     expect(rows.slice(1).every((r) => r.length === CSV_HEADER.length)).toBe(true)
     expect(records[0]).toMatchObject({
-      run_id: 'c1', index: '0', target: 'demo/fast', status: 'ok', cost_usd: '0.0000013', cost_source: 'computed',
-      total_ms: '812.5', input_tokens: '10', output_tokens: '20', prompt, answer: "'=SUM(A1:A9) is not a formula here",
+      run_id: 'c1',
+      index: '0',
+      target: 'demo/fast',
+      status: 'ok',
+      cost_usd: '0.0000013',
+      cost_source: 'computed',
+      total_ms: '812.5',
+      input_tokens: '10',
+      output_tokens: '20',
+      prompt,
+      answer: "'=SUM(A1:A9) is not a formula here",
     })
     expect(records[1]).toMatchObject({
-      target: 'openai/gpt-x', status: 'error', cost_usd: '', cost_source: 'unknown', cost_reason: 'no-price',
-      error_kind: 'upstream', error_status: '502', error_message: 'upstream error (502)',
+      target: 'openai/gpt-x',
+      status: 'error',
+      cost_usd: '',
+      cost_source: 'unknown',
+      cost_reason: 'no-price',
+      error_kind: 'upstream',
+      error_status: '502',
+      error_message: 'upstream error (502)',
     })
     await store.close()
   })

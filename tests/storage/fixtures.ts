@@ -14,7 +14,11 @@ import { loadTestConfig } from '../helpers/juxta.ts'
 /** A fresh directory for one test file's databases; `cleanup` removes it. */
 export function tempDir(): { dir: string; db: (name?: string) => string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'juxta-storage-'))
-  return { dir, db: (name = 'juxta.db') => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    dir,
+    db: (name = 'juxta.db') => join(dir, name),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  }
 }
 
 /**
@@ -28,10 +32,25 @@ export const demoConfig = {
       name: 'Demo (simulated)',
       builtin: 'demo',
       models: [
-        { id: 'fast', label: 'Demo fast', price: { input: 0.1, cached_input: 0.025, output: 0.4 }, simulate: { ttft_ms: 5, tokens_per_s: 4000 } },
-        { id: 'thinker', label: 'Demo thinker', price: { input: 0.55, cached_input: 0.14, output: 2.19 }, simulate: { ttft_ms: 5, tokens_per_s: 4000, reasoning_tokens: 40 } },
+        {
+          id: 'fast',
+          label: 'Demo fast',
+          price: { input: 0.1, cached_input: 0.025, output: 0.4 },
+          simulate: { ttft_ms: 5, tokens_per_s: 4000 },
+        },
+        {
+          id: 'thinker',
+          label: 'Demo thinker',
+          price: { input: 0.55, cached_input: 0.14, output: 2.19 },
+          simulate: { ttft_ms: 5, tokens_per_s: 4000, reasoning_tokens: 40 },
+        },
         { id: 'unpriced', label: 'Demo unpriced', simulate: { ttft_ms: 5, tokens_per_s: 4000 } },
-        { id: 'slow', label: 'Demo slow', price: { input: 1, cached_input: 0.1, output: 2 }, simulate: { ttft_ms: 20, tokens_per_s: 50, answer_tokens: 100 } },
+        {
+          id: 'slow',
+          label: 'Demo slow',
+          price: { input: 1, cached_input: 0.1, output: 2 },
+          simulate: { ttft_ms: 20, tokens_per_s: 50, answer_tokens: 100 },
+        },
       ],
     },
   },
@@ -54,7 +73,11 @@ export function harness(
   const log = (line: string) => logs.push(line)
   const store = openSqliteRunStore(path, { log })
   const target = options.store ?? store
-  const recorder = new StoreRecorder(target, { log, flushMs: options.flushMs, labelOf: (t) => ctx.catalog().find(t)?.model.label })
+  const recorder = new StoreRecorder(target, {
+    log,
+    flushMs: options.flushMs,
+    labelOf: (t) => ctx.catalog().find(t)?.model.label,
+  })
   const ctx = createContext(loadTestConfig(options.config ?? demoConfig), { store: target, recorder, log })
   return {
     store,
@@ -94,13 +117,26 @@ export interface Spec {
 export function result(s: Spec): TargetResult {
   const label = s.target.split('/')[1]!
   return {
-    target: s.target, label, model: label, status: s.status ?? 'ok', text: `answer from ${label}`, reasoning: '',
+    target: s.target,
+    label,
+    model: label,
+    status: s.status ?? 'ok',
+    text: `answer from ${label}`,
+    reasoning: '',
     finish_reason: 'stop',
     usage: { input_tokens: 10, cached_input_tokens: 0, output_tokens: 20, reasoning_tokens: 0, source: 'reported' },
     cost:
       s.pico === null
         ? unknownCost('no-price')
-        : { input_usd: null, output_usd: null, total_usd: picoToUsd(s.pico), source: 'computed', reason: null, price_source: 'test', unit_price: null },
+        : {
+            input_usd: null,
+            output_usd: null,
+            total_usd: picoToUsd(s.pico),
+            source: 'computed',
+            reason: null,
+            price_source: 'test',
+            unit_price: null,
+          },
     timing: { ttft_ms: 10, first_answer_ms: 10, total_ms: s.ms, output_tokens_per_s: 100 },
     error: s.status === 'error' ? { kind: 'upstream', message: 'upstream error (502)', status: 502 } : null,
     attempts: 1,
@@ -109,10 +145,20 @@ export function result(s: Spec): TargetResult {
 
 /** Records a run through the store's write API, finished unless `running`. */
 export async function addRun(
-  store: RunStore, id: string, at: string, prompt: string, specs: Spec[], opts: { parent?: string; running?: boolean } = {},
+  store: RunStore,
+  id: string,
+  at: string,
+  prompt: string,
+  specs: Spec[],
+  opts: { parent?: string; running?: boolean } = {},
 ): Promise<void> {
   await store.startRun({
-    run_id: id, created_at: new Date(at), prompt, system: null, params: {}, parent_id: opts.parent ?? null,
+    run_id: id,
+    created_at: new Date(at),
+    prompt,
+    system: null,
+    params: {},
+    parent_id: opts.parent ?? null,
     targets: specs.map((s) => ({ target: s.target, label: s.target.split('/')[1]! })),
   })
   if (opts.running) return

@@ -16,7 +16,11 @@ const config = validateConfig(
         models: [
           { id: 'fast', price: { input: 0.1, output: 0.4 }, simulate: { ttft_ms: 5, tokens_per_s: 4000 } },
           // About 100 seconds of streaming: it is always killed mid-run.
-          { id: 'long', price: { input: 1, output: 2 }, simulate: { ttft_ms: 20, tokens_per_s: 30, answer_tokens: 3000 } },
+          {
+            id: 'long',
+            price: { input: 1, output: 2 },
+            simulate: { ttft_ms: 20, tokens_per_s: 30, answer_tokens: 3000 },
+          },
         ],
       },
     },

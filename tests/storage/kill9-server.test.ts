@@ -23,7 +23,13 @@ providers:
 
 function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', JUXTA_CONFIG: join(dir, 'juxta.yaml'), JUXTA_DATA_DIR: join(dir, 'data') },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JUXTA_CONFIG: join(dir, 'juxta.yaml'),
+      JUXTA_DATA_DIR: join(dir, 'data'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.push(child)

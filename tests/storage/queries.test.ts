@@ -28,7 +28,14 @@ beforeAll(async () => {
   await addRun(store, 'r4', '2025-03-05T12:00:00.000Z', 'Explain the Go GC', [
     { target: 'demo/thinker', pico: 123_456_789n, ms: 700 },
   ])
-  await addRun(store, 'r5', '2025-03-06T08:00:00.000Z', 'Still streaming', [{ target: 'demo/fast', pico: null, ms: 0 }], { running: true })
+  await addRun(
+    store,
+    'r5',
+    '2025-03-06T08:00:00.000Z',
+    'Still streaming',
+    [{ target: 'demo/fast', pico: null, ms: 0 }],
+    { running: true },
+  )
 })
 afterAll(() => store.close())
 
@@ -48,7 +55,9 @@ describe('listing runs', () => {
   it('orders by start time, not by insertion, and pages through runs of the same millisecond', async () => {
     const s = openSqliteRunStore(tmp.db('order.db'))
     await addRun(s, 'b', '2025-01-02T00:00:00.000Z', 'sqlite second', [{ target: 'a/b', pico: 1n, ms: 1 }])
-    await addRun(s, 'a', '2025-01-01T00:00:00.000Z', 'sqlite first (imported later)', [{ target: 'a/b', pico: 1n, ms: 1 }])
+    await addRun(s, 'a', '2025-01-01T00:00:00.000Z', 'sqlite first (imported later)', [
+      { target: 'a/b', pico: 1n, ms: 1 },
+    ])
     for (const id of ['t1', 't2', 't3']) {
       await addRun(s, id, '2025-01-03T00:00:00.000Z', `sqlite twin ${id}`, [{ target: 'a/b', pico: 1n, ms: 1 }])
     }
@@ -86,10 +95,24 @@ describe('listing runs', () => {
       fastest: { target: 'openai/gpt-x', total_ms: 400 },
     })
     expect(runs.get('r1')!.targets.map((t) => t.target)).toEqual(['demo/fast', 'openai/gpt-x'])
-    expect(runs.get('r2')).toMatchObject({ cost_usd: picoToUsd(700_000n), cost_unknown: 1, fastest: { target: 'ollama/llama' } })
+    expect(runs.get('r2')).toMatchObject({
+      cost_usd: picoToUsd(700_000n),
+      cost_unknown: 1,
+      fastest: { target: 'ollama/llama' },
+    })
     // A failed target is neither cheapest nor fastest.
-    expect(runs.get('r3')).toMatchObject({ cheapest: { target: 'demo/fast' }, fastest: { target: 'demo/fast' }, cost_unknown: 1 })
-    expect(runs.get('r5')).toMatchObject({ status: 'running', cost_usd: null, cost_unknown: 1, cheapest: null, fastest: null })
+    expect(runs.get('r3')).toMatchObject({
+      cheapest: { target: 'demo/fast' },
+      fastest: { target: 'demo/fast' },
+      cost_unknown: 1,
+    })
+    expect(runs.get('r5')).toMatchObject({
+      status: 'running',
+      cost_usd: null,
+      cost_unknown: 1,
+      cheapest: null,
+      fastest: null,
+    })
   })
 
   it('truncates long prompts in the list only', async () => {
@@ -138,9 +161,13 @@ describe('search and filters', () => {
     const list = async (q: Parameters<SqliteRunStore['listRuns']>[0]) => ids((await store.listRuns(q)).runs)
     expect(await list({ limit: 50, targets: ['ollama/llama'] })).toEqual(['r2'])
     expect(await list({ limit: 50, targets: ['ollama/llama', 'openai/gpt-x'] })).toEqual(['r3', 'r2', 'r1'])
-    expect(await list({ limit: 50, from: new Date('2025-03-02T00:00:00Z'), to: new Date('2025-03-03T00:00:00Z') })).toEqual(['r2'])
+    expect(
+      await list({ limit: 50, from: new Date('2025-03-02T00:00:00Z'), to: new Date('2025-03-03T00:00:00Z') }),
+    ).toEqual(['r2'])
     expect(await list({ limit: 50, q: 'fast OR', targets: ['demo/fast'] })).toEqual([])
-    expect(await list({ limit: 50, q: 'tips', targets: ['demo/fast'], from: new Date('2025-03-03T00:00:00Z') })).toEqual(['r3'])
+    expect(
+      await list({ limit: 50, q: 'tips', targets: ['demo/fast'], from: new Date('2025-03-03T00:00:00Z') }),
+    ).toEqual(['r3'])
   })
 
   it('reads query strings with whole-day UTC bounds', () => {
@@ -164,17 +191,52 @@ describe('spend', () => {
       unknown_cost_requests: 2,
     })
     expect(report.providers).toEqual([
-      { provider: 'demo', cost_usd: picoToUsd(127_456_789n), requests: 4, priced_requests: 4, unknown_cost_requests: 0 },
-      { provider: 'openai', cost_usd: picoToUsd(25_000_000n), requests: 2, priced_requests: 1, unknown_cost_requests: 1 },
+      {
+        provider: 'demo',
+        cost_usd: picoToUsd(127_456_789n),
+        requests: 4,
+        priced_requests: 4,
+        unknown_cost_requests: 0,
+      },
+      {
+        provider: 'openai',
+        cost_usd: picoToUsd(25_000_000n),
+        requests: 2,
+        priced_requests: 1,
+        unknown_cost_requests: 1,
+      },
       { provider: 'ollama', cost_usd: null, requests: 1, priced_requests: 0, unknown_cost_requests: 1 },
     ])
     const fast = report.models.find((m) => m.target === 'demo/fast')!
-    expect(fast).toMatchObject({ provider: 'demo', model: 'fast', label: 'fast', requests: 3, cost_usd: picoToUsd(4_000_000n) })
+    expect(fast).toMatchObject({
+      provider: 'demo',
+      model: 'fast',
+      label: 'fast',
+      requests: 3,
+      cost_usd: picoToUsd(4_000_000n),
+    })
     expect(fast.avg_cost_per_request_usd).toBe(picoToUsd(1_333_333n))
     expect(report.models.find((m) => m.target === 'ollama/llama')!.avg_cost_per_request_usd).toBeNull()
-    expect(report.days.map((d) => d.day)).toEqual(['2025-03-01', '2025-03-02', '2025-03-03', '2025-03-04', '2025-03-05'])
-    expect(report.days[0]).toMatchObject({ cost_usd: picoToUsd(26_300_000n), requests: 2, providers: { demo: picoToUsd(1_300_000n), openai: picoToUsd(25_000_000n) } })
-    expect(report.days[3]).toEqual({ day: '2025-03-04', cost_usd: 0, requests: 0, priced_requests: 0, unknown_cost_requests: 0, providers: {} })
+    expect(report.days.map((d) => d.day)).toEqual([
+      '2025-03-01',
+      '2025-03-02',
+      '2025-03-03',
+      '2025-03-04',
+      '2025-03-05',
+    ])
+    expect(report.days[0]).toMatchObject({
+      cost_usd: picoToUsd(26_300_000n),
+      requests: 2,
+      providers: { demo: picoToUsd(1_300_000n), openai: picoToUsd(25_000_000n) },
+    })
+    expect(report.days[3]).toEqual({
+      day: '2025-03-04',
+      cost_usd: 0,
+      requests: 0,
+      priced_requests: 0,
+      unknown_cost_requests: 0,
+      providers: {},
+    })
     const all = await store.spend({})
     expect(all.total.requests).toBe(7)
     expect(all.days.map((d) => d.day)).toEqual(['2025-03-01', '2025-03-02', '2025-03-03', '2025-03-04', '2025-03-05'])
@@ -195,11 +257,18 @@ describe('deleting', () => {
   it('deletes a run with its follow-ups, refuses while one runs, and reports unknown ids', async () => {
     const s = openSqliteRunStore(tmp.db('delete.db'))
     await addRun(s, 'root', '2025-01-01T00:00:00.000Z', 'first turn', [{ target: 'p/m', pico: 1n, ms: 1 }])
-    await addRun(s, 'child', '2025-01-01T00:01:00.000Z', 'second turn', [{ target: 'p/m', pico: 1n, ms: 1 }], { parent: 'root' })
-    await addRun(s, 'grandchild', '2025-01-01T00:02:00.000Z', 'third turn', [{ target: 'p/m', pico: 1n, ms: 1 }], { parent: 'child' })
+    await addRun(s, 'child', '2025-01-01T00:01:00.000Z', 'second turn', [{ target: 'p/m', pico: 1n, ms: 1 }], {
+      parent: 'root',
+    })
+    await addRun(s, 'grandchild', '2025-01-01T00:02:00.000Z', 'third turn', [{ target: 'p/m', pico: 1n, ms: 1 }], {
+      parent: 'child',
+    })
     await addRun(s, 'other', '2025-01-02T00:00:00.000Z', 'unrelated turn', [{ target: 'p/m', pico: 1n, ms: 1 }])
-    await addRun(s, 'busy', '2025-01-02T00:01:00.000Z', 'streaming follow-up', [{ target: 'p/m', pico: 1n, ms: 1 }], { parent: 'other', running: true })
-    expect((await s.getRun('grandchild'))).toMatchObject({ conversation_id: 'root', turn: 3, parent_id: 'child' })
+    await addRun(s, 'busy', '2025-01-02T00:01:00.000Z', 'streaming follow-up', [{ target: 'p/m', pico: 1n, ms: 1 }], {
+      parent: 'other',
+      running: true,
+    })
+    expect(await s.getRun('grandchild')).toMatchObject({ conversation_id: 'root', turn: 3, parent_id: 'child' })
 
     expect(await s.deleteRun('child')).toEqual({ status: 'deleted', run_ids: ['child', 'grandchild'] })
     expect((await s.getRun('root'))!.children).toEqual([])

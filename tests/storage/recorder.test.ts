@@ -65,12 +65,17 @@ describe('StoreRecorder with the engine', () => {
     let deltas = 0
     const request = buildRequest({ prompt: 'Write at length', targets: ['demo/slow', 'demo/fast'], params: {} })
     const started = Date.now()
-    const running = executeRun(h.ctx, request, { prompt: 'Write at length', system: null, parent_id: null }, {
-      signal: new AbortController().signal,
-      onEvent: (e: RunEvent) => {
-        if (e.type === 'delta') deltas++
+    const running = executeRun(
+      h.ctx,
+      request,
+      { prompt: 'Write at length', system: null, parent_id: null },
+      {
+        signal: new AbortController().signal,
+        onEvent: (e: RunEvent) => {
+          if (e.type === 'delta') deltas++
+        },
       },
-    })
+    )
     const midway = await until(async () => {
       const run = await h.store.getRun(request.run_id)
       const slow = run?.results[0]
@@ -97,7 +102,9 @@ describe('StoreRecorder with the engine', () => {
   it('keeps the text received before a cancel, and no key ever reaches the database', async () => {
     const upstream = await startFakeUpstream()
     const path = tmp.db('cancel.db')
-    const h = harness(path, { config: fakeConfig({ fake: { base_url: upstream.url, models: ['text:400:10', 'fault:401'] } }) })
+    const h = harness(path, {
+      config: fakeConfig({ fake: { base_url: upstream.url, models: ['text:400:10', 'fault:401'] } }),
+    })
     const controller = new AbortController()
     const running = h.run({ targets: ['fake/text:400:10', 'fake/fault:401'] }, { signal: controller.signal })
     await until(async () => {
@@ -164,9 +171,29 @@ describe('StoreRecorder with the engine', () => {
     const request = buildRequest({ prompt: 'p', targets: ['demo/fast'], params: {} })
     recorder.started(request, { prompt: 'p', system: null, parent_id: null })
     const result: TargetResult = {
-      target: 'demo/fast', label: 'Demo fast', model: null, status: 'error', text: '', reasoning: '', finish_reason: null,
-      usage: { input_tokens: null, cached_input_tokens: null, output_tokens: null, reasoning_tokens: null, source: 'none' },
-      cost: { input_usd: null, output_usd: null, total_usd: null, source: 'unknown', reason: 'no-usage', price_source: null, unit_price: null },
+      target: 'demo/fast',
+      label: 'Demo fast',
+      model: null,
+      status: 'error',
+      text: '',
+      reasoning: '',
+      finish_reason: null,
+      usage: {
+        input_tokens: null,
+        cached_input_tokens: null,
+        output_tokens: null,
+        reasoning_tokens: null,
+        source: 'none',
+      },
+      cost: {
+        input_usd: null,
+        output_usd: null,
+        total_usd: null,
+        source: 'unknown',
+        reason: 'no-usage',
+        price_source: null,
+        unit_price: null,
+      },
       timing: { ttft_ms: null, first_answer_ms: null, total_ms: 12.5, output_tokens_per_s: null },
       error: { kind: 'auth', message: `Incorrect API key provided: ${TEST_KEY}`, status: 401 },
       attempts: 1,

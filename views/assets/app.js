@@ -1,5 +1,5 @@
 // Juxta's only page script: what htmx does not do. Keyboard send, remembered target selection, table sort.
-(() => {
+;(() => {
   const STORE = 'juxta.targets'
   const form = () => document.getElementById('compare-form')
 
@@ -19,7 +19,11 @@
     if (!f || f.dataset.restored) return
     f.dataset.restored = '1'
     let saved = []
-    try { saved = JSON.parse(localStorage.getItem(STORE) || '[]') } catch { saved = [] }
+    try {
+      saved = JSON.parse(localStorage.getItem(STORE) || '[]')
+    } catch {
+      saved = []
+    }
     const boxes = [...f.querySelectorAll('input[name="targets"]')]
     if (boxes.some((b) => b.checked)) return
     const wanted = new Set(saved)
@@ -51,11 +55,14 @@
     const value = (row) => row.children[col]?.dataset.value ?? row.children[col]?.textContent ?? ''
     const rows = [...body.rows]
     rows.sort((a, b) => {
-      const va = value(a), vb = value(b)
-      const na = va === '' ? NaN : Number(va), nb = vb === '' ? NaN : Number(vb)
+      const va = value(a),
+        vb = value(b)
+      const na = va === '' ? NaN : Number(va),
+        nb = vb === '' ? NaN : Number(vb)
       let cmp
       if (!Number.isNaN(na) && !Number.isNaN(nb)) cmp = na - nb
-      else if (Number.isNaN(na) !== Number.isNaN(nb)) return Number.isNaN(na) ? 1 : -1 // unknowns last
+      else if (Number.isNaN(na) !== Number.isNaN(nb))
+        return Number.isNaN(na) ? 1 : -1 // unknowns last
       else cmp = va.localeCompare(vb)
       return dir === 'ascending' ? cmp : -cmp
     })
@@ -64,7 +71,12 @@
 
   // While a request runs, its form's submit buttons (or the button itself) are disabled: a second click
   // would start a second paid run. (htmx 4's hx-disable would do this, but upgrade-check flags the name.)
-  const buttonsOf = (elt) => (elt instanceof HTMLButtonElement ? [elt] : elt instanceof HTMLFormElement ? [...elt.querySelectorAll('button[type="submit"], button:not([type])')] : [])
+  const buttonsOf = (elt) =>
+    elt instanceof HTMLButtonElement
+      ? [elt]
+      : elt instanceof HTMLFormElement
+        ? [...elt.querySelectorAll('button[type="submit"], button:not([type])')]
+        : []
   document.addEventListener('htmx:before:request', (e) => {
     for (const b of buttonsOf(e.target)) b.disabled = true
   })
