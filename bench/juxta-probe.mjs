@@ -10,7 +10,7 @@ if (typeof process.send === 'function') {
       )
       return
     }
-    if (!msg || msg.type !== 'juxta-bench:memory') return
+    if (msg?.type !== 'juxta-bench:memory') return
     globalThis.gc?.()
     globalThis.gc?.()
     process.send?.({ type: 'juxta-bench:memory', id: msg.id, ...process.memoryUsage(), cpu: process.cpuUsage() })

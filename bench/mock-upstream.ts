@@ -149,8 +149,8 @@ export class MockUpstream {
         content: Buffer.from(
           chunk([{ index: 0, delta: { content: TOKEN_TEXT.repeat(p.tokensPerChunk) }, finish_reason: null }]),
         ),
-        tail: Buffer.from(finish + usage + 'data: [DONE]\n\n'),
-        tailNoUsage: Buffer.from(finish + 'data: [DONE]\n\n'),
+        tail: Buffer.from(`${finish + usage}data: [DONE]\n\n`),
+        tailNoUsage: Buffer.from(`${finish}data: [DONE]\n\n`),
       }
       this.frames.set(model, f)
     }
@@ -169,7 +169,10 @@ export class MockUpstream {
       sentAt: tag.includes('#trace') ? [] : null,
     }
     let list = this.byTag.get(tag)
-    if (!list) this.byTag.set(tag, (list = []))
+    if (!list) {
+      list = []
+      this.byTag.set(tag, list)
+    }
     list.push(rec)
     this.open++
 

@@ -12,7 +12,7 @@ export function redactSecrets(text: string, secrets: Iterable<string | undefined
     if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]')
   }
   for (const pattern of KEY_PATTERNS) {
-    out = out.replace(pattern, (match, bearer?: string) =>
+    out = out.replace(pattern, (_match, bearer?: string) =>
       typeof bearer === 'string' && /^bearer$/i.test(bearer) ? `${bearer} [redacted]` : '[redacted]',
     )
   }

@@ -13,7 +13,10 @@ const schemas = new WeakMap<Catalog, ReturnType<typeof compareBodySchema>>()
  */
 export function compareSchemaFor(catalog: Catalog, maxTargets: number): ReturnType<typeof compareBodySchema> {
   let schema = schemas.get(catalog)
-  if (!schema) schemas.set(catalog, (schema = compareBodySchema(catalog, maxTargets)))
+  if (!schema) {
+    schema = compareBodySchema(catalog, maxTargets)
+    schemas.set(catalog, schema)
+  }
   return schema
 }
 

@@ -151,7 +151,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
   app.post('/runs/:id/retry/:index{[0-9]+}', (c) => {
     const run = registry.get(c.req.param('id'))
     const index = Number(c.req.param('index'))
-    if (!run || !run.request.targets[index])
+    if (!run?.request.targets[index])
       return c.html(<FormErrors issues={[{ path: '', message: 'this run is no longer open here' }]} />, 404)
     const release = ctx.runSlots.tryAcquire()
     if (!release) {

@@ -15,25 +15,28 @@ const list = (v: unknown): string[] =>
 export function parseModelLines(text: string): { models: ModelConfig[]; issues: Issue[] } {
   const models: ModelConfig[] = []
   const issues: Issue[] = []
-  text.split(/\r?\n/).forEach((line, i) => {
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
     const parts = line
       .trim()
       .split(/[\s,]+/)
       .filter(Boolean)
-    if (parts.length === 0) return
+    if (parts.length === 0) continue
     const [id, ...prices] = parts as [string, ...string[]]
-    if (prices.length === 0) return models.push(id)
+    if (prices.length === 0) {
+      models.push(id)
+      continue
+    }
     const nums = prices.map((p) => Number(p.replace(/^\$/, '')))
     if ((prices.length !== 2 && prices.length !== 3) || nums.some((n) => !Number.isFinite(n))) {
       issues.push({
         path: `models line ${i + 1}`,
         message: 'write "model-id" or "model-id input output [cached input]" (USD per 1M tokens)',
       })
-      return
+      continue
     }
     const [input, output, cached] = nums as [number, number, number | undefined]
     models.push({ id, price: { input, output, ...(cached !== undefined ? { cached_input: cached } : {}) } })
-  })
+  }
   return { models, issues }
 }
 

@@ -25,7 +25,11 @@ export function conversationFrom(sql: StatementCache, runId: string): Record<str
   const chain = sql.get(CHAIN).all(runId) as Array<{ id: string; prompt: string }>
   if (chain.length === 0) return null
   const seen = new Set<string>()
-  const turns = chain.filter((t) => (seen.has(t.id) ? false : (seen.add(t.id), true)))
+  const turns = chain.filter((t) => {
+    if (seen.has(t.id)) return false
+    seen.add(t.id)
+    return true
+  })
   const answers = sql.get(ANSWERS).all(JSON.stringify(turns.map((t) => t.id))) as Array<{
     run_id: string
     target: string
@@ -36,7 +40,11 @@ export function conversationFrom(sql: StatementCache, runId: string): Record<str
   const history: Record<string, ChatMessage[]> = {}
   for (const turn of turns) {
     for (const a of byRun.get(turn.id) ?? []) {
-      const messages = (history[a.target] ??= [])
+      let messages = history[a.target]
+      if (!messages) {
+        messages = []
+        history[a.target] = messages
+      }
       if (a.text === '') continue
       messages.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: a.text })
     }

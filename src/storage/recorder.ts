@@ -120,7 +120,12 @@ export class StoreRecorder implements RunRecorder {
       list = []
       this.pending.set(runId, list)
     }
-    return (list[index] ??= { runId, index, text: '', reasoning: '', attempts: null })
+    let entry = list[index]
+    if (!entry) {
+      entry = { runId, index, text: '', reasoning: '', attempts: null }
+      list[index] = entry
+    }
+    return entry
   }
 
   private schedule(): void {

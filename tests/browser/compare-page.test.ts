@@ -190,10 +190,10 @@ describe('the compare page', () => {
     const quick = followups.find((r) => r.model === 'quick')!.body.messages
     const thinker = followups.find((r) => r.model === 'thinker')!.body.messages
     expect(quick.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user'])
-    expect(quick[1].content).toContain('# Plan')
-    expect(thinker[1].content).toContain('w10')
-    expect(thinker[1].content).not.toContain('# Plan')
-    expect(quick[2].content).toBe('Second question')
+    expect(quick[1]!.content).toContain('# Plan')
+    expect(thinker[1]!.content).toContain('w10')
+    expect(thinker[1]!.content).not.toContain('# Plan')
+    expect(quick[2]!.content).toBe('Second question')
     // The summary covers the whole conversation as well.
     expect(await page.locator('.summary-table thead').textContent()).toContain('Conversation (2 turns)')
     await page.close()

@@ -130,7 +130,9 @@ providers:
       'providers.Bad_Id: provider ids use a-z, 0-9 and "-" (max 40)',
     ]
     expect(e.problems.length).toBe(expected.length)
-    expected.forEach((start, i) => expect(e.problems[i]!.startsWith(start)).toBe(true))
+    expected.forEach((start, i) => {
+      expect(e.problems[i]!.startsWith(start)).toBe(true)
+    })
     for (const p of e.problems) expect(e.message).toContain(`  - ${p}`)
     expect(e.message.startsWith('Invalid configuration in juxta.yaml:')).toBe(true)
   })

@@ -133,7 +133,7 @@ describe('fixture replay through the SDK and engine', () => {
       .toString('utf8')
       .split('\n')
       .filter(Boolean)
-    expect(body).toBe(lines.map((l) => `data: ${l}\n\n`).join('') + 'data: [DONE]\n\n')
+    expect(body).toBe(`${lines.map((l) => `data: ${l}\n\n`).join('')}data: [DONE]\n\n`)
   })
 
   it.each(STREAMS)('$file gives the recorded usage, text, finish reason and model', async (s) => {

@@ -58,7 +58,10 @@ describe('estimating the tokens of a long answer', () => {
     ]
     for (const text of texts) {
       const seen: string[] = []
-      countInSegments(text, (s) => (seen.push(s), 0))
+      countInSegments(text, (s) => {
+        seen.push(s)
+        return 0
+      })
       expect(seen).toEqual(referenceSegments(text))
     }
   })
@@ -67,7 +70,14 @@ describe('estimating the tokens of a long answer', () => {
     const text = words(20_000)
     const stop = turnCounter()
     let segments = 0
-    await countInSegmentsFairly(text, (s) => (segments++, bySpaces(s)), 0)
+    await countInSegmentsFairly(
+      text,
+      (s) => {
+        segments++
+        return bySpaces(s)
+      },
+      0,
+    )
     const turns = stop()
     // A zero-length slice yields after every segment: the ticker ran between each of them.
     expect(segments).toBeGreaterThan(50)

@@ -58,13 +58,26 @@ export const FIXTURE_STATUS: Readonly<Record<string, number>> = {
   'openrouter_429_upstream-rate-limited.json': 429,
 }
 
+/** The fields of a chat-completions request body that tests read; any other key is `unknown`. */
+export interface ChatRequestBody {
+  model?: string
+  messages: Array<{ role: string; content: string }>
+  max_tokens?: number
+  max_completion_tokens?: number
+  stream_options?: { include_usage?: boolean }
+  [key: string]: unknown
+}
+
 export interface RecordedRequest {
   method: string
   /** Path and query as received, e.g. `/v1/chat/completions`. */
   path: string
   headers: IncomingHttpHeaders
-  /** Parsed JSON body, or the raw text when it was not JSON. */
-  body: any
+  /**
+   * Parsed JSON body. Typed as the chat request the SDK sends, which is what tests read; a body that was not
+   * JSON is kept as its raw text (undefined when empty), so reading its fields gives undefined.
+   */
+  body: ChatRequestBody
   /** `body.model` when present. */
   model: string | undefined
   /** performance.now() when the request arrived, and when its response closed (null while open). */
@@ -397,19 +410,21 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const receivedAt = performance.now()
     const raw = await readBody(req)
-    let body: any = raw
+    let parsed: unknown = raw
     try {
-      body = raw ? JSON.parse(raw) : undefined
+      parsed = raw ? JSON.parse(raw) : undefined
     } catch {
       // kept as text
     }
     const model =
-      body && typeof body === 'object' && typeof body.model === 'string' ? (body.model as string) : undefined
+      parsed && typeof parsed === 'object' && 'model' in parsed && typeof parsed.model === 'string'
+        ? parsed.model
+        : undefined
     const record: RecordedRequest = {
       method: req.method ?? '',
       path: req.url ?? '',
       headers: req.headers,
-      body,
+      body: parsed as ChatRequestBody,
       model,
       receivedAt,
       closedAt: null,
@@ -533,7 +548,7 @@ function startStream(res: ServerResponse, status = 200, headers: Record<string, 
   res.flushHeaders()
 }
 
-function wantsUsage(body: any): boolean {
+function wantsUsage(body: ChatRequestBody | undefined): boolean {
   return body?.stream_options?.include_usage === true
 }
 

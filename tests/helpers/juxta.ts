@@ -7,6 +7,8 @@ import type { Env } from '../../src/config/interpolate.ts'
 import { createContext, type AppContext, type ContextOptions } from '../../src/context.ts'
 import { createApp } from '../../src/app.ts'
 import type { TargetResult } from '../../src/domain/types.ts'
+import type { Run } from '../../src/engine/run-service.ts'
+import type { ApiErrorBody } from '../../src/http/api-error.ts'
 
 /** A key shaped like a real one, so both exact-value and pattern redaction are exercised. */
 export const TEST_KEY = 'sk-test-9f8e7d6c5b4a39281706abcdef'
@@ -81,9 +83,15 @@ export function fakeConfig(
   }
 }
 
+/**
+ * `/api/compare`'s JSON: a run on 200, the shared error body otherwise. Typed as both so a test reads the side
+ * its status assertion picked; the other side's fields are undefined at runtime.
+ */
+export type CompareBody = Run & ApiErrorBody & { summary: { targets: unknown[] } }
+
 export interface CompareResponse {
   status: number
-  body: any
+  body: CompareBody
   text: string
 }
 
@@ -96,13 +104,13 @@ export async function postCompare(url: string, body: unknown, init: RequestInit 
     ...init,
   })
   const text = await res.text()
-  let parsed: any
+  let parsed: CompareBody | undefined
   try {
-    parsed = JSON.parse(text)
+    parsed = JSON.parse(text) as CompareBody
   } catch {
     // left undefined: callers assert on status / text
   }
-  return { status: res.status, body: parsed, text }
+  return { status: res.status, body: parsed as CompareBody, text }
 }
 
 /** Runs a compare and returns its results in request order; fails the test on a non-200 answer. */

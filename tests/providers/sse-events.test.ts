@@ -108,7 +108,10 @@ describe('sseEvents', () => {
   it('finds the same events as the byte-by-byte definition, for any mix of line endings and cut points', async () => {
     const alphabet = ['a', 'data: x', ':', '\n', '\r', '\r\n', '\n\n', '\r\r', '\r\n\r\n']
     let s = 7
-    const next = (n: number) => (s = (s * 1103515245 + 12345) >>> 0) % n
+    const next = (n: number) => {
+      s = (s * 1103515245 + 12345) >>> 0
+      return s % n
+    }
     for (let round = 0; round < 300; round++) {
       const text = Array.from({ length: 1 + next(40) }, () => alphabet[next(alphabet.length)]).join('')
       const bytes = enc.encode(text)

@@ -12,7 +12,13 @@ const TOO_LONG = 'Too big: expected string to have <=300 characters'
 const dirs: string[] = []
 const stores: SqliteRunStore[] = []
 const servers: RunningJuxta[] = []
-let exported: { format: string; version: number; exported_at: string; runs: Array<Record<string, any>> }
+/** An exported run as these tests edit it: the fields they touch; the rest is carried through untouched. */
+interface LooseRun {
+  run_id?: string
+  results?: Array<{ model: string }>
+  [key: string]: unknown
+}
+let exported: { format: string; version: number; exported_at: string; runs: LooseRun[] }
 
 async function fresh(): Promise<{ juxta: RunningJuxta; store: SqliteRunStore }> {
   const dir = mkdtempSync(join(tmpdir(), 'juxta-import-partial-'))
@@ -42,7 +48,7 @@ afterAll(async () => {
 /** The export with run 1's model id blown up and run 3 replaced by something that is not a run at all. */
 function damaged() {
   const runs = structuredClone(exported.runs)
-  runs[1]!.results[0].model = 'x'.repeat(20_000)
+  runs[1]!.results![0]!.model = 'x'.repeat(20_000)
   runs[3] = { hello: 'not a run' }
   return { ...exported, runs }
 }

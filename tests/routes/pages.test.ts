@@ -76,7 +76,7 @@ describe('page routes', () => {
     expect(body.indexOf('class="run"')).toBeLessThan(body.indexOf('<hx-partial'))
     expect(body).toContain('hello &lt;b&gt;')
     expect(body).not.toContain('hello <b>')
-    expect(body.trimEnd().endsWith('data: ' + body.match(/data-run-id="([^"]+)"/)![1])).toBe(true)
+    expect(body.trimEnd().endsWith(`data: ${body.match(/data-run-id="([^"]+)"/)![1]}`)).toBe(true)
     expect(body).toMatch(/event: done\ndata: \S+\s*$/)
   })
 })

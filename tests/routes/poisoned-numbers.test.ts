@@ -161,8 +161,8 @@ describe.each(POISONS)('an upstream sending poisoned numbers ($model) beside a h
   it('POST /api/compare answers 200 with both columns, and the run is stored finished', async () => {
     const res = await postCompare(juxta.url, { prompt: 'Hi', targets: targetsOf(poison) })
     expect(res.status).toBe(200)
-    checkHealthy(res.body.results[0])
-    poison.check(res.body.results[1])
+    checkHealthy(res.body.results[0]!)
+    poison.check(res.body.results[1]!)
     expect(res.body.summary.targets).toHaveLength(2)
     runIds.push(res.body.run_id)
     expect(await checkStored(res.body.run_id, poison)).toEqual(res.body.results)

@@ -145,7 +145,7 @@ describe('run.max_concurrent_runs', () => {
 
     const accepted = await postCompare(juxta.url, { prompt: 'room again', targets: ['f/quick'] })
     expect(accepted.status).toBe(200)
-    expect(accepted.body.results[0].status).toBe('ok')
+    expect(accepted.body.results[0]!.status).toBe('ok')
     const pageAgain = await page(
       '/runs',
       new URLSearchParams([

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TargetResult } from '../../src/domain/types.ts'
+import type { ApiErrorBody } from '../../src/http/api-error.ts'
 import { usdToPico, picoToUsd } from '../../src/pricing/money.ts'
 import { ExportSchema } from '../../src/storage/export-format.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
@@ -26,9 +27,32 @@ afterAll(async () => {
 })
 
 const get = (path: string) => fetch(`${juxta.url}${path}`)
+/** A run as listed by GET /api/runs: the fields these tests read. */
+interface ListedRun {
+  run_id: string
+  cheapest: { target: string }
+  [key: string]: unknown
+}
+
+/**
+ * The JSON bodies of the /api routes under test, as one type: each test reads the fields of the route it
+ * called (a run, a page of runs, the spend report or the shared error body); the others are undefined.
+ */
+interface ApiBody {
+  results: TargetResult[]
+  runs: ListedRun[]
+  next_cursor: string | null
+  total: Record<string, unknown>
+  providers: Array<{ provider: string }>
+  models: Array<{ target: string }>
+  days: unknown[]
+  error: ApiErrorBody['error']
+  [key: string]: unknown
+}
+
 const getJson = async (path: string) => {
   const res = await get(path)
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers }
+  return { status: res.status, body: (await res.json()) as ApiBody, headers: res.headers }
 }
 
 async function compare(prompt: string, targets: string[]): Promise<{ run_id: string; results: TargetResult[] }> {
@@ -80,27 +104,27 @@ describe('runs made through the API', () => {
     await compare('Compare Postgres and MySQL', ['demo/fast'])
     const list = await getJson('/api/runs')
     expect(list.status).toBe(200)
-    expect(list.body.runs.map((r: any) => r.run_id)).toEqual([...runIds].reverse())
-    const first = list.body.runs.find((r: any) => r.run_id === runIds[0])
+    expect(list.body.runs.map((r) => r.run_id)).toEqual([...runIds].reverse())
+    const first = list.body.runs.find((r) => r.run_id === runIds[0])
     const stored = (await getJson(`/api/runs/${runIds[0]}`)).body.results as TargetResult[]
     const knownPico = stored
       .filter((r) => r.cost.total_usd !== null)
       .reduce((n, r) => n + usdToPico(r.cost.total_usd!), 0n)
     expect(first).toMatchObject({ cost_usd: picoToUsd(knownPico), cost_unknown: 1, status: 'done' })
-    expect(first.cheapest.target).toBe('demo/fast')
+    expect(first!.cheapest.target).toBe('demo/fast')
 
-    expect((await getJson('/api/runs?q=sqlite')).body.runs.map((r: any) => r.run_id)).toEqual([runIds[1]])
-    expect((await getJson('/api/runs?target=demo/unpriced')).body.runs.map((r: any) => r.run_id)).toEqual([runIds[0]])
+    expect((await getJson('/api/runs?q=sqlite')).body.runs.map((r) => r.run_id)).toEqual([runIds[1]])
+    expect((await getJson('/api/runs?target=demo/unpriced')).body.runs.map((r) => r.run_id)).toEqual([runIds[0]])
     const today = new Date().toISOString().slice(0, 10)
     expect((await getJson(`/api/runs?from=${today}&to=${today}`)).body.runs).toHaveLength(3)
     expect((await getJson('/api/runs?to=2000-01-01')).body.runs).toHaveLength(0)
 
     const one = await getJson('/api/runs?limit=1')
     const two = await getJson(`/api/runs?limit=1&cursor=${one.body.next_cursor}`)
-    expect(two.body.runs[0].run_id).toBe(runIds[1])
+    expect(two.body.runs[0]!.run_id).toBe(runIds[1])
     const paged = await getJson('/api/runs?limit=2&page=2')
     expect(paged.body).toMatchObject({ page: 2, total: 3, pages: 2 })
-    expect(paged.body.runs.map((r: any) => r.run_id)).toEqual([runIds[0]])
+    expect(paged.body.runs.map((r) => r.run_id)).toEqual([runIds[0]])
   })
 
   it('reports spend per provider and model with exact sums', async () => {
@@ -115,8 +139,8 @@ describe('runs made through the API', () => {
       }
     }
     expect(body.total).toMatchObject({ cost_usd: picoToUsd(pico), requests, unknown_cost_requests: 1 })
-    expect(body.providers.map((p: any) => p.provider)).toEqual(['demo'])
-    expect(body.models.map((m: any) => m.target).sort()).toEqual(['demo/fast', 'demo/thinker', 'demo/unpriced'])
+    expect(body.providers.map((p) => p.provider)).toEqual(['demo'])
+    expect(body.models.map((m) => m.target).sort()).toEqual(['demo/fast', 'demo/thinker', 'demo/unpriced'])
     expect(body.days).toHaveLength(1)
   })
 })
@@ -142,14 +166,14 @@ describe('validation', () => {
     const { status, body } = await getJson(path)
     expect(status).toBe(422)
     expect(body.error.message).toEqual(expect.any(String))
-    expect(body.error.issues.map((i: any) => i.path)).toContain(field)
+    expect(body.error.issues.map((i) => i.path)).toContain(field)
   })
 
   it('rejects a cursor and a page together', async () => {
     const cursor = (await getJson('/api/runs?limit=1')).body.next_cursor
     const { status, body } = await getJson(`/api/runs?cursor=${cursor}&page=2`)
     expect(status).toBe(422)
-    expect(body.error.issues[0].path).toBe('page')
+    expect(body.error.issues[0]!.path).toBe('page')
   })
 
   it('answers 404 for unknown runs', async () => {
@@ -227,7 +251,7 @@ describe('export, delete, import', () => {
       JSON.stringify({ ...exported, runs: [{ ...exported.runs[0], run_id: 'no spaces allowed' }] }),
     )
     expect(bad.status).toBe(422)
-    expect((await bad.json()).error.issues.map((i: any) => i.path)).toContain('runs[0].run_id')
+    expect(((await bad.json()) as ApiErrorBody).error.issues.map((i) => i.path)).toContain('runs[0].run_id')
   })
 
   it('imports exports larger than the 1 MB limit other API bodies keep', async () => {
@@ -243,7 +267,7 @@ describe('export, delete, import', () => {
     })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ imported: 1, skipped: 0, skipped_runs: [] })
-    expect((await getJson('/api/runs/bigimport')).body.results[0].text).toHaveLength(600_000)
+    expect((await getJson('/api/runs/bigimport')).body.results[0]!.text).toHaveLength(600_000)
     const compare = await postCompare(juxta.url, { prompt: 'x'.repeat(1024 * 1024 + 10), targets: ['demo/fast'] })
     expect(compare.status).toBe(413)
   })

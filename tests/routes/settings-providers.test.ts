@@ -75,8 +75,8 @@ describe('custom providers', () => {
       'mine/chat-2',
     ])
     const run = await postCompare(juxta.url, { prompt: 'hi', targets: ['mine/chat-1'] })
-    expect(run.body.results[0].status).toBe('ok')
-    expect(run.body.results[0].cost.total_usd).not.toBeNull()
+    expect(run.body.results[0]!.status).toBe('ok')
+    expect(run.body.results[0]!.cost.total_usd).not.toBeNull()
     expect(authHeaders(a).at(-1)).toBe(`Bearer ${KEY}`)
     const saved = JSON.parse(readFileSync(join(dir, 'providers.json'), 'utf8'))
     expect(saved.providers.mine).toEqual({
@@ -150,7 +150,7 @@ describe('custom providers', () => {
     // Marked keyless, it runs against B, still without the old key.
     await post('/settings/providers/mine', { name: 'My server', base_url: b.url, models: 'chat-1', no_key: 'on' })
     const keyless = await postCompare(juxta.url, { prompt: 'hi', targets: ['mine/chat-1'] })
-    expect(keyless.body.results[0].status).toBe('ok')
+    expect(keyless.body.results[0]!.status).toBe('ok')
     expect(b.requests.length).toBeGreaterThan(fromB + 1)
     for (const header of authHeaders(b, fromB)) expect(header).not.toContain(KEY)
   })

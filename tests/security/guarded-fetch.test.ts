@@ -125,14 +125,14 @@ describe('upstream calls through the app', () => {
     expect(res.status).toBe(200)
     for (const r of res.body.results) {
       expect(r.status).toBe('error')
-      expect(r.error.message).toMatch(/refused to connect/)
+      expect(r.error!.message).toMatch(/refused to connect/)
     }
   })
 
   it('never follows a redirect to the metadata service', async () => {
     const hits = redirectHits
     const res = await postCompare(juxta.url, { prompt: 'hi', targets: ['moved/m'] })
-    expect(res.body.results[0].status).toBe('error')
+    expect(res.body.results[0]!.status).toBe('error')
     expect(redirectHits).toBe(hits + 1)
   })
 
@@ -140,9 +140,9 @@ describe('upstream calls through the app', () => {
     const before = upstream.requests.length
     const res = await postCompare(rebound.url, { prompt: 'hi', targets: ['rebind/m', 'honest/m'] })
     const [rebind, honest] = res.body.results
-    expect(rebind.status).toBe('error')
-    expect(rebind.error.message).toMatch(/169\.254\.169\.254/)
-    expect(honest.status).toBe('ok')
+    expect(rebind!.status).toBe('error')
+    expect(rebind!.error!.message).toMatch(/169\.254\.169\.254/)
+    expect(honest!.status).toBe('ok')
     // Only the honest target reached the server behind both names.
     expect(upstream.requests.slice(before).map((r) => r.headers.host)).toEqual([
       `honest.test:${new URL(upstream.origin).port}`,

@@ -8,7 +8,7 @@ import { readAccessEnv } from '../../src/security/access-env.ts'
 import { rawRequest } from './http.ts'
 import { LoginClient, sessionCookie } from './login-client.ts'
 
-const TOKEN = 'f'.repeat(16) + '0123456789abcdef-startup'
+const TOKEN = `${'f'.repeat(16)}0123456789abcdef-startup`
 const children: ChildProcess[] = []
 const dirs: string[] = []
 
