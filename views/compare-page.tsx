@@ -150,7 +150,7 @@ export function TargetPicker(props: {
 }
 
 export function FormErrors(props: { issues: Array<{ path: string; message: string }>; title?: string }) {
-  if (props.issues.length === 0) return <></>
+  if (props.issues.length === 0) return null
   return (
     <div class="form-errors" role="alert">
       <strong>{props.title ?? 'Please fix:'}</strong>

@@ -11,7 +11,7 @@ const REASONS: Record<string, string> = {
 
 /** Upstream numbers rejected on the way (e.g. "reported cost rejected: 1e300 is out of range"), said in words. */
 function CostNotes(props: { notes: string[] | undefined }) {
-  if (!props.notes?.length) return <></>
+  if (!props.notes?.length) return null
   return <span class="muted cost-notes"> · {props.notes.join('; ')}</span>
 }
 

@@ -57,42 +57,44 @@ export function HistoryPage(props: {
   return (
     <Layout title="History" active="history">
       <h1>History</h1>
-      <form class="card toolbar" method="get" action="/history" role="search">
-        <label>
-          Search prompts
-          <input type="search" name="q" value={filters.q ?? ''} placeholder="words or &quot;a phrase&quot;" />
-        </label>
-        <label>
-          Target
-          <select name="target">
-            <option value="">any</option>
-            {props.targets.map((t) => (
-              <option value={t} selected={t === filters.target}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          From
-          <input type="date" name="from" value={filters.from ?? ''} />
-        </label>
-        <label>
-          To
-          <input type="date" name="to" value={filters.to ?? ''} />
-        </label>
-        <button type="submit" class="primary">
-          Filter
-        </button>
-        <a href="/history">Clear</a>
-        <span class="spacer"></span>
-        <a href={`/api/runs/export.json${query(filters)}`} download>
-          Export JSON
-        </a>
-        <a href={`/api/runs/export.csv${query(filters)}`} download>
-          Export CSV
-        </a>
-      </form>
+      <search>
+        <form class="card toolbar" method="get" action="/history">
+          <label>
+            Search prompts
+            <input type="search" name="q" value={filters.q ?? ''} placeholder="words or &quot;a phrase&quot;" />
+          </label>
+          <label>
+            Target
+            <select name="target">
+              <option value="">any</option>
+              {props.targets.map((t) => (
+                <option value={t} selected={t === filters.target}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            From
+            <input type="date" name="from" value={filters.from ?? ''} />
+          </label>
+          <label>
+            To
+            <input type="date" name="to" value={filters.to ?? ''} />
+          </label>
+          <button type="submit" class="primary">
+            Filter
+          </button>
+          <a href="/history">Clear</a>
+          <span class="spacer"></span>
+          <a href={`/api/runs/export.json${query(filters)}`} download>
+            Export JSON
+          </a>
+          <a href={`/api/runs/export.csv${query(filters)}`} download>
+            Export CSV
+          </a>
+        </form>
+      </search>
       {props.issues.length ? (
         <div class="form-errors" role="alert">
           <ul>

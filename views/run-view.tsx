@@ -42,7 +42,7 @@ export function StatusBadge(props: { status: keyof typeof STATUS_TEXT }) {
 /** Earlier turns of this column's own conversation (follow-ups), compact. */
 function EarlierTurns(props: { messages: ChatMessage[] }) {
   const turns = props.messages.filter((m) => m.role !== 'system')
-  if (turns.length === 0) return <></>
+  if (turns.length === 0) return null
   return (
     <details class="earlier">
       <summary>Earlier turns ({Math.ceil(turns.length / 2)})</summary>
@@ -63,7 +63,7 @@ function EarlierTurns(props: { messages: ChatMessage[] }) {
 }
 
 export function ErrorBox(props: { error: TargetError | null; status: TargetStatus }) {
-  if (!props.error) return <></>
+  if (!props.error) return null
   return (
     <div class="error-box" role="status">
       <strong>{props.error.kind.replace('_', ' ')}</strong>
@@ -144,7 +144,7 @@ export function FinalStats(props: { result: TargetResult }) {
 }
 
 export function ColumnActions(props: { runId: string; index: number; live: boolean }) {
-  if (!props.live) return <></>
+  if (!props.live) return null
   return (
     <button
       type="button"

@@ -61,6 +61,8 @@ export function SummaryTable(props: { summary: RunSummaryData }) {
     <section class="summary" aria-labelledby="summary-title">
       <h2 id="summary-title">Summary</h2>
       {/* Fits at 1280 px; narrower, it scrolls inside the card, as a labelled region the keyboard can reach. */}
+      {/* biome-ignore lint/a11y/useSemanticElements: a scroll box, not a document section; the explicit
+          role is what tests/browser/summary-layout.test.ts pins */}
       <div class="table-scroll" role="region" aria-label="Summary table" tabindex={0}>
         <table class="summary-table sortable" data-sortable>
           <thead>

@@ -1,6 +1,7 @@
 const MAX_NEXT_LENGTH = 2048
 
 /** Control characters, spaces and backslashes: the URL parser strips or rewrites them, browsers too. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are refused
 const AMBIGUOUS = /[\u0000-\u0020\u007f\\]/
 
 /**

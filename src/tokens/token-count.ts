@@ -27,7 +27,7 @@ const SPACE = 0x20
  * the tokenizer caches the pieces it sees: a cached slice of a 10 MB answer would pin all 10 MB.
  */
 export function detach(text: string): string {
-  return (` ${text}`).slice(1)
+  return ` ${text}`.slice(1)
 }
 
 /**

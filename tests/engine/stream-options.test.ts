@@ -11,7 +11,10 @@ let juxta: RunningJuxta
 beforeAll(async () => {
   legacy = await startFakeUpstream()
   modern = await startFakeUpstream()
-  legacy.script('old-server', { kind: 'reject-stream-options', then: { kind: 'text', deltas: ['Hello', ' world'] } })
+  legacy.script('old-server', {
+    kind: 'reject-stream-options',
+    otherwise: { kind: 'text', deltas: ['Hello', ' world'] },
+  })
   modern.script('reasoner', {
     kind: 'sequence',
     steps: [

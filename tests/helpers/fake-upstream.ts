@@ -169,10 +169,13 @@ export interface EndlessScenario {
   everyMs?: number
 }
 
-/** 400 naming `stream_options` whenever the request has it (older local servers), else `then`. */
+/**
+ * 400 naming `stream_options` whenever the request has it (older local servers), else `otherwise`. (Not `then`:
+ * an object with a `then` key is one function away from being awaited as a thenable.)
+ */
 export interface RejectStreamOptionsScenario {
   kind: 'reject-stream-options'
-  then?: Scenario
+  otherwise?: Scenario
 }
 
 /** One `data:` line whose content is `bytes` long (default 10 MiB), then a normal finish and usage. */
@@ -737,7 +740,7 @@ async function play(live: Live, scenario: Scenario, model: string): Promise<void
           openAIError('Unrecognized request argument supplied: stream_options', 'invalid_request_error', null, null),
         )
       }
-      return play(live, scenario.then ?? { kind: 'text', deltas: 5 }, model)
+      return play(live, scenario.otherwise ?? { kind: 'text', deltas: 5 }, model)
     }
 
     case 'huge-chunk': {
