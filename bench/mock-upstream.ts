@@ -133,8 +133,10 @@ export class MockUpstream {
   private framesFor(model: string, p: StreamProfile): Frames {
     let f = this.frames.get(model)
     if (!f) {
-      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-        `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model, choices, ...extra })}\n\n`
+      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => {
+        const body = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model, choices }
+        return `data: ${JSON.stringify({ ...body, ...extra })}\n\n`
+      }
       const completion = p.deltas * p.tokensPerChunk
       const finish = chunk([{ index: 0, delta: {}, finish_reason: 'stop' }])
       const usage = chunk([], {

@@ -77,7 +77,9 @@ export async function measureAbort(rig: Rig): Promise<Row[]> {
       added: ms(j.max - s.max),
       target: '≤ 100 ms',
       result: verdict(j.max <= 100, s.max <= 100),
-      note: `${rounds} rounds of a 3-target compare cut mid-stream; p50 ${ms(j.p50)} via Juxta, ${ms(s.p50)} for the SDK's own abort`,
+      note:
+        `${rounds} rounds of a 3-target compare cut mid-stream; ` +
+        `p50 ${ms(j.p50)} via Juxta, ${ms(s.p50)} for the SDK's own abort`,
       data: { rounds, juxta: j, sdk: s },
     }),
   ]

@@ -119,7 +119,11 @@ export async function measureConcurrency(rig: Rig): Promise<Row[]> {
     const pass = r.juxta.errors === 0 && r.juxta.stalls === 0 && r.juxta.ttft.p99 - r.direct.ttft.p99 <= 25
     perStep.push({ n, ...r, cpuShare, juxtaWaitMs, benchWaitMs, pass, directPass })
     rig.log(
-      `  N=${n}: Juxta ttft p99 ${ms(r.juxta.ttft.p99, 1)} (direct ${ms(r.direct.ttft.p99, 1)}), max gap ${ms(r.juxta.maxGapMs, 1)} (direct ${ms(r.direct.maxGapMs, 1)}), errors ${r.juxta.errors}/${r.direct.errors}, stalls ${r.juxta.stalls}/${r.direct.stalls}, Juxta CPU ${(cpuShare * 100).toFixed(0)}%, run-queue wait Juxta ${juxtaWaitMs.toFixed(0)} ms / bench ${benchWaitMs.toFixed(0)} ms`,
+      `  N=${n}: Juxta ttft p99 ${ms(r.juxta.ttft.p99, 1)} (direct ${ms(r.direct.ttft.p99, 1)}), ` +
+        `max gap ${ms(r.juxta.maxGapMs, 1)} (direct ${ms(r.direct.maxGapMs, 1)}), ` +
+        `errors ${r.juxta.errors}/${r.direct.errors}, stalls ${r.juxta.stalls}/${r.direct.stalls}, ` +
+        `Juxta CPU ${(cpuShare * 100).toFixed(0)}%, ` +
+        `run-queue wait Juxta ${juxtaWaitMs.toFixed(0)} ms / bench ${benchWaitMs.toFixed(0)} ms`,
     )
     if (!pass) break
   }
@@ -136,7 +140,12 @@ export async function measureConcurrency(rig: Rig): Promise<Row[]> {
       target: `N ≥ 300${rig.quick ? ' (quick run stops at 100)' : ''}`,
       result: best >= 300 ? 'pass' : harness ? 'harness-bound' : 'FAIL',
       note: failed
-        ? `first failing step N=${failed.n}: ${failed.juxta.errors} errors${failed.juxta.firstError ? ` (${failed.juxta.firstError})` : ''}, ${failed.juxta.stalls} stalled targets, TTFT p99 ${ms(failed.juxta.ttft.p99, 1)} vs direct ${ms(failed.direct.ttft.p99, 1)}, Juxta CPU ${(failed.cpuShare * 100).toFixed(0)}% of its core, run-queue wait Juxta ${failed.juxtaWaitMs.toFixed(0)} ms / bench ${failed.benchWaitMs.toFixed(0)} ms`
+        ? `first failing step N=${failed.n}: ${failed.juxta.errors} errors` +
+          `${failed.juxta.firstError ? ` (${failed.juxta.firstError})` : ''}, ` +
+          `${failed.juxta.stalls} stalled targets, ` +
+          `TTFT p99 ${ms(failed.juxta.ttft.p99, 1)} vs direct ${ms(failed.direct.ttft.p99, 1)}, ` +
+          `Juxta CPU ${(failed.cpuShare * 100).toFixed(0)}% of its core, ` +
+          `run-queue wait Juxta ${failed.juxtaWaitMs.toFixed(0)} ms / bench ${failed.benchWaitMs.toFixed(0)} ms`
         : `every step passed (largest tried: ${steps[steps.length - 1]})`,
       data: { steps: perStep },
     }),

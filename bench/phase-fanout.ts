@@ -54,7 +54,9 @@ export async function measureFanout(rig: Rig): Promise<Row[]> {
       ratio: num(j.p50, 4),
       target: '≤ 1.02',
       result: verdict(j.p50 <= 1.02, d.p50 <= 1.02),
-      note: `${rounds} rounds; walls p50: Juxta ${ms(wj.p50, 1)}, slowest alone ${ms(ws.p50, 1)}; worst Juxta ratio ${num(j.max, 4)}`,
+      note:
+        `${rounds} rounds; walls p50: Juxta ${ms(wj.p50, 1)}, slowest alone ${ms(ws.p50, 1)}; ` +
+        `worst Juxta ratio ${num(j.max, 4)}`,
       data: {
         rounds,
         ratiosJuxta: j,

@@ -73,7 +73,9 @@ export async function measureGap(rig: Rig): Promise<Row[]> {
       baseline: `${ms(s.p50, 3)} sdk`,
       target: '≤ 0.2 ms',
       result: verdict(j.p50 <= 0.2, s.p50 <= 0.2),
-      note: `gap − the mock's own send gap, pooled over ${rounds}×63 gaps; max ${ms(j.max)} via Juxta, ${ms(s.max)} direct`,
+      note:
+        `gap − the mock's own send gap, pooled over ${rounds}×63 gaps; ` +
+        `max ${ms(j.max)} via Juxta, ${ms(s.max)} direct`,
       data,
     }),
     row({

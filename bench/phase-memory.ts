@@ -91,7 +91,9 @@ export async function measureMemory(rig: Rig, fresh: IdleFootprint): Promise<Row
       juxta: mib(fresh.rss),
       target: '≤ 60 MiB',
       result: verdict(fresh.rss <= 60 * 2 ** 20),
-      note: `heap after GC ${mib(fresh.heapUsed)}; after the earlier phases (GC, pool drained): heap ${mib(idle.heapUsed)}, RSS ${mib(idle.rss)}`,
+      note:
+        `heap after GC ${mib(fresh.heapUsed)}; ` +
+        `after the earlier phases (GC, pool drained): heap ${mib(idle.heapUsed)}, RSS ${mib(idle.rss)}`,
       data,
     }),
     row({
@@ -99,7 +101,10 @@ export async function measureMemory(rig: Rig, fresh: IdleFootprint): Promise<Row
       juxta: kib(heapPer),
       target: '≤ 128 KiB',
       result: broken > 0 ? 'FAIL' : verdict(heapPer <= 128 * 1024),
-      note: `${upstreamsOpen} upstreams open at the mock while held; ${missing} streams without a first token, ${early} ended early; heap after GC held ${mib(held.heapUsed)} vs idle ${mib(idle.heapUsed)}`,
+      note:
+        `${upstreamsOpen} upstreams open at the mock while held; ` +
+        `${missing} streams without a first token, ${early} ended early; ` +
+        `heap after GC held ${mib(held.heapUsed)} vs idle ${mib(idle.heapUsed)}`,
     }),
     row({
       figure: `6. RSS per held 3-target stream (N=${n})`,
@@ -113,7 +118,9 @@ export async function measureMemory(rig: Rig, fresh: IdleFootprint): Promise<Row
       juxta: `p50 ${ms(cut.p50, 1)}, max ${ms(cut.max, 1)}`,
       target: 'info (T9: ≤ 100 ms)',
       result: unclosed > 0 ? 'FAIL' : 'info',
-      note: `${unclosed} compares with an upstream still open after 10 s; heap 2–5 s later ${mib(after.heapUsed)} vs idle ${mib(idle.heapUsed)} (T9: ≤ idle + 5 MiB)`,
+      note:
+        `${unclosed} compares with an upstream still open after 10 s; ` +
+        `heap 2–5 s later ${mib(after.heapUsed)} vs idle ${mib(idle.heapUsed)} (T9: ≤ idle + 5 MiB)`,
     }),
   ]
 }

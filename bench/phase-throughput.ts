@@ -78,7 +78,9 @@ export async function measureThroughput(rig: Rig): Promise<Row[]> {
       ratio: num(j / sdk),
       target: 'ratio ≥ 0.9',
       result: j / sdk >= 0.9 ? 'pass' : harness ? 'harness-bound' : 'FAIL',
-      note: `${expected} deltas, median of ${rounds}; raw reader straight at the mock: ${num(raw, 0)} tok/s; bench process busy ${num(benchLoad * 100, 0)}% of a core while reading Juxta`,
+      note:
+        `${expected} deltas, median of ${rounds}; raw reader straight at the mock: ${num(raw, 0)} tok/s; ` +
+        `bench process busy ${num(benchLoad * 100, 0)}% of a core while reading Juxta`,
       data: { expected, rounds, juxta: got.juxta, sdk: got.sdk, raw: got.raw },
     }),
     row({

@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     const b = buildApp()
     if (!b.ok)
       log(
-        `warning: \`tsc -p tsconfig.build.json\` reported errors (dist/ was still emitted and is used):\n${b.message.split('\n').slice(0, 8).join('\n')}`,
+        'warning: `tsc -p tsconfig.build.json` reported errors (dist/ was still emitted and is used):\n' +
+          b.message.split('\n').slice(0, 8).join('\n'),
       )
   }
 
@@ -114,14 +115,17 @@ async function main(): Promise<void> {
   const juxtaCore = canPin ? 1 : null
   if (canPin) pin(0)
   log(
-    `bench: ${cores} cores, Node ${process.version}, ${quick ? 'QUICK' : 'full'} run, Juxta ${canPin ? 'pinned to core 1, bench to core 0' : 'not pinned'}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`,
+    `bench: ${cores} cores, Node ${process.version}, ${quick ? 'QUICK' : 'full'} run, ` +
+      `Juxta ${canPin ? 'pinned to core 1, bench to core 0' : 'not pinned'}; ` +
+      `load average ${load0.map((l) => l.toFixed(2)).join(' ')}`,
   )
 
   const quietWait = Number(process.env.BENCH_WAIT_QUIET ?? 0)
   if (quietWait > 0) {
     const other = await waitQuiet(quietWait, cores)
     log(
-      `other processes use ${(other * 100).toFixed(0)}% of the machine${other >= 0.1 ? ` (still busy after ${quietWait} s; running anyway)` : ''}`,
+      `other processes use ${(other * 100).toFixed(0)}% of the machine` +
+        (other >= 0.1 ? ` (still busy after ${quietWait} s; running anyway)` : ''),
     )
   }
 
@@ -195,7 +199,8 @@ async function main(): Promise<void> {
       const benchRunqueueMs = runqueueMs() - wait0[1]!
       timings[name] = { seconds, otherCpuShare: other, juxtaRunqueueMs, benchRunqueueMs }
       log(
-        `phase ${name} took ${seconds.toFixed(1)} s; other processes used ${(other * 100).toFixed(0)}% of the machine; ` +
+        `phase ${name} took ${seconds.toFixed(1)} s; ` +
+          `other processes used ${(other * 100).toFixed(0)}% of the machine; ` +
           `Juxta waited ${juxtaRunqueueMs.toFixed(0)} ms and the bench ${benchRunqueueMs.toFixed(0)} ms for a CPU`,
       )
       mock.clearRecords()
@@ -214,13 +219,22 @@ async function main(): Promise<void> {
     ([, t]) => t.juxtaRunqueueMs > 0.02 * t.seconds * 1000 || t.benchRunqueueMs > 0.02 * t.seconds * 1000,
   )
   const table = formatTable(rows)
-  const header = `Juxta bench — ${startedAt.toISOString()} — ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${quick ? 'QUICK run (fewer rounds; not for reporting)' : 'full run'}, ${seconds.toFixed(0)} s`
+  const header =
+    `Juxta bench — ${startedAt.toISOString()} — ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ` +
+    `Node ${process.version}, ${quick ? 'QUICK run (fewer rounds; not for reporting)' : 'full run'}, ` +
+    `${seconds.toFixed(0)} s`
   const noise =
     busiest > 0.05
-      ? `Other processes used up to ${(busiest * 100).toFixed(0)}% of the machine during a phase: figures are noisy (see "phases" in the JSON).`
+      ? `Other processes used up to ${(busiest * 100).toFixed(0)}% of the machine during a phase: ` +
+        'figures are noisy (see "phases" in the JSON).'
       : 'The machine was otherwise idle (other processes ≤ 5% during every phase).'
   const starvedNote = starved.length
-    ? `\nJuxta or the bench waited for a CPU over 2% of the time in: ${starved.map(([n, t]) => `${n} (Juxta ${t.juxtaRunqueueMs.toFixed(0)} ms, bench ${t.benchRunqueueMs.toFixed(0)} ms)`).join(', ')}. Latency figures of those phases include that wait (other processes, or the process's own GC threads on its core).`
+    ? '\nJuxta or the bench waited for a CPU over 2% of the time in: ' +
+      starved
+        .map(([n, t]) => `${n} (Juxta ${t.juxtaRunqueueMs.toFixed(0)} ms, bench ${t.benchRunqueueMs.toFixed(0)} ms)`)
+        .join(', ') +
+      '. Latency figures of those phases include that wait ' +
+      "(other processes, or the process's own GC threads on its core)."
     : ''
   process.stdout.write(`\n${header}\n${noise}${starvedNote}\n\n${table}\n`)
   const file = writeResults(resolve(ROOT, 'bench/results'), {
