@@ -97,7 +97,8 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
   let catalog = first.catalog
   if (first.shadowed.length > 0)
     log(
-      `providers: the config file defines ${first.shadowed.join(', ')}; the settings-page entries with the same id are ignored`,
+      `providers: the config file defines ${first.shadowed.join(', ')}; ` +
+        'the settings-page entries with the same id are ignored',
     )
   const demoProfile = (model: string) => {
     for (const p of catalog.providers) {

@@ -59,8 +59,9 @@ export interface UnitPrice {
  * time (not yet launched, retired); `no-usage` the upstream reported no token counts and there was no text to
  * count; `demo-without-price` a simulated model without `price:` in the config; `estimated-usage` counted
  * with Juxta's tokenizer because the upstream sent no (valid) usage; `out-of-range` the amount came out above
- * MAX_REQUEST_USD (absurd token counts); `pricing-failed` pricing threw (a bug or bad data), see `notes`. In history: `running` and `interrupted` for a
- * target that never finished, `not-recorded` for a finished one whose cost was never written.
+ * MAX_REQUEST_USD (absurd token counts); `pricing-failed` pricing threw (a bug or bad data), see `notes`.
+ * In history: `running` and `interrupted` for a target that never finished, `not-recorded` for a finished
+ * one whose cost was never written.
  */
 export const COST_REASONS = [
   'no-price',

@@ -124,7 +124,9 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
                 // so this is never retried.
                 throw new ProviderError({
                   kind: 'upstream',
-                  message: `answer over the ${settings.max_output_chars.toLocaleString('en-US')}-character limit; the rest was not read`,
+                  message:
+                    `answer over the ${settings.max_output_chars.toLocaleString('en-US')}-character limit; ` +
+                    'the rest was not read',
                   status: null,
                 })
               }

@@ -91,7 +91,9 @@ export class KeyStore implements StoredKeyLookup {
     }
     if (unreadable > 0) {
       log(
-        `keys: ${unreadable} stored key(s) cannot be decrypted (${secret ? 'JUXTA_SECRET differs from the one they were saved with' : 'JUXTA_SECRET is not set'}); enter them again or restore the secret`,
+        `keys: ${unreadable} stored key(s) cannot be decrypted ` +
+          `(${secret ? 'JUXTA_SECRET differs from the one they were saved with' : 'JUXTA_SECRET is not set'}); ` +
+          'enter them again or restore the secret',
       )
     }
     if (migrate) {
@@ -102,7 +104,10 @@ export class KeyStore implements StoredKeyLookup {
     }
   }
 
-  /** Opens (or starts) the key file. Throws KeyStoreError when it exists but is unreadable, rather than overwrite it. */
+  /**
+   * Opens (or starts) the key file. Throws KeyStoreError when it exists but is unreadable, rather than
+   * overwrite it.
+   */
   static open(path: string, options: KeyStoreOptions = {}): KeyStore {
     const log = options.log ?? (() => {})
     let text: string | undefined

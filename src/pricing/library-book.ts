@@ -78,6 +78,8 @@ export function libraryPrice(provider: string, model: string, at: Date, inputTok
   const tierNote = tier === undefined ? '' : ` (prompt above ${tier} tokens)`
   return {
     price,
-    source: `genai-prices ${GENAI_PRICES_VERSION}: ${found.provider.id}/${found.model.id}${entryNote(found.model, p)}${tierNote}`,
+    source:
+      `genai-prices ${GENAI_PRICES_VERSION}: ${found.provider.id}/${found.model.id}` +
+      `${entryNote(found.model, p)}${tierNote}`,
   }
 }

@@ -101,7 +101,10 @@ export class OpenAICompatibleAdapter {
       if (seen.chunks === 0 && !signal.aborted) {
         throw new ProviderError({
           kind: 'upstream',
-          message: `the upstream answered without stream events (content-type: ${redactSecrets(contentType ?? 'none', secrets).slice(0, 100)}); is base_url an OpenAI-compatible endpoint?`,
+          message:
+            'the upstream answered without stream events ' +
+            `(content-type: ${redactSecrets(contentType ?? 'none', secrets).slice(0, 100)}); ` +
+            'is base_url an OpenAI-compatible endpoint?',
           status: 200,
         })
       }

@@ -127,9 +127,8 @@ export function apiRoutes(ctx: AppContext): Hono {
     executeRun(ctx, request, meta, { signal: controller.signal, onEvent: send })
       .then((run) => stream.send('done', JSON.stringify({ ...run, summary: summarizeRun(run.results) })))
       .catch((err: unknown) => {
-        ctx.log(
-          `error streaming run ${request.run_id}: ${redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err), ctx.secrets())}`,
-        )
+        const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
+        ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(detail, ctx.secrets())}`)
       })
       .finally(() => {
         release()

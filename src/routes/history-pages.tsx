@@ -46,7 +46,8 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     }
     const notice =
       typeof raw.imported === 'string'
-        ? `Imported ${raw.imported} runs${typeof raw.skipped === 'string' ? `, skipped ${raw.skipped} already stored` : ''}.`
+        ? `Imported ${raw.imported} runs` +
+          `${typeof raw.skipped === 'string' ? `, skipped ${raw.skipped} already stored` : ''}.`
         : undefined
     delete raw.imported
     delete raw.skipped
@@ -118,7 +119,8 @@ export function historyPageRoutes(ctx: AppContext): Hono {
         .targets()
         .map((t) => t.target)
       const message = result
-        ? `not a Juxta runs export (${result.issues.length} problems, first at ${formatPath(result.issues[0]?.path ?? [])}: ${result.issues[0]?.message})`
+        ? `not a Juxta runs export (${result.issues.length} problems, ` +
+          `first at ${formatPath(result.issues[0]?.path ?? [])}: ${result.issues[0]?.message})`
         : 'the file is not JSON'
       return c.html(
         <HistoryPage page={page} filters={{}} targets={targets} issues={[{ path: 'file', message }]} />,

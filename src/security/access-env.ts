@@ -43,22 +43,28 @@ export function readAccessEnv(
     if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
       return {
         ok: false,
-        message: `JUXTA_AUTH_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces (it has ${token.length}); generate one with: openssl rand -hex 32`,
+        message:
+          `JUXTA_AUTH_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces ` +
+          `(it has ${token.length}); generate one with: openssl rand -hex 32`,
       }
     }
   } else if (!isLoopbackHost(host)) {
     return {
       ok: false,
       message:
-        `Refusing to start: HOST=${host} makes Juxta reachable from other machines, and anyone who reaches it could spend your API keys.\n` +
-        `Set JUXTA_AUTH_TOKEN to a random secret of at least ${MIN_TOKEN_LENGTH} characters (e.g. JUXTA_AUTH_TOKEN=$(openssl rand -hex 32)), ` +
+        `Refusing to start: HOST=${host} makes Juxta reachable from other machines, ` +
+        'and anyone who reaches it could spend your API keys.\n' +
+        `Set JUXTA_AUTH_TOKEN to a random secret of at least ${MIN_TOKEN_LENGTH} characters ` +
+        '(e.g. JUXTA_AUTH_TOKEN=$(openssl rand -hex 32)), ' +
         'or leave HOST unset to listen on 127.0.0.1 only. Use TLS (a reverse proxy) when the network is not trusted.',
     }
   }
   if (secret !== undefined && secret !== '' && secret.length < MIN_SECRET_LENGTH) {
     return {
       ok: false,
-      message: `JUXTA_SECRET must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length}); generate one with: openssl rand -hex 32`,
+      message:
+        `JUXTA_SECRET must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length}); ` +
+        'generate one with: openssl rand -hex 32',
     }
   }
   const trustProxy = readFlag('JUXTA_TRUST_PROXY', env.JUXTA_TRUST_PROXY)

@@ -64,7 +64,8 @@ export class CustomProviderStore {
       if (checked.ok) this.providers.set(id, checked.value)
       else
         log(
-          `providers: skipped "${id.slice(0, 40)}" from ${path}: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          `providers: skipped "${id.slice(0, 40)}" from ${path}: ` +
+            checked.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
         )
     }
   }

@@ -129,7 +129,8 @@ export async function* exportJsonChunks(
   runs: AsyncIterable<StoredRun>,
   exportedAt = new Date(),
 ): AsyncGenerator<string> {
-  yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"version":${EXPORT_VERSION},"exported_at":"${exportedAt.toISOString()}","runs":[`
+  yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"version":${EXPORT_VERSION},` +
+    `"exported_at":"${exportedAt.toISOString()}","runs":[`
   let first = true
   for await (const run of runs) {
     yield `${first ? '\n' : ',\n'}${JSON.stringify(run)}`

@@ -105,7 +105,8 @@ export const migrations: ReadonlyArray<Migration> = [
     // (a common word's first page no longer collects every match). Old keys are moved out of the way first.
     sql: `
       CREATE TEMP TABLE rekey (old INTEGER PRIMARY KEY, new INTEGER NOT NULL);
-      INSERT INTO rekey SELECT seq, created_at * ${SEQ_PER_MS} + row_number() OVER (PARTITION BY created_at ORDER BY seq) - 1 FROM runs;
+      INSERT INTO rekey
+        SELECT seq, created_at * ${SEQ_PER_MS} + row_number() OVER (PARTITION BY created_at ORDER BY seq) - 1 FROM runs;
       UPDATE runs SET seq = -1 - seq;
       UPDATE runs SET seq = (SELECT new FROM rekey WHERE old = -1 - runs.seq);
       DROP TABLE temp.rekey;

@@ -32,17 +32,21 @@ const RESULT_COLUMNS = [
 export const SQL = {
   insertRun: `INSERT INTO runs (seq, id, conversation_id, parent_id, turn, created_at, status, params, system, prompt)
     VALUES (${NEXT_SEQ}, @id, coalesce((SELECT conversation_id FROM runs WHERE id = @parent_id), @id), @parent_id,
-      coalesce((SELECT turn + 1 FROM runs WHERE id = @parent_id), 1), @created_at, 'running', @params, @system, @prompt)`,
+      coalesce((SELECT turn + 1 FROM runs WHERE id = @parent_id), 1), @created_at, 'running', @params, @system,
+      @prompt)`,
   insertTarget: `INSERT INTO results (run_id, idx, target, provider, model, label, status, created_at)
     VALUES (@run_id, @idx, @target, @provider, @model, @label, 'running', @created_at)`,
   appendPartial: `UPDATE results SET text = text || @text, reasoning = reasoning || @reasoning,
     attempts = coalesce(@attempts, attempts) WHERE run_id = @run_id AND idx = @idx AND status = 'running'`,
-  saveResult: `UPDATE results SET ${RESULT_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE run_id = @run_id AND idx = @idx`,
+  saveResult: `UPDATE results SET ${RESULT_COLUMNS.map((c) => `${c} = @${c}`).join(', ')}
+    WHERE run_id = @run_id AND idx = @idx`,
   finishRun: `UPDATE runs SET status = 'done', finished_at = @at WHERE id = @id AND status = 'running'`,
   /** A target whose final result could not be written must not stay `running` once its run is done. */
   closeResults: `UPDATE results SET status = 'interrupted' WHERE run_id = @id AND status = 'running'`,
-  importRun: `INSERT INTO runs (seq, id, conversation_id, parent_id, turn, created_at, finished_at, status, params, system, prompt)
-    VALUES (${NEXT_SEQ}, @id, @conversation_id, @parent_id, @turn, @created_at, @finished_at, @status, @params, @system, @prompt)
+  importRun: `INSERT INTO runs
+      (seq, id, conversation_id, parent_id, turn, created_at, finished_at, status, params, system, prompt)
+    VALUES (${NEXT_SEQ}, @id, @conversation_id, @parent_id, @turn, @created_at, @finished_at, @status, @params, @system,
+      @prompt)
     ON CONFLICT (id) DO NOTHING`,
   importResult: `INSERT INTO results (run_id, idx, target, provider, model, created_at, ${RESULT_COLUMNS.join(', ')})
     VALUES (@run_id, @idx, @target, @provider, @model, @created_at, ${RESULT_COLUMNS.map((c) => `@${c}`).join(', ')})`,
@@ -53,7 +57,8 @@ export const SQL = {
   link: `SELECT id, created_at, status, substr(prompt, 1, ${LINK_PROMPT}) AS prompt FROM runs WHERE id = ?`,
   children: `SELECT id, created_at, status, substr(prompt, 1, ${LINK_PROMPT}) AS prompt FROM runs
     WHERE parent_id = ? ORDER BY created_at, id`,
-  descendants: `WITH RECURSIVE d(id) AS (SELECT id FROM runs WHERE id = ? UNION SELECT r.id FROM runs r JOIN d ON r.parent_id = d.id)
+  descendants: `WITH RECURSIVE d(id) AS (
+      SELECT id FROM runs WHERE id = ? UNION SELECT r.id FROM runs r JOIN d ON r.parent_id = d.id)
     SELECT runs.id, runs.status FROM d JOIN runs ON runs.id = d.id`,
   deleteMany: 'DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))',
 }

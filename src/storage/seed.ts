@@ -65,10 +65,11 @@ export function seedRuns(store: SqliteRunStore, n: number, options: SeedOptions 
   const insertResult =
     store.db.prepare(`INSERT INTO results (run_id, idx, created_at, target, provider, model, label, status,
     reported_model, finish_reason, attempts, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens,
-    usage_source, cost_pico, ttft_ms, first_answer_ms, total_ms, output_tokens_per_s, cost_json, error_json, text, reasoning)
-    VALUES (@run_id, @idx, @created_at, @target, @provider, @model, @label, @status, @reported_model, @finish_reason, @attempts,
-    @input_tokens, @cached_input_tokens, @output_tokens, @reasoning_tokens, @usage_source, @cost_pico, @ttft_ms,
-    @first_answer_ms, @total_ms, @output_tokens_per_s, @cost_json, @error_json, @text, @reasoning)`)
+    usage_source, cost_pico, ttft_ms, first_answer_ms, total_ms, output_tokens_per_s, cost_json, error_json, text,
+    reasoning)
+    VALUES (@run_id, @idx, @created_at, @target, @provider, @model, @label, @status, @reported_model, @finish_reason,
+    @attempts, @input_tokens, @cached_input_tokens, @output_tokens, @reasoning_tokens, @usage_source, @cost_pico,
+    @ttft_ms, @first_answer_ms, @total_ms, @output_tokens_per_s, @cost_json, @error_json, @text, @reasoning)`)
   const ids: string[] = []
   store.db.transaction(() => {
     for (let i = 0; i < n; i++) {

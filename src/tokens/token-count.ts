@@ -47,8 +47,8 @@ export const COUNT_SLICE_MS = 5
 /**
  * The same count, letting the event loop turn after every `sliceMs` of counting: estimating a multi-megabyte
  * answer of varied text can take seconds (more on a busy machine), and the other columns of the run (their
- * sockets, their idle timers) must not wait for it. A slice is measured in time, not characters, so a loaded machine yields as
- * often as an idle one.
+ * sockets, their idle timers) must not wait for it. A slice is measured in time, not characters, so a loaded
+ * machine yields as often as an idle one.
  */
 export async function countInSegmentsFairly(
   text: string,
