@@ -100,7 +100,8 @@ export function TargetPicker(props: {
           Checked just now:{' '}
           {unreachable.length === 0
             ? 'every local server answers.'
-            : `${unreachable.map((p) => p.name).join(', ')} still ${unreachable.length === 1 ? 'does' : 'do'} not answer.`}
+            : `${unreachable.map((p) => p.name).join(', ')} ` +
+              `still ${unreachable.length === 1 ? 'does' : 'do'} not answer.`}
         </p>
       ) : (
         ''

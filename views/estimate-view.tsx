@@ -13,7 +13,8 @@ export function EstimateView(props: { estimate: RunEstimate | null; hint?: strin
       title={e.targets
         .map(
           (t) =>
-            `${t.target}: ${t.low_usd === null ? `unknown (${t.reason})` : `${formatUsd(t.low_usd)} – ${formatUsd(t.high_usd)}`}`,
+            `${t.target}: ` +
+            (t.low_usd === null ? `unknown (${t.reason})` : `${formatUsd(t.low_usd)} – ${formatUsd(t.high_usd)}`),
         )
         .join('\n')}
     >

@@ -114,7 +114,8 @@ export function ColumnResultParts(props: { runId: string; index: number; result:
 
 export function announceText(label: string, r: TargetResult): string {
   if (r.status === 'ok') {
-    return `${label} finished in ${formatMs(r.timing.total_ms)}${r.cost.total_usd !== null ? `, ${formatUsd(r.cost.total_usd)}` : ''}.`
+    const cost = r.cost.total_usd !== null ? `, ${formatUsd(r.cost.total_usd)}` : ''
+    return `${label} finished in ${formatMs(r.timing.total_ms)}${cost}.`
   }
   return `${label} ${r.status === 'cancelled' ? 'stopped' : r.status === 'timeout' ? 'timed out' : 'failed'}.`
 }

@@ -13,7 +13,8 @@ import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlit
 
 const ANSWER =
   '# Plan\n\nSome **bold** text and `inline` code.\n\n```js\nconst aVeryLongLineThatMustScrollInsideItsBlock = ' +
-  '"lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore"\n```\n\n- one\n- two\n'
+  '"lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore"' +
+  '\n```\n\n- one\n- two\n'
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts')
 const TOKEN = 'axe-access-token-0123456789abcdef0123'
 
@@ -97,7 +98,7 @@ describe.each(['light', 'dark'] as const)('zero axe violations, %s colour scheme
     expect(found).toEqual({ empty: [], streaming: [], done: [] })
   })
 
-  it('reaches a code block that scrolls with the keyboard, shows its focus and scrolls it with the arrows', async () => {
+  it('reaches a code block that scrolls with the keyboard, shows its focus and scrolls it with arrows', async () => {
     // Continues on the finished run above: Shift+Tab from the column's first control after the answer.
     const pre = page.locator('[data-target="alpha/quick"] .answer pre')
     expect(await pre.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true)

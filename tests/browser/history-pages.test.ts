@@ -9,7 +9,8 @@ import { launchBrowser, watchedPage } from '../helpers/browser.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 
 const PAYLOAD =
-  '<img src=x onerror="window.__pwned=1">\n\n![x](https://evil.example/leak)\n\n[js](javascript:window.__pwned=1)\n\n**kept**'
+  '<img src=x onerror="window.__pwned=1">\n\n![x](https://evil.example/leak)\n\n' +
+  '[js](javascript:window.__pwned=1)\n\n**kept**'
 
 let upstream: FakeUpstream
 let juxta: RunningJuxta

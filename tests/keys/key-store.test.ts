@@ -79,7 +79,7 @@ describe('the key file', () => {
     expect(fileText()).toBe(before)
   })
 
-  it('binds each value to its provider and origin: a ciphertext moved to another provider or origin does not open', () => {
+  it('binds each value to its provider and origin: a ciphertext moved to another one does not open', () => {
     const store = KeyStore.open(path, { secret: SECRET })
     store.set('a', BASE, KEY)
     store.set('b', 'https://other.example.com/v1', 'other-key-value-0000')

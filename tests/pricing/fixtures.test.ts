@@ -217,7 +217,8 @@ const CASES: Case[] = [
     },
   },
   {
-    // OpenRouter reports 0.00435825; ours: 17 × 0.25 + 2177 × 2.00 = 4.25 + 4354 = 4358.25 µ$ (gpt-5-mini, 960 reasoning).
+    // OpenRouter reports 0.00435825; ours: 17 × 0.25 + 2177 × 2.00 = 4.25 + 4354 = 4358.25 µ$
+    // (gpt-5-mini, 960 reasoning).
     file: 'openrouter_gpt-5-mini_nonstream_usage-include_cost.json',
     provider: 'openrouter',
     requested: 'openai/gpt-5-mini',

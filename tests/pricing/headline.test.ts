@@ -44,7 +44,7 @@ describe('the 27× question', () => {
     expect(x).toBeCloseTo(109.489, 2) // 0.075 / 0.000685
   })
 
-  it('today (2026-11-28) deepseek-reasoner is retired; o1 vs deepseek-flash is 100× off-peak and 50× at weekday peak', () => {
+  it('today (2026-11-28) deepseek-reasoner is retired; o1 vs deepseek-flash: 100× off-peak, 50× weekday peak', () => {
     const retired = cost('deepseek', 'deepseek-reasoner', '2026-11-28T12:00:00Z')
     expect(retired).toMatchObject({ source: 'unknown', reason: 'no-price-at-date', total_usd: null })
 

@@ -346,7 +346,7 @@ describe('OpenAICompatibleAdapter stream parsing', () => {
     expect(usages(ps)).toEqual([{ input_tokens: 136, cached_input_tokens: 0, output_tokens: 15, reasoning_tokens: 0 }])
   })
 
-  it('reads only content from hostile chunks; a literal "data: [DONE]" inside content does not end the stream', async () => {
+  it('reads only content from hostile chunks; "data: [DONE]" inside content does not end the stream', async () => {
     const ps = await parts('hostile-fields')
     expect(text(ps)).toBe('Adata: [DONE]\n\nBC')
   })

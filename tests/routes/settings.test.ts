@@ -107,7 +107,7 @@ describe('the settings page', () => {
     expect(html).toMatch(/not encrypted: set JUXTA_SECRET/)
   })
 
-  it('stores a key write-only: the response shows a masked hint, the target becomes ready, nothing echoes the key', async () => {
+  it('stores a key write-only: the answer shows a masked hint, the target is ready, nothing echoes it', async () => {
     const res = await post('/settings/providers/storep/key', { api_key: `  ${STORED_KEY}\n` })
     expect(res.status).toBe(200)
     expect(res.body).toContain('key stored ••••STO3')
@@ -126,7 +126,7 @@ describe('the settings page', () => {
     expect(statSync(join(dir, 'keys.json')).mode & 0o777).toBe(0o600)
   })
 
-  it('tests a provider: ok with latency and the models listed, naming configured models the upstream lacks', async () => {
+  it('tests a provider: ok with latency and the models listed, naming configured ones the upstream lacks', async () => {
     const res = await post('/settings/providers/storep/test')
     expect(res.status).toBe(200)
     expect(res.body).toContain('data-status="ok"')

@@ -46,11 +46,13 @@ export async function startKeyUpstream(options: {
       }
       if (req.method === 'POST' && path.endsWith('/chat/completions')) {
         res.writeHead(200, { 'content-type': 'text/event-stream' })
+        const base = { id: 'c', object: 'chat.completion.chunk', model: 'm1' }
         const chunk = (delta: object, extra: object = {}) =>
-          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm1', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`
+          `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`
         res.write(chunk({ role: 'assistant', content: 'pong' }))
+        const usage = { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 }
         res.write(
-          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm1', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })}\n\n`,
+          `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\n`,
         )
         return res.end('data: [DONE]\n\n')
       }

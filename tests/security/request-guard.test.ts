@@ -117,7 +117,8 @@ describe('CSRF: state-changing requests from another origin', () => {
     }
   })
 
-  it('accepts Origin: null only with Sec-Fetch-Site: same-origin (a plain form POST under Referrer-Policy: no-referrer)', async () => {
+  it('accepts Origin: null only with Sec-Fetch-Site: same-origin', async () => {
+    // What a plain form POST sends under Referrer-Policy: no-referrer.
     const send = (headers: Record<string, string>) =>
       rawRequest(`${juxta.url}/settings/providers`, {
         method: 'POST',

@@ -32,7 +32,7 @@ describe('JUXTA_TRUST_PROXY=1', () => {
     expect(loginCookieLine(outTls)).toMatch(/; Secure/)
   })
 
-  it('throttles by the forwarded client address: one blocked client does not block others behind the proxy', async () => {
+  it('throttles by the forwarded client address: a blocked client does not block others behind the proxy', async () => {
     const juxta = await start(true)
     // Every request arrives from the proxy's own address (127.0.0.1 here).
     const client = new LoginClient(juxta.url)

@@ -48,7 +48,8 @@ describe('openDatabase', () => {
       .run()
     old
       .prepare(
-        "INSERT INTO results (run_id, idx, target, provider, model, label, status) VALUES ('a', 0, 'x/y', 'x', 'y', 'y', 'ok')",
+        'INSERT INTO results (run_id, idx, target, provider, model, label, status) ' +
+          "VALUES ('a', 0, 'x/y', 'x', 'y', 'y', 'ok')",
       )
       .run()
     old.close()
