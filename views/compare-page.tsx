@@ -1,5 +1,5 @@
 import type { ProviderEntry } from '../src/providers/types.ts'
-import type { Reachability } from '../src/providers/reachability.ts'
+import type { Reachability } from '../src/providers/types.ts'
 import { Layout } from './layout.tsx'
 import { FollowUpFormShell } from './run-page-parts.tsx'
 

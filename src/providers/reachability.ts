@@ -1,5 +1,5 @@
 import OpenAI from 'openai'
-import type { ProviderEntry } from './types.ts'
+import type { ProviderEntry, Reachability } from './types.ts'
 import { classifyError } from './errors.ts'
 import { isLocalNetworkHost } from '../security/ip-address.ts'
 import { originOf } from '../security/base-url.ts'
@@ -11,15 +11,6 @@ import { probeClient } from '../settings/probe.ts'
  * in the background with a cheap `GET {base_url}/models` and are kept for a short time; a page asks for the
  * cached answer and at most waits a short, bounded time for a first one. Cloud providers are never probed.
  */
-
-export interface Reachability {
-  /** null: not checked (a cloud or built-in provider), or no answer yet. */
-  reachable: boolean | null
-  /** Why it is not reachable, safe to show; null otherwise. */
-  reason: string | null
-  /** Clock time of the last finished check; null before the first. */
-  checkedAt: number | null
-}
 
 export interface ReachabilityOptions {
   /** The app's upstream fetch, so the address guard applies to the probe too. */

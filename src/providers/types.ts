@@ -75,3 +75,13 @@ export interface ChatRequestParams {
   temperature?: number
   max_tokens?: number
 }
+
+/** Whether a local server (no key, an address on this machine or network) answered its last check. */
+export interface Reachability {
+  /** null: not checked (a cloud or built-in provider), or no answer yet. */
+  reachable: boolean | null
+  /** Why it is not reachable, safe to show; null otherwise. */
+  reason: string | null
+  /** Clock time of the last finished check; null before the first. */
+  checkedAt: number | null
+}
