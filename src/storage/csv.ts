@@ -37,6 +37,7 @@ const COLUMNS: ReadonlyArray<[string, (run: StoredRun, r: StoredTargetResult, in
   ['reported_cost_usd', (_, r) => r.cost.reported_usd ?? null],
   ['computed_cost_usd', (_, r) => r.cost.computed_usd ?? null],
   ['cost_disagreement', (_, r) => r.cost.disagreement ?? null],
+  ['cost_notes', (_, r) => (r.cost.notes?.length ? r.cost.notes.join('; ') : null)],
   ['ttft_ms', (_, r) => r.timing.ttft_ms],
   ['first_answer_ms', (_, r) => r.timing.first_answer_ms],
   ['total_ms', (_, r) => r.timing.total_ms],

@@ -216,6 +216,13 @@ describe('after the poisoned runs', () => {
     expect(spend.total.cost_usd).toBeLessThan(1)
   })
 
+  it('the CSV export carries the notes', async () => {
+    const csv = await (await fetch(`${juxta.url}/api/runs/export.csv`)).text()
+    expect(csv.split('\n')[0]).toContain(',cost_notes,')
+    expect(csv).toContain('reported cost rejected: 1e+300 is out of range (over $10,000 per request)')
+    expect(csv).toContain('prompt_tokens 1.5 is not a whole number')
+  })
+
   it('the whole history exports and imports into a fresh data dir, every run back', async () => {
     const exported = await (await fetch(`${juxta.url}/api/runs/export.json`)).json()
     expect(exported.runs.map((r: { run_id: string }) => r.run_id).sort()).toEqual([...runIds].sort())
