@@ -30,6 +30,8 @@ const heading =
   (level: number): SanitizeHtmlType.Transformer =>
   () => ({ tagName: 'h4', attribs: { class: `md-h${level}` } })
 
+const MATHML_NS = 'http://www.w3.org/1998/Math/MathML'
+
 /** MathML elements KaTeX 0.17 emits with `output: 'mathml'` and `trust: false`. */
 const MATHML_TAGS = [
   'math',
@@ -130,11 +132,9 @@ const SANITIZE: SanitizeHtmlType.IOptions = {
     h4: [{ name: 'class', multiple: false, values: HEADING_CLASSES }],
     pre: [{ name: 'tabindex', multiple: false, values: ['0'] }],
     ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_ATTRIBUTES])),
-    math: [
-      { name: 'xmlns', multiple: false, values: ['http://www.w3.org/1998/Math/MathML'] },
-      { name: 'display', multiple: false, values: ['block', 'inline'] },
-    ],
-    annotation: [{ name: 'encoding', multiple: false, values: ['application/x-tex'] }],
+    // Rewritten below to fixed values (an allowlist of values would keep a rejected attribute's bare name).
+    math: ['xmlns', 'display'],
+    annotation: ['encoding'],
   },
   allowedClasses: {
     code: [/^language-[\w+-]+$/, 'math-error'],
@@ -148,6 +148,17 @@ const SANITIZE: SanitizeHtmlType.IOptions = {
   transformTags: {
     ...Object.fromEntries([1, 2, 3, 4, 5, 6].map((level) => [`h${level}`, heading(level)])),
     pre: () => ({ tagName: 'pre', attribs: { tabindex: '0' } }),
+    math: (tagName, attribs) => ({
+      tagName,
+      attribs: {
+        ...(attribs.xmlns === MATHML_NS ? { xmlns: MATHML_NS } : {}),
+        ...(attribs.display === 'block' ? { display: 'block' } : {}),
+      },
+    }),
+    annotation: (tagName, attribs) => ({
+      tagName,
+      attribs: { ...(attribs.encoding === 'application/x-tex' ? { encoding: 'application/x-tex' } : {}) },
+    }),
     a: (tagName, attribs) => ({
       tagName,
       attribs: { ...(attribs.href ? { href: attribs.href } : {}), rel: 'noopener noreferrer nofollow' },
@@ -203,10 +214,14 @@ export type SafeHtml = string & { readonly __safe: unique symbol }
 const CODE_BLOCK_OPEN =
   '<div class="code-block"><button type="button" class="copy-button" data-copy="code">Copy code</button>'
 
+/** The allowlist alone, on any HTML (exported for its tests). */
+export function sanitizeMarkup(html: string): string {
+  return load().sanitize(html, SANITIZE)
+}
+
 export function renderMarkdown(text: string): SafeHtml {
-  const { md, sanitize } = load()
   // In sanitized HTML every `<` of the text is escaped: these strings can only be the tags the sanitizer wrote.
-  return sanitize(md.render(text), SANITIZE)
+  return sanitizeMarkup(load().md.render(text))
     .replaceAll('<pre tabindex="0">', `${CODE_BLOCK_OPEN}<pre tabindex="0">`)
     .replaceAll('</pre>', '</pre></div>') as SafeHtml
 }
