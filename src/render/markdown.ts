@@ -18,7 +18,7 @@ import { mathPlugin } from './math.ts'
  *
  * TeX math becomes MathML (math.ts). The allowlist takes exactly the MathML elements and presentation
  * attributes KaTeX emits in MathML mode, and none that can carry a script, a link or a remote resource: no
- * href, src, style, class or `annotation-xml` (an HTML integration point); `mglyph` (an image) is left out.
+ * href, src, style, class, colour or `annotation-xml` (an HTML integration point); `mglyph` (an image) is left out.
  *
  * After sanitizing, each `<pre>` is wrapped with a "Copy code" button: added here, to the sanitizer's own
  * output (the model cannot write markup, let alone this), so live columns and stored runs both have it.
@@ -61,11 +61,13 @@ const MATHML_TAGS = [
   'menclose',
 ]
 
-/** Presentation attributes KaTeX sets on them: sizes, spacing, fonts, colours and table layout, all inert. */
+/**
+ * Presentation attributes KaTeX sets on them: sizes, spacing, fonts and table layout, all inert. Colours
+ * (`mathcolor`, `mathbackground`, from `\color`, `\colorbox`, KaTeX's red for unsupported commands) are
+ * dropped: chosen for an unknown background, they cannot be readable in both the light and dark schemes.
+ */
 const MATHML_ATTRIBUTES = [
   'mathvariant',
-  'mathcolor',
-  'mathbackground',
   'mathsize',
   'stretchy',
   'fence',

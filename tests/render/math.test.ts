@@ -89,7 +89,7 @@ describe('math in answers', () => {
 })
 
 describe('the MathML allowlist', () => {
-  it('keeps every element and attribute KaTeX emits, except style (dropped on purpose)', () => {
+  it('keeps every element and attribute KaTeX emits, except style and colours (dropped on purpose)', () => {
     const corpus = [
       'x^2_i + \\frac{a}{b} - \\sqrt[3]{y} \\le \\int_0^\\infty e^{-t}\\,dt',
       '\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix} \\begin{array}{c|c} 1 & 2 \\\\ \\hline 3 & 4 \\end{array}',
@@ -104,8 +104,10 @@ describe('the MathML allowlist', () => {
     for (const tex of corpus) {
       for (const displayMode of [false, true]) {
         const raw = katex.renderToString(tex, { output: 'mathml', displayMode, trust: false, throwOnError: true })
-        // The sanitizer drops style, and writes `<mspace/>` as `<mspace></mspace>`.
-        const expected = raw.replace(/ style="[^"]*"/g, '').replace(/<(\w+)([^<>]*)\/>/g, '<$1$2></$1>')
+        // The sanitizer drops style and colours, and writes `<mspace/>` as `<mspace></mspace>`.
+        const expected = raw
+          .replace(/ (style|mathcolor|mathbackground)="[^"]*"/g, '')
+          .replace(/<(\w+)([^<>]*)\/>/g, '<$1$2></$1>')
         expect(sanitizeMarkup(raw), tex).toBe(expected)
       }
     }
