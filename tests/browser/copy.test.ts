@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
@@ -9,6 +9,7 @@ import { axeViolations, launchBrowser } from '../helpers/browser.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 
 const CODE = 'const total = a | b\nconsole.log(`<b>${total}</b>`)'
+const ARTIFACTS = resolve(import.meta.dirname, '../artifacts')
 const ANSWER = `# Result\n\nSome **bold** and $x^2$.\n\n\`\`\`js\n${CODE}\n\`\`\`\n\nDone <i>here</i>.\n`
 
 let upstream: FakeUpstream
@@ -18,6 +19,7 @@ let store: SqliteRunStore
 let dir: string
 
 beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true })
   dir = mkdtempSync(join(tmpdir(), 'juxta-copy-'))
   store = openSqliteRunStore(join(dir, 'juxta.db'), { log: () => {} })
   upstream = await startFakeUpstream()
@@ -114,6 +116,7 @@ describe.each(['light', 'dark'] as const)('copy buttons, %s colour scheme', (col
     expect(await axeViolations(page)).toEqual([])
 
     await page.goto(`${juxta.url}/runs/${runId}`)
+    await page.screenshot({ path: join(ARTIFACTS, `copy-${colorScheme}.png`) })
     await checkCopies(page, runId)
     expect(await axeViolations(page)).toEqual([])
     expect(errors).toEqual([])
