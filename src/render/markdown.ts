@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import type MarkdownItType from 'markdown-it'
 import type HljsType from 'highlight.js'
 import type SanitizeHtmlType from 'sanitize-html'
-import { mathPlugin } from './math.ts'
+import { type MathBudget, mathPlugin, newMathBudget } from './math.ts'
 
 /**
  * Model output → safe HTML. Markdown is rendered with raw HTML off, links limited to http/https/mailto and
@@ -221,9 +221,13 @@ export function sanitizeMarkup(html: string): string {
   return load().sanitize(html, SANITIZE)
 }
 
-export function renderMarkdown(text: string): SafeHtml {
+/**
+ * `math` is the answer's math budget (math.ts): pass the same one for every block of one answer while
+ * streaming; by default each call is one whole answer with a budget of its own.
+ */
+export function renderMarkdown(text: string, math: MathBudget = newMathBudget()): SafeHtml {
   // In sanitized HTML every `<` of the text is escaped: these strings can only be the tags the sanitizer wrote.
-  return sanitizeMarkup(load().md.render(text))
+  return sanitizeMarkup(load().md.render(text, { math }))
     .replaceAll('<pre tabindex="0">', `${CODE_BLOCK_OPEN}<pre tabindex="0">`)
     .replaceAll('</pre>', '</pre></div>') as SafeHtml
 }

@@ -17,7 +17,20 @@ type StateInline = Parameters<Parameters<MarkdownIt['inline']['ruler']['before']
 type StateBlock = Parameters<Parameters<MarkdownIt['block']['ruler']['before']>[2]>[0]
 
 /** Longest formula rendered; anything longer is shown as its source (a formula is not a document). */
-export const MAX_FORMULA_CHARS = 20_000
+export const MAX_FORMULA_CHARS = 10_000
+
+/**
+ * What one answer may spend on math: KaTeX takes ~0.1-0.3 ms a formula and ~15 µs a character, so a
+ * 4 MB answer of `$x$` would hold the event loop for minutes. Past either limit, formulas are shown as their
+ * source in plain code. One budget per answer, shared by its streamed blocks in order, so the blocks and the
+ * final full render draw the same formulas.
+ */
+export interface MathBudget {
+  formulas: number
+  chars: number
+}
+export const MATH_BUDGET: Readonly<MathBudget> = { formulas: 500, chars: 30_000 }
+export const newMathBudget = (): MathBudget => ({ ...MATH_BUDGET })
 
 const KATEX_OPTIONS = {
   output: 'mathml',
@@ -42,9 +55,15 @@ function escapeHtml(text: string): string {
  * One formula as MathML, or, when KaTeX refuses it (syntax error, too large, too many expansions), its
  * source with its delimiters in a `<code class="math-error">`: never an error page, never KaTeX's error HTML.
  */
-export function renderTex(tex: string, options: { display: boolean; source: string }): string {
+export function renderTex(tex: string, options: { display: boolean; source: string; budget?: MathBudget }): string {
   const fallback = `<code class="math-error">${escapeHtml(options.source)}</code>`
   if (tex.length > MAX_FORMULA_CHARS) return fallback
+  const budget = options.budget
+  if (budget) {
+    if (budget.formulas < 1 || budget.chars < tex.length) return `<code>${escapeHtml(options.source)}</code>`
+    budget.formulas--
+    budget.chars -= tex.length
+  }
   katex ??= require('katex') as typeof KatexType
   try {
     return katex.renderToString(tex, { ...KATEX_OPTIONS, displayMode: options.display })
@@ -179,10 +198,10 @@ function mathBlock(state: StateBlock, startLine: number, endLine: number, silent
 export function mathPlugin(md: MarkdownIt): void {
   md.inline.ruler.before('escape', 'math_inline', mathInline)
   md.block.ruler.before('fence', 'math_block', mathBlock, { alt: ['paragraph', 'reference', 'blockquote', 'list'] })
-  md.renderer.rules.math_inline = (tokens, idx) =>
-    renderTex(tokens[idx]!.content, { display: false, source: tokens[idx]!.info })
-  md.renderer.rules.math_inline_display = (tokens, idx) =>
-    renderTex(tokens[idx]!.content, { display: true, source: tokens[idx]!.info })
-  md.renderer.rules.math_block = (tokens, idx) =>
-    `<p>${renderTex(tokens[idx]!.content, { display: true, source: tokens[idx]!.info })}</p>\n`
+  // The caller's budget rides in markdown-it's per-render `env` (see renderMarkdown).
+  const render = (token: { content: string; info: string }, display: boolean, env: unknown) =>
+    renderTex(token.content, { display, source: token.info, budget: (env as { math?: MathBudget } | undefined)?.math })
+  md.renderer.rules.math_inline = (tokens, idx, _o, env) => render(tokens[idx]!, false, env)
+  md.renderer.rules.math_inline_display = (tokens, idx, _o, env) => render(tokens[idx]!, true, env)
+  md.renderer.rules.math_block = (tokens, idx, _o, env) => `<p>${render(tokens[idx]!, true, env)}</p>\n`
 }

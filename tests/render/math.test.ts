@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import katex from 'katex'
 import { renderMarkdown, sanitizeMarkup } from '../../src/render/markdown.ts'
-import { MAX_FORMULA_CHARS, renderTex } from '../../src/render/math.ts'
+import { MATH_BUDGET, MAX_FORMULA_CHARS, renderTex } from '../../src/render/math.ts'
+import { PageStreamComposer } from '../../src/web/page-stream.ts'
+import type { TargetResult } from '../../src/domain/types.ts'
 
 const mathCount = (html: string) => html.match(/<math[\s>]/g)?.length ?? 0
 
@@ -85,6 +87,33 @@ describe('math in answers', () => {
     expect(html).not.toMatch(/\s(href|src|style)=/)
     expect(html).not.toContain('class="pwn"')
     expect(html).not.toContain('mglyph')
+  })
+})
+
+describe('the math budget of one answer', () => {
+  it('draws the first formulas up to the budget and shows the rest as plain source', () => {
+    const html = renderMarkdown('$x$ '.repeat(MATH_BUDGET.formulas + 100))
+    expect(mathCount(html)).toBe(MATH_BUDGET.formulas)
+    expect(html.match(/<code>\$x\$<\/code>/g)).toHaveLength(100)
+    expect(html).not.toContain('math-error')
+    // Characters count too: three formulas of 12,000 characters each would be 36,000.
+    const big = `$${'a'.repeat(9_000)}$ `
+    expect(mathCount(renderMarkdown(big.repeat(4)))).toBe(Math.floor(MATH_BUDGET.chars / 9_000))
+  })
+
+  it('is shared by the blocks of a streamed answer, so they draw what the final render draws', () => {
+    const composer = new PageStreamComposer(() => ({ rendered: 'm', tail: 't', reasoning: 'r' }))
+    composer.open(0)
+    const block = `${'$y$ '.repeat(200)}\n\n`
+    let streamed = ''
+    for (let i = 0; i < 4; i++) {
+      composer.delta(0, 'text', block)
+      streamed += composer.flush()
+    }
+    expect(mathCount(streamed)).toBe(MATH_BUDGET.formulas)
+    const result = { text: block.repeat(4) } as TargetResult
+    // The blocks already equal the full render: no replacement is sent at the end.
+    expect(composer.finish(0, result)).not.toContain('<math')
   })
 })
 
