@@ -99,6 +99,24 @@ const INLINE_DELIMITERS: Delimiters[] = [
   { open: '$', close: '$', display: false },
 ]
 
+/**
+ * Openers with no closer, remembered per parse so that a paragraph of a thousand `$5` (or `\(`) is read once,
+ * not once per opener: when no closer follows `from`, none follows any later opener either (whether a `$`
+ * can close depends only on the characters around it). Keyed by delimiter and the end of the range.
+ */
+const unclosed = new WeakMap<object, Map<string, number>>()
+
+function knownUnclosed(state: object, key: string, start: number): boolean {
+  const from = unclosed.get(state)?.get(key)
+  return from !== undefined && start >= from
+}
+
+function rememberUnclosed(state: object, key: string, start: number): void {
+  let map = unclosed.get(state)
+  if (!map) unclosed.set(state, (map = new Map()))
+  map.set(key, Math.min(map.get(key) ?? start, start))
+}
+
 /** Where the closing `$` of an inline formula opened at `start` is, or -1 (the dollar-amount rules). */
 function closingDollar(src: string, start: number, max: number): number {
   if (isSpace(src.charCodeAt(start))) return -1
@@ -119,12 +137,13 @@ function mathInline(state: StateInline, silent: boolean): boolean {
   for (const d of INLINE_DELIMITERS) {
     if (!src.startsWith(d.open, pos)) continue
     const start = pos + d.open.length
-    let end: number
-    if (d.open === '$') {
-      end = closingDollar(src, start, posMax)
-    } else {
-      end = src.indexOf(d.close, start)
+    const key = `${d.open}@${posMax}`
+    let end = -1
+    if (!knownUnclosed(state, key, start)) {
+      end = d.open === '$' ? closingDollar(src, start, posMax) : src.indexOf(d.close, start)
       if (end >= posMax) end = -1
+      // A `$` that only failed because a space follows it says nothing about later openers.
+      if (end === -1 && !(d.open === '$' && isSpace(src.charCodeAt(start)))) rememberUnclosed(state, key, start)
     }
     if (end === -1 || end === start) {
       // `$$` with no closing pair must not be re-read as an empty `$…$`.
@@ -166,9 +185,15 @@ function mathBlock(state: StateBlock, startLine: number, endLine: number, silent
     content = firstRest.slice(0, -d.close.length)
     if (content.trim() === '') return false
   } else {
+    // As for inline openers: lines up to the blank line that stopped an earlier scan hold no closer either.
+    const key = `${d.open}@${state.blkIndent}@${endLine}`
+    const stop = unclosed.get(state)?.get(key)
+    const scanned = unclosed.get(state)?.get(`${key}:from`)
+    if (stop !== undefined && scanned !== undefined && startLine > scanned && startLine < stop) return false
     const lines = [firstRest]
     let found = false
-    for (let line = startLine + 1; line < endLine; line++) {
+    let line = startLine + 1
+    for (; line < endLine; line++) {
       // A blank line ends the block unclosed (TeX display math cannot hold one either), as does a dedent.
       if (state.isEmpty(line) || state.sCount[line]! < state.blkIndent) break
       const text = lineText(line).trimEnd()
@@ -180,7 +205,13 @@ function mathBlock(state: StateBlock, startLine: number, endLine: number, silent
       }
       lines.push(text)
     }
-    if (!found) return false
+    if (!found) {
+      let map = unclosed.get(state)
+      if (!map) unclosed.set(state, (map = new Map()))
+      map.set(key, line)
+      map.set(`${key}:from`, startLine)
+      return false
+    }
     content = lines.join('\n').trim()
   }
   if (silent) return true

@@ -73,6 +73,16 @@ describe('math in answers', () => {
     expect(renderMarkdown('$\\def\\x{\\x}\\x$')).toContain('math-error')
   })
 
+  it('reads long runs of unclosed openers as text (each opener once, not once per opener after it)', () => {
+    for (const opener of ['$a ', '\\(a ', '\\[a\n']) {
+      const text = opener.repeat(20_000)
+      const html = renderMarkdown(text)
+      expect(mathCount(html), opener).toBe(0)
+      const plain = (t: string) => t.replace(/<\/?p>|\\|\s+/g, '')
+      expect(plain(html), opener).toBe(plain(text))
+    }
+  })
+
   it('bounds sizes and formula length', () => {
     expect(renderMarkdown('$\\rule{100000em}{100000em}$')).toContain('width="50em"')
     const long = `$${'x+'.repeat(MAX_FORMULA_CHARS / 2)}x$`
