@@ -111,9 +111,14 @@ function knownUnclosed(state: object, key: string, start: number): boolean {
   return from !== undefined && start >= from
 }
 
+function unclosedOf(state: object): Map<string, number> {
+  const map = unclosed.get(state) ?? new Map<string, number>()
+  unclosed.set(state, map)
+  return map
+}
+
 function rememberUnclosed(state: object, key: string, start: number): void {
-  let map = unclosed.get(state)
-  if (!map) unclosed.set(state, (map = new Map()))
+  const map = unclosedOf(state)
   map.set(key, Math.min(map.get(key) ?? start, start))
 }
 
@@ -206,8 +211,7 @@ function mathBlock(state: StateBlock, startLine: number, endLine: number, silent
       lines.push(text)
     }
     if (!found) {
-      let map = unclosed.get(state)
-      if (!map) unclosed.set(state, (map = new Map()))
+      const map = unclosedOf(state)
       map.set(key, line)
       map.set(`${key}:from`, startLine)
       return false

@@ -73,7 +73,8 @@ export function runMarkdown(run: RunMarkdownInput): string {
   }
   for (const t of run.targets) {
     parts.push('', `## ${t.label} (${t.target})`, '')
-    if (t.error) parts.push(`_${STATUS_TEXT[t.status]}: ${t.error.kind} — ${t.error.message.replace(/\s+/g, ' ')}_`, '')
+    const error = t.error ? `${t.error.kind} — ${t.error.message.replace(/\s+/g, ' ')}` : ''
+    if (error) parts.push(`_${STATUS_TEXT[t.status]}: ${error}_`, '')
     parts.push(t.text.trim() ? t.text.trimEnd() : '_(no answer)_')
   }
   return `${parts.join('\n')}\n`
