@@ -14,6 +14,8 @@ import { settingsRoutes } from './routes/settings.tsx'
 import { assetRoutes } from './routes/assets.ts'
 import { pageRoutes } from './routes/pages.tsx'
 import { historyPageRoutes } from './routes/history-pages.tsx'
+import { runCopyRoutes } from './routes/run-copy.ts'
+import { RunRegistry } from './web/run-registry.ts'
 import { NotFoundPage } from '../views/not-found-page.tsx'
 
 const MAX_BODY = 1024 * 1024
@@ -44,8 +46,11 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
   app.route('/', assetRoutes())
-  app.route('/', pageRoutes(ctx))
+  // One registry of open runs: the page stream fills it, the copy routes read the newest answers from it.
+  const registry = new RunRegistry()
+  app.route('/', pageRoutes(ctx, registry))
   app.route('/', historyPageRoutes(ctx))
+  app.route('/', runCopyRoutes(ctx, registry))
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? apiError(c, 404, 'not found') : c.html(NotFoundPage(), 404)))
   app.onError((err, c) => {

@@ -9,6 +9,11 @@ const REASONS: Record<string, string> = {
   'pricing-failed': 'pricing failed',
 }
 
+/** Why a cost is unknown, in words (the reason code itself when there are none for it). */
+export function costReasonText(reason: string | null): string {
+  return REASONS[reason ?? ''] ?? reason ?? 'no reason given'
+}
+
 /** Upstream numbers rejected on the way (e.g. "reported cost rejected: 1e300 is out of range"), said in words. */
 function CostNotes(props: { notes: string[] | undefined }) {
   if (!props.notes?.length) return null
@@ -21,7 +26,7 @@ export function CostFigure(props: { cost: Cost }) {
   if (c.source === 'unknown' || c.total_usd === null) {
     return (
       <span class="cost-unknown">
-        unknown <span class="muted">({REASONS[c.reason ?? ''] ?? c.reason ?? 'no reason given'})</span>
+        unknown <span class="muted">({costReasonText(c.reason)})</span>
         <CostNotes notes={c.notes} />
       </span>
     )

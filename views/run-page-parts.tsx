@@ -3,6 +3,7 @@ import type { ChatMessage } from '../src/providers/types.ts'
 import {
   Column,
   ColumnActions,
+  CopyButton,
   ErrorBox,
   FinalStats,
   LiveStats,
@@ -38,6 +39,7 @@ export function RunView(props: {
         <span id="run-state" class="run-state">
           {running ? 'Running…' : ''}
         </span>
+        <span id="run-copy">{running ? '' : <RunCopyButton runId={props.runId} />}</span>
         {running ? (
           <button type="button" id="stop" class="danger" hx-post={`/runs/${props.runId}/stop`} hx-swap="none">
             Stop
@@ -66,6 +68,11 @@ export function RunView(props: {
   )
 }
 
+/** "Copy as Markdown" for the whole run: the prompt, a table of the figures and every answer. */
+export function RunCopyButton(props: { runId: string }) {
+  return <CopyButton src={`/runs/${props.runId}/markdown`} label="Copy as Markdown" />
+}
+
 /** Partials that empty a column for "retry this column" (the column and its retry button stay in place). */
 export function ColumnResetParts(props: { index: number }) {
   const i = props.index
@@ -86,7 +93,13 @@ export function ColumnResetParts(props: { index: number }) {
 }
 
 /** Partials that close a column: status, stats, error, and the retry button the first time. */
-export function ColumnResultParts(props: { runId: string; index: number; result: TargetResult; withActions: boolean }) {
+export function ColumnResultParts(props: {
+  runId: string
+  index: number
+  result: TargetResult
+  withActions: boolean
+  label: string
+}) {
   const { index: i, result } = props
   return (
     <>
@@ -103,7 +116,7 @@ export function ColumnResultParts(props: { runId: string; index: number; result:
           upgrade-check, like a value the button inside inherits. */}
       {props.withActions ? (
         <hx-partial id={ids.actions(i)}>
-          <ColumnActions runId={props.runId} index={i} live={true} />
+          <ColumnActions runId={props.runId} index={i} live={true} label={props.label} />
         </hx-partial>
       ) : (
         ''

@@ -25,7 +25,7 @@ export const ids = {
   actions: (i: number) => `a${i}`,
 }
 
-const STATUS_TEXT: Record<TargetStatus | 'running' | 'waiting' | 'interrupted', string> = {
+export const STATUS_TEXT: Record<TargetStatus | 'running' | 'waiting' | 'interrupted', string> = {
   running: 'streaming',
   waiting: 'waiting',
   ok: 'done',
@@ -143,17 +143,40 @@ export function FinalStats(props: { result: TargetResult }) {
   )
 }
 
-export function ColumnActions(props: { runId: string; index: number; live: boolean }) {
-  if (!props.live) return null
+/**
+ * A copy button: app.js copies the text behind `data-copy-src` (fetched on click: an answer can be megabytes,
+ * and the page must not carry it twice) and says "Copied" in the page's live region.
+ */
+export function CopyButton(props: { src: string; label: string; name?: string }) {
   return (
-    <button
-      type="button"
-      class="link-button"
-      hx-post={`/runs/${props.runId}/retry/${props.index}`}
-      hx-target={`#${ids.column(props.index)}`}
-    >
-      Retry this column
+    <button type="button" class="copy-button" data-copy="fetch" data-copy-src={props.src} aria-label={props.name}>
+      {props.label}
     </button>
+  )
+}
+
+/** A finished column's actions: copy its answer; on a live page also retry it. */
+export function ColumnActions(props: { runId: string; index: number; live: boolean; label: string }) {
+  return (
+    <>
+      <CopyButton
+        src={`/runs/${props.runId}/answers/${props.index}`}
+        label="Copy answer"
+        name={`Copy answer of ${props.label}`}
+      />
+      {props.live ? (
+        <button
+          type="button"
+          class="link-button"
+          hx-post={`/runs/${props.runId}/retry/${props.index}`}
+          hx-target={`#${ids.column(props.index)}`}
+        >
+          Retry this column
+        </button>
+      ) : (
+        ''
+      )}
+    </>
   )
 }
 
@@ -209,7 +232,7 @@ export function Column(props: {
         )}
       </div>
       <div class="col-actions" id={ids.actions(i)}>
-        {result ? <ColumnActions runId={props.runId} index={i} live={props.live} /> : ''}
+        {result ? <ColumnActions runId={props.runId} index={i} live={props.live} label={info.label} /> : ''}
       </div>
     </article>
   )

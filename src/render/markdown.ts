@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import type MarkdownItType from 'markdown-it'
 import type HljsType from 'highlight.js'
 import type SanitizeHtmlType from 'sanitize-html'
+import { type MathBudget, mathPlugin, newMathBudget } from './math.ts'
 
 /**
  * Model output → safe HTML. Markdown is rendered with raw HTML off, links limited to http/https/mailto and
@@ -14,6 +15,13 @@ import type SanitizeHtmlType from 'sanitize-html'
  * class for their visual size; and every `<pre>` gets `tabindex="0"` so a code block that scrolls can be
  * reached and scrolled by keyboard. Both attributes are set here, never copied from the input, and allowed
  * only on those elements with only those values.
+ *
+ * TeX math becomes MathML (math.ts). The allowlist takes exactly the MathML elements and presentation
+ * attributes KaTeX emits in MathML mode, and none that can carry a script, a link or a remote resource: no
+ * href, src, style, class, colour or `annotation-xml` (an HTML integration point); `mglyph` (an image) is left out.
+ *
+ * After sanitizing, each `<pre>` is wrapped with a "Copy code" button: added here, to the sanitizer's own
+ * output (the model cannot write markup, let alone this), so live columns and stored runs both have it.
  */
 const SAFE_LINK = /^(https?:|mailto:)/i
 
@@ -21,6 +29,71 @@ const HEADING_CLASSES = ['md-h1', 'md-h2', 'md-h3', 'md-h4', 'md-h5', 'md-h6']
 const heading =
   (level: number): SanitizeHtmlType.Transformer =>
   () => ({ tagName: 'h4', attribs: { class: `md-h${level}` } })
+
+const MATHML_NS = 'http://www.w3.org/1998/Math/MathML'
+
+/** MathML elements KaTeX 0.17 emits with `output: 'mathml'` and `trust: false`. */
+const MATHML_TAGS = [
+  'math',
+  'semantics',
+  'annotation',
+  'mrow',
+  'mi',
+  'mn',
+  'mo',
+  'mtext',
+  'mspace',
+  'msup',
+  'msub',
+  'msubsup',
+  'mfrac',
+  'msqrt',
+  'mroot',
+  'mstyle',
+  'mpadded',
+  'mphantom',
+  'mtable',
+  'mtr',
+  'mtd',
+  'mover',
+  'munder',
+  'munderover',
+  'menclose',
+]
+
+/**
+ * Presentation attributes KaTeX sets on them: sizes, spacing, fonts and table layout, all inert. Colours
+ * (`mathcolor`, `mathbackground`, from `\color`, `\colorbox`, KaTeX's red for unsupported commands) are
+ * dropped: chosen for an unknown background, they cannot be readable in both the light and dark schemes.
+ */
+const MATHML_ATTRIBUTES = [
+  'mathvariant',
+  'mathsize',
+  'stretchy',
+  'fence',
+  'separator',
+  'largeop',
+  'accent',
+  'accentunder',
+  'lspace',
+  'rspace',
+  'width',
+  'height',
+  'depth',
+  'voffset',
+  'minsize',
+  'maxsize',
+  'notation',
+  'columnalign',
+  'columnlines',
+  'columnspacing',
+  'rowlines',
+  'rowspacing',
+  'displaystyle',
+  'scriptlevel',
+  'linethickness',
+  'linebreak',
+]
 
 const SANITIZE: SanitizeHtmlType.IOptions = {
   allowedTags: [
@@ -49,6 +122,7 @@ const SANITIZE: SanitizeHtmlType.IOptions = {
     'sup',
     'sub',
     'kbd',
+    ...MATHML_TAGS,
   ],
   allowedAttributes: {
     a: ['href', 'rel'],
@@ -59,10 +133,14 @@ const SANITIZE: SanitizeHtmlType.IOptions = {
     span: ['class'],
     h4: [{ name: 'class', multiple: false, values: HEADING_CLASSES }],
     pre: [{ name: 'tabindex', multiple: false, values: ['0'] }],
+    ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_ATTRIBUTES])),
+    // Rewritten below to fixed values (an allowlist of values would keep a rejected attribute's bare name).
+    math: ['xmlns', 'display'],
+    annotation: ['encoding'],
   },
   allowedClasses: {
-    code: [/^language-[\w+-]+$/],
-    span: [/^hljs-[\w-]+$/, 'language-*'],
+    code: [/^language-[\w+-]+$/, 'math-error'],
+    span: [/^hljs-[\w-]+$/, 'language-*', 'katex'],
     h4: HEADING_CLASSES,
   },
   allowedSchemes: ['http', 'https', 'mailto'],
@@ -72,6 +150,17 @@ const SANITIZE: SanitizeHtmlType.IOptions = {
   transformTags: {
     ...Object.fromEntries([1, 2, 3, 4, 5, 6].map((level) => [`h${level}`, heading(level)])),
     pre: () => ({ tagName: 'pre', attribs: { tabindex: '0' } }),
+    math: (tagName, attribs) => ({
+      tagName,
+      attribs: {
+        ...(attribs.xmlns === MATHML_NS ? { xmlns: MATHML_NS } : {}),
+        ...(attribs.display === 'block' ? { display: 'block' } : {}),
+      },
+    }),
+    annotation: (tagName, attribs) => ({
+      tagName,
+      attribs: { ...(attribs.encoding === 'application/x-tex' ? { encoding: 'application/x-tex' } : {}) },
+    }),
     a: (tagName, attribs) => ({
       tagName,
       attribs: { ...(attribs.href ? { href: attribs.href } : {}), rel: 'noopener noreferrer nofollow' },
@@ -104,6 +193,7 @@ function load(): NonNullable<typeof renderer> {
     },
   })
   md.validateLink = (url: string) => SAFE_LINK.test(url.trim())
+  md.use(mathPlugin)
 
   // Images become links with their alt text: no request ever leaves for a remote host to fetch them.
   type RenderRule = NonNullable<typeof md.renderer.rules.image>
@@ -122,9 +212,24 @@ function load(): NonNullable<typeof renderer> {
 /** HTML that went through the sanitizer; the only kind of markup views insert without escaping. */
 export type SafeHtml = string & { readonly __safe: unique symbol }
 
-export function renderMarkdown(text: string): SafeHtml {
-  const { md, sanitize } = load()
-  return sanitize(md.render(text), SANITIZE) as SafeHtml
+/** Opens every code block: a wrapper with its copy button (app.js copies the `<pre>`'s text, not the button). */
+const CODE_BLOCK_OPEN =
+  '<div class="code-block"><button type="button" class="copy-button" data-copy="code">Copy code</button>'
+
+/** The allowlist alone, on any HTML (exported for its tests). */
+export function sanitizeMarkup(html: string): string {
+  return load().sanitize(html, SANITIZE)
+}
+
+/**
+ * `math` is the answer's math budget (math.ts): pass the same one for every block of one answer while
+ * streaming; by default each call is one whole answer with a budget of its own.
+ */
+export function renderMarkdown(text: string, math: MathBudget = newMathBudget()): SafeHtml {
+  // In sanitized HTML every `<` of the text is escaped: these strings can only be the tags the sanitizer wrote.
+  return sanitizeMarkup(load().md.render(text, { math }))
+    .replaceAll('<pre tabindex="0">', `${CODE_BLOCK_OPEN}<pre tabindex="0">`)
+    .replaceAll('</pre>', '</pre></div>') as SafeHtml
 }
 
 /**

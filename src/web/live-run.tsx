@@ -9,6 +9,7 @@ import {
   ColumnResetParts,
   ColumnResultParts,
   FollowUpFields,
+  RunCopyButton,
   RunView,
   announceText,
 } from '../../views/run-page-parts.tsx'
@@ -133,7 +134,9 @@ export async function streamNewRun(
       finished++
       const label = columns[index]!.label
       return (
-        (await html(<ColumnResultParts runId={request.run_id} index={index} result={result} withActions={true} />)) +
+        (await html(
+          <ColumnResultParts runId={request.run_id} index={index} result={result} withActions={true} label={label} />,
+        )) +
         partial('announce', 'innerHTML', escapeHtml(announceText(label, result))) +
         partial(
           'run-state',
@@ -150,6 +153,7 @@ export async function streamNewRun(
     data:
       (await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />)) +
       partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
+      partial('run-copy', 'innerHTML', await html(<RunCopyButton runId={request.run_id} />)) +
       `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
   })
   await stream.writeSSE({ event: 'done', data: request.run_id })
@@ -180,8 +184,15 @@ export async function streamColumnRetry(
     async (i, result) => {
       run.results[i] = result
       return (
-        (await html(<ColumnResultParts runId={run.request.run_id} index={i} result={result} withActions={false} />)) +
-        partial('announce', 'innerHTML', escapeHtml(announceText(info.label, result)))
+        (await html(
+          <ColumnResultParts
+            runId={run.request.run_id}
+            index={i}
+            result={result}
+            withActions={false}
+            label={info.label}
+          />,
+        )) + partial('announce', 'innerHTML', escapeHtml(announceText(info.label, result)))
       )
     },
   )

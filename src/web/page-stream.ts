@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { TargetResult } from '../domain/types.ts'
 import { lastBlockBoundary, renderMarkdown } from '../render/markdown.ts'
+import { type MathBudget, newMathBudget } from '../render/math.ts'
 
 /** Escapes model text for HTML text content (the only place it goes while streaming). */
 export function escapeHtml(text: string): string {
@@ -18,6 +19,8 @@ interface ColumnState {
   committed: number
   /** Concatenated HTML of the committed blocks, to check against a full render at the end. */
   renderedBlocks: string
+  /** What the answer's blocks may still spend on math, in order, like one render of the whole answer. */
+  math: MathBudget
   pendingText: string
   pendingReasoning: string
   chars: number
@@ -49,6 +52,7 @@ export class PageStreamComposer {
       text: '',
       committed: 0,
       renderedBlocks: '',
+      math: newMathBudget(),
       pendingText: '',
       pendingReasoning: '',
       chars: 0,
@@ -123,7 +127,7 @@ export class PageStreamComposer {
     if (!col.pendingText && !final) return out
     const boundary = final ? col.text.length : lastBlockBoundary(col.text, col.committed)
     if (boundary > col.committed) {
-      const html = renderMarkdown(col.text.slice(col.committed, boundary))
+      const html = renderMarkdown(col.text.slice(col.committed, boundary), col.math)
       col.renderedBlocks += html
       col.committed = boundary
       out += partial(ids.rendered, 'beforeend', html)

@@ -34,3 +34,25 @@ describe('renderMarkdown, accessibility rewrites', () => {
     expect(html).not.toMatch(/<[^>]+tabindex=/)
   })
 })
+
+describe('renderMarkdown, copy buttons on code blocks', () => {
+  it('wraps every code block with a copy button beside its <pre>, never inside it', () => {
+    const html = renderMarkdown('```js\nconst x = 1\n```\n\n    indented\n\nA `span` stays bare.\n')
+    const block =
+      '<div class="code-block"><button type="button" class="copy-button" data-copy="code">Copy code</button>' +
+      '<pre tabindex="0">'
+    expect(html.split(block)).toHaveLength(3)
+    expect(html.match(/<\/pre><\/div>/g)).toHaveLength(2)
+    expect(html).toContain('<code>span</code>')
+    for (const pre of html.match(/<pre[\s\S]*?<\/pre>/g) ?? []) expect(pre).not.toContain('button')
+  })
+
+  it('cannot be forged by the model: its markup is text and the sanitizer has no button or div', () => {
+    const html = renderMarkdown(
+      '<div class="code-block"><button data-copy="code">Copy code</button><pre tabindex="0">x</pre></div>\n\n' +
+        '`<pre tabindex="0">` and </pre>',
+    )
+    expect(html).not.toMatch(/<(div|button|pre)[\s>]/)
+    expect(html).toContain('&lt;button data-copy="code"&gt;')
+  })
+})

@@ -1,4 +1,5 @@
-// Juxta's only page script: what htmx does not do. Keyboard send, remembered target selection, table sort.
+// Juxta's only page script: what htmx does not do. Keyboard send, remembered target selection, table sort,
+// copy buttons.
 ;(() => {
   const STORE = 'juxta.targets'
   const form = () => document.getElementById('compare-form')
@@ -91,6 +92,55 @@
     if (!next) return
     next.removeAttribute('data-focus-after-swap')
     next.focus()
+  })
+
+  // Says something in the page's polite live region; emptied first so the same words are announced again.
+  const announce = (text) => {
+    const region = document.getElementById('announce')
+    if (!region) return
+    region.textContent = ''
+    setTimeout(() => {
+      region.textContent = text
+    }, 50)
+  }
+
+  // Copy buttons. A code block's button copies its <pre>'s text (the button sits beside the <pre>, so it is
+  // never part of it); an answer's or a run's button copies what its same-origin text/plain route returns.
+  const fetchText = async (url) => {
+    const res = await fetch(url, { headers: { Accept: 'text/plain' } })
+    if (!res.ok) throw new Error(`HTTP ${res.status}`)
+    return res.text()
+  }
+  const copyFetched = async (url) => {
+    // A ClipboardItem takes the text as a promise, so the click's user activation still covers the write
+    // when the fetch ends (Safari requires it); writeText after the fetch elsewhere.
+    if (typeof ClipboardItem === 'function' && navigator.clipboard.write) {
+      try {
+        const blob = fetchText(url).then((text) => new Blob([text], { type: 'text/plain' }))
+        await navigator.clipboard.write([new ClipboardItem({ 'text/plain': blob })])
+        return
+      } catch (err) {
+        if (err instanceof Error && err.message.startsWith('HTTP ')) throw err
+      }
+    }
+    await navigator.clipboard.writeText(await fetchText(url))
+  }
+  document.addEventListener('click', async (e) => {
+    const button = e.target instanceof Element ? e.target.closest('button[data-copy]') : null
+    if (!button) return
+    try {
+      if (button.dataset.copy === 'code') {
+        const pre = button.closest('.code-block')?.querySelector('pre')
+        await navigator.clipboard.writeText((pre?.textContent ?? '').replace(/\n$/, ''))
+      } else {
+        await copyFetched(button.dataset.copySrc)
+      }
+      button.dataset.copied = ''
+      setTimeout(() => delete button.dataset.copied, 2000)
+      announce('Copied')
+    } catch {
+      announce('Copy failed')
+    }
   })
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', restore)
