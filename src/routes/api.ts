@@ -95,7 +95,7 @@ export function apiRoutes(ctx: AppContext): Hono {
     if (!release) return busy(ctx)
     const input = toRunInput(body)
     const request = buildRequest(input)
-    const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: null }
+    const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: null, images: input.images }
     const controller = new AbortController()
     const onClientGone = () => controller.abort()
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })
