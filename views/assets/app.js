@@ -187,7 +187,8 @@
     }
     render()
     const n = attached.length
-    say(`${n} image${n === 1 ? '' : 's'} attached.` + (refused.length ? ` Not attached: ${refused.join('; ')}.` : ''))
+    const notAttached = refused.length ? ` Not attached: ${refused.join('; ')}.` : ''
+    say(`${n} image${n === 1 ? '' : 's'} attached.${notAttached}`)
   }
 
   document.addEventListener('change', (e) => {
