@@ -21,7 +21,7 @@ const MAX_BODY = 1024 * 1024
 /** History exports are larger than any other body. */
 const IMPORT_MAX_BYTES = 64 * 1024 * 1024
 /** A run may carry 8 images of 5 MiB (about 56 MB as base64 data URLs), plus its prompt. */
-const COMPARE_MAX_BYTES = 64 * 1024 * 1024
+export const COMPARE_MAX_BYTES = 64 * 1024 * 1024
 const WITH_IMAGES = new Set(['/api/compare', '/api/estimate', '/runs'])
 
 /** Builds the whole HTTP app from its dependencies; no side effects, so tests build it freely. */
@@ -49,10 +49,11 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
   app.use('/history/import', importLimit)
-  app.use('/runs', compareLimit)
+  // `/runs/*` also matches `/runs` itself: the run's form (with its images) takes the compare limit.
+  app.use('/runs/*', (c, next) => (WITH_IMAGES.has(c.req.path) ? compareLimit(c, next) : limit(c, next)))
   // The demo simulator receives what a run sends upstream, images included.
   app.use('/demo/*', compareLimit)
-  for (const path of ['/estimate', '/runs/*', '/targets/*', '/settings/*', '/login', '/logout']) app.use(path, limit)
+  for (const path of ['/estimate', '/targets/*', '/settings/*', '/login', '/logout']) app.use(path, limit)
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
