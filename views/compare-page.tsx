@@ -2,7 +2,7 @@ import type { ProviderEntry } from '../src/providers/types.ts'
 import type { Reachability } from '../src/providers/reachability.ts'
 import { Layout } from './layout.tsx'
 import { FollowUpFormShell } from './run-page-parts.tsx'
-import { IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_IMAGES } from '../src/images/image-data.ts'
+import { IMAGE_TYPES, type ImageRef, MAX_IMAGE_BYTES, MAX_IMAGES } from '../src/images/image-data.ts'
 
 export interface FormValues {
   prompt?: string
@@ -10,6 +10,8 @@ export interface FormValues {
   temperature?: string
   max_tokens?: string
   targets?: string[]
+  /** "Run again": the run's images, attached again from history (GET /images/:sha256). */
+  images?: ImageRef[]
 }
 
 const KEY_TEXT: Record<string, string> = {
@@ -171,9 +173,15 @@ export function FormErrors(props: { issues: Array<{ path: string; message: strin
  * Images for vision models: a file picker, drop and paste (app.js keeps the files and posts them with the run as
  * `images`). The picker has no name: the estimate, which posts the form on every change, gets the count only.
  */
-function AttachImages() {
+function AttachImages(props: { images?: ImageRef[] }) {
   return (
-    <div class="attach" id="attach" data-max-images={MAX_IMAGES} data-max-bytes={MAX_IMAGE_BYTES}>
+    <div
+      class="attach"
+      id="attach"
+      data-max-images={MAX_IMAGES}
+      data-max-bytes={MAX_IMAGE_BYTES}
+      data-preload={props.images?.map((i) => i.sha256).join(' ') || undefined}
+    >
       <label for="image-picker" class="attach-label">
         Images <span class="muted">(optional: PNG, JPEG, WebP or GIF, up to {MAX_IMAGES}, 5 MiB each)</span>
       </label>
@@ -225,7 +233,7 @@ export function ComparePage(props: {
             {v.prompt ?? ''}
           </textarea>
         </div>
-        <AttachImages />
+        <AttachImages images={v.images} />
         <details class="options">
           <summary>System prompt and parameters</summary>
           <div class="options-grid">

@@ -98,6 +98,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
           temperature: run.params.temperature?.toString(),
           max_tokens: run.params.max_tokens?.toString(),
           targets: run.targets,
+          images: run.images,
         }
       : undefined
     const providers = ctx.catalog().providers

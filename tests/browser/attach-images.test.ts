@@ -65,7 +65,7 @@ const alts = (page: Page) =>
   page.locator('#attached img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).alt))
 
 describe('attaching images on the compare page', () => {
-  it('attaches by picker, paste and drop, refuses a non-image, removes one, sends, and the run page shows them', async () => {
+  it('attaches by picker, paste and drop, refuses a non-image, removes one, sends; run page, history, run again', async () => {
     const { page, watch } = await watchedPage(browser, juxta.url)
     await page.goto(juxta.url)
     await page.fill('#prompt', 'What is in these pictures?')
@@ -134,6 +134,14 @@ describe('attaching images on the compare page', () => {
       await page.emulateMedia({ colorScheme: scheme })
       expect(await axeViolations(page)).toEqual([])
     }
+    // "Run again" attaches the run's images again, ready to send.
+    await page.goto(`${juxta.url}/?rerun=${runId}`)
+    await page.waitForFunction(() => document.querySelectorAll('#attached img').length === 3)
+    expect(await alts(page)).toEqual([
+      'Attached image 1 (PNG, 1 KB)',
+      'Attached image 2 (PNG, 1 KB)',
+      'Attached image 3 (PNG, 1 KB)',
+    ])
     expect(watch.errors).toEqual([])
     expect(watch.foreignRequests).toEqual([])
   })

@@ -236,6 +236,21 @@ describe('images from the page form (multipart)', () => {
     expect(upstream.requests.length).toBe(after)
   })
 
+  it('notes in the column of a model whose image support is not declared', async () => {
+    const form = new FormData()
+    form.append('prompt', 'Which one?')
+    form.append('targets', 'v/seer')
+    form.append('targets', 'v/maybe')
+    form.append('images', new Blob([PNG]), 'a.png')
+    const page = await (
+      await fetch(`${juxta.url}/runs`, { method: 'POST', body: form, headers: { origin: juxta.url } })
+    ).text()
+    const notes = page.match(/<p class="col-note muted">Image support not declared/g) ?? []
+    expect(notes).toHaveLength(1)
+    const column = page.slice(page.indexOf('data-target="v/maybe"'))
+    expect(column.slice(0, column.indexOf('</header>') + 200)).toContain('Image support not declared')
+  })
+
   it('a follow-up from history sends the earlier turn with its images', async () => {
     const first = await postCompare(juxta.url, {
       prompt: 'Look',

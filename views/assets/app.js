@@ -233,6 +233,23 @@
     void add(files)
   })
 
+  // "Run again" of a run with images: they are attached again from history, as if picked.
+  const preload = async () => {
+    const hashes = (box()?.dataset.preload || '').split(' ').filter((h) => /^[0-9a-f]{64}$/.test(h))
+    if (hashes.length === 0) return
+    box().dataset.preload = ''
+    const files = []
+    for (const [i, hash] of hashes.entries()) {
+      const res = await fetch(`/images/${hash}`)
+      if (!res.ok) continue
+      const blob = await res.blob()
+      files.push(new File([blob], `image-${i + 1}`, { type: blob.type }))
+    }
+    await add(files)
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => void preload())
+  else void preload()
+
   // The run's request: the attached files join the form's multipart body (only the send, never "check again").
   document.addEventListener('htmx:config:request', (e) => {
     const request = e.detail?.ctx?.request
