@@ -5,7 +5,7 @@ import { type ImageRef, imageAlt } from '../src/images/image-data.ts'
  * the full image. `small` for history rows.
  */
 export function ImageThumbs(props: { images: ReadonlyArray<ImageRef> | undefined; small?: boolean }) {
-  if (!props.images?.length) return <></>
+  if (!props.images?.length) return null
   return (
     <ul class={`thumbs${props.small ? ' thumbs-small' : ''}`} aria-label="Attached images">
       {props.images.map((img, i) => (

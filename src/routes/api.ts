@@ -80,6 +80,8 @@ export function apiRoutes(ctx: AppContext): Hono {
         model: t.model.id,
         label: t.model.label,
         key_status: t.provider.keyStatus,
+        // Reads images: true/false as configured, null when not declared (sent images anyway, with a note).
+        vision: t.model.vision ?? null,
         // Local servers only: true/false once checked; null for cloud providers and before the first answer.
         reachable: reach[t.provider.id]?.reachable ?? null,
         unreachable_reason: reach[t.provider.id]?.reason ?? null,

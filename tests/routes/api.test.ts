@@ -89,6 +89,7 @@ describe('GET /api/targets', () => {
       model: 'hello',
       label: 'hello',
       key_status: 'env',
+      vision: null,
       reachable: null,
       unreachable_reason: null,
     })

@@ -201,7 +201,7 @@
 
   document.addEventListener('click', (e) => {
     const button = e.target instanceof Element ? e.target.closest('button.remove-image') : null
-    if (!button || !button.closest('#attached')) return
+    if (!button?.closest('#attached')) return
     const i = Number(button.dataset.index)
     attached.splice(i, 1)
     render(i)
@@ -253,7 +253,7 @@
   // The run's request: the attached files join the form's multipart body (only the send, never "check again").
   document.addEventListener('htmx:config:request', (e) => {
     const request = e.detail?.ctx?.request
-    if (!request || request.form?.id !== 'compare-form' || !(request.body instanceof FormData)) return
+    if (request?.form?.id !== 'compare-form' || !(request.body instanceof FormData)) return
     if (new URL(request.action, document.baseURI).pathname !== '/runs') return
     request.body.delete('images')
     for (const item of attached) request.body.append('images', item.file, item.file.name || 'image')
