@@ -18,6 +18,7 @@ beforeAll(async () => {
   store = openSqliteRunStore(join(dir, 'juxta.db'))
   upstream = await startFakeUpstream()
   for (const model of ['seer', 'blind', 'maybe']) upstream.script(model, { kind: 'text', deltas: ['I', ' see'] })
+  upstream.script('mute', { kind: 'text', deltas: ['I', ' see'], usage: 'none' })
   juxta = await startJuxta({
     config: fakeConfig({
       v: {
@@ -26,6 +27,7 @@ beforeAll(async () => {
           { id: 'seer', vision: true, price: { input: 1, output: 2 } },
           { id: 'blind', vision: false },
           { id: 'maybe', price: { input: 1, output: 2 } },
+          { id: 'mute', vision: true, price: { input: 1, output: 2 } },
         ],
       },
     }),
@@ -105,6 +107,22 @@ describe('images in POST /api/compare', () => {
     expect(issues[0]!.message).toBe('"v/blind" cannot read images (vision: false in config); remove it or the images')
     const ok = await postCompare(juxta.url, { prompt: 'text only', targets: ['v/blind'] })
     expect(ok.status).toBe(200)
+  })
+
+  it('without reported usage, the input of a prompt with images is unknown, and so is its cost', async () => {
+    const res = await postCompare(juxta.url, {
+      prompt: 'Look',
+      targets: ['v/mute'],
+      images: [dataUrl('image/png', PNG)],
+    })
+    const r = res.body.results[0]
+    expect(r.usage).toMatchObject({ source: 'estimated', input_tokens: null })
+    expect(r.usage.output_tokens).toBeGreaterThan(0)
+    expect(r.cost).toMatchObject({ source: 'unknown', total_usd: null, reason: 'no-usage' })
+    // The same prompt without images keeps its tokenizer estimate (flagged as such).
+    const plain = await postCompare(juxta.url, { prompt: 'Look', targets: ['v/mute'] })
+    expect(plain.body.results[0].usage.input_tokens).toBeGreaterThan(0)
+    expect(plain.body.results[0].cost.reason).toBe('estimated-usage')
   })
 
   it('the estimate says images are not priced, with the text-only range', async () => {
