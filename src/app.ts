@@ -16,11 +16,15 @@ import { pageRoutes } from './routes/pages.tsx'
 import { historyPageRoutes } from './routes/history-pages.tsx'
 import { runCopyRoutes } from './routes/run-copy.ts'
 import { RunRegistry } from './web/run-registry.ts'
+import { imageRoutes } from './routes/images.ts'
 import { NotFoundPage } from '../views/not-found-page.tsx'
 
 const MAX_BODY = 1024 * 1024
 /** History exports are larger than any other body. */
 const IMPORT_MAX_BYTES = 64 * 1024 * 1024
+/** A run may carry 8 images of 5 MiB (about 56 MB as base64 data URLs), plus its prompt. */
+export const COMPARE_MAX_BYTES = 64 * 1024 * 1024
+const WITH_IMAGES = new Set(['/api/compare', '/api/estimate', '/runs'])
 
 /** Builds the whole HTTP app from its dependencies; no side effects, so tests build it freely. */
 export function createApp(ctx: AppContext): Hono {
@@ -34,14 +38,24 @@ export function createApp(ctx: AppContext): Hono {
   const limit = limitBody(MAX_BODY)
   // History imports carry whole exports; those routes take a larger limit.
   const importLimit = limitBody(IMPORT_MAX_BYTES)
-  app.use('/api/*', (c, next) => (c.req.path === '/api/runs/import' ? importLimit(c, next) : limit(c, next)))
+  const compareLimit = limitBody(COMPARE_MAX_BYTES)
+  app.use('/api/*', (c, next) =>
+    c.req.path === '/api/runs/import'
+      ? importLimit(c, next)
+      : WITH_IMAGES.has(c.req.path)
+        ? compareLimit(c, next)
+        : limit(c, next),
+  )
   app.route('/api', apiRoutes(ctx))
   app.route('/api', estimateRoutes(ctx))
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
   app.use('/history/import', importLimit)
-  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/targets/*', '/settings/*', '/login', '/logout'])
-    app.use(path, limit)
+  // `/runs/*` also matches `/runs` itself: the run's form (with its images) takes the compare limit.
+  app.use('/runs/*', (c, next) => (WITH_IMAGES.has(c.req.path) ? compareLimit(c, next) : limit(c, next)))
+  // The demo simulator receives what a run sends upstream, images included.
+  app.use('/demo/*', compareLimit)
+  for (const path of ['/estimate', '/targets/*', '/settings/*', '/login', '/logout']) app.use(path, limit)
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
@@ -51,6 +65,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/', pageRoutes(ctx, registry))
   app.route('/', historyPageRoutes(ctx))
   app.route('/', runCopyRoutes(ctx, registry))
+  app.route('/', imageRoutes(ctx))
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? apiError(c, 404, 'not found') : c.html(NotFoundPage(), 404)))
   app.onError((err, c) => {

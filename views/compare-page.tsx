@@ -2,6 +2,7 @@ import type { ProviderEntry } from '../src/providers/types.ts'
 import type { Reachability } from '../src/providers/types.ts'
 import { Layout } from './layout.tsx'
 import { FollowUpFormShell } from './run-page-parts.tsx'
+import { IMAGE_TYPES, type ImageRef, MAX_IMAGE_BYTES, MAX_IMAGES } from '../src/images/image-data.ts'
 
 export interface FormValues {
   prompt?: string
@@ -9,6 +10,8 @@ export interface FormValues {
   temperature?: string
   max_tokens?: string
   targets?: string[]
+  /** "Run again": the run's images, attached again from history (GET /images/:sha256). */
+  images?: ImageRef[]
 }
 
 const KEY_TEXT: Record<string, string> = {
@@ -167,6 +170,33 @@ export function FormErrors(props: { issues: Array<{ path: string; message: strin
   )
 }
 
+/**
+ * Images for vision models: a file picker, drop and paste (app.js keeps the files and posts them with the run as
+ * `images`). The picker has no name: the estimate, which posts the form on every change, gets the count only.
+ */
+function AttachImages(props: { images?: ImageRef[] }) {
+  return (
+    <div
+      class="attach"
+      id="attach"
+      data-max-images={MAX_IMAGES}
+      data-max-bytes={MAX_IMAGE_BYTES}
+      data-preload={props.images?.map((i) => i.sha256).join(' ') || undefined}
+    >
+      <label for="image-picker" class="attach-label">
+        Images <span class="muted">(optional: PNG, JPEG, WebP or GIF, up to {MAX_IMAGES}, 5 MiB each)</span>
+      </label>
+      <input id="image-picker" type="file" accept={IMAGE_TYPES.join(',')} multiple aria-describedby="attach-hint" />
+      <span id="attach-hint" class="muted">
+        or drop images on the form, or paste them into the prompt
+      </span>
+      <input type="hidden" name="image_count" id="image-count" value="0" />
+      <ul id="attached" class="thumbs attached" aria-label="Attached images" hidden></ul>
+      <p id="attach-status" class="attach-status" role="status"></p>
+    </div>
+  )
+}
+
 export function ComparePage(props: {
   providers: ReadonlyArray<ProviderEntry>
   values?: FormValues
@@ -183,6 +213,8 @@ export function ComparePage(props: {
         hx-post="/runs"
         hx-target="#run"
         hx-swap="innerHTML"
+        // Multipart, so attached images (added to the body by app.js) travel as files.
+        enctype="multipart/form-data"
         {...{
           'hx-status:422': 'target:#form-errors swap:innerHTML',
           'hx-status:4xx': 'target:#form-errors swap:innerHTML',
@@ -202,6 +234,7 @@ export function ComparePage(props: {
             {v.prompt ?? ''}
           </textarea>
         </div>
+        <AttachImages images={v.images} />
         <details class="options">
           <summary>System prompt and parameters</summary>
           <div class="options-grid">

@@ -1,3 +1,4 @@
+import { ImageThumbs } from './image-thumbs.tsx'
 import type { RunListPage, RunListItem } from '../src/storage/types.ts'
 import { formatUsd } from '../src/pricing/money.ts'
 import { Layout } from './layout.tsx'
@@ -32,6 +33,7 @@ function RunRow(props: { run: RunListItem }) {
           {r.prompt}
           {r.prompt_truncated ? '…' : ''}
         </a>
+        <ImageThumbs images={r.images} small />
         {r.turn > 1 ? <span class="badge">turn {r.turn}</span> : ''}
         {r.status !== 'done' ? <span class={`badge status-${r.status}`}>{r.status}</span> : ''}
       </th>

@@ -2,6 +2,7 @@ import type { RunDetail } from '../src/storage/types.ts'
 import type { TargetResult } from '../src/domain/types.ts'
 import type { ChatMessage } from '../src/providers/types.ts'
 import { Layout } from './layout.tsx'
+import { ImageThumbs } from './image-thumbs.tsx'
 import { RunView, FollowUpFormShell, FollowUpFields } from './run-page-parts.tsx'
 import type { RunSummaryData } from './summary-table.tsx'
 import type { ColumnInfo } from './run-view.tsx'
@@ -54,6 +55,7 @@ export function RunPage(props: {
           ''
         )}
       </div>
+      <ImageThumbs images={r.images} />
       <section id="run" class="run-area" aria-label="Results">
         <RunView
           runId={r.run_id}

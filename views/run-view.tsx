@@ -1,5 +1,5 @@
 import type { TargetResult, TargetStatus } from '../src/domain/types.ts'
-import type { ChatMessage } from '../src/providers/types.ts'
+import { type ChatMessage, imagePartsOf, textOf } from '../src/providers/types.ts'
 import type { TargetError } from '../src/providers/types.ts'
 import { renderMarkdown } from '../src/render/markdown.ts'
 import { SafeMarkup } from './safe-html.tsx'
@@ -11,6 +11,8 @@ export interface ColumnInfo {
   label: string
   providerName: string
   simulated: boolean
+  /** Shown under the column's heading, e.g. that the model's image support is not declared. */
+  note?: string
 }
 
 /** DOM ids of a column's parts. Short, because they are repeated in every streamed partial. */
@@ -54,7 +56,14 @@ function EarlierTurns(props: { messages: ChatMessage[] }) {
               <SafeMarkup html={renderMarkdown(m.content)} />
             </div>
           ) : (
-            <p>{m.content}</p>
+            <p>
+              {textOf(m.content)}
+              {imagePartsOf(m.content).length ? (
+                <span class="muted"> (+{imagePartsOf(m.content).length} images)</span>
+              ) : (
+                ''
+              )}
+            </p>
           )}
         </div>
       ))}
@@ -211,6 +220,7 @@ export function Column(props: {
           <StatusBadge status={status} />
         </span>
       </header>
+      {info.note ? <p class="col-note muted">{info.note}</p> : ''}
       <EarlierTurns messages={props.earlier} />
       <details class="reasoning">
         <summary>Reasoning</summary>

@@ -30,6 +30,8 @@ export const ModelSchema = z.union([
     label: z.string().min(1).max(100).optional(),
     price: PriceSchema.optional(),
     simulate: SimulationSchema.optional(),
+    /** Reads images in prompts: a run with images refuses a `false` target; unset means unknown (allowed). */
+    vision: z.boolean().optional(),
   }),
 ])
 

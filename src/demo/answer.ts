@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../providers/types.ts'
+import { type ChatMessage, imagePartsOf, textOf } from '../providers/types.ts'
 
 /** FNV-1a: a stable hash so the same prompt always gets the same simulated answer. */
 export function hash(text: string): number {
@@ -40,7 +40,9 @@ function pick<T>(items: readonly T[], seed: number, i: number): T {
 
 /** The deterministic Markdown answer for a conversation; `modelId` varies the wording between columns. */
 export function demoAnswer(messages: ChatMessage[], modelId: string): string {
-  const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? ''
+  const lastMessage = [...messages].reverse().find((m) => m.role === 'user')?.content ?? ''
+  const last = textOf(lastMessage)
+  const images = imagePartsOf(lastMessage).map((p) => describeImage(p.url))
   const seed = hash(`${modelId}\n${last}`)
   const quoted = last.length > 160 ? `${last.slice(0, 160)}…` : last
   const turn = messages.filter((m) => m.role === 'user').length
@@ -49,6 +51,13 @@ export function demoAnswer(messages: ChatMessage[], modelId: string): string {
     '',
     `> ${quoted.replace(/\s+/g, ' ')}`,
     '',
+    ...(images.length
+      ? [
+          `_${images.length} image${images.length === 1 ? '' : 's'} attached (${images.join(', ')}). ` +
+            'The simulator cannot see images: they were received but add no input tokens._',
+          '',
+        ]
+      : []),
     pick(OPENINGS, seed, 0),
     '',
     ...[0, 1, 2].map((i) => `${i + 1}. ${pick(POINTS, seed, i + 1)}`),
@@ -60,6 +69,14 @@ export function demoAnswer(messages: ChatMessage[], modelId: string): string {
     'Add an API key in Settings to compare real models.',
   ]
   return lines.join('\n')
+}
+
+/** "PNG, 34 KB" from a data URL, without decoding it. */
+function describeImage(url: string): string {
+  const m = /^data:image\/([a-z0-9.+-]+);base64,([A-Za-z0-9+/=]*)$/i.exec(url)
+  if (!m) return 'not a data URL'
+  const bytes = Math.floor((m[2]!.length * 3) / 4) - (m[2]!.match(/=+$/)?.[0].length ?? 0)
+  return `${m[1]!.toUpperCase()}, ${Math.max(1, Math.round(bytes / 1000))} KB`
 }
 
 export function demoReasoning(messages: ChatMessage[], modelId: string, approxTokens: number): string {

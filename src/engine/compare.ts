@@ -1,7 +1,7 @@
 import type { RunSettings } from '../config/schema.ts'
 import type { Catalog } from '../providers/catalog.ts'
 import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
-import type { TargetEntry } from '../providers/types.ts'
+import { type TargetEntry, imagePartsOf } from '../providers/types.ts'
 import type { PriceQuery, Pricer } from '../pricing/types.ts'
 import { type Cost, type TargetResult, type Timing, type Usage, unknownCost } from '../domain/types.ts'
 import { WIRE_TEXT_MAX, capWireText } from '../providers/wire-text.ts'
@@ -280,8 +280,11 @@ async function resolveUsage(t: TargetRequest, o: TargetOutcome): Promise<Usage> 
     countTextTokens(o.text),
     countTextTokens(o.reasoning),
   ])
+  // Images become input tokens by each provider's own rule (tiles, detail): without its count the input is
+  // unknown, and so is the cost, rather than a text-only figure passed off as the whole.
+  const withImages = t.messages.some((m) => imagePartsOf(m.content).length > 0)
   return {
-    input_tokens: input,
+    input_tokens: withImages ? null : input,
     // Cache hits cannot be known without the provider saying so.
     cached_input_tokens: null,
     output_tokens: answer + reasoning,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
+import type { ChatMessage, ChatRequestParams, ContentPart } from '../providers/types.ts'
+import { type ImageBlob, toDataUrl } from '../images/image-data.ts'
 import { type EngineDeps, runCompare, runTargetAt, safeEmit } from './compare.ts'
 import type { CompareRequest, RunEvent } from './types.ts'
 import type { TargetResult } from '../domain/types.ts'
@@ -18,6 +19,8 @@ export interface RunMeta {
   system: string | null
   /** The run this one continues (a follow-up turn), if any. */
   parent_id: string | null
+  /** Images attached to this run's prompt, checked, in order. */
+  images?: ImageBlob[]
 }
 
 export const noRecorder: RunRecorder = { started() {}, event() {}, finished() {} }
@@ -27,6 +30,8 @@ export interface RunInput {
   system?: string
   targets: string[]
   params: ChatRequestParams
+  /** Images attached to the prompt (checked by compare-input), sent to every target with it. */
+  images?: ImageBlob[]
   /** Earlier turns per target, for follow-ups: each column continues its own conversation. */
   history?: Record<string, ChatMessage[]>
   parentId?: string
@@ -43,7 +48,20 @@ export function newRunId(now = Date.now()): string {
   return `${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`
 }
 
+/**
+ * The user message of a prompt: plain text, or OpenAI content parts (text first, then one `image_url` part per
+ * image as a data URL) when images are attached.
+ */
+export function userMessage(prompt: string, images: ReadonlyArray<ImageBlob> = []): ChatMessage {
+  if (images.length === 0) return { role: 'user', content: prompt }
+  const parts: ContentPart[] = [{ type: 'text', text: prompt }]
+  for (const image of images) parts.push({ type: 'image_url', image_url: { url: toDataUrl(image) } })
+  return { role: 'user', content: parts }
+}
+
 export function buildRequest(input: RunInput, now = new Date()): CompareRequest {
+  // Encoded once: the same parts array is shared by every target's messages (nothing mutates them).
+  const prompt = userMessage(input.prompt, input.images)
   return {
     run_id: newRunId(now.getTime()),
     created_at: now,
@@ -52,7 +70,7 @@ export function buildRequest(input: RunInput, now = new Date()): CompareRequest 
       const earlier = input.history?.[target] ?? []
       const messages: ChatMessage[] = []
       if (input.system) messages.push({ role: 'system', content: input.system })
-      messages.push(...earlier.filter((m) => m.role !== 'system'), { role: 'user', content: input.prompt })
+      messages.push(...earlier.filter((m) => m.role !== 'system'), prompt)
       return { target, messages }
     }),
   }

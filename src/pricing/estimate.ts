@@ -39,6 +39,11 @@ export interface RunEstimate {
   total_low_usd: number | null
   total_high_usd: number | null
   unpriced: string[]
+  /**
+   * Present when the prompt carries images: they are not in the range (each provider turns an image into input
+   * tokens its own way), so the real cost is higher than both bounds by an amount not estimated here.
+   */
+  images_note?: string
 }
 
 export interface EstimateTarget {
@@ -60,6 +65,7 @@ export async function estimateRun(
   targets: ReadonlyArray<EstimateTarget>,
   maxTokens: number | undefined,
   at: Date,
+  imageCount = 0,
 ): Promise<RunEstimate> {
   const bound = maxTokens ?? ASSUMED_MAX_OUTPUT_TOKENS
   let low: Pico = 0n
@@ -107,5 +113,13 @@ export async function estimateRun(
     total_low_usd: anyKnown ? picoToUsd(low) : null,
     total_high_usd: anyKnown ? picoToUsd(high) : null,
     unpriced,
+    ...(imageCount > 0 ? { images_note: imagesNote(imageCount) } : {}),
   }
+}
+
+export function imagesNote(count: number): string {
+  return (
+    `${count} image${count === 1 ? '' : 's'} not priced: image input tokens are counted by each provider ` +
+    'its own way, so the range covers the text only and the real cost is higher'
+  )
 }

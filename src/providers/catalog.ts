@@ -25,7 +25,7 @@ export class Catalog {
       const models: ModelEntry[] = p.models.map((m) =>
         typeof m === 'string'
           ? { id: m, label: m }
-          : { id: m.id, label: m.label ?? m.id, price: m.price, simulate: m.simulate },
+          : { id: m.id, label: m.label ?? m.id, price: m.price, simulate: m.simulate, vision: m.vision },
       )
       const needsKey = p.builtin !== 'demo' && p.requires_key !== false
       let apiKey = p.api_key

@@ -1,8 +1,23 @@
 import type { Price, Simulation } from '../config/schema.ts'
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant'
-  content: string
+/** OpenAI content parts: a user message with images is text plus one `image_url` part per image (a data URL). */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } }
+
+/** Only user messages carry images; system prompts and answers are plain text. */
+export type ChatMessage =
+  | { role: 'system' | 'assistant'; content: string }
+  | { role: 'user'; content: string | ContentPart[] }
+
+/** The text of a message, whatever its shape. */
+export function textOf(content: string | ContentPart[]): string {
+  if (typeof content === 'string') return content
+  return content.map((p) => (p.type === 'text' ? p.text : '')).join('')
+}
+
+/** Image parts in a message. */
+export function imagePartsOf(content: string | ContentPart[]): Array<{ url: string }> {
+  if (typeof content === 'string') return []
+  return content.flatMap((p) => (p.type === 'image_url' ? [p.image_url] : []))
 }
 
 /** Token counts as the upstream reported them. Cached ⊂ input, reasoning ⊂ output. */
@@ -50,6 +65,8 @@ export interface ModelEntry {
   label: string
   price?: Price
   simulate?: Simulation
+  /** Whether the model reads images: true/false from config, undefined when not declared. */
+  vision?: boolean
 }
 
 export interface ProviderEntry {

@@ -80,6 +80,8 @@ export function apiRoutes(ctx: AppContext): Hono {
         model: t.model.id,
         label: t.model.label,
         key_status: t.provider.keyStatus,
+        // Reads images: true/false as configured, null when not declared (sent images anyway, with a note).
+        vision: t.model.vision ?? null,
         // Local servers only: true/false once checked; null for cloud providers and before the first answer.
         reachable: reach[t.provider.id]?.reachable ?? null,
         unreachable_reason: reach[t.provider.id]?.reason ?? null,
@@ -95,7 +97,7 @@ export function apiRoutes(ctx: AppContext): Hono {
     if (!release) return busy(ctx)
     const input = toRunInput(body)
     const request = buildRequest(input)
-    const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: null }
+    const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: null, images: input.images }
     const controller = new AbortController()
     const onClientGone = () => controller.abort()
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })

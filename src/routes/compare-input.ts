@@ -4,6 +4,7 @@ import type { Catalog } from '../providers/catalog.ts'
 import type { RunInput } from '../engine/run-service.ts'
 import { formatPath } from '../config/load.ts'
 import { type ApiIssue, apiError } from '../http/api-error.ts'
+import { MAX_IMAGES, parseImageDataUrl } from '../images/image-data.ts'
 
 const schemas = new WeakMap<Catalog, ReturnType<typeof compareBodySchema>>()
 
@@ -31,34 +32,53 @@ export async function readJson(req: {
   }
 }
 
+/** One image as a data URL, checked by its decoded content (magic bytes), its declared type and its size. */
+const imageSchema = z.string().transform((url, ctx) => {
+  const checked = parseImageDataUrl(url)
+  if (checked.ok) return checked.image
+  ctx.addIssue({ code: 'custom', message: checked.message })
+  return z.NEVER
+})
+
 /** The body of POST /api/compare and /api/estimate. */
 export function compareBodySchema(catalog: Catalog, maxTargets: number) {
-  return z.strictObject({
-    prompt: z
-      .string()
-      .refine((s) => s.trim().length > 0, 'must not be empty')
-      .pipe(z.string().max(500_000)),
-    system: z.string().max(200_000).optional(),
-    targets: z
-      .array(z.string())
-      .min(1, 'pick at least one target')
-      .max(maxTargets, `at most ${maxTargets} targets per run`)
-      .superRefine((targets, ctx) => {
-        const seen = new Set<string>()
-        targets.forEach((t, i) => {
-          const entry = catalog.find(t)
-          if (seen.has(t)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate target "${t}"` })
-          else if (!entry) ctx.addIssue({ code: 'custom', path: [i], message: `unknown target "${t}"` })
-          else if (entry.provider.keyStatus === 'missing') {
-            ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" needs an API key (see Settings)` })
-          }
-          seen.add(t)
-        })
-      }),
-    temperature: z.number().min(0).max(2).optional(),
-    max_tokens: z.number().int().min(1).max(1_000_000).optional(),
-    stream: z.boolean().optional(),
-  })
+  return z
+    .strictObject({
+      prompt: z
+        .string()
+        .refine((s) => s.trim().length > 0, 'must not be empty')
+        .pipe(z.string().max(500_000)),
+      system: z.string().max(200_000).optional(),
+      targets: z
+        .array(z.string())
+        .min(1, 'pick at least one target')
+        .max(maxTargets, `at most ${maxTargets} targets per run`)
+        .superRefine((targets, ctx) => {
+          const seen = new Set<string>()
+          targets.forEach((t, i) => {
+            const entry = catalog.find(t)
+            if (seen.has(t)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate target "${t}"` })
+            else if (!entry) ctx.addIssue({ code: 'custom', path: [i], message: `unknown target "${t}"` })
+            else if (entry.provider.keyStatus === 'missing') {
+              ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" needs an API key (see Settings)` })
+            }
+            seen.add(t)
+          })
+        }),
+      temperature: z.number().min(0).max(2).optional(),
+      max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+      stream: z.boolean().optional(),
+      images: z.array(imageSchema).max(MAX_IMAGES, `at most ${MAX_IMAGES} images per prompt`).optional(),
+    })
+    .superRefine((body, ctx) => {
+      // A model that cannot read images is refused by name before any upstream call; undeclared ones may try.
+      if (!body.images?.length) return
+      body.targets.forEach((t, i) => {
+        if (catalog.find(t)?.model.vision !== false) return
+        const message = `"${t}" cannot read images (vision: false in config); remove it or the images`
+        ctx.addIssue({ code: 'custom', path: ['targets', i], message })
+      })
+    })
 }
 
 export type CompareBody = z.infer<ReturnType<typeof compareBodySchema>>
@@ -100,6 +120,7 @@ export function toRunInput(body: CompareBody, followUp: Pick<RunInput, 'history'
     system: body.system,
     targets: body.targets,
     params: { temperature: body.temperature, max_tokens: body.max_tokens },
+    ...(body.images?.length ? { images: body.images } : {}),
     ...followUp,
   }
 }

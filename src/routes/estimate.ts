@@ -5,11 +5,15 @@ import { estimateRun, type RunEstimate } from '../pricing/estimate.ts'
 import { type CompareBody, compareBodyOrError } from './compare-input.ts'
 
 /** The cost range of a validated compare body, for the API and the page alike. Never calls an upstream. */
-export function estimateBody(ctx: AppContext, body: CompareBody): Promise<RunEstimate> {
+export function estimateBody(
+  ctx: AppContext,
+  body: CompareBody,
+  imageCount = body.images?.length ?? 0,
+): Promise<RunEstimate> {
   const request = buildRequest({ prompt: body.prompt, system: body.system, targets: body.targets, params: {} })
   const catalog = ctx.catalog()
   const targets = request.targets.map((t) => ({ entry: catalog.find(t.target)!, messages: t.messages }))
-  return estimateRun(ctx.pricer, targets, body.max_tokens, request.created_at)
+  return estimateRun(ctx.pricer, targets, body.max_tokens, request.created_at, imageCount)
 }
 
 /** POST /api/estimate: the cost range of a compare body before sending it. */

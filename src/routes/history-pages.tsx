@@ -73,7 +73,7 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     if (!run) return c.notFound()
     const conversation = run.parent_id ? await ctx.store.conversationFor(run.parent_id) : null
     const results = run.results.map(asResult)
-    const columns = run.targets.map((t) => columnInfo(ctx, t))
+    const columns = run.targets.map((t) => columnInfo(ctx, t, { images: run.images?.length }))
     columns.forEach((col, i) => {
       col.label = run.results[i]?.label ?? col.label
     })

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
 import { buildRequest } from '../engine/run-service.ts'
-import type { ChatMessage } from '../providers/types.ts'
+import { type ChatMessage, textOf } from '../providers/types.ts'
 import { toRunInput, validateCompare } from './compare-input.ts'
 import { estimateBody } from './estimate.ts'
 import { ComparePage, FormErrors, TargetPicker } from '../../views/compare-page.tsx'
@@ -12,6 +12,7 @@ import { EstimateView } from '../../views/estimate-view.tsx'
 import { streamColumnRetry, streamNewRun } from '../web/live-run.tsx'
 import { escapeHtml, partial } from '../web/page-stream.ts'
 import { ids } from '../../views/run-view.tsx'
+import { MAX_IMAGES, sniffImageType } from '../images/image-data.ts'
 
 type FormBody = Record<string, string | File | Array<string | File>>
 
@@ -34,6 +35,29 @@ export function formToBody(form: FormBody) {
     ...(optionalNumber(form.temperature) !== undefined ? { temperature: optionalNumber(form.temperature) } : {}),
     ...(optionalNumber(form.max_tokens) !== undefined ? { max_tokens: optionalNumber(form.max_tokens) } : {}),
   }
+}
+
+/**
+ * Attached files as data URLs typed by their content (never by name or declared type), for the one validation
+ * in compare-input: a file that is not an allowed image keeps a non-image type there and is refused, named.
+ */
+async function imagesOf(form: FormBody): Promise<string[] | undefined> {
+  const raw = form.images
+  const files = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((f): f is File => f instanceof File)
+  if (files.length === 0) return undefined
+  // One past the limit is enough for validation to say "at most 8"; the rest is not read.
+  return Promise.all(
+    files.slice(0, MAX_IMAGES + 1).map(async (file) => {
+      const data = Buffer.from(await file.arrayBuffer())
+      return `data:${sniffImageType(data) ?? 'application/octet-stream'};base64,${data.toString('base64')}`
+    }),
+  )
+}
+
+/** How many images the form says are attached (the estimate gets the count, never the files). */
+function imageCountOf(form: FormBody): number {
+  const n = Number(str(form.image_count) ?? 0)
+  return Number.isInteger(n) && n >= 0 && n <= MAX_IMAGES ? n : 0
 }
 
 /** Each target's own conversation so far: its earlier messages plus its own answer of the parent run. */
@@ -74,6 +98,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
           temperature: run.params.temperature?.toString(),
           max_tokens: run.params.max_tokens?.toString(),
           targets: run.targets,
+          images: run.images,
         }
       : undefined
     const providers = ctx.catalog().providers
@@ -91,13 +116,14 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
   })
 
   app.post('/estimate', async (c) => {
-    const body = formToBody((await c.req.parseBody({ all: true })) as FormBody)
+    const form = (await c.req.parseBody({ all: true })) as FormBody
+    const body = formToBody(form)
     if (!body.prompt.trim() || body.targets.length === 0) {
       return c.html(<EstimateView estimate={null} hint="Pick targets and type a prompt to see the estimated cost." />)
     }
     const checked = validateCompare(ctx, body)
     if (!checked.ok) return c.html(<EstimateView estimate={null} hint={checked.issues[0]?.message} />)
-    return c.html(<EstimateView estimate={await estimateBody(ctx, checked.body)} />)
+    return c.html(<EstimateView estimate={await estimateBody(ctx, checked.body, imageCountOf(form))} />)
   })
 
   app.post('/runs', async (c) => {
@@ -116,10 +142,12 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
         422,
       )
     }
-    const body = formToBody(form)
+    const body: ReturnType<typeof formToBody> & { images?: string[] } = formToBody(form)
+    const images = await imagesOf(form)
+    if (images) body.images = images
     // The follow-up keeps the conversation's system prompt (history keeps it on the run, not in the messages).
     const system = live
-      ? live.request.targets[0]?.messages.find((m) => m.role === 'system')?.content
+      ? textOf(live.request.targets[0]?.messages.find((m) => m.role === 'system')?.content ?? '') || undefined
       : parentId
         ? (await ctx.store?.getRun(parentId))?.system
         : undefined
@@ -132,7 +160,12 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     if (!release) return busyForm(c, ctx)
     const request = buildRequest(input)
     const turn = Math.floor((request.targets[0]?.messages.filter((m) => m.role !== 'system').length ?? 1) / 2) + 1
-    const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: parentId ?? null }
+    const meta = {
+      prompt: input.prompt,
+      system: input.system ?? null,
+      parent_id: parentId ?? null,
+      images: input.images,
+    }
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
       try {

@@ -37,7 +37,11 @@ export function runsApiRoutes(ctx: AppContext): Hono {
   app.get('/export.json', (c) => {
     const q = parse(runFilterQuerySchema, queryObject(c.req.queries()))
     if (!q.ok) return c.json(q.failure, 422)
-    return download(ctx, exportJsonChunks(store.exportRuns(q.value)), `juxta-runs-${stamp()}.json`)
+    return download(
+      ctx,
+      exportJsonChunks(store.exportRuns(q.value), new Date(), (h) => store.getImage(h)),
+      `juxta-runs-${stamp()}.json`,
+    )
   })
 
   app.get('/export.csv', (c) => {
@@ -88,7 +92,8 @@ export function runsApiRoutes(ctx: AppContext): Hono {
       if (!detail) return c.json(failure('run not found'), 404)
       const { parent: _parent, children: _children, ...run } = detail
       const one = single(run)
-      const chunks = format === 'json' ? exportJsonChunks(one) : exportCsvChunks(one)
+      const chunks =
+        format === 'json' ? exportJsonChunks(one, new Date(), (h) => store.getImage(h)) : exportCsvChunks(one)
       return download(ctx, chunks, `juxta-run-${run.run_id}.${format}`)
     })
   }

@@ -8,6 +8,8 @@ export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
+  // Thumbnails come from GET /images/:sha256 ('self'); data: only for the compare form's previews of images
+  // being attached (read in the page, never fetched). No remote image, ever.
   "img-src 'self' data:",
   "connect-src 'self'",
   "font-src 'self'",

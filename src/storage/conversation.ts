@@ -1,5 +1,7 @@
-import type { ChatMessage } from '../providers/types.ts'
+import type { ChatMessage, ContentPart } from '../providers/types.ts'
+import { toDataUrl } from '../images/image-data.ts'
 import type { StatementCache } from './statements.ts'
+import { imageDataOf } from './run-images.ts'
 
 /** Imported data could hold a parent cycle; no real conversation is this long. */
 const MAX_TURNS = 1000
@@ -20,6 +22,7 @@ const ANSWERS = `SELECT run_id, target, text FROM results
  * for every turn of the chain it took part in. Turns where the target produced no text are left out for
  * that target: the model never answered them, and two user messages in a row are refused by some
  * providers. System prompts are not part of it: each run sets its own. Reasoning is never sent back.
+ * A turn's images go with its prompt again (as content parts), so a follow-up can ask about them.
  */
 export function conversationFrom(sql: StatementCache, runId: string): Record<string, ChatMessage[]> | null {
   const chain = sql.get(CHAIN).all(runId) as Array<{ id: string; prompt: string }>
@@ -37,8 +40,23 @@ export function conversationFrom(sql: StatementCache, runId: string): Record<str
   }>
   const byRun = new Map<string, typeof answers>()
   for (const a of answers) byRun.set(a.run_id, [...(byRun.get(a.run_id) ?? []), a])
+  const images = imageDataOf(
+    sql,
+    turns.map((t) => t.id),
+  )
   const history: Record<string, ChatMessage[]> = {}
   for (const turn of turns) {
+    const pictures = images.get(turn.id) ?? []
+    const prompt: ChatMessage =
+      pictures.length === 0
+        ? { role: 'user', content: turn.prompt }
+        : {
+            role: 'user',
+            content: [
+              { type: 'text', text: turn.prompt },
+              ...pictures.map((p): ContentPart => ({ type: 'image_url', image_url: { url: toDataUrl(p) } })),
+            ],
+          }
     for (const a of byRun.get(turn.id) ?? []) {
       let messages = history[a.target]
       if (!messages) {
@@ -46,7 +64,7 @@ export function conversationFrom(sql: StatementCache, runId: string): Record<str
         history[a.target] = messages
       }
       if (a.text === '') continue
-      messages.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: a.text })
+      messages.push(prompt, { role: 'assistant', content: a.text })
     }
   }
   return history

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { COST_REASONS } from '../domain/types.ts'
 import { MAX_REQUEST_USD, MAX_TOKEN_COUNT } from '../domain/bounds.ts'
 import type { StoredRun } from './types.ts'
+import { IMAGE_TYPES, MAX_DATA_URL_CHARS, MAX_IMAGE_BYTES, MAX_IMAGES, toDataUrl } from '../images/image-data.ts'
 
 /** The JSON export: a versioned envelope around runs in the shape GET /api/runs/:id returns. */
 export const EXPORT_FORMAT = 'juxta-runs'
@@ -81,6 +82,18 @@ const ResultSchema = z.strictObject({
   attempts: z.number().int().min(0).max(100),
 })
 
+const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lowercase hex')
+
+/** A run's reference to one of its images; the bytes are in the file's `images`, once per image. */
+const ImageRefSchema = z.strictObject({
+  sha256: Sha256Schema,
+  mime: z.enum(IMAGE_TYPES),
+  bytes: z.number().int().min(1).max(MAX_IMAGE_BYTES),
+})
+
+/** Every image the runs reference, once, as a data URL keyed by its sha256 (checked like the API's on import). */
+const ImagesSchema = z.record(Sha256Schema, z.string().max(MAX_DATA_URL_CHARS)).optional()
+
 export const ExportedRunSchema = z
   .strictObject({
     run_id: RunIdSchema,
@@ -98,6 +111,7 @@ export const ExportedRunSchema = z
     conversation_id: RunIdSchema,
     turn: z.number().int().min(1).max(100_000),
     results: z.array(ResultSchema).max(64),
+    images: z.array(ImageRefSchema).min(1).max(MAX_IMAGES).optional(),
   })
   .refine((r) => r.targets.length === r.results.length && r.targets.every((t, i) => r.results[i]?.target === t), {
     message: "targets must list the results' targets in order",
@@ -109,6 +123,7 @@ export const ExportSchema = z.strictObject({
   version: z.literal(EXPORT_VERSION),
   exported_at: isoTime,
   runs: z.array(ExportedRunSchema).max(1_000_000),
+  images: ImagesSchema,
 })
 
 export type ExportFile = z.infer<typeof ExportSchema>
@@ -122,19 +137,42 @@ export const ExportEnvelopeSchema = z.strictObject({
   version: z.literal(EXPORT_VERSION),
   exported_at: isoTime,
   runs: z.array(z.unknown()).max(1_000_000),
+  images: ImagesSchema,
 })
 
-/** The export as text chunks, one run per line, so a large history streams without being held in memory. */
+/** Where an export reads the bytes of the images its runs reference. */
+export type ImageSource = (sha256: string) => Promise<{ mime: string; data: Buffer } | null>
+
+/**
+ * The export as text chunks, one run per line, so a large history streams without being held in memory. Runs
+ * reference their images by sha256; after the runs, `images` holds each referenced image once, one per line.
+ */
 export async function* exportJsonChunks(
   runs: AsyncIterable<StoredRun>,
   exportedAt = new Date(),
+  images?: ImageSource,
 ): AsyncGenerator<string> {
   yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"version":${EXPORT_VERSION},` +
     `"exported_at":"${exportedAt.toISOString()}","runs":[`
   let first = true
+  const referenced = new Set<string>()
   for await (const run of runs) {
+    for (const ref of run.images ?? []) referenced.add(ref.sha256)
     yield `${first ? '\n' : ',\n'}${JSON.stringify(run)}`
     first = false
   }
-  yield '\n]}\n'
+  if (referenced.size === 0 || !images) {
+    yield '\n]}\n'
+    return
+  }
+  yield '\n],"images":{'
+  let firstImage = true
+  for (const sha256 of referenced) {
+    const image = await images(sha256)
+    // Deleted since its run was read: the import then skips that run, named, instead of failing the file.
+    if (!image) continue
+    yield `${firstImage ? '\n' : ',\n'}${JSON.stringify(sha256)}:${JSON.stringify(toDataUrl(image))}`
+    firstImage = false
+  }
+  yield '\n}}\n'
 }

@@ -2,6 +2,7 @@ import { redactSecrets } from '../providers/redact.ts'
 import { ExportEnvelopeSchema, ExportedRunSchema } from './export-format.ts'
 import type { ImportOutcome, RunStore, SkippedRun, StoredRun } from './types.ts'
 import type { z } from 'zod'
+import { type ImageBlob, type ImageCheck, parseImageDataUrl } from '../images/image-data.ts'
 
 /** Skipped runs listed in an outcome; `skipped` counts them all. */
 export const MAX_SKIPPED_LISTED = 100
@@ -27,23 +28,70 @@ export async function importExport(
   const fileIndex: number[] = []
   const invalid: SkippedRun[] = []
   const issues: z.core.$ZodIssue[] = []
+  const images = new ImageTable(file.data.images ?? {})
   file.data.runs.forEach((candidate, index) => {
     const run = ExportedRunSchema.safeParse(candidate)
-    if (run.success) {
+    const problems = run.success ? images.problemsOf(run.data) : run.error.issues
+    if (run.success && problems.length === 0) {
       valid.push(redactRun(run.data, secrets))
       fileIndex.push(index)
       return
     }
-    invalid.push({ index, run_id: runIdOf(candidate), reason: reasonOf(run.error.issues) })
-    for (const issue of run.error.issues) issues.push({ ...issue, path: ['runs', index, ...issue.path] })
+    invalid.push({ index, run_id: runIdOf(candidate), reason: reasonOf(problems) })
+    for (const issue of problems) issues.push({ ...issue, path: ['runs', index, ...issue.path] })
   })
   if (valid.length === 0 && invalid.length > 0) return { ok: false, issues }
-  const stored = await store.importRuns(valid)
+  const stored = await store.importRuns(valid, images.checked())
   const skipped = [...invalid, ...stored.skipped_runs.map((s) => ({ ...s, index: fileIndex[s.index]! }))]
   skipped.sort((a, b) => a.index - b.index)
   return {
     ok: true,
     outcome: { imported: stored.imported, skipped: skipped.length, skipped_runs: skipped.slice(0, MAX_SKIPPED_LISTED) },
+  }
+}
+
+/**
+ * The file's images, each decoded and checked once, when a run first references it: the same checks as the API
+ * (type by content, declared type, size), plus its key must be the sha256 of its bytes.
+ */
+class ImageTable {
+  private readonly results = new Map<string, ImageCheck>()
+
+  constructor(private readonly urls: Record<string, string>) {}
+
+  problemsOf(run: StoredRun): z.core.$ZodIssue[] {
+    const problems: z.core.$ZodIssue[] = []
+    ;(run.images ?? []).forEach((ref, i) => {
+      const message = this.problemOf(ref)
+      if (message) problems.push({ code: 'custom', path: ['images', i], message, input: undefined })
+    })
+    return problems
+  }
+
+  /** The images that passed, by sha256. */
+  checked(): Map<string, ImageBlob> {
+    const out = new Map<string, ImageBlob>()
+    for (const [sha256, r] of this.results) if (r.ok) out.set(sha256, r.image)
+    return out
+  }
+
+  private problemOf(ref: { sha256: string; mime: string; bytes: number }): string | null {
+    let checked = this.results.get(ref.sha256)
+    if (!checked) {
+      const url = Object.hasOwn(this.urls, ref.sha256) ? this.urls[ref.sha256] : undefined
+      if (url === undefined) return `image ${ref.sha256.slice(0, 12)}… is not in the file's images`
+      checked = parseImageDataUrl(url)
+      if (checked.ok && checked.image.sha256 !== ref.sha256) {
+        checked = { ok: false, message: 'does not match its sha256 (the bytes were changed)' }
+      }
+      this.results.set(ref.sha256, checked)
+    }
+    if (!checked.ok) return `image ${ref.sha256.slice(0, 12)}… ${checked.message}`
+    if (checked.image.mime !== ref.mime || checked.image.data.length !== ref.bytes) {
+      const found = `${checked.image.mime}, ${checked.image.data.length} bytes`
+      return `says ${ref.mime}, ${ref.bytes} bytes; the image is ${found}`
+    }
+    return null
   }
 }
 

@@ -130,4 +130,25 @@ export const migrations: ReadonlyArray<Migration> = [
       CREATE INDEX login_sessions_by_expiry ON login_sessions (expires_at);
     `,
   },
+  {
+    version: 5,
+    name: 'prompt images',
+    // Images attached to prompts, stored once per content hash (the same image in many runs is one row);
+    // runs reference them in order. Self-contained: its own tables, nothing earlier changes.
+    sql: `
+      CREATE TABLE images (
+        sha256 TEXT PRIMARY KEY,
+        mime TEXT NOT NULL CHECK (mime IN ('image/png', 'image/jpeg', 'image/webp', 'image/gif')),
+        bytes INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+      CREATE TABLE run_images (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES images (sha256),
+        PRIMARY KEY (run_id, idx)
+      ) WITHOUT ROWID;
+      CREATE INDEX run_images_by_image ON run_images (sha256);
+    `,
+  },
 ]

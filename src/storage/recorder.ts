@@ -52,6 +52,7 @@ export class StoreRecorder implements RunRecorder {
         system: meta.system,
         params: request.params,
         parent_id: meta.parent_id,
+        images: meta.images ?? [],
         targets: request.targets.map((t) => ({
           target: t.target,
           label: this.options.labelOf?.(t.target) ?? t.target.slice(t.target.indexOf('/') + 1),

@@ -1,6 +1,7 @@
 import { picoToUsd } from '../pricing/money.ts'
 import { decodeCursor, encodeCursor, filterSql, type Cursor } from './run-filter.ts'
 import type { StatementCache } from './statements.ts'
+import { imageRefsOf } from './run-images.ts'
 import type { RunListQuery, RunListPage, RunStatus, RunListItem, StoredTargetStatus } from './types.ts'
 
 const PROMPT_HEAD = 300
@@ -70,7 +71,15 @@ function summaries(sql: StatementCache, rows: ListRow[]): RunListItem[] {
     .all(JSON.stringify(rows.map((r) => r.id))) as TargetRow[]
   const byRun = new Map<string, TargetRow[]>()
   for (const t of targets) byRun.set(t.run_id, [...(byRun.get(t.run_id) ?? []), t])
-  return rows.map((r) => summary(r, byRun.get(r.id) ?? []))
+  const images = imageRefsOf(
+    sql,
+    rows.map((r) => r.id),
+  )
+  return rows.map((r) => {
+    const item = summary(r, byRun.get(r.id) ?? [])
+    const refs = images.get(r.id)
+    return refs ? { ...item, images: refs } : item
+  })
 }
 
 function summary(r: ListRow, targets: TargetRow[]): RunListItem {

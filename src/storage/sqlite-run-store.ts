@@ -10,6 +10,8 @@ import { resultValues, toRunLink, toStoredRun, type ResultRow, type RunRow } fro
 import { spendReport } from './spend.ts'
 import { StatementCache } from './statements.ts'
 import { SQL } from './run-sql.ts'
+import { dropOrphanImages, imageHashesOf, imageOf, imageRefsOf, linkImages } from './run-images.ts'
+import type { ImageBlob, ImageRef } from '../images/image-data.ts'
 import type {
   DeleteOutcome,
   ImportOutcome,
@@ -76,6 +78,7 @@ export class SqliteRunStore implements RunStore {
             created_at: run.created_at.getTime(),
           })
         })
+        linkImages(this.sql, run.run_id, run.images ?? [])
       })
       .immediate()
   }
@@ -127,7 +130,7 @@ export class SqliteRunStore implements RunStore {
     const parent = run.parent_id ? (this.sql.get(SQL.link).get(run.parent_id) as LinkRow | undefined) : undefined
     const children = this.sql.get(SQL.children).all(runId) as LinkRow[]
     return {
-      ...toStoredRun(run, results),
+      ...withImages(toStoredRun(run, results), imageRefsOf(this.sql, [runId]).get(runId)),
       parent: parent ? toRunLink(parent) : null,
       children: children.map(toRunLink),
     }
@@ -145,7 +148,9 @@ export class SqliteRunStore implements RunStore {
         const running = rows.filter((r) => r.status === 'running').map((r) => r.id)
         if (running.length > 0) return { status: 'running', run_ids: running }
         const ids = rows.map((r) => r.id)
+        const hashes = imageHashesOf(this.sql, ids)
         this.sql.get(SQL.deleteMany).run(JSON.stringify(ids))
+        dropOrphanImages(this.sql, hashes)
         return { status: 'deleted', run_ids: ids }
       })
       .immediate()
@@ -160,17 +165,18 @@ export class SqliteRunStore implements RunStore {
       const batch = JSON.stringify(ids.slice(at, at + EXPORT_BATCH))
       const runs = new Map((this.sql.get(SQL.runsOfMany).all(batch) as RunRow[]).map((r) => [r.id, r]))
       const byRun = groupByRun(this.sql.get(SQL.resultsOfMany).all(batch) as ResultRow[])
+      const images = imageRefsOf(this.sql, ids.slice(at, at + EXPORT_BATCH))
       for (const id of ids.slice(at, at + EXPORT_BATCH)) {
         const run = runs.get(id)
         // Deleted since the export began.
-        if (run) yield toStoredRun(run, byRun.get(id) ?? [])
+        if (run) yield withImages(toStoredRun(run, byRun.get(id) ?? []), images.get(id))
       }
       // Let other requests in between batches: SQLite calls block the event loop.
       await nextTick()
     }
   }
 
-  async importRuns(runs: StoredRun[]): Promise<ImportOutcome> {
+  async importRuns(runs: StoredRun[], images: ReadonlyMap<string, ImageBlob> = new Map()): Promise<ImportOutcome> {
     const insertOne = this.db.transaction((run: StoredRun): boolean => {
       // A run exported while it was streaming can never finish now.
       const status = run.status === 'running' ? 'interrupted' : run.status
@@ -198,6 +204,12 @@ export class SqliteRunStore implements RunStore {
           created_at: Date.parse(run.created_at),
         })
       })
+      const blobs = (run.images ?? []).map((ref) => {
+        const blob = images.get(ref.sha256)
+        if (!blob) throw new Error(`image ${ref.sha256} is not in the file`)
+        return blob
+      })
+      linkImages(this.sql, run.run_id, blobs)
       return true
     })
     return this.db
@@ -219,6 +231,10 @@ export class SqliteRunStore implements RunStore {
       .immediate()
   }
 
+  async getImage(sha256: string): Promise<{ mime: string; data: Buffer } | null> {
+    return imageOf(this.sql, sha256)
+  }
+
   async spend(query: SpendQuery): Promise<SpendReport> {
     return spendReport(this.sql, query)
   }
@@ -233,6 +249,11 @@ interface LinkRow {
   created_at: number
   status: RunStatus
   prompt: string
+}
+
+/** A run with its image references; runs without images have no `images` key (older exports look the same). */
+function withImages(run: StoredRun, images: ImageRef[] | undefined): StoredRun {
+  return images?.length ? { ...run, images } : run
 }
 
 export function groupByRun(rows: ResultRow[]): Map<string, ResultRow[]> {

@@ -1,5 +1,6 @@
 import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
 import type { TargetResult, TargetStatus, Timing } from '../domain/types.ts'
+import type { ImageBlob, ImageRef } from '../images/image-data.ts'
 
 export type RunStatus = 'running' | 'done' | 'interrupted'
 
@@ -28,6 +29,8 @@ export interface StoredRun {
   conversation_id: string
   turn: number
   results: StoredTargetResult[]
+  /** Images attached to this run's prompt, in order; absent when there are none. Bytes: GET /images/:sha256. */
+  images?: ImageRef[]
 }
 
 export interface RunLink {
@@ -51,6 +54,8 @@ export interface NewRun {
   params: ChatRequestParams
   parent_id: string | null
   targets: Array<{ target: string; label: string }>
+  /** Images attached to the prompt: stored once per content hash, referenced by the run. */
+  images?: ImageBlob[]
 }
 
 /** Text received since the last flush, appended to a running target. */
@@ -107,6 +112,8 @@ export interface RunListItem {
   cost_unknown: number
   cheapest: { target: string; label: string; cost_usd: number } | null
   fastest: { target: string; label: string; total_ms: number } | null
+  /** Images attached to the prompt; absent when none. */
+  images?: ImageRef[]
 }
 
 export interface RunListPage {
@@ -191,8 +198,13 @@ export interface RunStore {
   deleteRun(runId: string): Promise<DeleteOutcome>
   /** Every run matching the filter, newest first, read in small batches. */
   exportRuns(filter: RunFilter): AsyncIterable<StoredRun>
-  /** Inserts runs whose id is not stored yet; existing ids, and runs the database refuses, are skipped alone. */
-  importRuns(runs: StoredRun[]): Promise<ImportOutcome>
+  /**
+   * Inserts runs whose id is not stored yet; existing ids, and runs the database refuses, are skipped alone.
+   * `images` holds the checked bytes of every image the runs reference (by sha256).
+   */
+  importRuns(runs: StoredRun[], images?: ReadonlyMap<string, ImageBlob>): Promise<ImportOutcome>
+  /** One stored image by its sha256, for thumbnails and exports. */
+  getImage(sha256: string): Promise<{ mime: string; data: Buffer } | null>
   spend(query: SpendQuery): Promise<SpendReport>
   close(): Promise<void>
 }

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../providers/types.ts'
+import { type ChatMessage, textOf } from '../providers/types.ts'
 
 type Counter = (text: string) => number
 let counter: Promise<Counter> | undefined
@@ -99,7 +99,8 @@ const PER_REPLY = 3
 export async function countPromptTokens(messages: ChatMessage[]): Promise<number> {
   const count = await loadTokenCounter()
   let total = PER_REPLY
-  for (const m of messages) total += PER_MESSAGE + count(m.content) + count(m.role)
+  // Text only: image parts are priced by each provider its own way (tiles, detail), which no tokenizer here knows.
+  for (const m of messages) total += PER_MESSAGE + count(textOf(m.content)) + count(m.role)
   return total
 }
 

@@ -2,12 +2,17 @@ import type { AppContext } from '../context.ts'
 import type { ColumnInfo } from '../../views/run-view.tsx'
 
 /** How a target's column is titled: its model label and provider name, and whether it is simulated. */
-export function columnInfo(ctx: AppContext, target: string): ColumnInfo {
+export function columnInfo(ctx: AppContext, target: string, options: { images?: number } = {}): ColumnInfo {
   const entry = ctx.catalog().find(target)
-  return {
+  const info: ColumnInfo = {
     target,
     label: entry?.model.label ?? target,
     providerName: entry?.provider.name ?? target.split('/')[0]!,
     simulated: entry?.provider.builtin === 'demo',
   }
+  // A run with images reaches models whose support is not declared (`vision` unset): say so where they answer.
+  if (options.images && entry && entry.model.vision === undefined) {
+    info.note = 'Image support not declared for this model (vision in config): it may ignore or refuse the images.'
+  }
+  return info
 }

@@ -101,7 +101,7 @@ export async function streamNewRun(
   stream.onAbort(() => {
     registry.stop(request.run_id)
   })
-  const columns = request.targets.map((t) => columnInfo(ctx, t.target))
+  const columns = request.targets.map((t) => columnInfo(ctx, t.target, { images: meta.images?.length }))
   const earlier = request.targets.map((t) => t.messages.slice(0, -1))
   await stream.writeSSE({
     data: await html(

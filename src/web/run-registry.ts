@@ -19,17 +19,25 @@ export interface LiveRun {
  */
 export class RunRegistry {
   private readonly runs = new Map<string, LiveRun>()
-  constructor(private readonly capacity = 200) {}
+  private imageBytes = 0
+  /**
+   * @param capacity runs kept
+   * @param imageBudget bytes of attached images kept across runs (a run may hold 40 MB of them, twice over as
+   *   data URLs in its messages): finished runs are let go, oldest first, past either bound.
+   */
+  constructor(
+    private readonly capacity = 200,
+    private readonly imageBudget = 256 * 1024 * 1024,
+  ) {}
 
   add(run: LiveRun): void {
     this.runs.set(run.request.run_id, run)
-    if (this.runs.size > this.capacity) {
-      for (const [id, r] of this.runs) {
-        if (r.done) {
-          this.runs.delete(id)
-          break
-        }
-      }
+    this.imageBytes += imageBytesOf(run)
+    for (const [id, r] of this.runs) {
+      if (this.runs.size <= this.capacity && this.imageBytes <= this.imageBudget) break
+      if (!r.done || r === run) continue
+      this.runs.delete(id)
+      this.imageBytes -= imageBytesOf(r)
     }
   }
 
@@ -45,3 +53,5 @@ export class RunRegistry {
     return true
   }
 }
+
+const imageBytesOf = (run: LiveRun): number => (run.meta.images ?? []).reduce((n, i) => n + i.data.length, 0)

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { AddressInfo } from 'node:net'
@@ -123,4 +124,37 @@ export async function compareResults(
   const res = await postCompare(url, { prompt, targets, ...extra })
   if (res.status !== 200) throw new Error(`compare failed with ${res.status}: ${res.text.slice(0, 500)}`)
   return res.body.results as TargetResult[]
+}
+
+/**
+ * POSTs a request that declares a body over `bytes` but sends only its first kilobyte, and returns the answer: a
+ * limit is checked on the declared length, so a 64 MiB limit is tested without racing the server's close against
+ * 64 MiB still being written (which surfaces as ECONNRESET instead of the 413).
+ */
+export function postDeclaredOversize(
+  url: string,
+  path: string,
+  bytes: number,
+  contentType = 'application/json',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  const target = new URL(path, url)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      target,
+      {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'content-length': String(bytes + 1), origin: target.origin },
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d: string) => {
+          text += d
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }))
+      },
+    )
+    req.on('error', reject)
+    req.write('x'.repeat(1024))
+  })
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
-import { TEST_KEY, postCompare, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
+import { TEST_KEY, postCompare, postDeclaredOversize, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { collectSSE } from '../helpers/sse.ts'
 import type { TargetResult } from '../../src/domain/types.ts'
+import { COMPARE_MAX_BYTES } from '../../src/app.ts'
 
 // The JSON API: GET /api/targets and POST /api/compare (validation, whole and streamed answers).
 
@@ -88,6 +89,7 @@ describe('GET /api/targets', () => {
       model: 'hello',
       label: 'hello',
       key_status: 'env',
+      vision: null,
       reachable: null,
       unreachable_reason: null,
     })
@@ -174,18 +176,25 @@ describe('POST /api/compare validation', () => {
     }
   })
 
-  it('refuses a body over 1 MiB with 413 before any upstream request', async () => {
+  it('refuses a body over 64 MiB (room for 8 images) with 413 before any upstream request', async () => {
     const before = fake.requests.length
-    const res = await postCompare(juxta.url, { prompt: 'x'.repeat(1024 * 1024 + 10), targets: ['envkey/hello'] })
+    const res = await postDeclaredOversize(juxta.url, '/api/compare', COMPARE_MAX_BYTES)
     expect(res.status).toBe(413)
-    expect(res.body.error.message).toContain('over 1048576 bytes')
+    expect(res.headers.connection).toBe('close')
+    expect(JSON.parse(res.text).error.message).toContain(`over ${COMPARE_MAX_BYTES} bytes`)
     expect(fake.requests.length).toBe(before)
   })
 
   it('keeps serving the same client after a 413 (the half-read connection is not reused)', async () => {
     for (const pause of [0, 200]) {
-      const big = await postCompare(juxta.url, { prompt: 'x'.repeat(1024 * 1024 + 10), targets: ['envkey/hello'] })
+      // A 1 MiB route (the compare routes take 64 MiB), through the same client and origin as the compares.
+      const big = await fetch(`${juxta.url}/estimate`, {
+        method: 'POST',
+        headers: { origin: juxta.url },
+        body: new URLSearchParams([['prompt', 'x'.repeat(1024 * 1024 + 10)]]),
+      })
       expect(big.status).toBe(413)
+      await big.text()
       await new Promise((r) => setTimeout(r, pause))
       // Before the fix the pooled socket was reused and closed under this request ("other side closed").
       for (let i = 0; i < 3; i++)

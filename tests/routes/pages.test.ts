@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
+import { fakeConfig, postDeclaredOversize, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { formToBody } from '../../src/routes/pages.tsx'
+import { COMPARE_MAX_BYTES } from '../../src/app.ts'
 
 let upstream: FakeUpstream
 let juxta: RunningJuxta
@@ -20,14 +21,10 @@ const post = (path: string, body: BodyInit) =>
   fetch(`${juxta.url}${path}`, { method: 'POST', body, headers: { origin: juxta.url } })
 
 describe('page routes', () => {
-  it('refuses a form over 1 MiB before any upstream call, and the server keeps answering', async () => {
-    const form = new URLSearchParams([
-      ['prompt', 'x'.repeat(1024 * 1024 + 10)],
-      ['targets', 'p/text:3'],
-    ])
-    const res = await post('/runs', form)
+  it('refuses a run form over its limit (64 MiB: room for 8 images) before any upstream call', async () => {
+    const res = await postDeclaredOversize(juxta.url, '/runs', COMPARE_MAX_BYTES, 'application/x-www-form-urlencoded')
     expect(res.status).toBe(413)
-    expect(res.headers.get('connection')).toBe('close')
+    expect(res.headers.connection).toBe('close')
     expect(upstream.requests).toHaveLength(0)
     expect((await fetch(`${juxta.url}/`)).status).toBe(200)
   })
@@ -85,11 +82,8 @@ describe('body limits on every route that reads a body', () => {
   it('answers 413 over the limit on /estimate, /demo and /history/import', async () => {
     const big = 'x'.repeat(1024 * 1024 + 10)
     expect((await post('/estimate', new URLSearchParams([['prompt', big]]))).status).toBe(413)
-    const demo = await fetch(`${juxta.url}/demo/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: juxta.url },
-      body: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: big }] }),
-    })
+    // The simulator gets what a run sends upstream, images included: the run's limit.
+    const demo = await postDeclaredOversize(juxta.url, '/demo/v1/chat/completions', COMPARE_MAX_BYTES)
     expect(demo.status).toBe(413)
     const huge = new FormData()
     huge.set('file', new File([new Uint8Array(64 * 1024 * 1024 + 10)], 'big.json'))
