@@ -14,6 +14,10 @@ import { settingsRoutes } from './routes/settings.tsx'
 import { assetRoutes } from './routes/assets.ts'
 import { pageRoutes } from './routes/pages.tsx'
 import { historyPageRoutes } from './routes/history-pages.tsx'
+import { presetsApiRoutes } from './routes/presets-api.ts'
+import { presetFormRoutes } from './routes/preset-forms.tsx'
+import { answerDiffRoutes } from './routes/answer-diff.tsx'
+import { RunRegistry } from './web/run-registry.ts'
 import { NotFoundPage } from '../views/not-found-page.tsx'
 
 const MAX_BODY = 1024 * 1024
@@ -37,14 +41,29 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api', estimateRoutes(ctx))
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
+  app.route('/api/presets', presetsApiRoutes(ctx))
   app.use('/history/import', importLimit)
-  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/targets/*', '/settings/*', '/login', '/logout'])
+  for (const path of [
+    '/estimate',
+    '/demo/*',
+    '/runs',
+    '/runs/*',
+    '/targets/*',
+    '/settings/*',
+    '/login',
+    '/logout',
+    '/presets/*',
+  ])
     app.use(path, limit)
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
   app.route('/', assetRoutes())
-  app.route('/', pageRoutes(ctx))
+  // Live runs of this process, shared by the run page routes and the differences between answers.
+  const registry = new RunRegistry()
+  app.route('/presets', presetFormRoutes(ctx))
+  app.route('/', answerDiffRoutes(ctx, registry))
+  app.route('/', pageRoutes(ctx, registry))
   app.route('/', historyPageRoutes(ctx))
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? apiError(c, 404, 'not found') : c.html(NotFoundPage(), 404)))

@@ -2,6 +2,7 @@ import type { ProviderEntry } from '../src/providers/types.ts'
 import type { Reachability } from '../src/providers/reachability.ts'
 import { Layout } from './layout.tsx'
 import { FollowUpFormShell } from './run-page-parts.tsx'
+import { PresetControl, type PresetControlProps } from './preset-control.tsx'
 
 export interface FormValues {
   prompt?: string
@@ -170,12 +171,15 @@ export function ComparePage(props: {
   providers: ReadonlyArray<ProviderEntry>
   values?: FormValues
   reach?: Record<string, Reachability>
+  /** The presets control; absent when the server keeps no presets. */
+  presets?: PresetControlProps
 }) {
   const v = props.values ?? {}
   return (
     <Layout title="Juxta" active="compare">
       {/* The page's one h1; the navigation already shows where we are, so it is for assistive technology. */}
       <h1 class="visually-hidden">Compare</h1>
+      {props.presets ? <PresetControl {...props.presets} /> : ''}
       <form
         id="compare-form"
         class="compare-form"

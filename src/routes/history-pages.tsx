@@ -110,7 +110,8 @@ export function historyPageRoutes(ctx: AppContext): Hono {
         raw = undefined
       }
     }
-    const result = raw === undefined ? null : await importExport(ctx.store, raw, ctx.secrets())
+    const result =
+      raw === undefined ? null : await importExport(ctx.store, raw, ctx.secrets(), { presets: ctx.presets })
     if (!result?.ok) {
       const page = await ctx.store.listRuns({ limit: 50, page: 1 })
       const targets = ctx

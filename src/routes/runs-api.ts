@@ -34,10 +34,12 @@ export function runsApiRoutes(ctx: AppContext): Hono {
     return c.json(await store.listRuns(q.value))
   })
 
-  app.get('/export.json', (c) => {
+  app.get('/export.json', async (c) => {
     const q = parse(runFilterQuerySchema, queryObject(c.req.queries()))
     if (!q.ok) return c.json(q.failure, 422)
-    return download(ctx, exportJsonChunks(store.exportRuns(q.value)), `juxta-runs-${stamp()}.json`)
+    // The history export carries the presets too (export version 2); one run's export does not.
+    const presets = await ctx.presets?.exportPresets()
+    return download(ctx, exportJsonChunks(store.exportRuns(q.value), { presets }), `juxta-runs-${stamp()}.json`)
   })
 
   app.get('/export.csv', (c) => {
@@ -54,7 +56,7 @@ export function runsApiRoutes(ctx: AppContext): Hono {
     } catch {
       return c.json(failure('request body must be JSON'), 400)
     }
-    const result = await importExport(store, raw, ctx.secrets())
+    const result = await importExport(store, raw, ctx.secrets(), { presets: ctx.presets })
     if (!result.ok) {
       const issues = result.issues.slice(0, MAX_ISSUES).map((i) => ({ path: formatPath(i.path), message: i.message }))
       return c.json(failure('not a Juxta runs export', issues), 422)

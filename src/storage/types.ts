@@ -1,5 +1,6 @@
 import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
 import type { TargetResult, TargetStatus, Timing } from '../domain/types.ts'
+import type { PresetImportOutcome } from './preset-store.ts'
 
 export type RunStatus = 'running' | 'done' | 'interrupted'
 
@@ -169,6 +170,8 @@ export interface ImportOutcome {
   skipped: number
   /** The first MAX_SKIPPED_LISTED of them, in file order. */
   skipped_runs: SkippedRun[]
+  /** Present when the file carried presets (export version 2) and this server keeps them. */
+  presets?: PresetImportOutcome
 }
 
 /**

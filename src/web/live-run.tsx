@@ -13,6 +13,7 @@ import {
   announceText,
 } from '../../views/run-page-parts.tsx'
 import { RunSummaryParts } from '../../views/summary-table.tsx'
+import { DiffForm } from '../../views/answer-diff-view.tsx'
 import { summarize } from './run-summary.ts'
 import { PageStreamComposer, escapeHtml, partial } from './page-stream.ts'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
@@ -150,6 +151,7 @@ export async function streamNewRun(
     data:
       (await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />)) +
       partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
+      partial('diff', 'innerHTML', await html(<DiffForm runId={request.run_id} columns={columns} />)) +
       `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
   })
   await stream.writeSSE({ event: 'done', data: request.run_id })
