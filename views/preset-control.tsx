@@ -78,6 +78,7 @@ export function PresetControlBody(props: PresetControlProps) {
           value={props.name ?? ''}
           aria-describedby="preset-status"
           aria-invalid={status?.kind === 'error' ? 'true' : undefined}
+          data-focus-after-swap={props.focus && status?.kind === 'error' ? true : undefined}
         />
         <button type="submit">Save as…</button>
         <button
@@ -91,13 +92,13 @@ export function PresetControlBody(props: PresetControlProps) {
           Rename
         </button>
       </form>
-      {/* Focused after an action, so keyboard and screen-reader users hear what happened. */}
+      {/* Focused after an action that worked (after an error, the name field is), so it is read out. */}
       <p
         id="preset-status"
         class={`preset-status${status ? ` preset-${status.kind}` : ''}`}
         role={status?.kind === 'error' ? 'alert' : 'status'}
         tabindex={-1}
-        data-focus-after-swap={props.focus ? true : undefined}
+        data-focus-after-swap={props.focus && status?.kind !== 'error' ? true : undefined}
       >
         {status?.text ?? ''}
       </p>
