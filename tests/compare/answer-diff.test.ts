@@ -49,15 +49,18 @@ describe('diffAnswers', () => {
   })
 
   it('refuses answers over the word limit, with the counts', () => {
-    const d = diffAnswers('one two three four', 'one two', { maxWords: 3, maxEdits: 100 })
+    const d = diffAnswers('one two three four', 'one two', { maxWords: 3, maxEdits: 100, maxMs: 60_000 })
     expect(d).toMatchObject({ ok: false, reason: 'too-long', wordsA: 4, wordsB: 2 })
     expect(!d.ok && d.message).toBe('These answers are too long to diff here (4 and 2 words; at most 3 each).')
   })
 
   it('gives up, saying so, when the answers need more edits than the budget', () => {
-    const d = diffAnswers('a b c d e f', 'u v w x y z', { maxWords: 100, maxEdits: 4 })
+    const d = diffAnswers('a b c d e f', 'u v w x y z', { maxWords: 100, maxEdits: 4, maxMs: 60_000 })
     expect(d).toMatchObject({ ok: false, reason: 'too-different' })
-    expect(diffAnswers('a b c d e f', 'a b c d e g', { maxWords: 100, maxEdits: 4 }).ok).toBe(true)
+    expect(!d.ok && d.message).toBe(
+      'These answers are too long and too different to diff here (more than 4 words inserted or deleted).',
+    )
+    expect(diffAnswers('a b c d e f', 'a b c d e g', { maxWords: 100, maxEdits: 4, maxMs: 60_000 }).ok).toBe(true)
   })
 })
 

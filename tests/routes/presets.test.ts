@@ -245,6 +245,18 @@ describe('presets in the history export', () => {
       expect(outcome).toMatchObject({ added: 0, replaced: 0, skipped: 3 })
       expect(outcome.skipped_presets[2]).toEqual({ index: 2, name: '', reason: 'name: give the preset a name' })
 
+      // The history page's import says the same in its notice.
+      const file = new FormData()
+      file.set('file', new File([JSON.stringify(exported)], 'export.json', { type: 'application/json' }))
+      const posted = await second.app.request('http://127.0.0.1/history/import', {
+        method: 'POST',
+        body: file,
+        headers: { host: '127.0.0.1', origin: 'http://127.0.0.1' },
+      })
+      expect(posted.status).toBe(303)
+      const notice = await (await request(second, posted.headers.get('location')!)).text()
+      expect(notice).toContain('Imported 0 runs, skipped 0 already stored. Presets: 0 added, 0 replaced, 3 skipped.')
+
       // An older export (version 1, no presets) still imports; presets in a version 1 file do not.
       const v1 = { format: 'juxta-runs', version: 1, exported_at: exported.exported_at, runs: [] }
       expect((await request(second, '/api/runs/import', { method: 'POST', body: JSON.stringify(v1) })).status).toBe(200)
