@@ -151,7 +151,8 @@ export async function streamNewRun(
     data:
       (await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />)) +
       partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
-      partial('diff', 'innerHTML', await html(<DiffForm runId={request.run_id} columns={columns} />)) +
+      // By id, not hx-target: see ColumnResultParts (the form inside has its own hx-target).
+      `<hx-partial id="diff">${await html(<DiffForm runId={request.run_id} columns={columns} />)}</hx-partial>` +
       `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
   })
   await stream.writeSSE({ event: 'done', data: request.run_id })
