@@ -43,18 +43,9 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api/spend', spendApiRoutes(ctx))
   app.route('/api/presets', presetsApiRoutes(ctx))
   app.use('/history/import', importLimit)
-  for (const path of [
-    '/estimate',
-    '/demo/*',
-    '/runs',
-    '/runs/*',
-    '/targets/*',
-    '/settings/*',
-    '/login',
-    '/logout',
-    '/presets/*',
-  ])
+  for (const path of ['/estimate', '/demo/*', '/runs', '/runs/*', '/targets/*', '/settings/*', '/login', '/logout'])
     app.use(path, limit)
+  app.use('/presets/*', limit)
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
