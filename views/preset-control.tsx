@@ -81,17 +81,18 @@ export function PresetControlBody(props: PresetControlProps) {
           data-focus-after-swap={props.focus && status?.kind === 'error' ? true : undefined}
         />
         <button type="submit">Save as…</button>
-        <button
-          type="button"
-          disabled={none}
-          hx-post="/presets/rename"
-          hx-include="#preset-select"
-          hx-target="#presets"
-          hx-swap="innerHTML"
-        >
-          Rename
-        </button>
       </form>
+      {/* Outside the form: nothing here should look, to htmx's upgrade-check, like it inherits the form's include. */}
+      <button
+        type="button"
+        disabled={none}
+        hx-post="/presets/rename"
+        hx-include="#preset-select, #preset-name"
+        hx-target="#presets"
+        hx-swap="innerHTML"
+      >
+        Rename
+      </button>
       {/* Focused after an action that worked (after an error, the name field is), so it is read out. */}
       <p
         id="preset-status"

@@ -36,7 +36,7 @@ afterAll(async () => {
 })
 
 describe.each(['light', 'dark'] as const)('presets and differences, %s colour scheme', (colorScheme) => {
-  it('saves the form as a preset, loads it after a reload, and deletes it, all from the keyboard', async () => {
+  it('saves the form as a preset, loads it after a reload, renames and deletes it, all from the keyboard', async () => {
     const { page, watch } = await watchedPage(browser, juxta.url)
     await page.emulateMedia({ colorScheme })
     const name = `Morning ${colorScheme}`
@@ -76,9 +76,22 @@ describe.each(['light', 'dark'] as const)('presets and differences, %s colour sc
     expect(await page.textContent('#preset-status')).toBe(`Loaded “${name}”.`)
     expect(await axeViolations(page)).toEqual([])
 
+    const renamed = `${name} (renamed)`
+    await page.fill('#preset-name', renamed)
+    await page.focus('#presets button[hx-post="/presets/rename"]')
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(
+      (t) => document.querySelector('#preset-status')?.textContent === t,
+      `Renamed “${name}” to “${renamed}”.`,
+    )
+    expect(await page.$eval('#preset-select', (s) => (s as HTMLSelectElement).selectedOptions[0]?.text)).toBe(renamed)
+
     await page.focus('.preset-load button.danger')
     await page.keyboard.press('Enter')
-    await page.waitForFunction((n) => document.querySelector('#preset-status')?.textContent === `Deleted “${n}”.`, name)
+    await page.waitForFunction(
+      (n) => document.querySelector('#preset-status')?.textContent === `Deleted “${n}”.`,
+      renamed,
+    )
     expect(await page.locator('#preset-select option', { hasText: name }).count()).toBe(0)
     expect(await axeViolations(page)).toEqual([])
     // Chromium logs the refused save (422) as a failed resource; nothing else may fail.
