@@ -183,6 +183,8 @@ export function ComparePage(props: {
       <form
         id="compare-form"
         class="compare-form"
+        // Filled from a preset or "run again": the remembered selection (app.js) must not add targets to it.
+        data-restored={props.values ? '1' : undefined}
         hx-post="/runs"
         hx-target="#run"
         hx-swap="innerHTML"

@@ -76,6 +76,24 @@ describe.each(['light', 'dark'] as const)('presets and differences, %s colour sc
     expect(await page.textContent('#preset-status')).toBe(`Loaded “${name}”.`)
     expect(await axeViolations(page)).toEqual([])
 
+    // A preset whose only target is gone loads with no target ticked, not with the last selection remembered.
+    const gone = await fetch(`${juxta.url}/api/presets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: juxta.url },
+      body: JSON.stringify({ name: `Gone ${colorScheme}`, prompt: 'p', targets: ['old/model'] }),
+    })
+    const goneId = ((await gone.json()) as { id: number }).id
+    await page.goto(`${juxta.url}/?preset=${goneId}`)
+    expect(await page.locator('#compare-form input[name="targets"]:checked').count()).toBe(0)
+    expect(await page.textContent('#preset-status')).toContain('except the target old/model')
+    expect(await axeViolations(page)).toEqual([])
+    await page.goto(
+      `${juxta.url}/?preset=${await page.$eval('#preset-select', (s) => {
+        const options = [...(s as HTMLSelectElement).options]
+        return options.find((o) => o.text.startsWith('Morning'))!.value
+      })}`,
+    )
+
     const renamed = `${name} (renamed)`
     await page.fill('#preset-name', renamed)
     await page.focus('#presets button[hx-post="/presets/rename"]')
