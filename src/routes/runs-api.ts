@@ -37,9 +37,11 @@ export function runsApiRoutes(ctx: AppContext): Hono {
   app.get('/export.json', async (c) => {
     const q = parse(runFilterQuerySchema, queryObject(c.req.queries()))
     if (!q.ok) return c.json(q.failure, 422)
-    // The history export carries the presets too (export version 2); one run's export does not.
-    const presets = await ctx.presets?.exportPresets()
-    return download(ctx, exportJsonChunks(store.exportRuns(q.value), { presets }), `juxta-runs-${stamp()}.json`)
+    // The history export carries the presets too (export version 2); one run's export, or a history without
+    // presets, stays version 1 so older Juxtas still read it.
+    const presets = (await ctx.presets?.exportPresets()) ?? []
+    const options = presets.length > 0 ? { presets } : {}
+    return download(ctx, exportJsonChunks(store.exportRuns(q.value), options), `juxta-runs-${stamp()}.json`)
   })
 
   app.get('/export.csv', (c) => {

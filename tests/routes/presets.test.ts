@@ -212,6 +212,9 @@ describe('presets in the history export', () => {
       { cwd: root, log: () => {} },
     )
     try {
+      // Without presets the export stays version 1, readable by older Juxtas.
+      expect(await (await request(first, '/api/runs/export.json')).json()).toMatchObject({ version: 1, runs: [] })
+      expect(await (await request(first, '/api/runs/export.json')).json()).not.toHaveProperty('presets')
       for (const name of ['Alpha', 'Beta']) {
         const body = JSON.stringify({
           name,
