@@ -17,6 +17,9 @@ import { historyPageRoutes } from './routes/history-pages.tsx'
 import { runCopyRoutes } from './routes/run-copy.ts'
 import { RunRegistry } from './web/run-registry.ts'
 import { imageRoutes } from './routes/images.ts'
+import { presetsApiRoutes } from './routes/presets-api.ts'
+import { presetFormRoutes } from './routes/preset-forms.tsx'
+import { answerDiffRoutes } from './routes/answer-diff.tsx'
 import { NotFoundPage } from '../views/not-found-page.tsx'
 
 const MAX_BODY = 1024 * 1024
@@ -50,18 +53,22 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api', estimateRoutes(ctx))
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
+  app.route('/api/presets', presetsApiRoutes(ctx))
   app.use('/history/import', importLimit)
   // `/runs/*` also matches `/runs` itself: the run's form (with its images) takes the compare limit.
   app.use('/runs/*', (c, next) => (WITH_IMAGES.has(c.req.path) ? compareLimit(c, next) : limit(c, next)))
   // The demo simulator receives what a run sends upstream, images included.
   app.use('/demo/*', compareLimit)
   for (const path of ['/estimate', '/targets/*', '/settings/*', '/login', '/logout']) app.use(path, limit)
+  app.use('/presets/*', limit)
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
   app.route('/', assetRoutes())
-  // One registry of open runs: the page stream fills it, the copy routes read the newest answers from it.
+  // One registry of open runs: the page stream fills it; the copy and diff routes read finished runs from it.
   const registry = new RunRegistry()
+  app.route('/presets', presetFormRoutes(ctx))
+  app.route('/', answerDiffRoutes(ctx, registry))
   app.route('/', pageRoutes(ctx, registry))
   app.route('/', historyPageRoutes(ctx))
   app.route('/', runCopyRoutes(ctx, registry))

@@ -10,6 +10,7 @@ import type { Pricer } from './pricing/types.ts'
 import { PriceBook } from './pricing/price-book.ts'
 import { demoRoutes } from './routes/demo.ts'
 import type { RunStore } from './storage/types.ts'
+import type { PresetStore } from './storage/preset-store.ts'
 import { StoreRecorder } from './storage/recorder.ts'
 import type { Hono } from 'hono'
 import { KeyStore } from './keys/key-store.ts'
@@ -35,6 +36,8 @@ export interface AppContext {
   runSlots: RunSlots
   /** Run history; null when the app runs without a database. */
   store: RunStore | null
+  /** Named compare-form presets; null when the app runs without a database. */
+  presets: PresetStore | null
   demo: Hono
   /** Everything the app logs goes through here (already redacted by callers). */
   log: (line: string) => void
@@ -62,6 +65,8 @@ export interface ContextOptions {
   recorder?: RunRecorder
   /** Run history. Runs are recorded into it unless `recorder` is given. */
   store?: RunStore
+  /** Compare-form presets (kept beside the history). */
+  presets?: PresetStore
   storedKeys?: StoredKeyLookup
   log?: (line: string) => void
   /** Default: an in-memory store (keys are lost on restart). */
@@ -138,6 +143,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     recorder: options.recorder ?? (options.store ? storeRecorder(options.store) : noRecorder),
     runSlots: new RunSlots(settings.max_concurrent_runs),
     store: options.store ?? null,
+    presets: options.presets ?? null,
     demo,
     log,
     keys,

@@ -11,6 +11,7 @@ import { CustomProviderStore, ProviderFileError } from './settings/custom-provid
 import { StorageError } from './storage/database.ts'
 import { openSqliteRunStore, type SqliteRunStore } from './storage/sqlite-run-store.ts'
 import { SqliteSessionStore } from './storage/sqlite-session-store.ts'
+import { SqlitePresetStore } from './storage/sqlite-preset-store.ts'
 
 /** A problem with the environment, the config or the data directory: one message for the person starting Juxta. */
 export class StartupError extends Error {}
@@ -73,6 +74,7 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
     const sessionStore = new SqliteSessionStore(store.db)
     const ctx = createContext(config, {
       store,
+      presets: new SqlitePresetStore(store.db),
       keys,
       customProviders,
       sessionStore,

@@ -3,6 +3,7 @@ import type { Reachability } from '../src/providers/types.ts'
 import { Layout } from './layout.tsx'
 import { FollowUpFormShell } from './run-page-parts.tsx'
 import { IMAGE_TYPES, type ImageRef, MAX_IMAGE_BYTES, MAX_IMAGES } from '../src/images/image-data.ts'
+import { PresetControl, type PresetControlProps } from './preset-control.tsx'
 
 export interface FormValues {
   prompt?: string
@@ -201,15 +202,20 @@ export function ComparePage(props: {
   providers: ReadonlyArray<ProviderEntry>
   values?: FormValues
   reach?: Record<string, Reachability>
+  /** The presets control; absent when the server keeps no presets. */
+  presets?: PresetControlProps
 }) {
   const v = props.values ?? {}
   return (
     <Layout title="Juxta" active="compare">
       {/* The page's one h1; the navigation already shows where we are, so it is for assistive technology. */}
       <h1 class="visually-hidden">Compare</h1>
+      {props.presets ? <PresetControl {...props.presets} /> : ''}
       <form
         id="compare-form"
         class="compare-form"
+        // Filled from a preset or "run again": the remembered selection (app.js) must not add targets to it.
+        data-restored={props.values ? '1' : undefined}
         hx-post="/runs"
         hx-target="#run"
         hx-swap="innerHTML"

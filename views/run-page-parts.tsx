@@ -14,6 +14,7 @@ import {
 import { formatMs } from './format.ts'
 import { SummaryTable, type RunSummaryData } from './summary-table.tsx'
 import { formatUsd } from '../src/pricing/money.ts'
+import { DiffForm } from './answer-diff-view.tsx'
 
 /** The skeleton of a live run: the first message of its stream. */
 export function RunView(props: {
@@ -63,6 +64,10 @@ export function RunView(props: {
       </div>
       <div id="summary" class="summary-area">
         {props.summary ? <SummaryTable summary={props.summary} /> : ''}
+      </div>
+      {/* Filled once a live run is done (src/web/live-run.tsx); a stored run has its answers already. */}
+      <div id="diff" class="diff-slot">
+        {props.results ? <DiffForm runId={props.runId} columns={props.columns} /> : ''}
       </div>
     </div>
   )

@@ -31,6 +31,12 @@ export function asResult(r: StoredRun['results'][number]): TargetResult {
   return { ...r, status, timing: { ...r.timing, total_ms: r.timing.total_ms ?? 0 } }
 }
 
+/** What an import did with the presets it carried (`added-replaced-skipped`), for the history page's notice. */
+function presetNotice(raw: unknown): string {
+  const m = typeof raw === 'string' ? /^(\d{1,6})-(\d{1,6})-(\d{1,6})$/.exec(raw) : null
+  return m ? ` Presets: ${m[1]} added, ${m[2]} replaced, ${m[3]} skipped.` : ''
+}
+
 /** History, one stored run, and spend: server-rendered pages over the run store. */
 export function historyPageRoutes(ctx: AppContext): Hono {
   const app = new Hono()
@@ -47,10 +53,12 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     const notice =
       typeof raw.imported === 'string'
         ? `Imported ${raw.imported} runs` +
-          `${typeof raw.skipped === 'string' ? `, skipped ${raw.skipped} already stored` : ''}.`
+          `${typeof raw.skipped === 'string' ? `, skipped ${raw.skipped} already stored` : ''}.` +
+          presetNotice(raw.presets)
         : undefined
     delete raw.imported
     delete raw.skipped
+    delete raw.presets
     const parsed = runListQuerySchema.safeParse({ page: '1', limit: '50', ...raw })
     const targets = ctx
       .catalog()
@@ -111,7 +119,8 @@ export function historyPageRoutes(ctx: AppContext): Hono {
         raw = undefined
       }
     }
-    const result = raw === undefined ? null : await importExport(ctx.store, raw, ctx.secrets())
+    const result =
+      raw === undefined ? null : await importExport(ctx.store, raw, ctx.secrets(), { presets: ctx.presets })
     if (!result?.ok) {
       const page = await ctx.store.listRuns({ limit: 50, page: 1 })
       const targets = ctx
@@ -129,7 +138,9 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     }
     const { imported, skipped, skipped_runs } = result.outcome
     const problems = skipped_runs.filter((r) => r.reason !== 'already stored')
-    if (problems.length === 0) return c.redirect(`/history?imported=${imported}&skipped=${skipped}`, 303)
+    const p = result.outcome.presets
+    const presets = p ? `&presets=${p.added}-${p.replaced}-${p.skipped}` : ''
+    if (problems.length === 0) return c.redirect(`/history?imported=${imported}&skipped=${skipped}${presets}`, 303)
     // Runs that could not be imported are listed with their reason on the page itself (not in a redirect URL).
     const page = await ctx.store.listRuns({ limit: 50, page: 1 })
     const targets = ctx
@@ -145,7 +156,8 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     const more = unlisted > 0 ? `; ${unlisted} more not listed` : ''
     const notice =
       `Imported ${imported} runs, skipped ${skipped} ` +
-      `(${stored} already stored; ${problems.length} could not be imported, listed above${more}).`
+      `(${stored} already stored; ${problems.length} could not be imported, listed above${more}).` +
+      presetNotice(p ? `${p.added}-${p.replaced}-${p.skipped}` : undefined)
     return c.html(<HistoryPage page={page} filters={{}} targets={targets} issues={issues} notice={notice} />)
   })
 

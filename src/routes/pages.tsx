@@ -13,6 +13,7 @@ import { streamColumnRetry, streamNewRun } from '../web/live-run.tsx'
 import { escapeHtml, partial } from '../web/page-stream.ts'
 import { ids } from '../../views/run-view.tsx'
 import { MAX_IMAGES, sniffImageType } from '../images/image-data.ts'
+import { presetsForPage } from './preset-page.ts'
 
 type FormBody = Record<string, string | File | Array<string | File>>
 
@@ -101,9 +102,13 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
           images: run.images,
         }
       : undefined
+    // A preset (`?preset=id`, the presets control's Load) fills the form the same way.
+    const presets = await presetsForPage(ctx, c.req.query('preset'))
     const providers = ctx.catalog().providers
     const reach = await ctx.reachability.settle(providers, { maxWaitMs: PAGE_WAIT_MS })
-    return c.html(<ComparePage providers={providers} values={values} reach={reach} />)
+    return c.html(
+      <ComparePage providers={providers} values={values ?? presets.values} reach={reach} presets={presets.control} />,
+    )
   })
 
   // "Check again" under the unreachable local servers: probes them now and returns the picker, with the

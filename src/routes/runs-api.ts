@@ -34,14 +34,17 @@ export function runsApiRoutes(ctx: AppContext): Hono {
     return c.json(await store.listRuns(q.value))
   })
 
-  app.get('/export.json', (c) => {
+  app.get('/export.json', async (c) => {
     const q = parse(runFilterQuerySchema, queryObject(c.req.queries()))
     if (!q.ok) return c.json(q.failure, 422)
-    return download(
-      ctx,
-      exportJsonChunks(store.exportRuns(q.value), new Date(), (h) => store.getImage(h)),
-      `juxta-runs-${stamp()}.json`,
-    )
+    // The history export carries the presets too (export version 2); one run's export, or a history without
+    // presets, stays version 1 so older Juxtas still read it.
+    const presets = (await ctx.presets?.exportPresets()) ?? []
+    const chunks = exportJsonChunks(store.exportRuns(q.value), {
+      images: (h) => store.getImage(h),
+      ...(presets.length > 0 ? { presets } : {}),
+    })
+    return download(ctx, chunks, `juxta-runs-${stamp()}.json`)
   })
 
   app.get('/export.csv', (c) => {
@@ -58,7 +61,7 @@ export function runsApiRoutes(ctx: AppContext): Hono {
     } catch {
       return c.json(failure('request body must be JSON'), 400)
     }
-    const result = await importExport(store, raw, ctx.secrets())
+    const result = await importExport(store, raw, ctx.secrets(), { presets: ctx.presets })
     if (!result.ok) {
       const issues = result.issues.slice(0, MAX_ISSUES).map((i) => ({ path: formatPath(i.path), message: i.message }))
       return c.json(failure('not a Juxta runs export', issues), 422)
@@ -93,7 +96,7 @@ export function runsApiRoutes(ctx: AppContext): Hono {
       const { parent: _parent, children: _children, ...run } = detail
       const one = single(run)
       const chunks =
-        format === 'json' ? exportJsonChunks(one, new Date(), (h) => store.getImage(h)) : exportCsvChunks(one)
+        format === 'json' ? exportJsonChunks(one, { images: (h) => store.getImage(h) }) : exportCsvChunks(one)
       return download(ctx, chunks, `juxta-run-${run.run_id}.${format}`)
     })
   }

@@ -3,10 +3,17 @@ import { COST_REASONS } from '../domain/types.ts'
 import { MAX_REQUEST_USD, MAX_TOKEN_COUNT } from '../domain/bounds.ts'
 import type { StoredRun } from './types.ts'
 import { IMAGE_TYPES, MAX_DATA_URL_CHARS, MAX_IMAGE_BYTES, MAX_IMAGES, toDataUrl } from '../images/image-data.ts'
+import { presetFields } from '../presets/preset-rules.ts'
+import type { ExportedPreset } from './preset-store.ts'
 
-/** The JSON export: a versioned envelope around runs in the shape GET /api/runs/:id returns. */
+/**
+ * The JSON export: a versioned envelope around runs in the shape GET /api/runs/:id returns. Version 2 adds an
+ * optional `presets` array; a file without presets is still written as version 1, and both are read.
+ */
 export const EXPORT_FORMAT = 'juxta-runs'
 export const EXPORT_VERSION = 1
+export const EXPORT_VERSION_PRESETS = 2
+const exportVersion = z.union([z.literal(EXPORT_VERSION), z.literal(EXPORT_VERSION_PRESETS)])
 
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"')
 const TargetSchema = z
@@ -118,10 +125,20 @@ export const ExportedRunSchema = z
     path: ['targets'],
   })
 
+/** A preset in an export: checked one by one on import, like runs. */
+export const ExportedPresetSchema = z.strictObject({
+  ...presetFields,
+  created_at: startTime,
+  updated_at: startTime,
+})
+
+const MAX_PRESETS = 10_000
+
 export const ExportSchema = z.strictObject({
   format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
+  version: exportVersion,
   exported_at: isoTime,
+  presets: z.array(ExportedPresetSchema).max(MAX_PRESETS).optional(),
   runs: z.array(ExportedRunSchema).max(1_000_000),
   images: ImagesSchema,
 })
@@ -132,13 +149,19 @@ export type ExportFile = z.infer<typeof ExportSchema>
  * The envelope alone: runs are checked one by one (ExportedRunSchema), so that one bad run is skipped and
  * reported instead of rejecting the whole file.
  */
-export const ExportEnvelopeSchema = z.strictObject({
-  format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
-  exported_at: isoTime,
-  runs: z.array(z.unknown()).max(1_000_000),
-  images: ImagesSchema,
-})
+export const ExportEnvelopeSchema = z
+  .strictObject({
+    format: z.literal(EXPORT_FORMAT),
+    version: exportVersion,
+    exported_at: isoTime,
+    presets: z.array(z.unknown()).max(MAX_PRESETS).optional(),
+    runs: z.array(z.unknown()).max(1_000_000),
+    images: ImagesSchema,
+  })
+  .refine((f) => f.presets === undefined || f.version >= EXPORT_VERSION_PRESETS, {
+    message: `presets need version ${EXPORT_VERSION_PRESETS}`,
+    path: ['version'],
+  })
 
 /** Where an export reads the bytes of the images its runs reference. */
 export type ImageSource = (sha256: string) => Promise<{ mime: string; data: Buffer } | null>
@@ -149,11 +172,14 @@ export type ImageSource = (sha256: string) => Promise<{ mime: string; data: Buff
  */
 export async function* exportJsonChunks(
   runs: AsyncIterable<StoredRun>,
-  exportedAt = new Date(),
-  images?: ImageSource,
+  options: { exportedAt?: Date; presets?: ExportedPreset[]; images?: ImageSource } = {},
 ): AsyncGenerator<string> {
-  yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"version":${EXPORT_VERSION},` +
-    `"exported_at":"${exportedAt.toISOString()}","runs":[`
+  const exportedAt = options.exportedAt ?? new Date()
+  const images = options.images
+  const version = options.presets ? EXPORT_VERSION_PRESETS : EXPORT_VERSION
+  yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"version":${version},"exported_at":"${exportedAt.toISOString()}",`
+  if (options.presets) yield `"presets":${JSON.stringify(options.presets)},`
+  yield '"runs":['
   let first = true
   const referenced = new Set<string>()
   for await (const run of runs) {

@@ -1,5 +1,6 @@
 import { redactSecrets } from '../providers/redact.ts'
-import { ExportEnvelopeSchema, ExportedRunSchema } from './export-format.ts'
+import { ExportEnvelopeSchema, ExportedPresetSchema, ExportedRunSchema } from './export-format.ts'
+import type { ExportedPreset, PresetImportOutcome, PresetStore } from './preset-store.ts'
 import type { ImportOutcome, RunStore, SkippedRun, StoredRun } from './types.ts'
 import type { z } from 'zod'
 import { type ImageBlob, type ImageCheck, parseImageDataUrl } from '../images/image-data.ts'
@@ -21,6 +22,7 @@ export async function importExport(
   store: RunStore,
   raw: unknown,
   secrets: Array<string | undefined>,
+  options: { presets?: PresetStore | null } = {},
 ): Promise<ImportResult> {
   const file = ExportEnvelopeSchema.safeParse(raw)
   if (!file.success) return { ok: false, issues: file.error.issues }
@@ -44,10 +46,36 @@ export async function importExport(
   const stored = await store.importRuns(valid, images.checked())
   const skipped = [...invalid, ...stored.skipped_runs.map((s) => ({ ...s, index: fileIndex[s.index]! }))]
   skipped.sort((a, b) => a.index - b.index)
-  return {
-    ok: true,
-    outcome: { imported: stored.imported, skipped: skipped.length, skipped_runs: skipped.slice(0, MAX_SKIPPED_LISTED) },
+  const outcome: ImportOutcome = {
+    imported: stored.imported,
+    skipped: skipped.length,
+    skipped_runs: skipped.slice(0, MAX_SKIPPED_LISTED),
   }
+  if (file.data.presets && options.presets) outcome.presets = await importPresets(options.presets, file.data.presets)
+  return { ok: true, outcome }
+}
+
+/** Presets are checked one by one too: an invalid one is skipped with its reason, the others are stored. */
+async function importPresets(store: PresetStore, candidates: unknown[]): Promise<PresetImportOutcome> {
+  const valid: ExportedPreset[] = []
+  const fileIndex: number[] = []
+  const invalid: PresetImportOutcome['skipped_presets'] = []
+  candidates.forEach((candidate, index) => {
+    const preset = ExportedPresetSchema.safeParse(candidate)
+    if (preset.success) {
+      valid.push(preset.data)
+      fileIndex.push(index)
+    } else invalid.push({ index, name: presetNameOf(candidate), reason: reasonOf(preset.error.issues) })
+  })
+  const stored = await store.importPresets(valid)
+  const skipped = [...invalid, ...stored.skipped_presets.map((s) => ({ ...s, index: fileIndex[s.index]! }))]
+  skipped.sort((a, b) => a.index - b.index)
+  return { ...stored, skipped: skipped.length, skipped_presets: skipped.slice(0, MAX_SKIPPED_LISTED) }
+}
+
+function presetNameOf(candidate: unknown): string | null {
+  const name = (candidate as { name?: unknown } | null)?.name
+  return typeof name === 'string' && name.length <= 80 ? name : null
 }
 
 /**

@@ -151,4 +151,23 @@ export const migrations: ReadonlyArray<Migration> = [
       CREATE INDEX run_images_by_image ON run_images (sha256);
     `,
   },
+  {
+    version: 6,
+    name: 'compare-form presets',
+    // Named prompt + targets + parameters (src/storage/sqlite-preset-store.ts). Unrelated to runs, so it can be
+    // renumbered freely. NOCASE: "Review" and "review" are the same name.
+    sql: `
+      CREATE TABLE presets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        temperature REAL,
+        max_tokens INTEGER,
+        targets TEXT NOT NULL DEFAULT '[]',
+        system TEXT,
+        prompt TEXT NOT NULL
+      );
+    `,
+  },
 ]

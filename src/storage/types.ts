@@ -1,6 +1,7 @@
 import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
 import type { TargetResult, TargetStatus, Timing } from '../domain/types.ts'
 import type { ImageBlob, ImageRef } from '../images/image-data.ts'
+import type { PresetImportOutcome } from './preset-store.ts'
 
 export type RunStatus = 'running' | 'done' | 'interrupted'
 
@@ -176,6 +177,8 @@ export interface ImportOutcome {
   skipped: number
   /** The first MAX_SKIPPED_LISTED of them, in file order. */
   skipped_runs: SkippedRun[]
+  /** Present when the file carried presets (export version 2) and this server keeps them. */
+  presets?: PresetImportOutcome
 }
 
 /**

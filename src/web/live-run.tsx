@@ -14,6 +14,7 @@ import {
   announceText,
 } from '../../views/run-page-parts.tsx'
 import { RunSummaryParts } from '../../views/summary-table.tsx'
+import { DiffForm } from '../../views/answer-diff-view.tsx'
 import { summarize } from './run-summary.ts'
 import { PageStreamComposer, escapeHtml, partial } from './page-stream.ts'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
@@ -154,6 +155,8 @@ export async function streamNewRun(
       (await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />)) +
       partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
       partial('run-copy', 'innerHTML', await html(<RunCopyButton runId={request.run_id} />)) +
+      // By id, not hx-target: see ColumnResultParts (the form inside has its own hx-target).
+      `<hx-partial id="diff">${await html(<DiffForm runId={request.run_id} columns={columns} />)}</hx-partial>` +
       `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
   })
   await stream.writeSSE({ event: 'done', data: request.run_id })

@@ -8,6 +8,7 @@ import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.t
 import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
 import { readSSE } from '../helpers/sse.ts'
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
+import { SqlitePresetStore } from '../../src/storage/sqlite-preset-store.ts'
 
 const checker = join(
   createRequire(import.meta.url).resolve('htmx.org/package.json'),
@@ -38,6 +39,7 @@ beforeAll(async () => {
       p: { base_url: upstream.url, models: [{ id: 'm', price: { input: 1, output: 1 } }, 'unpriced'] },
     }),
     store,
+    presets: new SqlitePresetStore(store.db),
   })
 })
 
@@ -83,6 +85,20 @@ describe('rendered HTML passes htmx 4 upgrade-check', () => {
       expect(res.status, path).toBe(path === '/nowhere' ? 404 : 200)
       writeFileSync(join(dir, `page-${n++}.html`), await res.text())
     }
+    // The presets control after an action (a save, and a refused one), and the differences between two answers.
+    for (const name of ['Saved', '']) {
+      const fields = new URLSearchParams([...form, ['preset_name', name]])
+      const res = await fetch(`${juxta.url}/presets/save`, {
+        method: 'POST',
+        body: fields,
+        headers: { origin: juxta.url },
+      })
+      expect(res.status).toBe(name ? 200 : 422)
+      writeFileSync(join(dir, `page-${n++}.html`), await res.text())
+    }
+    const diff = await fetch(`${juxta.url}/runs/${runId}/diff?a=0&b=1`)
+    expect(diff.status).toBe(200)
+    writeFileSync(join(dir, `page-${n++}.html`), await diff.text())
     const result = upgradeCheck(dir)
     expect(result.output).toContain(`Scanning ${n + fragments + 1} file(s)`)
     expect(result.code, result.output).toBe(0)

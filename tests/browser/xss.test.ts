@@ -102,6 +102,8 @@ describe('untrusted model output in the page', () => {
     // Nothing active survived anywhere in the run area.
     const active = await page.$$eval('#run *', (els) =>
       els
+        // The run's own controls (retry, stop, the differences form) are Juxta's, not the model's.
+        .filter((e) => !e.closest('.diff-form'))
         .filter(
           (e) =>
             ['SCRIPT', 'IFRAME', 'IMG', 'SVG', 'FORM', 'META', 'BASE', 'OBJECT', 'EMBED', 'STYLE'].includes(
@@ -124,6 +126,25 @@ describe('untrusted model output in the page', () => {
     expect(await page.locator('#prompt').count()).toBe(1)
     // The error column shows the upstream message as text.
     expect(await page.locator('[data-target="x/evil-error"] .error-box').textContent()).toContain('<img src=x')
+
+    // The differences between two hostile answers show their source as text, nothing active.
+    await page.selectOption('#diff select[name="b"]', '2')
+    await page.click('#diff button[type="submit"]')
+    await page.waitForSelector('#diff-result .diff-text')
+    expect(await page.locator('#diff-result .diff-text').textContent()).toContain('<img src=x')
+    const activeInDiff = await page.$$eval('#diff-result *', (els) =>
+      els
+        .filter(
+          (e) =>
+            !['P', 'STRONG', 'SPAN', 'DEL', 'INS', 'SECTION', 'DIV'].includes(e.tagName.toUpperCase()) ||
+            [...e.attributes].some((a) => /^(on|hx-|data-hx|sse-|style$|src|href)/i.test(a.name)),
+        )
+        .map((e) => e.outerHTML.slice(0, 120)),
+    )
+    expect(activeInDiff).toEqual([])
+    await page.waitForTimeout(200)
+    expect(watch.dialogs).toEqual([])
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? 0)).toBe(0)
     expect(watch.errors).toEqual([])
     await page.close()
   })

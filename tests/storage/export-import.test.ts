@@ -164,7 +164,7 @@ describe('export validation', () => {
   })
 
   it('rejects what would corrupt history', () => {
-    expect(issues({ ...valid(), version: 2 })).toEqual(['version'])
+    expect(issues({ ...valid(), version: 3 })).toEqual(['version'])
     const zero = valid()
     Object.assign(zero.runs[0]!.results[0]!.cost, { source: 'unknown', total_usd: 0 })
     expect(issues(zero)).toEqual(['runs.0.results.0.cost.total_usd'])
