@@ -67,9 +67,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-// Each of these runs axe over several full pages in Chromium: seconds of CPU, more on a busy machine.
-const AXE_TEST_TIMEOUT_MS = 60_000
-
 describe.each(['light', 'dark'] as const)('zero axe violations, %s colour scheme', (colorScheme) => {
   let page: Page
   beforeAll(async () => {
@@ -79,31 +76,27 @@ describe.each(['light', 'dark'] as const)('zero axe violations, %s colour scheme
     await page?.close()
   })
 
-  it(
-    'compare page: empty, while streaming, and done',
-    async () => {
-      const found: Record<string, string[]> = {}
-      await page.goto(juxta.url)
-      await page.waitForSelector('#estimate:not(:empty)')
-      expect(await page.locator('details.unreachable fieldset[data-provider="local"]').count()).toBe(1)
-      found.empty = await violations(page)
+  it('compare page: empty, while streaming, and done', async () => {
+    const found: Record<string, string[]> = {}
+    await page.goto(juxta.url)
+    await page.waitForSelector('#estimate:not(:empty)')
+    expect(await page.locator('details.unreachable fieldset[data-provider="local"]').count()).toBe(1)
+    found.empty = await violations(page)
 
-      await page.fill('#prompt', 'Plan a trip')
-      for (const t of ['alpha/quick', 'alpha/broken', 'beta/slow']) await page.check(`input[value="${t}"]`)
-      await page.click('button.send')
-      await page.waitForSelector('[data-target="alpha/quick"] .status-ok', { timeout: 15_000 })
-      await page.waitForSelector('[data-target="beta/slow"] .status-running')
-      await page.screenshot({ path: join(ARTIFACTS, `axe-streaming-${colorScheme}.png`), fullPage: true })
-      found.streaming = await violations(page)
-      expect(await page.locator('[data-target="beta/slow"] .status-running').count()).toBe(1)
+    await page.fill('#prompt', 'Plan a trip')
+    for (const t of ['alpha/quick', 'alpha/broken', 'beta/slow']) await page.check(`input[value="${t}"]`)
+    await page.click('button.send')
+    await page.waitForSelector('[data-target="alpha/quick"] .status-ok', { timeout: 15_000 })
+    await page.waitForSelector('[data-target="beta/slow"] .status-running')
+    await page.screenshot({ path: join(ARTIFACTS, `axe-streaming-${colorScheme}.png`), fullPage: true })
+    found.streaming = await violations(page)
+    expect(await page.locator('[data-target="beta/slow"] .status-running').count()).toBe(1)
 
-      await page.waitForSelector('#summary table', { timeout: 20_000 })
-      await page.screenshot({ path: join(ARTIFACTS, `axe-done-${colorScheme}.png`), fullPage: true })
-      found.done = await violations(page)
-      expect(found).toEqual({ empty: [], streaming: [], done: [] })
-    },
-    AXE_TEST_TIMEOUT_MS,
-  )
+    await page.waitForSelector('#summary table', { timeout: 20_000 })
+    await page.screenshot({ path: join(ARTIFACTS, `axe-done-${colorScheme}.png`), fullPage: true })
+    found.done = await violations(page)
+    expect(found).toEqual({ empty: [], streaming: [], done: [] })
+  })
 
   it('reaches a code block that scrolls with the keyboard, shows its focus and scrolls it with arrows', async () => {
     // Continues on the finished run above: Shift+Tab from the column's first control after the answer.
@@ -127,27 +120,23 @@ describe.each(['light', 'dark'] as const)('zero axe violations, %s colour scheme
     )
   })
 
-  it(
-    'history, a stored run, spend and settings',
-    async () => {
-      const found: Record<string, string[]> = {}
-      await page.goto(`${juxta.url}/history`)
-      found.history = await violations(page)
-      const href = await page.$eval('a[href^="/runs/"]', (a) => a.getAttribute('href'))
-      await page.goto(`${juxta.url}${href}`)
-      await page.screenshot({ path: join(ARTIFACTS, `axe-run-${colorScheme}.png`), fullPage: true })
-      found.run = await violations(page)
-      await page.goto(`${juxta.url}/spend`)
-      found.spend = await violations(page)
-      await page.goto(`${juxta.url}/settings`)
-      await page.screenshot({ path: join(ARTIFACTS, `axe-settings-${colorScheme}.png`), fullPage: true })
-      found.settings = await violations(page)
-      await page.goto(`${juxta.url}/no-such-page`)
-      found.notFound = await violations(page)
-      expect(found).toEqual({ history: [], run: [], spend: [], settings: [], notFound: [] })
-    },
-    AXE_TEST_TIMEOUT_MS,
-  )
+  it('history, a stored run, spend and settings', async () => {
+    const found: Record<string, string[]> = {}
+    await page.goto(`${juxta.url}/history`)
+    found.history = await violations(page)
+    const href = await page.$eval('a[href^="/runs/"]', (a) => a.getAttribute('href'))
+    await page.goto(`${juxta.url}${href}`)
+    await page.screenshot({ path: join(ARTIFACTS, `axe-run-${colorScheme}.png`), fullPage: true })
+    found.run = await violations(page)
+    await page.goto(`${juxta.url}/spend`)
+    found.spend = await violations(page)
+    await page.goto(`${juxta.url}/settings`)
+    await page.screenshot({ path: join(ARTIFACTS, `axe-settings-${colorScheme}.png`), fullPage: true })
+    found.settings = await violations(page)
+    await page.goto(`${juxta.url}/no-such-page`)
+    found.notFound = await violations(page)
+    expect(found).toEqual({ history: [], run: [], spend: [], settings: [], notFound: [] })
+  })
 
   it('login page, with an access token configured', async () => {
     await page.goto(`${guarded.url}/`)
