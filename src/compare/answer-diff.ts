@@ -11,6 +11,11 @@ export interface DiffLimits {
   /** Longest answer diffed, in words. */
   maxWords: number
   /**
+   * Longest answer diffed, in characters: a run of CJK text or of punctuation counts as one word or none, yet
+   * the diff still splits and walks all of it (3.9 M characters of CJK took 7.7 s).
+   */
+  maxChars: number
+  /**
    * Most word insertions plus deletions searched for. Myers' diff costs about the square of the edits whatever
    * the length, so this bounds the time deterministically; `npm run bench:diff` measures it.
    */
@@ -21,7 +26,7 @@ export interface DiffLimits {
 
 // Measured (bench/answer-diff.ts, 2 cores): 2,000 edits took 0.55 s quiet and 1.3 s with the cores shared five
 // ways; 1,500 take about half of that.
-export const DIFF_LIMITS: DiffLimits = { maxWords: 20_000, maxEdits: 1_500, maxMs: 800 }
+export const DIFF_LIMITS: DiffLimits = { maxWords: 20_000, maxChars: 200_000, maxEdits: 1_500, maxMs: 800 }
 
 export type AnswerDiff =
   | {
@@ -59,6 +64,17 @@ export function diffAnswers(a: string, b: string, limits: DiffLimits = DIFF_LIMI
       message:
         `These answers are too long to diff here (${wordsA.toLocaleString('en-US')} and ` +
         `${wordsB.toLocaleString('en-US')} words; at most ${limits.maxWords.toLocaleString('en-US')} each).`,
+      wordsA,
+      wordsB,
+    }
+  }
+  if (Math.max(a.length, b.length) > limits.maxChars) {
+    return {
+      ok: false,
+      reason: 'too-long',
+      message:
+        `These answers are too long to diff here (${a.length.toLocaleString('en-US')} and ` +
+        `${b.length.toLocaleString('en-US')} characters; at most ${limits.maxChars.toLocaleString('en-US')} each).`,
       wordsA,
       wordsB,
     }

@@ -70,7 +70,8 @@ async function importPresets(store: PresetStore, candidates: unknown[]): Promise
   const stored = await store.importPresets(valid)
   const skipped = [...invalid, ...stored.skipped_presets.map((s) => ({ ...s, index: fileIndex[s.index]! }))]
   skipped.sort((a, b) => a.index - b.index)
-  return { ...stored, skipped: skipped.length, skipped_presets: skipped.slice(0, MAX_SKIPPED_LISTED) }
+  // The store lists only the first of its skips; its count is the whole number.
+  return { ...stored, skipped: invalid.length + stored.skipped, skipped_presets: skipped.slice(0, MAX_SKIPPED_LISTED) }
 }
 
 function presetNameOf(candidate: unknown): string | null {

@@ -19,7 +19,7 @@ interface PresetRow {
 
 const MAX_LISTED = 100
 
-/** Presets in the history database (table `presets`, migration 5). */
+/** Presets in the history database (table `presets`, migration 6). */
 export class SqlitePresetStore implements PresetStore {
   private readonly listStmt: Statement
   private readonly getStmt: Statement

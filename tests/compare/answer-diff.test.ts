@@ -49,18 +49,34 @@ describe('diffAnswers', () => {
   })
 
   it('refuses answers over the word limit, with the counts', () => {
-    const d = diffAnswers('one two three four', 'one two', { maxWords: 3, maxEdits: 100, maxMs: 60_000 })
+    const d = diffAnswers('one two three four', 'one two', {
+      maxWords: 3,
+      maxChars: 1_000,
+      maxEdits: 100,
+      maxMs: 60_000,
+    })
     expect(d).toMatchObject({ ok: false, reason: 'too-long', wordsA: 4, wordsB: 2 })
     expect(!d.ok && d.message).toBe('These answers are too long to diff here (4 and 2 words; at most 3 each).')
   })
 
+  it('refuses answers over the character limit, whatever their word count (CJK, punctuation)', () => {
+    const cjk = '中'.repeat(1_001)
+    const d = diffAnswers(cjk, '文', { maxWords: 100, maxChars: 1_000, maxEdits: 100, maxMs: 60_000 })
+    expect(d).toMatchObject({ ok: false, reason: 'too-long', wordsA: 1, wordsB: 1 })
+    expect(!d.ok && d.message).toBe(
+      'These answers are too long to diff here (1,001 and 1 characters; at most 1,000 each).',
+    )
+  })
+
   it('gives up, saying so, when the answers need more edits than the budget', () => {
-    const d = diffAnswers('a b c d e f', 'u v w x y z', { maxWords: 100, maxEdits: 4, maxMs: 60_000 })
+    const d = diffAnswers('a b c d e f', 'u v w x y z', { maxWords: 100, maxChars: 1_000, maxEdits: 4, maxMs: 60_000 })
     expect(d).toMatchObject({ ok: false, reason: 'too-different' })
     expect(!d.ok && d.message).toBe(
       'These answers are too long and too different to diff here (more than 4 words inserted or deleted).',
     )
-    expect(diffAnswers('a b c d e f', 'a b c d e g', { maxWords: 100, maxEdits: 4, maxMs: 60_000 }).ok).toBe(true)
+    expect(
+      diffAnswers('a b c d e f', 'a b c d e g', { maxWords: 100, maxChars: 1_000, maxEdits: 4, maxMs: 60_000 }).ok,
+    ).toBe(true)
   })
 })
 
