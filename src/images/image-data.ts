@@ -42,12 +42,34 @@ export type ImageCheck = { ok: true; image: ImageBlob } | { ok: false; message: 
 const describeSize = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`
 
+/**
+ * The most image data one run may send in all: every target gets its own copy of every image (as base64, a third
+ * more), so 8 images of 5 MiB to 16 targets would hold 853 MB of request bodies at once.
+ */
+export const MAX_RUN_IMAGE_BYTES = 64 * 1024 * 1024
+
+/** Why an image of this many bytes is refused for its size, or null when its size is fine. */
+export function imageSizeProblem(bytes: number): string | null {
+  return bytes > MAX_IMAGE_BYTES
+    ? `is ${describeSize(bytes)}; at most ${describeSize(MAX_IMAGE_BYTES)} per image`
+    : null
+}
+
+/** Why images of these sizes are too much to send to this many targets, or null. */
+export function fanOutProblem(imageBytes: number[], targets: number): string | null {
+  const total = imageBytes.reduce((sum, n) => sum + n, 0)
+  if (total * targets <= MAX_RUN_IMAGE_BYTES) return null
+  return (
+    `${describeSize(total)} of images to ${targets} targets is ${describeSize(total * targets)} to send; at most ` +
+    `${describeSize(MAX_RUN_IMAGE_BYTES)} per run: pick fewer targets or smaller images`
+  )
+}
+
 /** Bytes that must be one of IMAGE_TYPES (by content) and at most MAX_IMAGE_BYTES. */
 export function checkImageBytes(data: Buffer, declared?: string): ImageCheck {
   if (data.length === 0) return { ok: false, message: 'is empty' }
-  if (data.length > MAX_IMAGE_BYTES) {
-    return { ok: false, message: `is ${describeSize(data.length)}; at most ${describeSize(MAX_IMAGE_BYTES)} per image` }
-  }
+  const tooLarge = imageSizeProblem(data.length)
+  if (tooLarge) return { ok: false, message: tooLarge }
   const mime = sniffImageType(data)
   if (!mime) return { ok: false, message: 'is not a PNG, JPEG, WebP or GIF image (checked by its content)' }
   if (declared !== undefined && declared.toLowerCase() !== mime) {

@@ -4,7 +4,7 @@ import type { Catalog } from '../providers/catalog.ts'
 import type { RunInput } from '../engine/run-service.ts'
 import { formatPath } from '../config/load.ts'
 import { type ApiIssue, apiError } from '../http/api-error.ts'
-import { MAX_IMAGES, parseImageDataUrl } from '../images/image-data.ts'
+import { fanOutProblem, MAX_IMAGES, parseImageDataUrl } from '../images/image-data.ts'
 
 const schemas = new WeakMap<Catalog, ReturnType<typeof compareBodySchema>>()
 
@@ -73,6 +73,11 @@ export function compareBodySchema(catalog: Catalog, maxTargets: number) {
     .superRefine((body, ctx) => {
       // A model that cannot read images is refused by name before any upstream call; undeclared ones may try.
       if (!body.images?.length) return
+      const fanOut = fanOutProblem(
+        body.images.map((i) => i.data.length),
+        body.targets.length,
+      )
+      if (fanOut) ctx.addIssue({ code: 'custom', path: ['images'], message: fanOut })
       body.targets.forEach((t, i) => {
         if (catalog.find(t)?.model.vision !== false) return
         const message = `"${t}" cannot read images (vision: false in config); remove it or the images`

@@ -12,7 +12,7 @@ import { EstimateView } from '../../views/estimate-view.tsx'
 import { streamColumnRetry, streamNewRun } from '../web/live-run.tsx'
 import { escapeHtml, partial } from '../web/page-stream.ts'
 import { ids } from '../../views/run-view.tsx'
-import { MAX_IMAGES, sniffImageType } from '../images/image-data.ts'
+import { imageSizeProblem, MAX_IMAGES, sniffImageType } from '../images/image-data.ts'
 import { presetsForPage } from './preset-page.ts'
 
 type FormBody = Record<string, string | File | Array<string | File>>
@@ -38,13 +38,25 @@ export function formToBody(form: FormBody) {
   }
 }
 
+const attachedFiles = (form: FormBody): File[] => {
+  const raw = form.images
+  return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((f): f is File => f instanceof File)
+}
+
+/** The attached files over the size limit, as the issues validation would name them. */
+function oversizedFiles(form: FormBody): Array<{ path: string; message: string }> {
+  return attachedFiles(form).flatMap((file, i) => {
+    const problem = imageSizeProblem(file.size)
+    return problem ? [{ path: `images[${i}]`, message: problem }] : []
+  })
+}
+
 /**
  * Attached files as data URLs typed by their content (never by name or declared type), for the one validation
  * in compare-input: a file that is not an allowed image keeps a non-image type there and is refused, named.
  */
 async function imagesOf(form: FormBody): Promise<string[] | undefined> {
-  const raw = form.images
-  const files = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((f): f is File => f instanceof File)
+  const files = attachedFiles(form)
   if (files.length === 0) return undefined
   // One past the limit is enough for validation to say "at most 8"; the rest is not read.
   return Promise.all(
@@ -148,6 +160,9 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
       )
     }
     const body: ReturnType<typeof formToBody> & { images?: string[] } = formToBody(form)
+    // An oversized file is refused by its size alone, before it is read and re-encoded as a data URL.
+    const oversized = oversizedFiles(form)
+    if (oversized.length > 0) return c.html(<FormErrors issues={oversized} />, 422)
     const images = await imagesOf(form)
     if (images) body.images = images
     // The follow-up keeps the conversation's system prompt (history keeps it on the run, not in the messages).

@@ -102,6 +102,20 @@ describe('images in POST /api/compare', () => {
     await refused(['https://example.com/cat.png'], 'images[0]')
   })
 
+  it('refuses images whose copies to every target would be too much to send (bytes × targets)', async () => {
+    // 5 images of 4.5 MiB are 22.5 MiB; three targets would each get all of them: 67.5 MiB, over the 64 MiB.
+    const images = Array.from({ length: 5 }, (_, i) =>
+      dataUrl('image/png', Buffer.concat([pngVariant(i), Buffer.alloc(4.5 * 1024 * 1024)])),
+    )
+    const issues = await refused(images, 'images', ['v/seer', 'v/maybe', 'v/mute'])
+    expect(issues.find((i) => i.path === 'images')!.message).toMatch(
+      /^22\.5 MiB of images to 3 targets is 67\.5 MiB to send; at most 64\.0 MiB per run/,
+    )
+    // The same images to two targets (45 MiB in all) are fine.
+    const ok = await postCompare(juxta.url, { prompt: 'Both', targets: ['v/seer', 'v/maybe'], images })
+    expect(ok.status).toBe(200)
+  })
+
   it('refuses a vision: false target by name, and allows an undeclared one', async () => {
     const issues = await refused([dataUrl('image/png', PNG)], 'targets[1]', ['v/seer', 'v/blind'])
     expect(issues[0]!.message).toBe('"v/blind" cannot read images (vision: false in config); remove it or the images')
@@ -251,6 +265,16 @@ describe('images from the page form (multipart)', () => {
     const refusedRes = await fetch(`${juxta.url}/runs`, { method: 'POST', body: bad, headers: { origin: juxta.url } })
     expect(refusedRes.status).toBe(422)
     expect(await refusedRes.text()).toContain('images[1]: is not a PNG, JPEG, WebP or GIF image')
+    expect(upstream.requests.length).toBe(after)
+
+    // Over 5 MiB: refused by its size before it is read, with the same message as the API's.
+    const huge = new FormData()
+    huge.append('prompt', 'Huge')
+    huge.append('targets', 'v/seer')
+    huge.append('images', new Blob([Buffer.concat([PNG, Buffer.alloc(5 * 1024 * 1024)])]), 'huge.png')
+    const hugeRes = await fetch(`${juxta.url}/runs`, { method: 'POST', body: huge, headers: { origin: juxta.url } })
+    expect(hugeRes.status).toBe(422)
+    expect(await hugeRes.text()).toContain('images[0]: is 5.0 MiB; at most 5.0 MiB per image')
     expect(upstream.requests.length).toBe(after)
   })
 
