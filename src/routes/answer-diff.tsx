@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts'
 import { diffAnswers } from '../compare/answer-diff.ts'
 import { findRun, type FoundRun } from '../web/find-run.ts'
 import type { RunRegistry } from '../web/run-registry.ts'
-import { columnInfo } from '../web/column-info.ts'
+import { columnLabel } from '../web/column-info.ts'
 import { DiffProblem, DiffResult, type DiffColumn } from '../../views/answer-diff-view.tsx'
 
 interface Answers {
@@ -18,14 +18,17 @@ function answersOf(ctx: AppContext, found: FoundRun): Answers | null {
     const run = found.run
     if (!run.done) return null
     return {
-      columns: run.request.targets.map((t) => ({ target: t.target, label: columnInfo(ctx, t.target).label })),
+      columns: run.request.targets.map((t, i) => ({
+        target: t.target,
+        label: columnLabel(ctx, t.target, run.results[i]?.label),
+      })),
       texts: run.request.targets.map((_, i) => (run.retries.has(i) ? null : (run.results[i]?.text ?? null))),
     }
   }
   const run = found.run
   if (run.status === 'running') return null
   return {
-    columns: run.results.map((r) => ({ target: r.target, label: r.label || columnInfo(ctx, r.target).label })),
+    columns: run.results.map((r) => ({ target: r.target, label: columnLabel(ctx, r.target, r.label) })),
     texts: run.results.map((r) => (r.status === 'running' ? null : r.text)),
   }
 }

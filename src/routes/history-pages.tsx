@@ -10,7 +10,7 @@ import { formatPath } from '../config/load.ts'
 import { HistoryPage, type HistoryFilters } from '../../views/history-page.tsx'
 import { RunPage } from '../../views/run-page.tsx'
 import { SpendPage } from '../../views/spend-page.tsx'
-import { columnInfo } from '../web/column-info.ts'
+import { columnInfo, columnLabel } from '../web/column-info.ts'
 import { earlierTurns, summaryRows } from '../web/run-summary.ts'
 import { Layout } from '../../views/layout.tsx'
 
@@ -83,7 +83,7 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     const results = run.results.map(asResult)
     const columns = run.targets.map((t) => columnInfo(ctx, t, { images: run.images?.length }))
     columns.forEach((col, i) => {
-      col.label = run.results[i]?.label ?? col.label
+      col.label = columnLabel(ctx, col.target, run.results[i]?.label)
     })
     const earlier = run.targets.map((t) => conversation?.[t] ?? [])
     const statuses = run.results.map((r) => r.status)

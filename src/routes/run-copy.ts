@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../context.ts'
 import { unknownCost } from '../domain/types.ts'
-import { columnInfo } from '../web/column-info.ts'
-import { RunIdSchema } from '../storage/export-format.ts'
+import { columnLabel } from '../web/column-info.ts'
+import { findRun } from '../web/find-run.ts'
 import type { RunRegistry } from '../web/run-registry.ts'
 import { runMarkdown, type RunMarkdownInput } from '../web/run-markdown.ts'
 
@@ -16,45 +16,34 @@ export function runCopyRoutes(ctx: AppContext, registry: RunRegistry): Hono {
   const app = new Hono()
 
   const load = async (id: string): Promise<RunMarkdownInput | null> => {
-    const live = registry.get(id)
-    if (live) {
-      return {
-        prompt: live.meta.prompt,
-        system: live.meta.system,
-        targets: live.request.targets.map((t, i) => {
-          const r = live.results[i]
-          return {
-            target: t.target,
-            label: r?.label || columnInfo(ctx, t.target).label,
-            status: r?.status ?? 'running',
-            ttft_ms: r?.timing.ttft_ms ?? null,
-            total_ms: r?.timing.total_ms ?? null,
-            input_tokens: r?.usage.input_tokens ?? null,
-            output_tokens: r?.usage.output_tokens ?? null,
-            cost: r?.cost ?? unknownCost('running'),
-            error: r?.error ?? null,
-            text: r?.text ?? '',
+    const found = await findRun(ctx, registry, id)
+    if (!found) return null
+    const { prompt, targets, results } =
+      found.kind === 'live'
+        ? {
+            prompt: found.run.meta.prompt,
+            targets: found.run.request.targets.map((t) => t.target),
+            results: found.run.results,
           }
-        }),
-      }
-    }
-    const run = ctx.store ? await ctx.store.getRun(id) : null
-    if (!run) return null
+        : { prompt: found.run.prompt, targets: found.run.targets, results: found.run.results }
     return {
-      prompt: run.prompt,
-      system: run.system,
-      targets: run.results.map((r) => ({
-        target: r.target,
-        label: r.label || r.target,
-        status: r.status,
-        ttft_ms: r.timing.ttft_ms,
-        total_ms: r.timing.total_ms,
-        input_tokens: r.usage.input_tokens,
-        output_tokens: r.usage.output_tokens,
-        cost: r.cost,
-        error: r.error,
-        text: r.text,
-      })),
+      prompt,
+      system: found.kind === 'live' ? found.run.meta.system : found.run.system,
+      targets: targets.map((target, i) => {
+        const r = results[i]
+        return {
+          target,
+          label: columnLabel(ctx, target, r?.label),
+          status: r?.status ?? 'running',
+          ttft_ms: r?.timing.ttft_ms ?? null,
+          total_ms: r?.timing.total_ms ?? null,
+          input_tokens: r?.usage.input_tokens ?? null,
+          output_tokens: r?.usage.output_tokens ?? null,
+          cost: r?.cost ?? unknownCost('running'),
+          error: r?.error ?? null,
+          text: r?.text ?? '',
+        }
+      }),
     }
   }
 
@@ -62,16 +51,14 @@ export function runCopyRoutes(ctx: AppContext, registry: RunRegistry): Hono {
     new Response(body, { headers: { 'Content-Type': `${type}; charset=utf-8`, 'Cache-Control': 'no-store' } })
 
   app.get('/runs/:id/answers/:index{[0-9]+}', async (c) => {
-    const id = RunIdSchema.safeParse(c.req.param('id'))
-    const run = id.success ? await load(id.data) : null
+    const run = await load(c.req.param('id'))
     const target = run?.targets[Number(c.req.param('index'))]
     if (!target) return c.text('not found', 404)
     return text(target.text, 'text/plain')
   })
 
   app.get('/runs/:id/markdown', async (c) => {
-    const id = RunIdSchema.safeParse(c.req.param('id'))
-    const run = id.success ? await load(id.data) : null
+    const run = await load(c.req.param('id'))
     if (!run) return c.text('not found', 404)
     return text(runMarkdown(run), 'text/plain')
   })

@@ -16,3 +16,11 @@ export function columnInfo(ctx: AppContext, target: string, options: { images?: 
   }
   return info
 }
+
+/**
+ * A result's column heading: the label stored with it, else the configured model's label, else the target id.
+ * One rule for live runs, stored ones, copies and diffs (an imported run may carry an empty label).
+ */
+export function columnLabel(ctx: AppContext, target: string, stored?: string | null): string {
+  return stored || columnInfo(ctx, target).label
+}
