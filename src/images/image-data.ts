@@ -93,12 +93,6 @@ export function parseImageDataUrl(url: string): ImageCheck {
 export const toDataUrl = (image: { mime: string; data: Buffer }): string =>
   `data:${image.mime};base64,${image.data.toString('base64')}`
 
-export const imageRef = (image: ImageBlob): ImageRef => ({
-  sha256: image.sha256,
-  mime: image.mime,
-  bytes: image.data.length,
-})
-
 /** "PNG", "JPEG"… for alt texts. */
 export const typeName = (mime: string): string => mime.replace('image/', '').toUpperCase()
 

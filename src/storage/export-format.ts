@@ -143,8 +143,6 @@ export const ExportSchema = z.strictObject({
   images: ImagesSchema,
 })
 
-export type ExportFile = z.infer<typeof ExportSchema>
-
 /**
  * The envelope alone: runs are checked one by one (ExportedRunSchema), so that one bad run is skipped and
  * reported instead of rejecting the whole file.

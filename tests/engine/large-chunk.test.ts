@@ -55,16 +55,14 @@ afterAll(async () => {
 })
 
 describe('a 10 MiB chunk', () => {
-  it('with room for it: the whole text arrives with its usage, quickly, next to an unharmed column', async () => {
+  // How fast it is parsed is a benchmark figure (`npm run bench`), not a test assertion.
+  it('with room for it: the whole text arrives with its usage, next to an unharmed column', async () => {
     const res = await postCompare(roomy.url, { prompt: 'big', targets: ['h/fault:huge', 'h/small'] })
     expect(res.status).toBe(200)
     const [huge, small] = res.body.results as TargetResult[]
     expect(huge!.status).toBe('ok')
     expect(huge!.text.length).toBe(TEN_MIB)
     expect(huge!.usage.source).toBe('reported')
-    // Parsing stays linear: a quadratic decoder took 26 s on an idle machine; linear parsing takes about 1 s,
-    // which leaves room for a machine loaded by other work (4.7 s seen at a load of 12 on 2 cores).
-    expect(huge!.timing.total_ms).toBeLessThan(10_000)
     expect(small).toMatchObject({ status: 'ok', text: 'fine' })
   })
 

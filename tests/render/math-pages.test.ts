@@ -53,6 +53,7 @@ describe('math on the pages', () => {
     expect(streamed).toContain('<code class="math-error">$\\frac{1}{$</code>')
     // While a block is incomplete it is only escaped text in the tail, never half-rendered math.
     const tails = [...body.matchAll(/hx-target="#t0" hx-swap="(?:beforeend|innerHTML)">([\s\S]*?)<\/hx-partial>/g)]
+    expect(tails.length).toBeGreaterThan(0)
     for (const t of tails) expect(t[1]).not.toContain('<math')
 
     const page = await (await fetch(`${juxta.url}/runs/${runId}`)).text()
