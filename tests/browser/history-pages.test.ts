@@ -61,6 +61,12 @@ describe('history pages', () => {
     await page.click('button.send')
     await page.waitForSelector('#summary table', { timeout: 15_000 })
     const liveCost = await page.locator('tr[data-target="h/plain"] .cost-total').textContent()
+    // The live run has its own address at once, and a reload of it shows the stored run.
+    const runId = await page.locator('#run .run').getAttribute('data-run-id')
+    expect(new URL(page.url()).pathname).toBe(`/runs/${runId}`)
+    await page.reload()
+    expect(await page.locator('.run-prompt').textContent()).toContain('Remember me')
+    expect(await page.locator('tr[data-target="h/plain"] .cost-total').textContent()).toBe(liveCost)
 
     await page.goto(`${juxta.url}/history`)
     const row = page.locator('.history-table tbody tr').first()

@@ -85,6 +85,15 @@
     for (const b of buttonsOf(e.target)) b.disabled = false
   })
 
+  // A run streamed into the page gets its own address as soon as it starts: reload, bookmark or share it and
+  // /runs/:id shows it from history. replaceState, not pushState: Back still leaves the page as before.
+  document.addEventListener('htmx:after:swap', () => {
+    const runs = document.querySelectorAll('#run .run[data-run-id]')
+    const id = runs[runs.length - 1]?.getAttribute('data-run-id')
+    const address = id ? `/runs/${encodeURIComponent(id)}` : null
+    if (address && location.pathname !== address) history.replaceState(history.state, '', address)
+  })
+
   // Content swapped in place of the control that asked for it (the picker after "check again") names the
   // element that should take the focus, so keyboard and screen-reader users are not dropped on <body>.
   document.addEventListener('htmx:after:swap', () => {
