@@ -24,7 +24,7 @@ export function EstimateView(props: { estimate: RunEstimate | null; hint?: strin
         {e.max_tokens.source === 'assumed' ? ', assumed' : ''}
         {e.unpriced.length ? `; no price for ${e.unpriced.join(', ')}` : ''})
       </span>
-      {e.images_note ? <span class="muted estimate-images">. {e.images_note}.</span> : ''}
+      {e.images_note ? <span class="muted estimate-images">{e.images_note}.</span> : ''}
     </span>
   )
 }
