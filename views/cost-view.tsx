@@ -3,7 +3,7 @@ import { formatUsd } from '../src/pricing/money.ts'
 
 const REASONS: Record<string, string> = {
   'no-price': 'no price known for this model',
-  'no-usage': 'the provider reported no token usage',
+  'no-usage': 'no token usage: no answer arrived, or the provider sent no counts',
   'demo-without-price': 'demo model without a configured price',
   'out-of-range': 'the amount is out of range',
   'pricing-failed': 'pricing failed',
