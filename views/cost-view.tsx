@@ -1,17 +1,24 @@
-import type { Cost } from '../src/domain/types.ts'
+import type { Cost, CostReason } from '../src/domain/types.ts'
 import { formatUsd } from '../src/pricing/money.ts'
 
-const REASONS: Record<string, string> = {
+// Every reason has its words: the type makes a new reason without them a compile error.
+const REASONS: Record<CostReason, string> = {
   'no-price': 'no price known for this model',
+  'no-price-at-date': 'no price known for this model at the time of the request',
   'no-usage': 'no token usage: no answer arrived, or the provider sent no counts',
   'demo-without-price': 'demo model without a configured price',
+  'estimated-usage': 'token counts estimated by Juxta',
   'out-of-range': 'the amount is out of range',
   'pricing-failed': 'pricing failed',
+  running: 'still running',
+  interrupted: 'interrupted before it finished',
+  'not-recorded': 'not recorded',
 }
 
 /** Why a cost is unknown, in words (the reason code itself when there are none for it). */
 export function costReasonText(reason: string | null): string {
-  return REASONS[reason ?? ''] ?? reason ?? 'no reason given'
+  if (reason === null) return 'no reason given'
+  return (REASONS as Record<string, string>)[reason] ?? reason
 }
 
 /** Upstream numbers rejected on the way (e.g. "reported cost rejected: 1e300 is out of range"), said in words. */

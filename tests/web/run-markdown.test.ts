@@ -97,7 +97,7 @@ describe('runMarkdown', () => {
       targets: [target({ status: 'running', total_ms: null, cost: unknownCost('running') })],
     })
     expect(md).toContain('| streaming | 150 ms | — |')
-    expect(md).toContain('unknown (running)')
+    expect(md).toContain('unknown (still running)')
     expect(md).not.toContain('$0 ')
   })
 })
