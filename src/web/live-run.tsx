@@ -48,23 +48,28 @@ async function pump(
     return writing
   }
   for (const i of indexes) composer.open(i)
+  const statsOf = (i: number) => {
+    const live = composer.live(i)
+    return live
+      ? `<hx-partial hx-target="#${ids.stats(i)}" hx-swap="innerHTML">${String(LiveStats(live))}</hx-partial>`
+      : ''
+  }
   const flushTimer = setInterval(() => void send(composer.flush()), FLUSH_MS)
-  const statsTimer = setInterval(() => {
-    let out = ''
-    for (const i of composer.running()) {
-      const live = composer.live(i)
-      if (live)
-        out += `<hx-partial hx-target="#${ids.stats(i)}" hx-swap="innerHTML">${String(LiveStats(live))}</hx-partial>`
-    }
-    void send(out)
-  }, STATS_MS)
+  const statsTimer = setInterval(() => void send(composer.running().map(statsOf).join('')), STATS_MS)
+  // A column's first figures (its TTFT) go out with its first text, not up to a second later.
+  const started = new Set<number>()
   const heartbeat = setInterval(() => {
     writing = writing.then(() => stream.write(': ping\n\n'))
   }, HEARTBEAT_MS)
   try {
     await work((event) => {
-      if (event.type === 'delta') composer.delta(event.index, event.kind, event.text)
-      else if (event.type === 'result') {
+      if (event.type === 'delta') {
+        composer.delta(event.index, event.kind, event.text)
+        if (!started.has(event.index)) {
+          started.add(event.index)
+          void send(composer.flush() + statsOf(event.index))
+        }
+      } else if (event.type === 'result') {
         const parts = composer.flush() + composer.finish(event.index, event.result)
         // Sequenced after pending writes; the tail of each column is final before its stats.
         writing = writing.then(async () => {
