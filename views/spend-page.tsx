@@ -135,53 +135,57 @@ export function SpendPage(props: {
       </div>
       <div class="card">
         <h2>Per provider</h2>
-        <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">Provider</th>
-              <th scope="col">Cost</th>
-              <th scope="col">Requests</th>
-              <th scope="col">Unknown cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.providers.map((p) => (
+        <div class="table-scroll" role="region" aria-label="Spend per provider" tabindex={0}>
+          <table class="data">
+            <thead>
               <tr>
-                <th scope="row">{p.provider}</th>
-                <td>{formatUsd(p.cost_usd)}</td>
-                <td>{formatInt(p.requests)}</td>
-                <td>{formatInt(p.unknown_cost_requests)}</td>
+                <th scope="col">Provider</th>
+                <th scope="col">Cost</th>
+                <th scope="col">Requests</th>
+                <th scope="col">Unknown cost</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {r.providers.map((p) => (
+                <tr>
+                  <th scope="row">{p.provider}</th>
+                  <td>{formatUsd(p.cost_usd)}</td>
+                  <td>{formatInt(p.requests)}</td>
+                  <td>{formatInt(p.unknown_cost_requests)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </div>
       <div class="card">
         <h2>Per model</h2>
-        <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Cost</th>
-              <th scope="col">Requests</th>
-              <th scope="col">Average per request</th>
-              <th scope="col">Unknown cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.models.map((m) => (
+        <div class="table-scroll" role="region" aria-label="Spend per model" tabindex={0}>
+          <table class="data">
+            <thead>
               <tr>
-                <th scope="row">
-                  {m.label} <span class="muted target-model">{m.target}</span>
-                </th>
-                <td>{formatUsd(m.cost_usd)}</td>
-                <td>{formatInt(m.requests)}</td>
-                <td>{m.avg_cost_per_request_usd === null ? '—' : formatUsd(m.avg_cost_per_request_usd)}</td>
-                <td>{formatInt(m.unknown_cost_requests)}</td>
+                <th scope="col">Model</th>
+                <th scope="col">Cost</th>
+                <th scope="col">Requests</th>
+                <th scope="col">Average per request</th>
+                <th scope="col">Unknown cost</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {r.models.map((m) => (
+                <tr>
+                  <th scope="row">
+                    {m.label} <span class="muted target-model">{m.target}</span>
+                  </th>
+                  <td>{formatUsd(m.cost_usd)}</td>
+                  <td>{formatInt(m.requests)}</td>
+                  <td>{m.avg_cost_per_request_usd === null ? '—' : formatUsd(m.avg_cost_per_request_usd)}</td>
+                  <td>{formatInt(m.unknown_cost_requests)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </div>
     </Layout>
   )

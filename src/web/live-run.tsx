@@ -147,7 +147,13 @@ export async function streamNewRun(
         partial(
           'run-state',
           'innerHTML',
-          escapeHtml(finished < columns.length ? `${finished} of ${columns.length} done…` : 'Done'),
+          escapeHtml(
+            finished < columns.length
+              ? `${finished} of ${columns.length} done…`
+              : run.controller.signal.aborted
+                ? 'Stopped'
+                : 'Done',
+          ),
         )
       )
     },

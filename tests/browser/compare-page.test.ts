@@ -162,6 +162,8 @@ describe('the compare page', () => {
     expect(await waitFor(() => upstream.aborts > before, 3000)).toBe(true)
     expect((await page.locator('[data-target="alpha/endless"] .answer').textContent())!.length).toBeGreaterThan(20)
     await page.waitForSelector('#summary table')
+    // A stopped run says so rather than "Done".
+    expect(await page.locator('#run-state').textContent()).toBe('Stopped')
     await page.close()
   })
 
