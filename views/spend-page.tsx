@@ -135,7 +135,7 @@ export function SpendPage(props: {
       </div>
       <div class="card">
         <h2>Per provider</h2>
-        <div class="table-scroll" role="region" aria-label="Spend per provider" tabindex={0}>
+        <section class="table-scroll" aria-label="Spend per provider" tabindex={0}>
           <table class="data">
             <thead>
               <tr>
@@ -156,11 +156,11 @@ export function SpendPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       </div>
       <div class="card">
         <h2>Per model</h2>
-        <div class="table-scroll" role="region" aria-label="Spend per model" tabindex={0}>
+        <section class="table-scroll" aria-label="Spend per model" tabindex={0}>
           <table class="data">
             <thead>
               <tr>
@@ -185,7 +185,7 @@ export function SpendPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       </div>
     </Layout>
   )
