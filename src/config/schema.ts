@@ -65,7 +65,7 @@ export const ProviderSchema = z
     pricing: z.string().min(1).max(100).optional(),
     /** Per-request timeouts that override `run`. */
     idle_timeout_ms: z.number().int().positive().optional(),
-    models: z.array(ModelSchema).min(1),
+    models: z.array(ModelSchema).min(1, 'list at least one model'),
   })
   .superRefine((p, ctx) => {
     if (!p.builtin && !p.base_url) ctx.addIssue({ code: 'custom', path: ['base_url'], message: 'is required' })

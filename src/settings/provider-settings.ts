@@ -120,7 +120,7 @@ export class ProviderSettings {
       if (k.ok) key = k.key
       else issues.push(k.issue)
     }
-    if (issues.length > 0 || !checked.ok) return { ok: false, status: 422, issues }
+    if (issues.length > 0 || !checked.ok) return { ok: false, status: 422, issues: onePerField(issues) }
     const provider = checked.value
     return this.save(
       () => {
@@ -146,7 +146,7 @@ export class ProviderSettings {
     const f = readProviderForm(form)
     const checked = validateCustomProvider(id, f.raw)
     if (f.issues.length > 0 || !checked.ok) {
-      return { ok: false, status: 422, issues: [...f.issues, ...(checked.ok ? [] : checked.issues)] }
+      return { ok: false, status: 422, issues: onePerField([...f.issues, ...(checked.ok ? [] : checked.issues)]) }
     }
     const before = originOf(editing.existing.base_url ?? '')
     const after = checked.value.base_url!
@@ -277,6 +277,21 @@ export class ProviderSettings {
     this.deps.reconfigure()
     return { ok: true, notice: done() }
   }
+}
+
+/**
+ * One message per field, the first (the form's own reading before the schema's): a bad URL gets one line, not
+ * two, and a models list that is empty only because its lines could not be read is not also "empty".
+ */
+function onePerField(issues: Issue[]): Issue[] {
+  const linesFailed = issues.some((i) => i.path.startsWith('models line'))
+  const seen = new Set<string>()
+  return issues.filter((i) => {
+    if (linesFailed && i.path === 'models') return false
+    if (seen.has(i.path)) return false
+    seen.add(i.path)
+    return true
+  })
 }
 
 const keySourceName = (status: 'env' | 'config') => (status === 'env' ? 'environment' : 'config file')

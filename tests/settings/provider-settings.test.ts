@@ -65,6 +65,16 @@ describe('ProviderSettings', () => {
     expect(ctx.catalog().provider('mine')).toBeUndefined()
   })
 
+  it('says one thing per field: no second base_url line, no "empty models" when the lines were unreadable', () => {
+    const { rules: r } = rules()
+    const outcome = r.addProvider({ id: 'Bad Id!', base_url: 'ftp://x', models: 'm1 abc' })
+    expect(outcome.ok).toBe(false)
+    const issues = outcome.ok ? [] : outcome.issues
+    expect(issues.map((i) => i.path)).toEqual(['models line 1', 'id', 'base_url'])
+    const empty = r.addProvider({ id: 'fine', base_url: 'https://llm.example.com/v1', models: '' })
+    expect(empty.ok ? [] : empty.issues).toEqual([{ path: 'models', message: 'list at least one model' }])
+  })
+
   it('suggests a free id for a discovered server', () => {
     const { ctx, rules: r } = rules()
     expect(r.suggestId({ baseURL: 'http://127.0.0.1:11434/v1', models: [] })).toBe('ollama-local')
