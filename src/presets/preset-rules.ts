@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_RUN_TARGETS, MaxTokensSchema, PromptSchema, SystemSchema, TemperatureSchema } from '../domain/run-input.ts'
 
 /** A saved compare form: prompt, system prompt, targets and parameters, under a name. */
 export interface Preset {
@@ -40,11 +41,11 @@ const PresetTargetSchema = z
 /** The fields of a preset, as the JSON API and the import take them; the same bounds as a run's. */
 export const presetFields = {
   name: PresetNameSchema,
-  prompt: z.string().max(500_000),
-  system: z.string().max(200_000).nullable(),
-  targets: z.array(PresetTargetSchema).max(64),
-  temperature: z.number().min(0).max(2).nullable(),
-  max_tokens: z.number().int().min(1).max(1_000_000).nullable(),
+  prompt: PromptSchema,
+  system: SystemSchema.nullable(),
+  targets: z.array(PresetTargetSchema).max(MAX_RUN_TARGETS),
+  temperature: TemperatureSchema.nullable(),
+  max_tokens: MaxTokensSchema.nullable(),
 }
 
 /** POST /api/presets: optional fields may be left out. */
