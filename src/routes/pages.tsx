@@ -174,7 +174,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
       try {
-        await streamNewRun(stream, ctx, registry, request, meta, turn)
+        await streamNewRun(stream, { ctx, registry, request, meta, turn })
       } finally {
         release()
       }
@@ -201,7 +201,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
       try {
-        await streamColumnRetry(stream, ctx, registry, run, index)
+        await streamColumnRetry(stream, { ctx, registry, run, index })
       } finally {
         release()
       }

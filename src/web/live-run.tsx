@@ -82,14 +82,18 @@ async function pump(
   await writing
 }
 
-export async function streamNewRun(
-  stream: SSEStreamingApi,
-  ctx: AppContext,
-  registry: RunRegistry,
-  request: CompareRequest,
-  meta: RunMeta,
-  turn: number,
-): Promise<void> {
+/** What a page stream of a new run needs: the app, the live runs, the run to start and how the page labels it. */
+export interface NewRunStream {
+  ctx: AppContext
+  registry: RunRegistry
+  request: CompareRequest
+  meta: RunMeta
+  /** The conversation turn this run is, shown as a badge from 2 on. */
+  turn: number
+}
+
+export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStream): Promise<void> {
+  const { ctx, registry, request, meta, turn } = options
   const run: LiveRun = {
     request,
     meta,
@@ -121,33 +125,37 @@ export async function streamNewRun(
 
   const composer = new PageStreamComposer(columnIds)
   let finished = 0
-  await pump(
-    stream,
-    composer,
-    request.targets.map((_, i) => i),
-    async (onEvent) => {
-      // Each slot is filled as its result streams out (onResult below); a column retried meanwhile owns its
-      // slot, so the run's own results must not overwrite them at the end.
-      await executeRun(ctx, request, meta, { signal: run.controller.signal, onEvent })
-    },
-    async (index, result) => {
-      run.results[index] = result
-      finished++
-      const label = columns[index]!.label
-      return (
-        (await html(
-          <ColumnResultParts runId={request.run_id} index={index} result={result} withActions={true} label={label} />,
-        )) +
-        partial('announce', 'innerHTML', escapeHtml(announceText(label, result))) +
-        partial(
-          'run-state',
-          'innerHTML',
-          escapeHtml(finished < columns.length ? `${finished} of ${columns.length} done…` : 'Done'),
+  try {
+    await pump(
+      stream,
+      composer,
+      request.targets.map((_, i) => i),
+      async (onEvent) => {
+        // Each slot is filled as its result streams out (onResult below); a column retried meanwhile owns its
+        // slot, so the run's own results must not overwrite them at the end.
+        await executeRun(ctx, request, meta, { signal: run.controller.signal, onEvent })
+      },
+      async (index, result) => {
+        run.results[index] = result
+        finished++
+        const label = columns[index]!.label
+        return (
+          (await html(
+            <ColumnResultParts runId={request.run_id} index={index} result={result} withActions={true} label={label} />,
+          )) +
+          partial('announce', 'innerHTML', escapeHtml(announceText(label, result))) +
+          partial(
+            'run-state',
+            'innerHTML',
+            escapeHtml(finished < columns.length ? `${finished} of ${columns.length} done…` : 'Done'),
+          )
         )
-      )
-    },
-  )
-  run.done = true
+      },
+    )
+  } finally {
+    // Also when the work threw: a finished run may leave the registry to make room.
+    run.done = true
+  }
   if (stream.aborted) return
   const targets = request.targets.map((t) => t.target)
   await stream.writeSSE({
@@ -165,11 +173,9 @@ export async function streamNewRun(
 /** "Retry this column": runs one target again with the same messages and streams it into its column. */
 export async function streamColumnRetry(
   stream: SSEStreamingApi,
-  ctx: AppContext,
-  registry: RunRegistry,
-  run: LiveRun,
-  index: number,
+  options: { ctx: AppContext; registry: RunRegistry; run: LiveRun; index: number },
 ): Promise<void> {
+  const { ctx, registry, run, index } = options
   const info = columnInfo(ctx, run.request.targets[index]!.target)
   const controller = new AbortController()
   run.retries.get(index)?.abort()
