@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts'
 import { buildRequest } from '../engine/run-service.ts'
 import { type ChatMessage, textOf } from '../providers/types.ts'
 import { toRunInput, validateCompare } from './compare-input.ts'
+import { type FormBody, formToBody } from './compare-form.ts'
 import { estimateBody } from './estimate.ts'
 import { ComparePage, FormErrors, TargetPicker } from '../../views/compare-page.tsx'
 import { PAGE_WAIT_MS, RECHECK_WAIT_MS } from '../providers/reachability.ts'
@@ -15,28 +16,7 @@ import { ids } from '../../views/run-view.tsx'
 import { MAX_IMAGES, sniffImageType } from '../images/image-data.ts'
 import { presetsForPage } from './preset-page.ts'
 
-type FormBody = Record<string, string | File | Array<string | File>>
-
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
-const list = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string')
-const optionalNumber = (v: unknown): number | string | undefined => {
-  const s = str(v)?.trim()
-  if (!s) return undefined
-  const n = Number(s)
-  return Number.isFinite(n) ? n : s // a non-number stays a string so validation names the field
-}
-
-/** Form fields → the same shape the JSON API validates, so both share one schema. */
-export function formToBody(form: FormBody) {
-  return {
-    prompt: str(form.prompt) ?? '',
-    ...(str(form.system)?.trim() ? { system: str(form.system) } : {}),
-    targets: list(form.targets),
-    ...(optionalNumber(form.temperature) !== undefined ? { temperature: optionalNumber(form.temperature) } : {}),
-    ...(optionalNumber(form.max_tokens) !== undefined ? { max_tokens: optionalNumber(form.max_tokens) } : {}),
-  }
-}
 
 /**
  * Attached files as data URLs typed by their content (never by name or declared type), for the one validation
