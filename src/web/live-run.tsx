@@ -101,6 +101,7 @@ export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStrea
     results: request.targets.map(() => undefined),
     retries: new Map(),
     done: false,
+    turn,
   }
   registry.add(run)
   stream.onAbort(() => {
