@@ -84,7 +84,8 @@ export function compareBodySchema(catalog: Catalog, maxTargets: number) {
 
 export type CompareBody = z.infer<ReturnType<typeof compareBodySchema>>
 
-export function issuesOf(error: z.ZodError): ApiIssue[] {
+/** A zod error's issues (or a list of them, e.g. an import's) as the API names them. */
+export function issuesOf(error: { issues: ReadonlyArray<Pick<z.core.$ZodIssue, 'path' | 'message'>> }): ApiIssue[] {
   return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }))
 }
 
