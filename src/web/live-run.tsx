@@ -16,7 +16,8 @@ import {
 import { RunSummaryParts } from '../../views/summary-table.tsx'
 import { DiffForm } from '../../views/answer-diff-view.tsx'
 import { summarize } from './run-summary.ts'
-import { PageStreamComposer, escapeHtml, partial } from './page-stream.ts'
+import { PageStreamComposer, partial } from './page-stream.ts'
+import { escapeHtml } from '../render/escape-html.ts'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
 import { columnInfo } from './column-info.ts'
 
