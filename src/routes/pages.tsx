@@ -42,9 +42,11 @@ function imageCountOf(form: FormBody): number {
   return Number.isInteger(n) && n >= 0 && n <= MAX_IMAGES ? n : 0
 }
 
-const busyMessage = (ctx: AppContext) =>
-  `Too many runs in progress (at most ${ctx.runSlots.max} at once). ` +
-  'Nothing was sent or recorded; try again in a few seconds.'
+/** RunSlots' message as a sentence, for a person reading the form. */
+const busyMessage = (ctx: AppContext) => {
+  const message = ctx.runSlots.busyMessage()
+  return message.charAt(0).toUpperCase() + message.slice(1)
+}
 
 /** 429 for a page run over `run.max_concurrent_runs`: a message in the form's errors box, never a broken stream. */
 function busyForm(c: Context, ctx: AppContext): Response {
