@@ -15,7 +15,7 @@ import {
 } from '../../views/run-page-parts.tsx'
 import { RunSummaryParts } from '../../views/summary-table.tsx'
 import { DiffForm } from '../../views/answer-diff-view.tsx'
-import { summarize } from './run-summary.ts'
+import { liveSummaryTable } from './run-summary.ts'
 import { PageStreamComposer, partial } from './page-stream.ts'
 import { escapeHtml } from '../render/escape-html.ts'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
@@ -162,7 +162,7 @@ export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStrea
   const targets = request.targets.map((t) => t.target)
   await stream.writeSSE({
     data:
-      (await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />)) +
+      (await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />)) +
       partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
       partial('run-copy', 'innerHTML', await html(<RunCopyButton runId={request.run_id} />)) +
       // By id, not hx-target: see ColumnResultParts (the form inside has its own hx-target).
@@ -209,6 +209,6 @@ export async function streamColumnRetry(
   )
   run.retries.delete(index)
   if (stream.aborted) return
-  await stream.writeSSE({ data: await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />) })
+  await stream.writeSSE({ data: await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />) })
   await stream.writeSSE({ event: 'done', data: run.request.run_id })
 }

@@ -47,7 +47,7 @@ export function summaryRows(
 }
 
 /** The summary of a live run, with the conversation's earlier turns from memory or, failing that, history. */
-export async function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun): Promise<RunSummaryData> {
+export async function liveSummaryTable(ctx: AppContext, registry: RunRegistry, run: LiveRun): Promise<RunSummaryData> {
   const results = run.results.filter((r): r is TargetResult => r !== undefined)
   const earlier = await earlierTurns(
     ctx,
