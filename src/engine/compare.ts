@@ -1,7 +1,7 @@
 import type { RunSettings } from '../config/schema.ts'
 import type { Catalog } from '../providers/catalog.ts'
 import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
-import { type TargetEntry, imagePartsOf } from '../providers/types.ts'
+import { type ReportedUsage, type TargetEntry, imagePartsOf } from '../providers/types.ts'
 import type { PriceQuery, Pricer } from '../pricing/types.ts'
 import { type Cost, type TargetResult, type Timing, type Usage, unknownCost } from '../domain/types.ts'
 import { WIRE_TEXT_MAX, capWireText } from '../providers/wire-text.ts'
@@ -164,21 +164,38 @@ async function runOne(deps: EngineDeps, entry: TargetEntry, t: TargetRequest, at
     return { ...crashedResult(deps, t.target, err), label: entry.model.label }
   }
   try {
-    return await toResult(deps, entry, t, outcome, at.startedAt)
+    return await toResult(deps, { entry, t, o: outcome }, at.startedAt)
   } catch (err) {
     // Post-processing (usage estimate, pricing, timing) failed: keep the answer, the cost is unknown.
     report(deps, `engine: post-processing of ${t.target} failed`, err)
-    return salvagedResult(deps, entry, t, outcome, err)
+    return salvagedResult(deps, { entry, t, o: outcome }, err)
   }
 }
 
-async function toResult(
-  deps: EngineDeps,
-  entry: TargetEntry,
-  t: TargetRequest,
-  o: TargetOutcome,
-  createdAt: Date,
-): Promise<TargetResult> {
+/** A target's outcome as received, with what it was asked: the material of its result. */
+interface Finished {
+  entry: TargetEntry
+  t: TargetRequest
+  o: TargetOutcome
+}
+
+/** The fields of a result taken as they were received. */
+function resultBase({ entry, t, o }: Finished): Omit<TargetResult, 'usage' | 'cost' | 'timing'> {
+  return {
+    target: t.target,
+    label: entry.model.label,
+    model: o.model,
+    status: o.status,
+    text: o.text,
+    reasoning: o.reasoning,
+    finish_reason: o.finishReason,
+    error: o.error,
+    attempts: o.attempts,
+  }
+}
+
+async function toResult(deps: EngineDeps, finished: Finished, createdAt: Date): Promise<TargetResult> {
+  const { entry, t, o } = finished
   const usage = await resolveUsage(t, o)
   const priced = safePrice(deps, {
     providerId: entry.provider.id,
@@ -193,20 +210,7 @@ async function toResult(
   // Upstream numbers rejected on the way (providers/usage.ts) are said beside the cost.
   const notes = [...(o.usage?.notes ?? o.rejectedUsage ?? []), ...(priced.notes ?? [])]
   const cost: Cost = notes.length > 0 ? { ...priced, notes } : priced
-  return {
-    target: t.target,
-    label: entry.model.label,
-    model: o.model,
-    status: o.status,
-    text: o.text,
-    reasoning: o.reasoning,
-    finish_reason: o.finishReason,
-    usage,
-    cost,
-    timing: timing(o, usage),
-    error: o.error,
-    attempts: o.attempts,
-  }
+  return { ...resultBase(finished), usage, cost, timing: timing(o, usage) }
 }
 
 /** Below the 500 characters history's import format allows. */
@@ -227,54 +231,26 @@ function safePrice(deps: EngineDeps, query: PriceQuery): Cost {
 }
 
 /** The outcome as it was received, when turning it into a result failed: no estimate, no price. */
-function salvagedResult(
-  deps: EngineDeps,
-  entry: TargetEntry,
-  t: TargetRequest,
-  o: TargetOutcome,
-  err: unknown,
-): TargetResult {
-  const r = o.usage
-  const usage: Usage = r
-    ? {
-        input_tokens: r.input_tokens,
-        cached_input_tokens: r.cached_input_tokens,
-        output_tokens: r.output_tokens,
-        reasoning_tokens: r.reasoning_tokens,
-        source: 'reported',
-      }
-    : NO_USAGE
+function salvagedResult(deps: EngineDeps, finished: Finished, err: unknown): TargetResult {
+  const { o } = finished
   return {
-    target: t.target,
-    label: entry.model.label,
-    model: o.model,
-    status: o.status,
-    text: o.text,
-    reasoning: o.reasoning,
-    finish_reason: o.finishReason,
-    usage,
+    ...resultBase(finished),
+    usage: o.usage ? reportedUsage(o.usage) : NO_USAGE,
     cost: { ...unknownCost('pricing-failed'), notes: [`internal error: ${describe(deps, err, 200)}`] },
     timing: { ttft_ms: null, first_answer_ms: null, total_ms: round1(o.totalMs), output_tokens_per_s: null },
-    error: o.error,
-    attempts: o.attempts,
   }
+}
+
+/** The token counts an upstream reported, as a result's usage. */
+function reportedUsage(u: ReportedUsage): Usage {
+  const { input_tokens, cached_input_tokens, output_tokens, reasoning_tokens } = u
+  return { input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, source: 'reported' }
 }
 
 /** Reported usage when the upstream sent it; a flagged tokenizer estimate when text exists without it. */
 async function resolveUsage(t: TargetRequest, o: TargetOutcome): Promise<Usage> {
-  if (o.usage) {
-    const { input_tokens, cached_input_tokens, output_tokens, reasoning_tokens } = o.usage
-    return { input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, source: 'reported' }
-  }
-  if (!o.text && !o.reasoning) {
-    return {
-      input_tokens: null,
-      cached_input_tokens: null,
-      output_tokens: null,
-      reasoning_tokens: null,
-      source: 'none',
-    }
-  }
+  if (o.usage) return reportedUsage(o.usage)
+  if (!o.text && !o.reasoning) return NO_USAGE
   const [input, answer, reasoning] = await Promise.all([
     countPromptTokens(t.messages),
     countTextTokens(o.text),

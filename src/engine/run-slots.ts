@@ -23,6 +23,17 @@ export class RunSlots {
     }
   }
 
+  /**
+   * Why a run was refused, for the JSON API as it stands (lower case, like its other messages); a page shows it
+   * as a sentence.
+   */
+  busyMessage(): string {
+    return (
+      `too many runs in progress (at most ${this.max} at once). ` +
+      'Nothing was sent or recorded; try again in a few seconds.'
+    )
+  }
+
   get inFlight(): number {
     return this.active
   }

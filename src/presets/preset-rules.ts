@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import type { Catalog } from '../providers/catalog.ts'
+import { MAX_RUN_TARGETS, MaxTokensSchema, PromptSchema, SystemSchema, TemperatureSchema } from '../domain/run-input.ts'
 
 /** A saved compare form: prompt, system prompt, targets and parameters, under a name. */
 export interface Preset {
@@ -40,11 +42,11 @@ const PresetTargetSchema = z
 /** The fields of a preset, as the JSON API and the import take them; the same bounds as a run's. */
 export const presetFields = {
   name: PresetNameSchema,
-  prompt: z.string().max(500_000),
-  system: z.string().max(200_000).nullable(),
-  targets: z.array(PresetTargetSchema).max(64),
-  temperature: z.number().min(0).max(2).nullable(),
-  max_tokens: z.number().int().min(1).max(1_000_000).nullable(),
+  prompt: PromptSchema,
+  system: SystemSchema.nullable(),
+  targets: z.array(PresetTargetSchema).max(MAX_RUN_TARGETS),
+  temperature: TemperatureSchema.nullable(),
+  max_tokens: MaxTokensSchema.nullable(),
 }
 
 /** POST /api/presets: optional fields may be left out. */
@@ -82,3 +84,22 @@ export function toPresetInput(body: z.infer<typeof NewPresetSchema>): PresetInpu
 export function missingTargets(preset: Pick<Preset, 'targets'>, known: (target: string) => boolean): string[] {
   return preset.targets.filter((t) => !known(t))
 }
+
+/** missingTargets against the current catalog. */
+export function targetsNotOffered(preset: Pick<Preset, 'targets'>, catalog: Pick<Catalog, 'find'>): string[] {
+  return missingTargets(preset, (t) => !!catalog.find(t))
+}
+
+/** What a stored preset holds, without its id and times: the base a change or a rename is applied to. */
+export function presetInputOf(preset: Preset): PresetInput {
+  const { id: _id, created_at: _c, updated_at: _u, ...fields } = preset
+  return fields
+}
+
+/** A preset id from a URL or a form: a positive integer, else null. */
+export function presetId(raw: string | undefined): number | null {
+  return raw && /^[1-9][0-9]{0,14}$/.test(raw) ? Number(raw) : null
+}
+
+/** Said on the compare page when a preset it was asked for was deleted meanwhile. */
+export const PRESET_GONE_MESSAGE = 'That preset does not exist any more.'

@@ -59,13 +59,20 @@ const estimatedUsage = (input: number, output: number): Usage => ({
   source: 'estimated',
 })
 
+export interface EstimateOptions {
+  /** The run's max_tokens; absent, ASSUMED_MAX_OUTPUT_TOKENS bounds the output. */
+  maxTokens: number | undefined
+  /** When the run would be sent: prices may depend on the time (off-peak hours). */
+  at: Date
+  /** Images attached to the prompt: not priced, only said (see RunEstimate.images_note). */
+  imageCount?: number
+}
+
 /** Prices a run before it is sent: no upstream call, only the tokenizer and the price book. */
 export async function estimateRun(
   pricer: Pricer,
   targets: ReadonlyArray<EstimateTarget>,
-  maxTokens: number | undefined,
-  at: Date,
-  imageCount = 0,
+  { maxTokens, at, imageCount = 0 }: EstimateOptions,
 ): Promise<RunEstimate> {
   const bound = maxTokens ?? ASSUMED_MAX_OUTPUT_TOKENS
   let low: Pico = 0n

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import type MarkdownItType from 'markdown-it'
 import type KatexType from 'katex'
+import { escapeHtml } from './escape-html.ts'
 
 /**
  * TeX math in model answers, as a markdown-it plugin: inline `$…$` and `\(…\)`, display `$$…$$` and `\[…\]`
@@ -46,10 +47,6 @@ const KATEX_OPTIONS = {
 
 const require = createRequire(import.meta.url)
 let katex: typeof KatexType | undefined
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!)
-}
 
 /**
  * One formula as MathML, or, when KaTeX refuses it (syntax error, too large, too many expansions), its

@@ -58,8 +58,7 @@ function eventStream(onCancel: () => void) {
 
 /** 429 for a run over `run.max_concurrent_runs`, with Retry-After. */
 function busy(ctx: AppContext): Response {
-  const message = `too many runs in progress (at most ${ctx.runSlots.max} at once); try again in a few seconds`
-  return Response.json(apiErrorBody(message), {
+  return Response.json(apiErrorBody(ctx.runSlots.busyMessage()), {
     status: 429,
     headers: { 'retry-after': String(ctx.runSlots.retryAfterSeconds) },
   })

@@ -5,6 +5,7 @@ import type { RunInput } from '../engine/run-service.ts'
 import { formatPath } from '../config/load.ts'
 import { type ApiIssue, apiError } from '../http/api-error.ts'
 import { fanOutProblem, MAX_IMAGES, parseImageDataUrl } from '../images/image-data.ts'
+import { MaxTokensSchema, PromptSchema, SystemSchema, TemperatureSchema } from '../domain/run-input.ts'
 
 const schemas = new WeakMap<Catalog, ReturnType<typeof compareBodySchema>>()
 
@@ -47,8 +48,8 @@ export function compareBodySchema(catalog: Catalog, maxTargets: number) {
       prompt: z
         .string()
         .refine((s) => s.trim().length > 0, 'must not be empty')
-        .pipe(z.string().max(500_000)),
-      system: z.string().max(200_000).optional(),
+        .pipe(PromptSchema),
+      system: SystemSchema.optional(),
       targets: z
         .array(z.string())
         .min(1, 'pick at least one target')
@@ -65,8 +66,8 @@ export function compareBodySchema(catalog: Catalog, maxTargets: number) {
             seen.add(t)
           })
         }),
-      temperature: z.number().min(0).max(2).optional(),
-      max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+      temperature: TemperatureSchema.optional(),
+      max_tokens: MaxTokensSchema.optional(),
       stream: z.boolean().optional(),
       images: z.array(imageSchema).max(MAX_IMAGES, `at most ${MAX_IMAGES} images per prompt`).optional(),
     })
@@ -88,7 +89,8 @@ export function compareBodySchema(catalog: Catalog, maxTargets: number) {
 
 export type CompareBody = z.infer<ReturnType<typeof compareBodySchema>>
 
-export function issuesOf(error: z.ZodError): ApiIssue[] {
+/** A zod error's issues (or a list of them, e.g. an import's) as the API names them. */
+export function issuesOf(error: { issues: ReadonlyArray<Pick<z.core.$ZodIssue, 'path' | 'message'>> }): ApiIssue[] {
   return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }))
 }
 

@@ -13,7 +13,7 @@ export function estimateBody(
   const request = buildRequest({ prompt: body.prompt, system: body.system, targets: body.targets, params: {} })
   const catalog = ctx.catalog()
   const targets = request.targets.map((t) => ({ entry: catalog.find(t.target)!, messages: t.messages }))
-  return estimateRun(ctx.pricer, targets, body.max_tokens, request.created_at, imageCount)
+  return estimateRun(ctx.pricer, targets, { maxTokens: body.max_tokens, at: request.created_at, imageCount })
 }
 
 /** POST /api/estimate: the cost range of a compare body before sending it. */

@@ -11,7 +11,7 @@ import { HistoryPage, type HistoryFilters } from '../../views/history-page.tsx'
 import { RunPage } from '../../views/run-page.tsx'
 import { SpendPage } from '../../views/spend-page.tsx'
 import { columnInfo, columnLabel } from '../web/column-info.ts'
-import { earlierTurns, summaryRows } from '../web/run-summary.ts'
+import { earlierTurns, summaryTableData } from '../web/run-summary.ts'
 import { Layout } from '../../views/layout.tsx'
 
 const EMPTY_PAGE: RunListPage = { runs: [], next_cursor: null, page: 1, total: 0, pages: 0 }
@@ -88,7 +88,7 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     const earlier = run.targets.map((t) => conversation?.[t] ?? [])
     const statuses = run.results.map((r) => r.status)
     const before = await earlierTurns(ctx, run.parent_id, run.targets)
-    const summary = summaryRows(ctx, results, before.turns > 0 ? before.costs : null, before.turns + 1)
+    const summary = summaryTableData(ctx, results, before.turns > 0 ? before.costs : null, before.turns + 1)
     summary.rows.forEach((row, i) => {
       if (statuses[i] === 'interrupted' || statuses[i] === 'running') row.status = statuses[i]
     })

@@ -2,41 +2,22 @@ import { Hono, type Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
 import { buildRequest } from '../engine/run-service.ts'
-import { type ChatMessage, textOf } from '../providers/types.ts'
 import { toRunInput, validateCompare } from './compare-input.ts'
+import { type FormBody, formToBody } from './compare-form.ts'
 import { estimateBody } from './estimate.ts'
 import { ComparePage, FormErrors, TargetPicker } from '../../views/compare-page.tsx'
 import { PAGE_WAIT_MS, RECHECK_WAIT_MS } from '../providers/reachability.ts'
 import { RunRegistry } from '../web/run-registry.ts'
+import { prepareFollowUp } from '../web/follow-up.ts'
 import { EstimateView } from '../../views/estimate-view.tsx'
 import { streamColumnRetry, streamNewRun } from '../web/live-run.tsx'
-import { escapeHtml, partial } from '../web/page-stream.ts'
+import { partial } from '../web/page-stream.ts'
+import { escapeHtml } from '../render/escape-html.ts'
 import { ids } from '../../views/run-view.tsx'
 import { imageSizeProblem, MAX_IMAGES, sniffImageType } from '../images/image-data.ts'
 import { presetsForPage } from './preset-page.ts'
 
-type FormBody = Record<string, string | File | Array<string | File>>
-
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
-const list = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string')
-const optionalNumber = (v: unknown): number | string | undefined => {
-  const s = str(v)?.trim()
-  if (!s) return undefined
-  const n = Number(s)
-  return Number.isFinite(n) ? n : s // a non-number stays a string so validation names the field
-}
-
-/** Form fields → the same shape the JSON API validates, so both share one schema. */
-export function formToBody(form: FormBody) {
-  return {
-    prompt: str(form.prompt) ?? '',
-    ...(str(form.system)?.trim() ? { system: str(form.system) } : {}),
-    targets: list(form.targets),
-    ...(optionalNumber(form.temperature) !== undefined ? { temperature: optionalNumber(form.temperature) } : {}),
-    ...(optionalNumber(form.max_tokens) !== undefined ? { max_tokens: optionalNumber(form.max_tokens) } : {}),
-  }
-}
 
 const attachedFiles = (form: FormBody): File[] => {
   const raw = form.images
@@ -73,23 +54,11 @@ function imageCountOf(form: FormBody): number {
   return Number.isInteger(n) && n >= 0 && n <= MAX_IMAGES ? n : 0
 }
 
-/** Each target's own conversation so far: its earlier messages plus its own answer of the parent run. */
-function conversationAfter(parent: {
-  request: { targets: Array<{ target: string; messages: ChatMessage[] }> }
-  results: Array<{ text: string } | undefined>
-}): Record<string, ChatMessage[]> {
-  const out: Record<string, ChatMessage[]> = {}
-  parent.request.targets.forEach((t, i) => {
-    const answer = parent.results[i]?.text ?? ''
-    // A turn without an answer is dropped: upstreams reject empty assistant messages.
-    out[t.target] = answer ? [...t.messages, { role: 'assistant', content: answer }] : t.messages.slice(0, -1)
-  })
-  return out
+/** RunSlots' message as a sentence, for a person reading the form. */
+const busyMessage = (ctx: AppContext) => {
+  const message = ctx.runSlots.busyMessage()
+  return message.charAt(0).toUpperCase() + message.slice(1)
 }
-
-const busyMessage = (ctx: AppContext) =>
-  `Too many runs in progress (at most ${ctx.runSlots.max} at once). ` +
-  'Nothing was sent or recorded; try again in a few seconds.'
 
 /** 429 for a page run over `run.max_concurrent_runs`: a message in the form's errors box, never a broken stream. */
 function busyForm(c: Context, ctx: AppContext): Response {
@@ -146,14 +115,8 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
   app.post('/runs', async (c) => {
     const form = (await c.req.parseBody({ all: true })) as FormBody
     const parentId = str(form.parent)
-    const live = parentId ? registry.get(parentId) : undefined
-    // A follow-up continues each target's own conversation: from memory while the run is recent, else from history.
-    const history = live
-      ? conversationAfter(live)
-      : parentId && ctx.store
-        ? await ctx.store.conversationFor(parentId)
-        : null
-    if (parentId && !history) {
+    const followUp = parentId ? await prepareFollowUp(ctx, registry, parentId) : null
+    if (parentId && !followUp) {
       return c.html(
         <FormErrors issues={[{ path: 'parent', message: 'that run is not in history any more; start a new run' }]} />,
         422,
@@ -165,21 +128,15 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     if (oversized.length > 0) return c.html(<FormErrors issues={oversized} />, 422)
     const images = await imagesOf(form)
     if (images) body.images = images
-    // The follow-up keeps the conversation's system prompt (history keeps it on the run, not in the messages).
-    const system = live
-      ? textOf(live.request.targets[0]?.messages.find((m) => m.role === 'system')?.content ?? '') || undefined
-      : parentId
-        ? (await ctx.store?.getRun(parentId))?.system
-        : undefined
-    if (system && !body.system) Object.assign(body, { system })
+    if (followUp?.system && !body.system) Object.assign(body, { system: followUp.system })
     const checked = validateCompare(ctx, body)
     if (!checked.ok) return c.html(<FormErrors issues={checked.issues} />, 422)
-    const input = toRunInput(checked.body, { history: history ?? undefined, parentId })
+    const input = toRunInput(checked.body, { history: followUp?.history, parentId })
     // Refused before anything is recorded or streamed: the form shows why (hx-status:4xx targets its errors box).
     const release = ctx.runSlots.tryAcquire()
     if (!release) return busyForm(c, ctx)
     const request = buildRequest(input)
-    const turn = Math.floor((request.targets[0]?.messages.filter((m) => m.role !== 'system').length ?? 1) / 2) + 1
+    const turn = followUp?.turn ?? 1
     const meta = {
       prompt: input.prompt,
       system: input.system ?? null,
@@ -189,7 +146,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
       try {
-        await streamNewRun(stream, ctx, registry, request, meta, turn)
+        await streamNewRun(stream, { ctx, registry, request, meta, turn })
       } finally {
         release()
       }
@@ -216,7 +173,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
       try {
-        await streamColumnRetry(stream, ctx, registry, run, index)
+        await streamColumnRetry(stream, { ctx, registry, run, index })
       } finally {
         release()
       }

@@ -1,13 +1,17 @@
 import { Hono, type Context } from 'hono'
 import type { AppContext } from '../context.ts'
 import { formatPath } from '../config/load.ts'
-import { NewPresetSchema, PresetNameSchema, toPresetInput } from '../presets/preset-rules.ts'
-import type { PresetStore, PresetWrite } from '../storage/preset-store.ts'
+import {
+  NewPresetSchema,
+  PRESET_GONE_MESSAGE,
+  PresetNameSchema,
+  presetId,
+  presetInputOf,
+  toPresetInput,
+} from '../presets/preset-rules.ts'
+import type { PresetWrite } from '../storage/preset-store.ts'
 import { PresetControlBody, type PresetStatus } from '../../views/preset-control.tsx'
-import { presetId } from './presets-api.ts'
-import { formToBody } from './pages.tsx'
-
-type FormBody = Record<string, string | File | Array<string | File>>
+import { type FormBody, formToBody } from './compare-form.ts'
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '')
 
@@ -17,23 +21,25 @@ export function presetFormRoutes(ctx: AppContext): Hono {
 
   const answer = async (
     c: Context,
-    store: PresetStore,
     status: PresetStatus,
     extra: { selected?: number; name?: string; code?: 200 | 404 | 422 } = {},
   ) => {
-    const presets = await store.list()
+    // Only reached past the middleware below, which answers 503 without a store.
+    const presets = await ctx.presets!.list()
     return c.html(
       <PresetControlBody presets={presets} selected={extra.selected} name={extra.name} status={status} focus />,
       extra.code ?? 200,
     )
   }
-  const error = (c: Context, store: PresetStore, text: string, name?: string, code: 404 | 422 = 422) =>
-    answer(c, store, { kind: 'error', text }, { name, code })
-  const afterWrite = (c: Context, store: PresetStore, result: PresetWrite, done: string, name: string) => {
-    if (result.ok) return answer(c, store, { kind: 'ok', text: done }, { selected: result.preset.id })
+  /** The control again with an error; `name` keeps what was typed in the name box. */
+  const error = (c: Context, text: string, { name, code = 422 }: { name?: string; code?: 404 | 422 } = {}) =>
+    answer(c, { kind: 'error', text }, { name, code })
+  /** The answer to a create or update: the done message, or why it was not written. */
+  const afterWrite = (c: Context, result: PresetWrite, { done, name }: { done: string; name: string }) => {
+    if (result.ok) return answer(c, { kind: 'ok', text: done }, { selected: result.preset.id })
     return result.reason === 'duplicate'
-      ? error(c, store, `A preset named “${name}” already exists; choose another name.`, name)
-      : error(c, store, 'That preset does not exist any more.', name, 404)
+      ? error(c, `A preset named “${name}” already exists; choose another name.`, { name })
+      : error(c, PRESET_GONE_MESSAGE, { name, code: 404 })
   }
 
   app.use('*', async (c, next) => {
@@ -50,10 +56,10 @@ export function presetFormRoutes(ctx: AppContext): Hono {
     if (!parsed.success) {
       const first = parsed.error.issues[0]
       const where = first && first.path[0] !== 'name' ? `${formatPath(first.path)}: ` : ''
-      return error(c, store, `Not saved: ${where}${first?.message ?? 'invalid preset'}.`, rawName)
+      return error(c, `Not saved: ${where}${first?.message ?? 'invalid preset'}.`, { name: rawName })
     }
     const result = await store.create(toPresetInput(parsed.data))
-    return afterWrite(c, store, result, `Saved “${parsed.data.name}”.`, parsed.data.name)
+    return afterWrite(c, result, { done: `Saved “${parsed.data.name}”.`, name: parsed.data.name })
   })
 
   app.post('/rename', async (c) => {
@@ -62,12 +68,11 @@ export function presetFormRoutes(ctx: AppContext): Hono {
     const rawName = str(form.preset_name)
     const id = presetId(str(form.preset))
     const preset = id === null ? null : await store.get(id)
-    if (!preset) return error(c, store, 'Choose a preset to rename.', rawName, 404)
+    if (!preset) return error(c, 'Choose a preset to rename.', { name: rawName, code: 404 })
     const name = PresetNameSchema.safeParse(rawName)
-    if (!name.success) return error(c, store, `Not renamed: ${name.error.issues[0]?.message}.`, rawName)
-    const { id: _id, created_at: _c, updated_at: _u, ...fields } = preset
-    const result = await store.update(preset.id, { ...fields, name: name.data })
-    return afterWrite(c, store, result, `Renamed “${preset.name}” to “${name.data}”.`, name.data)
+    if (!name.success) return error(c, `Not renamed: ${name.error.issues[0]?.message}.`, { name: rawName })
+    const result = await store.update(preset.id, { ...presetInputOf(preset), name: name.data })
+    return afterWrite(c, result, { done: `Renamed “${preset.name}” to “${name.data}”.`, name: name.data })
   })
 
   app.post('/delete', async (c) => {
@@ -75,8 +80,9 @@ export function presetFormRoutes(ctx: AppContext): Hono {
     const form = (await c.req.parseBody()) as Record<string, unknown>
     const id = presetId(str(form.preset))
     const preset = id === null ? null : await store.get(id)
-    if (!preset || !(await store.delete(preset.id))) return error(c, store, 'Choose a preset to delete.', '', 404)
-    return answer(c, store, { kind: 'ok', text: `Deleted “${preset.name}”.` })
+    if (!preset || !(await store.delete(preset.id)))
+      return error(c, 'Choose a preset to delete.', { name: '', code: 404 })
+    return answer(c, { kind: 'ok', text: `Deleted “${preset.name}”.` })
   })
 
   return app

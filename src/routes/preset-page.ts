@@ -1,8 +1,7 @@
 import type { AppContext } from '../context.ts'
-import { missingTargets } from '../presets/preset-rules.ts'
+import { PRESET_GONE_MESSAGE, presetId, targetsNotOffered } from '../presets/preset-rules.ts'
 import type { PresetControlProps, PresetStatus } from '../../views/preset-control.tsx'
 import type { FormValues } from '../../views/compare-page.tsx'
-import { presetId } from './presets-api.ts'
 
 /** The compare page's presets: the list for the control, and the form values and note of `?preset=id`. */
 export async function presetsForPage(
@@ -13,8 +12,8 @@ export async function presetsForPage(
   const presets = await ctx.presets.list()
   if (id === undefined) return { control: { presets } }
   const preset = presets.find((p) => p.id === presetId(id))
-  if (!preset) return { control: { presets, status: { kind: 'error', text: 'That preset does not exist any more.' } } }
-  const missing = missingTargets(preset, (t) => !!ctx.catalog().find(t))
+  if (!preset) return { control: { presets, status: { kind: 'error', text: PRESET_GONE_MESSAGE } } }
+  const missing = targetsNotOffered(preset, ctx.catalog())
   // The rest loads; the note names what could not be ticked (never silently dropped).
   const status: PresetStatus = missing.length
     ? {

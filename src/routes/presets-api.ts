@@ -4,7 +4,9 @@ import { apiError } from '../http/api-error.ts'
 import {
   NewPresetSchema,
   PresetChangeSchema,
-  missingTargets,
+  presetId,
+  presetInputOf,
+  targetsNotOffered,
   toPresetInput,
   type Preset,
 } from '../presets/preset-rules.ts'
@@ -24,7 +26,7 @@ export function presetsApiRoutes(ctx: AppContext): Hono {
     c.header('cache-control', 'no-store')
   })
   // Each preset says which of its targets this server no longer offers.
-  const view = (p: Preset) => ({ ...p, missing_targets: missingTargets(p, (t) => !!ctx.catalog().find(t)) })
+  const view = (p: Preset) => ({ ...p, missing_targets: targetsNotOffered(p, ctx.catalog()) })
 
   app.get('/', async (c) => c.json({ presets: (await store.list()).map(view) }))
 
@@ -51,8 +53,7 @@ export function presetsApiRoutes(ctx: AppContext): Hono {
     if (!change.success) return apiError(c, 422, 'invalid preset', issuesOf(change.error))
     const current = await store.get(id)
     if (!current) return apiError(c, 404, 'preset not found')
-    const { id: _id, created_at: _c, updated_at: _u, ...fields } = current
-    return written(c, await store.update(id, toPresetInput({ ...fields, ...change.data })), 200, view)
+    return written(c, await store.update(id, toPresetInput({ ...presetInputOf(current), ...change.data })), 200, view)
   })
 
   app.delete('/:id', async (c) => {
@@ -72,9 +73,4 @@ function written(c: Context, result: PresetWrite, status: 200 | 201, view: (p: P
     ])
   }
   return apiError(c, 404, 'preset not found')
-}
-
-/** A preset id from a URL or a form: a positive integer, else null. */
-export function presetId(raw: string | undefined): number | null {
-  return raw && /^[1-9][0-9]{0,14}$/.test(raw) ? Number(raw) : null
 }

@@ -1,26 +1,22 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import type { z } from 'zod'
 import type { AppContext } from '../context.ts'
 import { exportCsvChunks } from '../storage/csv.ts'
 import { RunIdSchema, exportJsonChunks } from '../storage/export-format.ts'
 import { importExport } from '../storage/import-runs.ts'
-import { formatPath } from '../config/load.ts'
 import { queryObject, runFilterQuerySchema, runListQuerySchema, spendQuerySchema } from '../storage/run-query.ts'
 import type { StoredRun } from '../storage/types.ts'
-import { issuesOf } from './compare-input.ts'
-import { type ApiErrorBody, apiErrorBody } from '../http/api-error.ts'
+import { issuesOf, readJson } from './compare-input.ts'
+import { type ApiIssue, apiError } from '../http/api-error.ts'
 
 const MAX_ISSUES = 50
-
-type Failure = ApiErrorBody
-const failure = apiErrorBody
 
 /** History JSON API, mounted at /api/runs: list, read, delete, export and import runs. */
 export function runsApiRoutes(ctx: AppContext): Hono {
   const app = new Hono()
   const store = ctx.store
   if (!store) {
-    app.all('*', (c) => c.json(failure('history is not enabled on this server'), 503))
+    app.all('*', (c) => apiError(c, 503, 'history is not enabled on this server'))
     return app
   }
   app.use('*', async (c, next) => {
@@ -30,13 +26,13 @@ export function runsApiRoutes(ctx: AppContext): Hono {
 
   app.get('/', async (c) => {
     const q = parse(runListQuerySchema, queryObject(c.req.queries()))
-    if (!q.ok) return c.json(q.failure, 422)
+    if (!q.ok) return invalid(c, q)
     return c.json(await store.listRuns(q.value))
   })
 
   app.get('/export.json', async (c) => {
     const q = parse(runFilterQuerySchema, queryObject(c.req.queries()))
-    if (!q.ok) return c.json(q.failure, 422)
+    if (!q.ok) return invalid(c, q)
     // The history export carries the presets too (export version 2); one run's export, or a history without
     // presets, stays version 1 so older Juxtas still read it.
     const presets = (await ctx.presets?.exportPresets()) ?? []
@@ -49,40 +45,35 @@ export function runsApiRoutes(ctx: AppContext): Hono {
 
   app.get('/export.csv', (c) => {
     const q = parse(runFilterQuerySchema, queryObject(c.req.queries()))
-    if (!q.ok) return c.json(q.failure, 422)
+    if (!q.ok) return invalid(c, q)
     return download(ctx, exportCsvChunks(store.exportRuns(q.value)), `juxta-runs-${stamp()}.csv`)
   })
 
   // The body limit for imports (larger than any other) is set in app.ts with the others.
   app.post('/import', async (c) => {
-    let raw: unknown
-    try {
-      raw = await c.req.json()
-    } catch {
-      return c.json(failure('request body must be JSON'), 400)
-    }
-    const result = await importExport(store, raw, ctx.secrets(), { presets: ctx.presets })
+    const raw = await readJson(c.req)
+    if (!raw.ok) return apiError(c, 400, 'request body must be JSON')
+    const result = await importExport(store, raw.value, ctx.secrets(), { presets: ctx.presets })
     if (!result.ok) {
-      const issues = result.issues.slice(0, MAX_ISSUES).map((i) => ({ path: formatPath(i.path), message: i.message }))
-      return c.json(failure('not a Juxta runs export', issues), 422)
+      return apiError(c, 422, 'not a Juxta runs export', issuesOf({ issues: result.issues.slice(0, MAX_ISSUES) }))
     }
     return c.json(result.outcome)
   })
 
   app.get('/:id', async (c) => {
     const id = runId(c.req.param('id'))
-    if (!id.ok) return c.json(id.failure, 422)
+    if (!id.ok) return invalid(c, id)
     const run = await store.getRun(id.value)
-    return run ? c.json(run) : c.json(failure('run not found'), 404)
+    return run ? c.json(run) : apiError(c, 404, 'run not found')
   })
 
   app.delete('/:id', async (c) => {
     const id = runId(c.req.param('id'))
-    if (!id.ok) return c.json(id.failure, 422)
+    if (!id.ok) return invalid(c, id)
     const outcome = await store.deleteRun(id.value)
-    if (outcome.status === 'not-found') return c.json(failure('run not found'), 404)
+    if (outcome.status === 'not-found') return apiError(c, 404, 'run not found')
     if (outcome.status === 'running') {
-      return c.json(failure('the run or one of its follow-ups is still running; try again when it has ended'), 409)
+      return apiError(c, 409, 'the run or one of its follow-ups is still running; try again when it has ended')
     }
     return c.json({ deleted: outcome.run_ids })
   })
@@ -90,9 +81,9 @@ export function runsApiRoutes(ctx: AppContext): Hono {
   for (const format of ['json', 'csv'] as const) {
     app.get(`/:id/export.${format}`, async (c) => {
       const id = runId(c.req.param('id'))
-      if (!id.ok) return c.json(id.failure, 422)
+      if (!id.ok) return invalid(c, id)
       const detail = await store.getRun(id.value)
-      if (!detail) return c.json(failure('run not found'), 404)
+      if (!detail) return apiError(c, 404, 'run not found')
       const { parent: _parent, children: _children, ...run } = detail
       const one = single(run)
       const chunks =
@@ -109,33 +100,31 @@ export function spendApiRoutes(ctx: AppContext): Hono {
   const app = new Hono()
   const store = ctx.store
   app.get('/', async (c) => {
-    if (!store) return c.json(failure('history is not enabled on this server'), 503)
+    if (!store) return apiError(c, 503, 'history is not enabled on this server')
     const q = parse(spendQuerySchema, queryObject(c.req.queries()))
-    if (!q.ok) return c.json(q.failure, 422)
+    if (!q.ok) return invalid(c, q)
     c.header('cache-control', 'no-store')
     return c.json(await store.spend(q.value))
   })
   return app
 }
 
-type Parsed<T> = { ok: true; value: T } | { ok: false; failure: Failure }
+type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; issues: ApiIssue[] }
+
+/** 422 with what was wrong with a query or an id. */
+const invalid = (c: Context, failed: { message: string; issues: ApiIssue[] }) =>
+  apiError(c, 422, failed.message, failed.issues)
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): Parsed<z.output<S>> {
   const result = schema.safeParse(input)
   if (result.success) return { ok: true, value: result.data }
-  return { ok: false, failure: failure('invalid request', issuesOf(result.error).slice(0, MAX_ISSUES)) }
+  return { ok: false, message: 'invalid request', issues: issuesOf(result.error).slice(0, MAX_ISSUES) }
 }
 
 function runId(raw: string): Parsed<string> {
   const parsed = parse(RunIdSchema, raw)
   if (parsed.ok) return parsed
-  return {
-    ok: false,
-    failure: failure(
-      'invalid run id',
-      parsed.failure.error.issues.map((i) => ({ ...i, path: 'id' })),
-    ),
-  }
+  return { ok: false, message: 'invalid run id', issues: parsed.issues.map((i) => ({ ...i, path: 'id' })) }
 }
 
 async function* single(run: StoredRun): AsyncGenerator<StoredRun> {

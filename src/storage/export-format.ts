@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { COST_REASONS } from '../domain/types.ts'
 import { MAX_REQUEST_USD, MAX_TOKEN_COUNT } from '../domain/bounds.ts'
+import { MAX_RUN_TARGETS, MaxTokensSchema, PromptSchema, SystemSchema, TemperatureSchema } from '../domain/run-input.ts'
 import type { StoredRun } from './types.ts'
 import { IMAGE_TYPES, MAX_DATA_URL_CHARS, MAX_IMAGE_BYTES, MAX_IMAGES, toDataUrl } from '../images/image-data.ts'
 import { presetFields } from '../presets/preset-rules.ts'
@@ -107,17 +108,17 @@ export const ExportedRunSchema = z
     created_at: startTime,
     finished_at: isoTime.nullable(),
     status: z.enum(['running', 'done', 'interrupted']),
-    prompt: z.string().max(500_000),
-    system: z.string().max(200_000).nullable(),
+    prompt: PromptSchema,
+    system: SystemSchema.nullable(),
     params: z.strictObject({
-      temperature: z.number().min(0).max(2).optional(),
-      max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+      temperature: TemperatureSchema.optional(),
+      max_tokens: MaxTokensSchema.optional(),
     }),
-    targets: z.array(TargetSchema).max(64),
+    targets: z.array(TargetSchema).max(MAX_RUN_TARGETS),
     parent_id: RunIdSchema.nullable(),
     conversation_id: RunIdSchema,
     turn: z.number().int().min(1).max(100_000),
-    results: z.array(ResultSchema).max(64),
+    results: z.array(ResultSchema).max(MAX_RUN_TARGETS),
     images: z.array(ImageRefSchema).min(1).max(MAX_IMAGES).optional(),
   })
   .refine((r) => r.targets.length === r.results.length && r.targets.every((t, i) => r.results[i]?.target === t), {

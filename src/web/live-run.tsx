@@ -15,8 +15,9 @@ import {
 } from '../../views/run-page-parts.tsx'
 import { RunSummaryParts } from '../../views/summary-table.tsx'
 import { DiffForm } from '../../views/answer-diff-view.tsx'
-import { summarize } from './run-summary.ts'
-import { PageStreamComposer, escapeHtml, partial } from './page-stream.ts'
+import { liveSummaryTable } from './run-summary.ts'
+import { PageStreamComposer, partial } from './page-stream.ts'
+import { escapeHtml } from '../render/escape-html.ts'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
 import { columnInfo } from './column-info.ts'
 
@@ -87,14 +88,18 @@ async function pump(
   await writing
 }
 
-export async function streamNewRun(
-  stream: SSEStreamingApi,
-  ctx: AppContext,
-  registry: RunRegistry,
-  request: CompareRequest,
-  meta: RunMeta,
-  turn: number,
-): Promise<void> {
+/** What a page stream of a new run needs: the app, the live runs, the run to start and how the page labels it. */
+export interface NewRunStream {
+  ctx: AppContext
+  registry: RunRegistry
+  request: CompareRequest
+  meta: RunMeta
+  /** The conversation turn this run is, shown as a badge from 2 on. */
+  turn: number
+}
+
+export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStream): Promise<void> {
+  const { ctx, registry, request, meta, turn } = options
   const run: LiveRun = {
     request,
     meta,
@@ -102,6 +107,7 @@ export async function streamNewRun(
     results: request.targets.map(() => undefined),
     retries: new Map(),
     done: false,
+    turn,
   }
   registry.add(run)
   stream.onAbort(() => {
@@ -126,44 +132,48 @@ export async function streamNewRun(
 
   const composer = new PageStreamComposer(columnIds)
   let finished = 0
-  await pump(
-    stream,
-    composer,
-    request.targets.map((_, i) => i),
-    async (onEvent) => {
-      // Each slot is filled as its result streams out (onResult below); a column retried meanwhile owns its
-      // slot, so the run's own results must not overwrite them at the end.
-      await executeRun(ctx, request, meta, { signal: run.controller.signal, onEvent })
-    },
-    async (index, result) => {
-      run.results[index] = result
-      finished++
-      const label = columns[index]!.label
-      return (
-        (await html(
-          <ColumnResultParts runId={request.run_id} index={index} result={result} withActions={true} label={label} />,
-        )) +
-        partial('announce', 'innerHTML', escapeHtml(announceText(label, result))) +
-        partial(
-          'run-state',
-          'innerHTML',
-          escapeHtml(
-            finished < columns.length
-              ? `${finished} of ${columns.length} done…`
-              : run.controller.signal.aborted
-                ? 'Stopped'
-                : 'Done',
-          ),
+  try {
+    await pump(
+      stream,
+      composer,
+      request.targets.map((_, i) => i),
+      async (onEvent) => {
+        // Each slot is filled as its result streams out (onResult below); a column retried meanwhile owns its
+        // slot, so the run's own results must not overwrite them at the end.
+        await executeRun(ctx, request, meta, { signal: run.controller.signal, onEvent })
+      },
+      async (index, result) => {
+        run.results[index] = result
+        finished++
+        const label = columns[index]!.label
+        return (
+          (await html(
+            <ColumnResultParts runId={request.run_id} index={index} result={result} withActions={true} label={label} />,
+          )) +
+          partial('announce', 'innerHTML', escapeHtml(announceText(label, result))) +
+          partial(
+            'run-state',
+            'innerHTML',
+            escapeHtml(
+              finished < columns.length
+                ? `${finished} of ${columns.length} done…`
+                : run.controller.signal.aborted
+                  ? 'Stopped'
+                  : 'Done',
+            ),
+          )
         )
-      )
-    },
-  )
-  run.done = true
+      },
+    )
+  } finally {
+    // Also when the work threw: a finished run may leave the registry to make room.
+    run.done = true
+  }
   if (stream.aborted) return
   const targets = request.targets.map((t) => t.target)
   await stream.writeSSE({
     data:
-      (await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />)) +
+      (await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />)) +
       partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
       partial('run-copy', 'innerHTML', await html(<RunCopyButton runId={request.run_id} />)) +
       // By id, not hx-target: see ColumnResultParts (the form inside has its own hx-target).
@@ -176,11 +186,9 @@ export async function streamNewRun(
 /** "Retry this column": runs one target again with the same messages and streams it into its column. */
 export async function streamColumnRetry(
   stream: SSEStreamingApi,
-  ctx: AppContext,
-  registry: RunRegistry,
-  run: LiveRun,
-  index: number,
+  options: { ctx: AppContext; registry: RunRegistry; run: LiveRun; index: number },
 ): Promise<void> {
+  const { ctx, registry, run, index } = options
   const info = columnInfo(ctx, run.request.targets[index]!.target)
   const controller = new AbortController()
   run.retries.get(index)?.abort()
@@ -212,6 +220,6 @@ export async function streamColumnRetry(
   )
   run.retries.delete(index)
   if (stream.aborted) return
-  await stream.writeSSE({ data: await html(<RunSummaryParts summary={await summarize(ctx, registry, run)} />) })
+  await stream.writeSSE({ data: await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />) })
   await stream.writeSSE({ event: 'done', data: run.request.run_id })
 }

@@ -2,12 +2,7 @@ import { performance } from 'node:perf_hooks'
 import type { TargetResult } from '../domain/types.ts'
 import { lastBlockBoundary, renderMarkdown } from '../render/markdown.ts'
 import { type MathBudget, newMathBudget } from '../render/math.ts'
-
-/** Escapes model text for HTML text content (the only place it goes while streaming). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!)
-}
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+import { escapeHtml } from '../render/escape-html.ts'
 
 export function partial(id: string, swap: 'beforeend' | 'innerHTML' | 'outerHTML', html: string): string {
   return `<hx-partial hx-target="#${id}" hx-swap="${swap}">${html}</hx-partial>`

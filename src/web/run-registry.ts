@@ -11,6 +11,8 @@ export interface LiveRun {
   /** Per-column controllers of "retry this column" runs. */
   retries: Map<number, AbortController>
   done: boolean
+  /** The conversation turn this run is (1 for a new conversation), as history stores it. */
+  turn: number
 }
 
 /**

@@ -4,13 +4,13 @@ import { summarizeRun } from '../pricing/summary.ts'
 import { picoToUsd, usdToPico } from '../pricing/money.ts'
 import type { RunSummaryData, SummaryRow } from '../../views/summary-table.tsx'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
-import { columnInfo } from './column-info.ts'
+import { columnLabel } from './column-info.ts'
 
 /**
  * Rows of the summary table. `earlierCosts` holds, per target, the cost of its earlier turns (null when one
  * of them is unknown); with more than one turn the rows also show the whole conversation's cost.
  */
-export function summaryRows(
+export function summaryTableData(
   ctx: AppContext,
   results: TargetResult[],
   earlierCosts: Record<string, number | null> | null,
@@ -21,7 +21,7 @@ export function summaryRows(
     const f = figures.targets[i]!
     return {
       target: r.target,
-      label: r.label || columnInfo(ctx, r.target).label,
+      label: columnLabel(ctx, r.target, r.label),
       status: r.status,
       ttft_ms: r.timing.ttft_ms,
       total_ms: r.timing.total_ms,
@@ -47,7 +47,7 @@ export function summaryRows(
 }
 
 /** The summary of a live run, with the conversation's earlier turns from memory or, failing that, history. */
-export async function summarize(ctx: AppContext, registry: RunRegistry, run: LiveRun): Promise<RunSummaryData> {
+export async function liveSummaryTable(ctx: AppContext, registry: RunRegistry, run: LiveRun): Promise<RunSummaryData> {
   const results = run.results.filter((r): r is TargetResult => r !== undefined)
   const earlier = await earlierTurns(
     ctx,
@@ -55,7 +55,7 @@ export async function summarize(ctx: AppContext, registry: RunRegistry, run: Liv
     results.map((r) => r.target),
     registry,
   )
-  return summaryRows(ctx, results, earlier.turns > 0 ? earlier.costs : null, earlier.turns + 1)
+  return summaryTableData(ctx, results, earlier.turns > 0 ? earlier.costs : null, earlier.turns + 1)
 }
 
 /**

@@ -59,8 +59,19 @@ describe('the import graph', () => {
     expect(cycles().map((c) => c.join(' → '))).toEqual([])
   })
 
-  it('keeps domain code (engine, providers, pricing, storage, settings) free of HTTP and views', () => {
-    const domain = ['src/engine/', 'src/providers/', 'src/pricing/', 'src/storage/', 'src/settings/', 'src/domain/']
+  it('keeps domain code (engine, providers, pricing, storage, settings, presets, ...) free of HTTP and views', () => {
+    const domain = [
+      'src/engine/',
+      'src/providers/',
+      'src/pricing/',
+      'src/storage/',
+      'src/settings/',
+      'src/domain/',
+      'src/presets/',
+      'src/compare/',
+      'src/images/',
+      'src/tokens/',
+    ]
     const leaks = domain
       .flatMap((d) => importsOf(d))
       .filter(

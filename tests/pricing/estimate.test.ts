@@ -45,8 +45,7 @@ describe('estimateRun', () => {
         { entry: entry('openai', 'o1'), messages },
         { entry: entry('deepseek', 'deepseek-flash'), messages },
       ],
-      500,
-      new Date('2026-11-27T02:00:00Z'), // Friday, DeepSeek peak
+      { maxTokens: 500, at: new Date('2026-11-27T02:00:00Z') }, // Friday, DeepSeek peak
     )
     expect(est.max_tokens).toEqual({ value: 500, source: 'request' })
     const [o1, flash] = est.targets
@@ -69,8 +68,7 @@ describe('estimateRun', () => {
         { entry: entry('ollama', 'llama3.2'), messages },
         { entry: entry('demo', 'bare', { builtin: 'demo' }), messages },
       ],
-      undefined,
-      new Date('2026-11-28T12:00:00Z'),
+      { maxTokens: undefined, at: new Date('2026-11-28T12:00:00Z') },
     )
     expect(est.max_tokens).toEqual({ value: ASSUMED_MAX_OUTPUT_TOKENS, source: 'assumed' })
     expect(est.targets.map((t) => [t.source, t.reason, t.low_usd, t.high_usd])).toEqual([

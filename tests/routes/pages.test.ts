@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, postDeclaredOversize, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import { formToBody } from '../../src/routes/pages.tsx'
+import { formToBody } from '../../src/routes/compare-form.ts'
 import { COMPARE_MAX_BYTES } from '../../src/app.ts'
 
 let upstream: FakeUpstream

@@ -14,6 +14,7 @@ const run = (id: string, imageBytes: number, done = true): LiveRun =>
     results: [],
     retries: new Map(),
     done,
+    turn: 1,
   }) as LiveRun
 
 describe('the run registry', () => {
