@@ -41,6 +41,15 @@ const imageSchema = z.string().transform((url, ctx) => {
   return z.NEVER
 })
 
+/** Why a target is refused for a run with images. */
+export const cannotReadImages = (target: string) =>
+  `"${target}" cannot read images (vision: false in config); remove it or the images`
+
+/** The targets of a body that would be refused once images are attached (the page's estimate says so early). */
+export function targetsBlindTo(catalog: Catalog, targets: string[]): string[] {
+  return targets.filter((t) => catalog.find(t)?.model.vision === false)
+}
+
 /** The body of POST /api/compare and /api/estimate. */
 export function compareBodySchema(catalog: Catalog, maxTargets: number) {
   return z
@@ -80,9 +89,8 @@ export function compareBodySchema(catalog: Catalog, maxTargets: number) {
       )
       if (fanOut) ctx.addIssue({ code: 'custom', path: ['images'], message: fanOut })
       body.targets.forEach((t, i) => {
-        if (catalog.find(t)?.model.vision !== false) return
-        const message = `"${t}" cannot read images (vision: false in config); remove it or the images`
-        ctx.addIssue({ code: 'custom', path: ['targets', i], message })
+        if (!targetsBlindTo(catalog, [t]).length) return
+        ctx.addIssue({ code: 'custom', path: ['targets', i], message: cannotReadImages(t) })
       })
     })
 }

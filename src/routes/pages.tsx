@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
 import { buildRequest } from '../engine/run-service.ts'
-import { toRunInput, validateCompare } from './compare-input.ts'
+import { cannotReadImages, targetsBlindTo, toRunInput, validateCompare } from './compare-input.ts'
 import { type FormBody, formToBody } from './compare-form.ts'
 import { estimateBody } from './estimate.ts'
 import { ComparePage, FormErrors, TargetPicker } from '../../views/compare-page.tsx'
@@ -109,7 +109,11 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     }
     const checked = validateCompare(ctx, body)
     if (!checked.ok) return c.html(<EstimateView estimate={null} hint={checked.issues[0]?.message} />)
-    return c.html(<EstimateView estimate={await estimateBody(ctx, checked.body, imageCountOf(form))} />)
+    const images = imageCountOf(form)
+    // Said as soon as images are attached, not only when the run is sent and refused.
+    const blind = images > 0 ? targetsBlindTo(ctx.catalog(), checked.body.targets) : []
+    if (blind.length > 0) return c.html(<EstimateView estimate={null} hint={cannotReadImages(blind[0]!)} />)
+    return c.html(<EstimateView estimate={await estimateBody(ctx, checked.body, images)} />)
   })
 
   app.post('/runs', async (c) => {

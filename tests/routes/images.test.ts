@@ -278,6 +278,21 @@ describe('images from the page form (multipart)', () => {
     expect(upstream.requests.length).toBe(after)
   })
 
+  it('the estimate says at once, with images attached, which ticked target cannot read them', async () => {
+    const estimate = async (count: string) => {
+      const form = new URLSearchParams([
+        ['prompt', 'Look'],
+        ['targets', 'v/seer'],
+        ['targets', 'v/blind'],
+        ['image_count', count],
+      ])
+      const res = await fetch(`${juxta.url}/estimate`, { method: 'POST', body: form, headers: { origin: juxta.url } })
+      return res.text()
+    }
+    expect(await estimate('1')).toContain('&quot;v/blind&quot; cannot read images (vision: false in config)')
+    expect(await estimate('0')).not.toContain('cannot read images')
+  })
+
   it('notes in the column of a model whose image support is not declared', async () => {
     const form = new FormData()
     form.append('prompt', 'Which one?')
