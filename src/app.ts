@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { apiError } from './http/api-error.ts'
-import { limitBody } from './http/body-limit.ts'
+import { bodyLimits } from './http/body-limit.ts'
 import type { AppContext } from './context.ts'
 import { apiRoutes } from './routes/api.ts'
 import { estimateRoutes } from './routes/estimate.ts'
@@ -27,7 +27,6 @@ const MAX_BODY = 1024 * 1024
 const IMPORT_MAX_BYTES = 64 * 1024 * 1024
 /** A run may carry 8 images of 5 MiB (about 56 MB as base64 data URLs), plus its prompt. */
 export const COMPARE_MAX_BYTES = 64 * 1024 * 1024
-const WITH_IMAGES = new Set(['/api/compare', '/api/estimate', '/runs'])
 
 /** Builds the whole HTTP app from its dependencies; no side effects, so tests build it freely. */
 export function createApp(ctx: AppContext): Hono {
@@ -38,29 +37,20 @@ export function createApp(ctx: AppContext): Hono {
   app.use('*', hostGuard(ctx.access.allowedHosts))
   app.use('*', originGuard())
   app.use('*', authGuard(ctx.auth, { loginPage: loginPageResponse, loggedIn: offerLogout }))
-  const limit = limitBody(MAX_BODY)
-  // History imports carry whole exports; those routes take a larger limit.
-  const importLimit = limitBody(IMPORT_MAX_BYTES)
-  const compareLimit = limitBody(COMPARE_MAX_BYTES)
-  app.use('/api/*', (c, next) =>
-    c.req.path === '/api/runs/import'
-      ? importLimit(c, next)
-      : WITH_IMAGES.has(c.req.path)
-        ? compareLimit(c, next)
-        : limit(c, next),
+  // Every body is held to 1 MiB but history imports (whole exports) and what a run posts (its images).
+  app.use(
+    '*',
+    bodyLimits(MAX_BODY, [
+      { paths: ['/api/runs/import', '/history/import'], bytes: IMPORT_MAX_BYTES },
+      // The demo simulator receives what a run sends upstream, images included.
+      { paths: ['/api/compare', '/api/estimate', '/runs', '/demo/'], bytes: COMPARE_MAX_BYTES },
+    ]),
   )
   app.route('/api', apiRoutes(ctx))
   app.route('/api', estimateRoutes(ctx))
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
   app.route('/api/presets', presetsApiRoutes(ctx))
-  app.use('/history/import', importLimit)
-  // `/runs/*` also matches `/runs` itself: the run's form (with its images) takes the compare limit.
-  app.use('/runs/*', (c, next) => (WITH_IMAGES.has(c.req.path) ? compareLimit(c, next) : limit(c, next)))
-  // The demo simulator receives what a run sends upstream, images included.
-  app.use('/demo/*', compareLimit)
-  for (const path of ['/estimate', '/targets/*', '/settings/*', '/login', '/logout']) app.use(path, limit)
-  app.use('/presets/*', limit)
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))

@@ -19,3 +19,28 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
     },
   })
 }
+
+/** Paths that take a limit other than the default: exact paths, or prefixes ending in `/`. */
+export interface BodyLimitRule {
+  paths: string[]
+  bytes: number
+}
+
+/**
+ * One middleware for every body limit: the first rule naming the request's path sets it, else `defaultBytes`.
+ * A request without a body passes whatever the limit.
+ */
+export function bodyLimits(defaultBytes: number, rules: BodyLimitRule[]): MiddlewareHandler {
+  const byBytes = new Map<number, MiddlewareHandler>()
+  const limiter = (bytes: number) => {
+    let handler = byBytes.get(bytes)
+    if (!handler) {
+      handler = limitBody(bytes)
+      byBytes.set(bytes, handler)
+    }
+    return handler
+  }
+  const matches = (path: string, rule: BodyLimitRule) =>
+    rule.paths.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p))
+  return (c, next) => limiter(rules.find((r) => matches(c.req.path, r))?.bytes ?? defaultBytes)(c, next)
+}
