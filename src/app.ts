@@ -33,6 +33,12 @@ export function createApp(ctx: AppContext): Hono {
   const app = new Hono()
 
   app.use('*', securityHeaders())
+  // Pages and answers are private (runs, keys' status, history): not kept by browsers or proxies, unless a route
+  // says how its response may be cached (versioned assets, content-addressed images).
+  app.use('*', async (c, next) => {
+    await next()
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+  })
   // Before any route: DNS-rebinding Host check, CSRF Origin check, then the access token (when set).
   app.use('*', hostGuard(ctx.access.allowedHosts))
   app.use('*', originGuard())

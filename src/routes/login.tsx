@@ -34,10 +34,6 @@ export function offerLogout(c: Context): void {
  */
 export function loginRoutes(auth: Auth): Hono {
   const app = new Hono()
-  app.use('*', async (c, next) => {
-    await next()
-    c.header('Cache-Control', 'no-store')
-  })
 
   app.get('/login', (c) =>
     auth.token ? c.html(<LoginPage next={safeNext(c.req.query('next'), originOf(c))} />) : c.redirect('/', 303),

@@ -173,6 +173,13 @@ describe('stored images', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox")
     expect(Buffer.from(await res.arrayBuffer()).equals(image)).toBe(true)
+    // Asked again each time (never shown from the cache after a logout), answered 304 without the bytes.
+    expect(res.headers.get('cache-control')).toBe('private, no-cache')
+    const again = await fetch(`${juxta.url}/images/${sha256Hex(image)}`, {
+      headers: { 'if-none-match': res.headers.get('etag')! },
+    })
+    expect(again.status).toBe(304)
+    expect((await again.arrayBuffer()).byteLength).toBe(0)
     expect((await fetch(`${juxta.url}/images/${'0'.repeat(64)}`)).status).toBe(404)
     expect((await fetch(`${juxta.url}/images/not-a-hash`)).status).toBe(404)
   })

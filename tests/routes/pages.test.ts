@@ -21,6 +21,19 @@ const post = (path: string, body: BodyInit) =>
   fetch(`${juxta.url}${path}`, { method: 'POST', body, headers: { origin: juxta.url } })
 
 describe('page routes', () => {
+  it('keeps pages out of caches, but lets versioned assets be cached and app files revalidate', async () => {
+    const page = await fetch(`${juxta.url}/`)
+    expect(page.headers.get('cache-control')).toBe('no-store')
+    const html = await page.text()
+    const htmx = /src="(\/vendor\/htmx-[^"]+\/htmx\.min\.js)"/.exec(html)?.[1]
+    expect(htmx).toBeDefined()
+    expect((await fetch(`${juxta.url}${htmx}`)).headers.get('cache-control')).toBe(
+      'public, max-age=31536000, immutable',
+    )
+    expect((await fetch(`${juxta.url}/assets/app.css`)).headers.get('cache-control')).toBe('no-cache')
+    expect((await fetch(`${juxta.url}/history`)).headers.get('cache-control')).toBe('no-store')
+  })
+
   it('refuses a run form over its limit (64 MiB: room for 8 images) before any upstream call', async () => {
     const res = await postDeclaredOversize(juxta.url, '/runs', COMPARE_MAX_BYTES, 'application/x-www-form-urlencoded')
     expect(res.status).toBe(413)
