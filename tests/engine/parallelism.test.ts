@@ -23,24 +23,19 @@ afterAll(async () => {
 })
 
 describe('parallel targets', () => {
-  it('three ~300 ms targets finish in well under 600 ms together', async () => {
-    const start = performance.now()
+  it('runs three ~300 ms targets side by side: every request is sent before any answer is done', async () => {
+    const before = fake.requests.length
     const results = await compareResults(juxta.url, 'go', ['p/a', 'p/b', 'p/c'])
-    const wall = performance.now() - start
     for (const r of results) {
       expect(r.status).toBe('ok')
       expect(r.text).toBe('w1 w2 w3 w4')
-      // Each one really took about 300 ms, so a sum would be ~900 ms.
+      // Each one really took about 300 ms, so one after another they would take ~900 ms.
       expect(r.timing.total_ms).toBeGreaterThanOrEqual(280)
     }
-    expect(wall).toBeLessThan(600)
-  })
-
-  it('sends the three upstream requests at once, not one after another', async () => {
-    const before = fake.requests.length
-    await compareResults(juxta.url, 'go', ['p/a', 'p/b', 'p/c'])
+    // Overlap, not speed: the upstream holds each answer 270 ms before its first byte, so the three requests
+    // arriving within that span means none waited for another to finish.
     const starts = fake.requests.slice(before).map((r) => r.receivedAt)
-    expect(starts.length).toBe(3)
-    expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(100)
+    expect(starts).toHaveLength(3)
+    expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(270)
   })
 })
