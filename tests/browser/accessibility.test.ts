@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, startJuxta, type ProviderSpec, type RunningJuxta } from '../helpers/juxta.ts'
-import { axeViolations as violations, launchBrowser } from '../helpers/browser.ts'
+import { axeViolations as violations } from '../helpers/browser.ts'
 import { closedLoopbackPort } from '../helpers/ports.ts'
-import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
+import { type BrowserRig, startBrowserRig } from '../helpers/browser-rig.ts'
 
 // axe-core (see axeViolations) on every page, in light and dark, with every fold opened.
 
@@ -18,53 +16,53 @@ const ANSWER =
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts')
 const TOKEN = 'axe-access-token-0123456789abcdef0123'
 
-let upstream: FakeUpstream
+let rig: BrowserRig
 let juxta: RunningJuxta
 let guarded: RunningJuxta
 let browser: Browser
-let store: SqliteRunStore
-let dir: string
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true })
-  dir = mkdtempSync(join(tmpdir(), 'juxta-axe-'))
-  store = openSqliteRunStore(join(dir, 'juxta.db'), { log: () => {} })
-  upstream = await startFakeUpstream()
-  upstream.script('quick', { kind: 'text', deltas: ANSWER.match(/[\s\S]{1,12}/g)!, everyMs: 20 })
-  upstream.script('slow', { kind: 'text', reasoning: 6, deltas: 60, everyMs: 80 })
-  upstream.script('broken', {
-    kind: 'status',
-    status: 500,
-    body: { error: { message: 'upstream exploded', type: 'server_error' } },
-  })
-  const config = fakeConfig({
-    alpha: {
-      base_url: upstream.url,
-      models: [{ id: 'quick', label: 'Alpha Quick', price: { input: 1, output: 2 } }, { id: 'broken' }],
+  let config: Record<string, unknown> = {}
+  rig = await startBrowserRig({
+    name: 'axe',
+    setup: async (upstream) => {
+      upstream.script('quick', { kind: 'text', deltas: ANSWER.match(/[\s\S]{1,12}/g)!, everyMs: 20 })
+      upstream.script('slow', { kind: 'text', reasoning: 6, deltas: 60, everyMs: 80 })
+      upstream.script('broken', {
+        kind: 'status',
+        status: 500,
+        body: { error: { message: 'upstream exploded', type: 'server_error' } },
+      })
+      config = fakeConfig({
+        alpha: {
+          base_url: upstream.url,
+          models: [{ id: 'quick', label: 'Alpha Quick', price: { input: 1, output: 2 } }, { id: 'broken' }],
+        },
+        beta: {
+          base_url: upstream.url,
+          models: [{ id: 'slow', label: 'Beta Slow', price: { input: 10, output: 30 } }],
+        },
+        keyless: { base_url: 'https://api.example.invalid/v1', requires_key: true, api_key: undefined, models: ['m'] },
+        // Nothing listens there, so the picker folds it as not reachable.
+        local: {
+          name: 'Ollama (local)',
+          base_url: `http://127.0.0.1:${await closedLoopbackPort()}/v1`,
+          requires_key: false,
+          models: ['llama3.2'],
+        } as ProviderSpec,
+      })
+      return config
     },
-    beta: { base_url: upstream.url, models: [{ id: 'slow', label: 'Beta Slow', price: { input: 10, output: 30 } }] },
-    keyless: { base_url: 'https://api.example.invalid/v1', requires_key: true, api_key: undefined, models: ['m'] },
-    // Nothing listens there, so the picker folds it as not reachable.
-    local: {
-      name: 'Ollama (local)',
-      base_url: `http://127.0.0.1:${await closedLoopbackPort()}/v1`,
-      requires_key: false,
-      models: ['llama3.2'],
-    } as ProviderSpec,
   })
-  juxta = await startJuxta({ config, store })
+  ;({ juxta, browser } = rig)
   await juxta.ctx.reachability.settle(juxta.ctx.catalog().providers, { maxWaitMs: 10_000 })
   guarded = await startJuxta({ config, access: { authToken: TOKEN, allowedHosts: [] } })
-  browser = await launchBrowser()
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await juxta?.close()
   await guarded?.close()
-  await upstream?.close()
-  await store?.close()
-  rmSync(dir, { recursive: true, force: true })
+  await rig?.close()
 })
 
 describe.each(['light', 'dark'] as const)('zero axe violations, %s colour scheme', (colorScheme) => {

@@ -1,43 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import { axeViolations, launchBrowser, watchedPage } from '../helpers/browser.ts'
-import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
+import type { FakeUpstream } from '../helpers/fake-upstream.ts'
+import { fakeConfig, type RunningJuxta } from '../helpers/juxta.ts'
+import { axeViolations, watchedPage } from '../helpers/browser.ts'
+import type { SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 import { GIF, dataUrl, pngVariant } from '../images/fixtures.ts'
+import { type BrowserRig, startBrowserRig } from '../helpers/browser-rig.ts'
 
+let rig: BrowserRig
 let upstream: FakeUpstream
 let juxta: RunningJuxta
 let store: SqliteRunStore
 let browser: Browser
-let dir: string
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'juxta-attach-'))
-  store = openSqliteRunStore(join(dir, 'juxta.db'))
-  upstream = await startFakeUpstream()
-  upstream.script('seer', { kind: 'text', deltas: ['A', ' cat'] })
-  juxta = await startJuxta({
-    config: fakeConfig({
-      v: {
-        base_url: upstream.url,
-        models: [{ id: 'seer', label: 'Seer', vision: true, price: { input: 1, output: 2 } }],
-      },
-    }),
-    store,
+  rig = await startBrowserRig({
+    name: 'attach',
+    setup: (upstream) => {
+      upstream.script('seer', { kind: 'text', deltas: ['A', ' cat'] })
+      return fakeConfig({
+        v: {
+          base_url: upstream.url,
+          models: [{ id: 'seer', label: 'Seer', vision: true, price: { input: 1, output: 2 } }],
+        },
+      })
+    },
   })
-  browser = await launchBrowser()
+  ;({ upstream, juxta, store, browser } = rig)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await juxta?.close()
-  await upstream?.close()
-  await store?.close()
-  rmSync(dir, { recursive: true, force: true })
+  await rig?.close()
 })
 
 const FIRST = pngVariant(1)

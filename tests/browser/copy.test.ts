@@ -1,51 +1,42 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import { axeViolations, launchBrowser } from '../helpers/browser.ts'
-import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
+import { fakeConfig, type RunningJuxta } from '../helpers/juxta.ts'
+import { axeViolations } from '../helpers/browser.ts'
+import { type BrowserRig, startBrowserRig } from '../helpers/browser-rig.ts'
 
 const CODE = 'const total = a | b\nconsole.log(`<b>${total}</b>`)'
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts')
 const ANSWER = `# Result\n\nSome **bold** and $x^2$.\n\n\`\`\`js\n${CODE}\n\`\`\`\n\nDone <i>here</i>.\n`
 
-let upstream: FakeUpstream
+let rig: BrowserRig
 let juxta: RunningJuxta
 let browser: Browser
-let store: SqliteRunStore
-let dir: string
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true })
-  dir = mkdtempSync(join(tmpdir(), 'juxta-copy-'))
-  store = openSqliteRunStore(join(dir, 'juxta.db'), { log: () => {} })
-  upstream = await startFakeUpstream()
-  upstream.script('md', { kind: 'text', deltas: ANSWER.match(/[\s\S]{1,9}/g)!, everyMs: 10 })
-  upstream.script('slow', { kind: 'text', deltas: 30, everyMs: 60 })
-  juxta = await startJuxta({
-    config: fakeConfig({
-      p: {
-        base_url: upstream.url,
-        models: [
-          { id: 'md', label: 'Markdown Model', price: { input: 1, output: 2 } },
-          { id: 'slow', label: 'Slow Model' },
-        ],
-      },
-    }),
-    store,
+  rig = await startBrowserRig({
+    name: 'copy',
+    setup: (upstream) => {
+      upstream.script('md', { kind: 'text', deltas: ANSWER.match(/[\s\S]{1,9}/g)!, everyMs: 10 })
+      upstream.script('slow', { kind: 'text', deltas: 30, everyMs: 60 })
+      return fakeConfig({
+        p: {
+          base_url: upstream.url,
+          models: [
+            { id: 'md', label: 'Markdown Model', price: { input: 1, output: 2 } },
+            { id: 'slow', label: 'Slow Model' },
+          ],
+        },
+      })
+    },
   })
-  browser = await launchBrowser()
+  ;({ juxta, browser } = rig)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await juxta?.close()
-  await upstream?.close()
-  await store?.close()
-  rmSync(dir, { recursive: true, force: true })
+  await rig?.close()
 })
 
 async function clipboardPage(colorScheme: 'light' | 'dark'): Promise<{ page: Page; errors: string[] }> {

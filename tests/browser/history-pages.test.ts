@@ -1,54 +1,47 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import { launchBrowser, watchedPage } from '../helpers/browser.ts'
-import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
+import type { FakeUpstream } from '../helpers/fake-upstream.ts'
+import { fakeConfig, type RunningJuxta } from '../helpers/juxta.ts'
+import { watchedPage } from '../helpers/browser.ts'
+import type { SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
+import { type BrowserRig, startBrowserRig } from '../helpers/browser-rig.ts'
 
 const PAYLOAD =
   '<img src=x onerror="window.__pwned=1">\n\n![x](https://evil.example/leak)\n\n' +
   '[js](javascript:window.__pwned=1)\n\n**kept**'
 
+let rig: BrowserRig
 let upstream: FakeUpstream
 let juxta: RunningJuxta
 let browser: Browser
 let store: SqliteRunStore
-let dir: string
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'juxta-history-pages-'))
-  store = openSqliteRunStore(join(dir, 'juxta.db'), { log: () => {} })
-  upstream = await startFakeUpstream()
-  upstream.script('evil', {
-    kind: 'text',
-    deltas: [PAYLOAD.slice(0, 9), PAYLOAD.slice(9)],
-    reasoning: ['<script>window.__pwned=1</script>'],
+  rig = await startBrowserRig({
+    name: 'history-pages',
+    setup: (upstream) => {
+      upstream.script('evil', {
+        kind: 'text',
+        deltas: [PAYLOAD.slice(0, 9), PAYLOAD.slice(9)],
+        reasoning: ['<script>window.__pwned=1</script>'],
+      })
+      upstream.script('plain', { kind: 'text', deltas: ['plain', ' answer'] })
+      return fakeConfig({
+        h: {
+          base_url: upstream.url,
+          models: [
+            { id: 'evil', price: { input: 1, output: 1 } },
+            { id: 'plain', price: { input: 2, output: 2 } },
+          ],
+        },
+      })
+    },
   })
-  upstream.script('plain', { kind: 'text', deltas: ['plain', ' answer'] })
-  juxta = await startJuxta({
-    config: fakeConfig({
-      h: {
-        base_url: upstream.url,
-        models: [
-          { id: 'evil', price: { input: 1, output: 1 } },
-          { id: 'plain', price: { input: 2, output: 2 } },
-        ],
-      },
-    }),
-    store,
-  })
-  browser = await launchBrowser()
+  ;({ upstream, juxta, browser, store } = rig)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await juxta?.close()
-  await upstream?.close()
-  await store?.close()
-  rmSync(dir, { recursive: true, force: true })
+  await rig?.close()
 })
 
 describe('history pages', () => {

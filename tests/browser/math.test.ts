@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import { axeViolations, launchBrowser, watchedPage } from '../helpers/browser.ts'
-import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
+import { fakeConfig, type RunningJuxta } from '../helpers/juxta.ts'
+import { axeViolations, watchedPage } from '../helpers/browser.ts'
+import { type BrowserRig, startBrowserRig } from '../helpers/browser-rig.ts'
 
 const ANSWER = [
   'Euler: $e^{i\\pi} + 1 = 0$, and \\(a^2 + b^2 = c^2\\). It costs $5 and $10.',
@@ -16,31 +14,24 @@ const ANSWER = [
 ].join('\n\n')
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts')
 
-let upstream: FakeUpstream
+let rig: BrowserRig
 let juxta: RunningJuxta
 let browser: Browser
-let store: SqliteRunStore
-let dir: string
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true })
-  dir = mkdtempSync(join(tmpdir(), 'juxta-math-'))
-  store = openSqliteRunStore(join(dir, 'juxta.db'), { log: () => {} })
-  upstream = await startFakeUpstream()
-  upstream.script('tex', { kind: 'text', deltas: ANSWER.match(/[\s\S]{1,11}/g)!, everyMs: 10 })
-  juxta = await startJuxta({
-    config: fakeConfig({ p: { base_url: upstream.url, models: [{ id: 'tex', label: 'TeX Model' }] } }),
-    store,
+  rig = await startBrowserRig({
+    name: 'math',
+    setup: (upstream) => {
+      upstream.script('tex', { kind: 'text', deltas: ANSWER.match(/[\s\S]{1,11}/g)!, everyMs: 10 })
+      return fakeConfig({ p: { base_url: upstream.url, models: [{ id: 'tex', label: 'TeX Model' }] } })
+    },
   })
-  browser = await launchBrowser()
+  ;({ juxta, browser } = rig)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await juxta?.close()
-  await upstream?.close()
-  await store?.close()
-  rmSync(dir, { recursive: true, force: true })
+  await rig?.close()
 })
 
 describe.each(['light', 'dark'] as const)('math on the page, %s colour scheme', (colorScheme) => {

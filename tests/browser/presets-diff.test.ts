@@ -1,38 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig, startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import { axeViolations, launchBrowser, watchedPage } from '../helpers/browser.ts'
-import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
+import { fakeConfig, type RunningJuxta } from '../helpers/juxta.ts'
+import { axeViolations, watchedPage } from '../helpers/browser.ts'
 import { SqlitePresetStore } from '../../src/storage/sqlite-preset-store.ts'
+import { type BrowserRig, startBrowserRig } from '../helpers/browser-rig.ts'
 
-let upstream: FakeUpstream
+let rig: BrowserRig
 let juxta: RunningJuxta
 let browser: Browser
-let store: SqliteRunStore
-let dir: string
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'juxta-presets-diff-'))
-  store = openSqliteRunStore(join(dir, 'juxta.db'), { log: () => {} })
-  upstream = await startFakeUpstream()
-  upstream.script('a', { kind: 'text', deltas: ['SQLite is ', 'small and ', 'fast.'] })
-  upstream.script('b', { kind: 'text', deltas: ['SQLite is ', 'tiny and ', 'fast.'] })
-  upstream.script('c', { kind: 'text', deltas: ['Postgres is ', 'big and ', 'fast.'] })
-  const config = fakeConfig({ f: { base_url: upstream.url, models: ['a', 'b', 'c'] } })
-  juxta = await startJuxta({ config, store, presets: new SqlitePresetStore(store.db) })
-  browser = await launchBrowser()
+  rig = await startBrowserRig({
+    name: 'presets-diff',
+    setup: (upstream) => {
+      upstream.script('a', { kind: 'text', deltas: ['SQLite is ', 'small and ', 'fast.'] })
+      upstream.script('b', { kind: 'text', deltas: ['SQLite is ', 'tiny and ', 'fast.'] })
+      upstream.script('c', { kind: 'text', deltas: ['Postgres is ', 'big and ', 'fast.'] })
+      return fakeConfig({ f: { base_url: upstream.url, models: ['a', 'b', 'c'] } })
+    },
+    context: (store) => ({ presets: new SqlitePresetStore(store.db) }),
+  })
+  ;({ juxta, browser } = rig)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await juxta?.close()
-  await upstream?.close()
-  await store?.close()
-  rmSync(dir, { recursive: true, force: true })
+  await rig?.close()
 })
 
 describe.each(['light', 'dark'] as const)('presets and differences, %s colour scheme', (colorScheme) => {
