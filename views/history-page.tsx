@@ -3,6 +3,7 @@ import type { RunListPage, RunListItem } from '../src/storage/types.ts'
 import { formatUsd } from '../src/pricing/money.ts'
 import { Layout } from './layout.tsx'
 import { formatMs } from './format.ts'
+import { DateRangeFields } from './date-range-fields.tsx'
 
 export interface HistoryFilters {
   q?: string
@@ -76,14 +77,7 @@ export function HistoryPage(props: {
               ))}
             </select>
           </label>
-          <label>
-            From
-            <input type="date" name="from" value={filters.from ?? ''} />
-          </label>
-          <label>
-            To
-            <input type="date" name="to" value={filters.to ?? ''} />
-          </label>
+          <DateRangeFields from={filters.from} to={filters.to} />
           <button type="submit" class="primary">
             Filter
           </button>

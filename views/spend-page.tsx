@@ -2,6 +2,7 @@ import type { SpendReport } from '../src/storage/types.ts'
 import { formatUsd } from '../src/pricing/money.ts'
 import { Layout } from './layout.tsx'
 import { formatInt } from './format.ts'
+import { DateRangeFields } from './date-range-fields.tsx'
 
 const PALETTE = ['#3b5bdb', '#e8590c', '#2f9e44', '#ae3ec9', '#1098ad', '#f08c00', '#d6336c', '#5c940d', '#868e96']
 
@@ -95,14 +96,7 @@ export function SpendPage(props: {
     <Layout title="Spend" active="spend">
       <h1>Spend</h1>
       <form class="card toolbar" method="get" action="/spend">
-        <label>
-          From
-          <input type="date" name="from" value={props.from ?? ''} />
-        </label>
-        <label>
-          To
-          <input type="date" name="to" value={props.to ?? ''} />
-        </label>
+        <DateRangeFields from={props.from} to={props.to} />
         <button type="submit" class="primary">
           Show
         </button>
