@@ -59,6 +59,7 @@ const SQL = {
       started_at = coalesce(@started_at, started_at),
       finished_at = CASE WHEN @keep_finished THEN finished_at ELSE @finished_at END
     WHERE id = @id`,
+  setBudget: `UPDATE studies SET input = json_set(input, '$.max_usd', @max_usd) WHERE id = @id`,
   recover: `UPDATE studies SET status = 'interrupted', stop_reason = 'restart' WHERE status = 'running'`,
 }
 
@@ -178,6 +179,10 @@ export class SqliteStudyStore implements StudyStore {
       keep_finished: state.finished_at === undefined ? 1 : 0,
       finished_at: state.finished_at ?? null,
     })
+  }
+
+  async setBudget(id: string, maxUsd: number): Promise<void> {
+    this.sql.get(SQL.setBudget).run({ id, max_usd: maxUsd })
   }
 
   async recoverInterrupted(): Promise<number> {

@@ -88,6 +88,8 @@ export interface StudyStore {
   /** Writes one finished cell at once (a crash afterwards never loses it). */
   saveCell(id: string, key: CellKey, outcome: CellOutcome): Promise<void>
   setState(id: string, state: StudyState): Promise<void>
+  /** A new `max_usd` (resuming a study stopped by its budget). */
+  setBudget(id: string, maxUsd: number): Promise<void>
   /** Studies a previous process left `running` become `interrupted` (`restart`); returns their count. */
   recoverInterrupted(): Promise<number>
 }

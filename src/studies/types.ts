@@ -93,7 +93,7 @@ export interface CostRatio {
   /** Extras from pairedRatio: geometric mean and ratio of totals over the paired prompts, prompts left out. */
   geo_mean: number | null
   total_ratio: number | null
-  excluded: number
+  excluded: { unknown: number; zero_b: number }
   note: string | null
 }
 
@@ -225,7 +225,8 @@ export interface StudyService {
   export(id: string): Promise<StudyExport | null>
   cancel(id: string): Promise<ControlOutcome>
   pause(id: string): Promise<ControlOutcome>
-  resume(id: string): Promise<ControlOutcome>
+  /** Runs the missing cells of an interrupted study; `max_usd` raises the budget of one stopped by it. */
+  resume(id: string, options?: { max_usd?: number }): Promise<ControlOutcome>
   estimate(input: StudyInput): Promise<StudyEstimate>
   /** Progress of one study; returns the unsubscribe function. */
   subscribe(id: string, listener: (event: StudyProgressEvent) => void): () => void
