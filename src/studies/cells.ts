@@ -14,7 +14,9 @@ export function cellKeys(input: Pick<StudyInput, 'prompts' | 'targets' | 'repeat
   const keys: CellKey[] = []
   for (let repeat = 1; repeat <= input.repeats; repeat++) {
     for (let p = 0; p < input.prompts.length; p++) {
-      input.targets.forEach((target, t) => keys.push({ prompt_index: p, target_index: t, repeat, target }))
+      input.targets.forEach((target, t) => {
+        keys.push({ prompt_index: p, target_index: t, repeat, target })
+      })
     }
   }
   return keys

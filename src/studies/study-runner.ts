@@ -151,7 +151,10 @@ export class StudyRunner {
   }
 
   private pump(): void {
-    if (this.mode !== 'running') return this.checkDrained()
+    if (this.mode !== 'running') {
+      this.checkDrained()
+      return
+    }
     let soonest = Number.POSITIVE_INFINITY
     for (const [provider, q] of this.queues) {
       while (q.head < q.cells.length && q.active < this.o.input.concurrency) {
@@ -163,7 +166,8 @@ export class StudyRunner {
         if (this.overBudget()) {
           this.mode = 'budget'
           this.o.budgetReached()
-          return this.checkDrained()
+          this.checkDrained()
+          return
         }
         const cell = q.cells[q.head++]!
         void this.runCell(cell, provider, q)
