@@ -254,13 +254,14 @@ export class DefaultStudyService implements StudyService {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const runners = [...this.runners.entries()]
-      await Promise.all(runners.map(([, runner]) => runner.close()))
+      // The state first, so listeners told of the aborted cells read why.
       for (const [id] of runners) {
         const record = await this.deps.store.getStudy(id).catch(() => null)
         if (record?.status === 'running') {
           await this.deps.store.setState(id, { status: 'interrupted', stop_reason: 'restart' }).catch(() => {})
         }
       }
+      await Promise.all(runners.map(([, runner]) => runner.close()))
     })()
     return this.closing
   }
@@ -304,16 +305,19 @@ export class DefaultStudyService implements StudyService {
   private notify(id: string): void {
     const set = this.listeners.get(id)
     if (!set || set.size === 0) return
-    void this.progressEvent(id).then((event) => {
-      if (!event) return
-      for (const listener of [...set]) {
-        try {
-          listener(event)
-        } catch (err) {
-          this.deps.log(`study ${id}: a progress listener failed: ${String(err)}`)
+    void this.progressEvent(id)
+      .then((event) => {
+        if (!event) return
+        for (const listener of [...set]) {
+          try {
+            listener(event)
+          } catch (err) {
+            this.deps.log(`study ${id}: a progress listener failed: ${String(err)}`)
+          }
         }
-      }
-    })
+      })
+      // The database may be closing (shutdown): listeners miss one redraw, nothing else is lost.
+      .catch((err) => this.deps.log(`study ${id}: could not read its progress: ${String(err)}`))
   }
 
   private async progressEvent(id: string): Promise<StudyProgressEvent | null> {
