@@ -81,14 +81,12 @@ function legendHtml(items: ChartLegendItem[]): string {
 
 function tableHtml(table: ChartTable): string {
   const head = table.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('')
-  const rows = table.rows
-    .map(
-      (row) =>
-        `<tr>${row.map((v, i) => (i === 0 ? `<th scope="row">${escapeHtml(v)}</th>` : `<td>${escapeHtml(v)}</td>`)).join('')}</tr>`,
-    )
-    .join('')
+  const rows = table.rows.map((row) => `<tr>${row.map((v, i) => cellHtml(v, i === 0)).join('')}</tr>`).join('')
   return (
     `<details class="chart-data"><summary>${escapeHtml(table.caption)}</summary>` +
     `<table class="data"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></details>`
   )
 }
+
+const cellHtml = (value: string, header: boolean) =>
+  header ? `<th scope="row">${escapeHtml(value)}</th>` : `<td>${escapeHtml(value)}</td>`

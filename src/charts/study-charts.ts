@@ -87,8 +87,9 @@ export function costTtftChart(input: StudyChartInput): SafeHtml {
   ]
   return renderChart({
     title: 'Cost against time to first token',
-    description:
-      `One dot per cell, coloured by target; lower left is cheaper and faster. ${notes.filter(Boolean).join(' ')}`.trim(),
+    description: ['One dot per cell, coloured by target; lower left is cheaper and faster.', ...notes]
+      .filter(Boolean)
+      .join(' '),
     legend: input.targets.map((t) => ({ label: t, color: targetColor(input.targets, t) })),
     height: 340,
     marginLeft: 56,
@@ -132,7 +133,8 @@ function stripChart(input: StudyChartInput, spec: StripSpec): SafeHtml {
     STRIP_POINTS_PER_TARGET,
   )
   const notes = [
-    'Box: middle half of the cells (25th–75th percentile); line: 10th–90th percentile; thick tick: median; dots: cells.',
+    'Box: middle half of the cells (25th–75th percentile); line: 10th–90th percentile; thick tick: median;',
+    'dots: cells.',
     countNote(shown.length, points.length, ' (the box and ticks use every cell)'),
     missingNote(missing, spec.log ? `a known ${spec.unit} above $0` : `a ${spec.unit}`),
   ]
