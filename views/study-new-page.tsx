@@ -86,7 +86,11 @@ export function StudyEstimateView(props: {
           Above the budget of {formatUsd(props.maxUsd)}: the study would not start. Raise the budget or run fewer cells.
         </p>
       ) : props.maxUsd !== undefined ? (
-        <p class="muted">Within the budget of {formatUsd(props.maxUsd)}; cells stop starting once it is spent.</p>
+        <p class="muted">
+          {e.high_usd !== null && e.high_usd > props.maxUsd
+            ? `It may cost more than the budget of ${formatUsd(props.maxUsd)}: cells stop starting once it is spent.`
+            : `Within the budget of ${formatUsd(props.maxUsd)}; cells stop starting once it is spent.`}
+        </p>
       ) : (
         ''
       )}

@@ -60,15 +60,13 @@ export function StudyPromptPage(props: {
   const v = props.view
   const labels = new Map(v.summary.targets.map((t) => [t.target, t.label]))
   const n = v.prompt_count
+  const position = `Prompt ${props.index + 1} of ${formatInt(n)}`
   return (
     <Layout title={`Prompt ${props.index + 1} · ${v.name}`} active="studies">
       <nav class="breadcrumbs" aria-label="Breadcrumb">
-        <a href="/studies">Studies</a> › <a href={`/studies/${v.study_id}`}>{v.name}</a> › Prompt {props.index + 1} of{' '}
-        {formatInt(n)}
+        <a href="/studies">Studies</a> › <a href={`/studies/${v.study_id}`}>{v.name}</a> › {position}
       </nav>
-      <h1>
-        Prompt {props.index + 1} of {formatInt(n)}
-      </h1>
+      <h1>{position}</h1>
       <nav class="pager" aria-label="Other prompts">
         {props.index > 0 ? (
           <a rel="prev" href={`/studies/${v.study_id}/prompts/${props.index - 1}`}>
