@@ -41,7 +41,7 @@ describe('study charts', () => {
     expect(parse(html).querySelector('figcaption')!.textContent).toContain('2 cells without a known cost above $0')
     expect(html).not.toContain('NaN')
     // One row per target, in the study's order.
-    const labels = [...parse(html).querySelectorAll('[aria-label="y-axis tick label"] text')].map((t) => t.textContent)
+    const labels = [...parse(html).querySelectorAll('[data-mark="y-axis tick label"] text')].map((t) => t.textContent)
     expect(labels).toEqual(targets)
   })
 
