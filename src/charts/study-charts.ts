@@ -45,6 +45,8 @@ export const STRIP_POINTS_PER_TARGET = 100
 export const SCATTER_POINTS = 800
 
 const ROW_HEIGHT = 44
+/** Wider than Plot's 640 px default: the page's cards are wide; the SVG scales down on a narrow screen. */
+const WIDTH = 760
 
 export function targetColor(targets: readonly string[], target: string): string {
   const i = targets.indexOf(target)
@@ -91,6 +93,7 @@ export function costTtftChart(input: StudyChartInput): SafeHtml {
       .filter(Boolean)
       .join(' '),
     legend: input.targets.map((t) => ({ label: t, color: targetColor(input.targets, t) })),
+    width: WIDTH,
     height: 340,
     marginLeft: 56,
     marginBottom: 40,
@@ -159,6 +162,7 @@ function stripChart(input: StudyChartInput, spec: StripSpec): SafeHtml {
     title: spec.title,
     description: notes.filter(Boolean).join(' '),
     table: input.figures ? figuresTable(input.figures, spec) : undefined,
+    width: WIDTH,
     height: Math.max(120, 60 + ROW_HEIGHT * input.targets.length),
     marginLeft: Math.min(260, 12 + 6.2 * Math.max(8, ...input.targets.map((t) => t.length))),
     marginBottom: 40,
