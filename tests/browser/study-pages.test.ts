@@ -68,7 +68,7 @@ async function progressRequests(page: Page, ms: number): Promise<number> {
 let studyPath = ''
 
 describe('a study from the page (light)', () => {
-  it('creates a study, watches its progress to the end, reads the summary, opens a prompt, downloads the report', async () => {
+  it('creates a study, watches it to the end, reads the summary, opens a prompt, downloads the report', async () => {
     const { page, watch } = await watchedPage(rig.browser, url)
     await page.emulateMedia({ colorScheme: 'light' })
     const axe: Record<string, string[]> = {}
