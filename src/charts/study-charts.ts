@@ -5,6 +5,7 @@ import { formatInt, formatMs } from '../../views/format.ts'
 import { CHART_MARK } from './chart-css.ts'
 import { type ChartTable, renderChart } from './render-chart.ts'
 import { evenSample } from './sample.ts'
+import { quantileOfSorted, sortedNumbers } from '../stats/quantile.ts'
 
 /** What the study charts need of one cell: its target and its two figures (null when unknown). */
 export interface ChartCell {
@@ -141,21 +142,14 @@ function stripChart(input: StudyChartInput, spec: StripSpec): SafeHtml {
     countNote(shown.length, points.length, ' (the box and ticks use every cell)'),
     missingNote(missing, spec.log ? `a known ${spec.unit} above $0` : `a ${spec.unit}`),
   ]
-  // Quantiles come from Plot's own group reducers over every cell; only the dots are sampled.
-  const q = (outputs: Record<string, string>, options: Record<string, unknown>) =>
-    Plot.groupY(outputs as never, { y: 'target', ...options } as never)
+  // Quantiles from every cell, nearest rank as in the summary table (its median is the tick); only dots are sampled.
+  const boxes = boxStats(points, input.targets)
   const marks = points.length
     ? [
-        Plot.ruleY(points, q({ x1: 'p10', x2: 'p90' }, { x1: 'value', x2: 'value' })),
-        Plot.barX(
-          points,
-          q(
-            { x1: 'p25', x2: 'p75' },
-            { x1: 'value', x2: 'value', insetTop: 8, insetBottom: 8, className: CHART_MARK.box },
-          ),
-        ),
+        Plot.ruleY(boxes, { y: 'target', x1: 'p10', x2: 'p90' }),
+        Plot.barX(boxes, { y: 'target', x1: 'p25', x2: 'p75', insetTop: 8, insetBottom: 8, className: CHART_MARK.box }),
         Plot.dot(shown, { x: 'value', y: 'target', r: 2, className: CHART_MARK.faint }),
-        Plot.tickX(points, q({ x: 'median' }, { x: 'value', strokeWidth: 3, insetTop: 4, insetBottom: 4 })),
+        Plot.tickX(boxes, { y: 'target', x: 'p50', strokeWidth: 3, insetTop: 4, insetBottom: 4 }),
       ]
     : [Plot.text([`No cell has ${spec.unit === 'cost' ? 'a known cost' : 'a TTFT'}`], { frameAnchor: 'middle' })]
   return renderChart({
@@ -174,6 +168,27 @@ function stripChart(input: StudyChartInput, spec: StripSpec): SafeHtml {
     },
     y: { domain: [...input.targets], label: null },
     marks,
+  })
+}
+
+interface BoxStats {
+  target: string
+  p10: number
+  p25: number
+  p50: number
+  p75: number
+  p90: number
+}
+
+/** Each target's quantiles over its points (targets without any are left out). */
+function boxStats(points: readonly Point[], targets: readonly string[]): BoxStats[] {
+  const byTarget = new Map<string, number[]>(targets.map((t) => [t, []]))
+  for (const p of points) byTarget.get(p.target)?.push(p.value)
+  return [...byTarget].flatMap(([target, values]) => {
+    if (values.length === 0) return []
+    const sorted = sortedNumbers(values)
+    const q = (x: number) => quantileOfSorted(sorted, x)!
+    return [{ target, p10: q(0.1), p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9) }]
   })
 }
 
