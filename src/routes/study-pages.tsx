@@ -137,8 +137,10 @@ async function checkForm(ctx: AppContext, form: FormBody): Promise<Checked> {
 
 async function recentRuns(ctx: AppContext, q?: string): Promise<HistoryPick[]> {
   if (!ctx.store) return []
-  const page = await ctx.store.listRuns({ limit: HISTORY_PICKS, ...(q?.trim() ? { q: q.trim() } : {}) })
-  return page.runs
+  // A prompt asked several times (a study's cells, reruns) is offered once: its newest run.
+  const page = await ctx.store.listRuns({ limit: HISTORY_PICKS * 5, ...(q?.trim() ? { q: q.trim() } : {}) })
+  const seen = new Set<string>()
+  return page.runs.filter((r) => !seen.has(r.prompt) && seen.add(r.prompt)).slice(0, HISTORY_PICKS)
 }
 
 async function pickedRuns(ctx: AppContext, ids: string[]): Promise<HistoryPick[]> {

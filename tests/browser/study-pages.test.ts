@@ -140,6 +140,33 @@ describe('a study from the page (light)', () => {
   }, 90_000)
 })
 
+describe('prompts picked from history', () => {
+  it('searches recent runs, keeps the ticked one across searches and counts its prompt in the estimate', async () => {
+    const { page, watch } = await watchedPage(rig.browser, url)
+    await page.goto(`${url}/studies/new`)
+    await page.click('summary:has-text("pick prompts of runs from history")')
+    await page.fill('#history-q', 'colour')
+    // The prompt was asked 4 times (2 targets × 2 repeats): offered once.
+    await page.waitForFunction(() => document.querySelectorAll('#history-picks li').length === 1)
+    expect(await page.locator('#history-picks li').first().textContent()).toContain('Name a colour.')
+    await page.locator('#history-picks input').first().check()
+    // Another search keeps the ticked run first, still ticked.
+    await page.fill('#history-q', 'Count')
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#history-picks li')].some((li) => li.textContent?.includes('Count to 3.')),
+    )
+    const first = page.locator('#history-picks li').first()
+    expect(await first.textContent()).toContain('Name a colour.')
+    expect(await first.locator('input').isChecked()).toBe(true)
+    await page.check('input[value="s/cheap"]')
+    await page.click('button:has-text("Estimate")')
+    await page.waitForSelector('#study-estimate .study-estimate-result')
+    expect(await page.locator('#study-estimate').textContent()).toContain('1 cell, estimated cost')
+    expect(clean(watch)).toEqual({ errors: [], foreign: [] })
+    await page.close()
+  }, 30_000)
+})
+
 describe.each(['light', 'dark'] as const)('study pages, %s colour scheme', (colorScheme) => {
   it('are axe clean while running, paused and done, and the controls work from the page', async () => {
     const { page, watch } = await watchedPage(rig.browser, url)
