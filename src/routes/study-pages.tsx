@@ -228,7 +228,8 @@ export function studyPageRoutes(ctx: AppContext): Hono {
     return studyPage(c, ctx, view, { notice: NOTICES[code] ? { text: NOTICES[code]! } : undefined })
   })
 
-  // Polled every second while the study runs; once it has ended, the page reloads to show the results.
+  // Polled every second while the study runs; once it has ended, the page is loaded again to show the results
+  // (its own address, without the notice of the action that started it).
   app.get('/studies/:id/progress', async (c) => {
     const id = c.req.param('id')
     const view = ctx.studies && validId(id) ? await ctx.studies.get(id) : null
@@ -236,7 +237,7 @@ export function studyPageRoutes(ctx: AppContext): Hono {
       c.header('HX-Refresh', 'true')
       return c.body(null, 404)
     }
-    if (view.status !== 'running') c.header('HX-Refresh', 'true')
+    if (view.status !== 'running') c.header('HX-Redirect', `/studies/${view.study_id}`)
     return c.html(<StudyLive view={view} />)
   })
 

@@ -97,6 +97,7 @@ describe('a study from the page (light)', () => {
 
     // The poll reloads the page once the study has ended; the reloaded page says Done and polls no more.
     await page.waitForSelector('h2:has-text("Progress: Done")', { timeout: 30_000 })
+    expect(new URL(page.url()).search).toBe('')
     expect(await page.locator('#study-live progress').getAttribute('value')).toBe('20')
     expect(await progressRequests(page, 2500)).toBe(0)
     axe.done = await axeViolations(page)

@@ -191,7 +191,7 @@ describe('a study created from the page', () => {
 
   it('stops the live progress once the study has ended: the poll asks for a reload', async () => {
     const res = await page(`/studies/${id}/progress`)
-    expect(res.headers.get('hx-refresh')).toBe('true')
+    expect(res.headers.get('hx-redirect')).toBe(`/studies/${id}`)
     expect(doc(res.html).querySelector('progress')!.getAttribute('value')).toBe('15')
     // The finished page polls nothing.
     expect((await page(`/studies/${id}`)).html).not.toContain('hx-trigger')
