@@ -20,6 +20,7 @@ import { imageRoutes } from './routes/images.ts'
 import { presetsApiRoutes } from './routes/presets-api.ts'
 import { presetFormRoutes } from './routes/preset-forms.tsx'
 import { answerDiffRoutes } from './routes/answer-diff.tsx'
+import { studiesApiRoutes } from './routes/studies-api.ts'
 import { NotFoundPage } from '../views/not-found-page.tsx'
 
 const MAX_BODY = 1024 * 1024
@@ -27,6 +28,8 @@ const MAX_BODY = 1024 * 1024
 const IMPORT_MAX_BYTES = 64 * 1024 * 1024
 /** A run may carry 8 images of 5 MiB (about 56 MB as base64 data URLs), plus its prompt. */
 export const COMPARE_MAX_BYTES = 64 * 1024 * 1024
+/** A study carries its whole prompt set. */
+export const STUDY_MAX_BYTES = 16 * 1024 * 1024
 
 /** Builds the whole HTTP app from its dependencies; no side effects, so tests build it freely. */
 export function createApp(ctx: AppContext): Hono {
@@ -50,6 +53,7 @@ export function createApp(ctx: AppContext): Hono {
       { paths: ['/api/runs/import', '/history/import'], bytes: IMPORT_MAX_BYTES },
       // The demo simulator receives what a run sends upstream, images included.
       { paths: ['/api/compare', '/api/estimate', '/runs', '/demo/'], bytes: COMPARE_MAX_BYTES },
+      { paths: ['/api/studies'], bytes: STUDY_MAX_BYTES },
     ]),
   )
   app.route('/api', apiRoutes(ctx))
@@ -57,6 +61,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
   app.route('/api/presets', presetsApiRoutes(ctx))
+  app.route('/api/studies', studiesApiRoutes(ctx))
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))

@@ -12,6 +12,7 @@ import { StorageError } from './storage/database.ts'
 import { openSqliteRunStore, type SqliteRunStore } from './storage/sqlite-run-store.ts'
 import { SqliteSessionStore } from './storage/sqlite-session-store.ts'
 import { SqlitePresetStore } from './storage/sqlite-preset-store.ts'
+import { SqliteStudyStore } from './storage/sqlite-study-store.ts'
 
 /** A problem with the environment, the config or the data directory: one message for the person starting Juxta. */
 export class StartupError extends Error {}
@@ -72,12 +73,18 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
     )
     // Login sessions live beside the history, so a restart does not log everyone out.
     const sessionStore = new SqliteSessionStore(store.db)
+    // Studies a previous process was running lost their in-flight cells: interrupted, resumable.
+    const studyStore = new SqliteStudyStore(store.db)
+    const recovered = studyStore.recoverSync()
+    if (recovered > 0)
+      log(`studies: marked ${recovered} unfinished stud${recovered === 1 ? 'y' : 'ies'} as interrupted`)
     const ctx = createContext(config, {
       store,
       presets: new SqlitePresetStore(store.db),
       keys,
       customProviders,
       sessionStore,
+      studyStore,
       access: access.settings.access,
       log,
     })
@@ -92,7 +99,10 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
       close: () => {
         // Runs still streaming stay "running" and become "interrupted" at the next start; what they received
         // so far is written now rather than lost with the last half second of buffering.
-        closing ??= Promise.resolve(ctx.recorder.flush?.())
+        // Studies first: their cells in flight are aborted (and run again on resume) before the last writes.
+        closing ??= Promise.resolve(ctx.studies?.close())
+          .catch(() => {})
+          .then(() => ctx.recorder.flush?.())
           .catch(() => {})
           .finally(() => store.close().catch(() => {}))
         return closing
