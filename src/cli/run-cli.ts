@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ask: async () => (await import('./ask.ts')).askCommand,
   targets: async () => (await import('./targets.ts')).targetsCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
+  study: async () => (await import('./study.ts')).studyCommand,
 }
 
 function version(): string {
