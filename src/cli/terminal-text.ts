@@ -6,7 +6,7 @@
 // 0x9c), or to the end when unterminated; any other escape with its intermediate and final bytes.
 const SEQUENCES =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -/]*[0-~]?/g
+  /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -/]*[0-~]?/g // line-length-ok
 // Every other C0 control but tab and line feed, DEL, and every C1 control.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g

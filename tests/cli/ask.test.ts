@@ -128,7 +128,7 @@ describe('juxta ask, exit status and output', () => {
     expect(cli.stdout.split('\n').find((l) => l.startsWith('up/words'))).toMatch(/\$0\.0000\d+/)
   })
 
-  it('exits 2 with one line on stderr for a bad option, a bad number or an unknown target, calling no upstream', async () => {
+  it('exits 2 with one line on stderr for a bad option, number or target, calling no upstream', async () => {
     const before = upstream.requests.length
     const cases: Array<[string[], RegExp]> = [
       [['ask', '--bogus', 'x'], /^juxta: unknown option --bogus \(see juxta ask --help\)\n$/],

@@ -57,7 +57,7 @@ async function get(runtime: Runtime, path: string): Promise<Response> {
 }
 
 describe('juxta study', () => {
-  it('--json prints what GET /api/studies/:id answers, with exact costs and ratios; --out writes the exports', async () => {
+  it('--json prints what GET /api/studies/:id answers (exact costs, ratios); --out writes the exports', async () => {
     const cli = await runJuxta(
       [
         'study',
@@ -157,7 +157,7 @@ describe('juxta study', () => {
     expect(view.summary.targets.find((t) => t.target === 'up/short')!.ok).toBe(5)
   })
 
-  it('refuses a bad prompt file, a bad option or an unknown target in one line with exit 2, starting nothing', async () => {
+  it('refuses a bad file, option or target in one line with exit 2, starting nothing', async () => {
     const bad = join(sandbox.dir, 'bad.jsonl')
     writeFileSync(bad, '{"prompt": "fine"}\n{"question": "no prompt"}\n')
     const before = upstream.requests.length
