@@ -29,6 +29,17 @@ export function studiesApiRoutes(ctx: AppContext): Hono {
     return c.json({ study_id: created.study_id }, 202)
   })
 
+  // The cost range before starting (the page and the CLI show it); no upstream call.
+  app.post('/estimate', async (c) => {
+    const studies = service(c)
+    if (studies instanceof Response) return studies
+    const raw = await readJson(c.req)
+    if (!raw.ok) return apiError(c, 400, 'request body must be JSON')
+    const checked = validateStudy(ctx.studyLimits, raw.value)
+    if (!checked.ok) return apiError(c, 422, 'invalid study', checked.issues)
+    return c.json(await studies.estimate(checked.input))
+  })
+
   app.get('/', async (c) => {
     const studies = service(c)
     if (studies instanceof Response) return studies

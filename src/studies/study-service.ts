@@ -9,8 +9,10 @@ import { ProviderGate } from './provider-gate.ts'
 import { type RunnerMode, StudyRunner } from './study-runner.ts'
 import { summarize } from './summary.ts'
 import {
+  type CellView,
   type ControlOutcome,
   type CreateOutcome,
+  MAX_REPEATS,
   MAX_STUDY_CELLS,
   type StudyEstimate,
   type StudyExport,
@@ -95,8 +97,8 @@ export class DefaultStudyService implements StudyService {
     input.targets.forEach((t, i) => {
       if (!catalog.find(t)) issues.push({ path: `targets[${i}]`, message: `unknown target "${t}"` })
     })
-    if (!Number.isInteger(input.repeats) || input.repeats < 1 || input.repeats > 20) {
-      issues.push({ path: 'repeats', message: 'must be a whole number from 1 to 20' })
+    if (!Number.isInteger(input.repeats) || input.repeats < 1 || input.repeats > MAX_REPEATS) {
+      issues.push({ path: 'repeats', message: `must be a whole number from 1 to ${MAX_REPEATS}` })
     }
     if (!Number.isInteger(input.concurrency) || input.concurrency < 1) {
       issues.push({ path: 'concurrency', message: 'must be a whole number of at least 1' })
@@ -277,7 +279,7 @@ export class DefaultStudyService implements StudyService {
       log: this.deps.log,
       now: this.now,
       saveCell: (key, outcome) => this.deps.store.saveCell(id, key, outcome),
-      changed: () => this.notify(id),
+      changed: (key, outcome) => this.notify(id, cellView({ ...key, ...outcome }, input, picoToUsd)),
       budgetReached: () => {
         void this.deps.store
           .setState(id, { status: 'interrupted', stop_reason: 'budget' })
@@ -302,12 +304,13 @@ export class DefaultStudyService implements StudyService {
     }
   }
 
-  private notify(id: string): void {
+  private notify(id: string, cell?: CellView): void {
     const set = this.listeners.get(id)
     if (!set || set.size === 0) return
     void this.progressEvent(id)
-      .then((event) => {
-        if (!event) return
+      .then((found) => {
+        if (!found) return
+        const event = cell ? { ...found, cell } : found
         for (const listener of [...set]) {
           try {
             listener(event)

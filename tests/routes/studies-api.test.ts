@@ -91,6 +91,35 @@ describe('POST /api/studies refuses bad input with 422, naming the place and the
   })
 })
 
+describe('POST /api/studies/estimate', () => {
+  it('is the compare estimate of every prompt, summed, times the repeats; unpriced targets named', async () => {
+    const one = await api<{ total_low_usd: number; total_high_usd: number }>(url, '/api/estimate', {
+      body: { prompt: 'a b c', targets: ['pricey/text:4'], max_tokens: 10 },
+    })
+    const two = await api<{ total_low_usd: number }>(url, '/api/estimate', {
+      body: { prompt: 'd e', system: 'brief', targets: ['pricey/text:4'], max_tokens: 10 },
+    })
+    const res = await api<{ low_usd: number; high_usd: number; unknown_targets: string[]; cells: number }>(
+      url,
+      '/api/studies/estimate',
+      {
+        body: {
+          prompts: ['a b c', { prompt: 'd e', system: 'brief' }],
+          targets: ['pricey/text:4'],
+          repeats: 3,
+          max_tokens: 10,
+        },
+      },
+    )
+    expect(res.status).toBe(200)
+    expect(res.body.cells).toBe(6)
+    expect(res.body.low_usd).toBeCloseTo(3 * (one.body.total_low_usd + two.body.total_low_usd), 12)
+    expect(res.body.high_usd).toBeGreaterThan(res.body.low_usd)
+    expect(res.body.unknown_targets).toEqual([])
+    expect(upstream.requests).toHaveLength(0)
+  })
+})
+
 describe('running studies', () => {
   it('a rate-limited provider waits out Retry-After and ends all ok; other providers go on', async () => {
     const before = upstream.requestsFor('limited').length
