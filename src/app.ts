@@ -21,6 +21,8 @@ import { presetsApiRoutes } from './routes/presets-api.ts'
 import { presetFormRoutes } from './routes/preset-forms.tsx'
 import { answerDiffRoutes } from './routes/answer-diff.tsx'
 import { studiesApiRoutes } from './routes/studies-api.ts'
+import { studyPageRoutes } from './routes/study-pages.tsx'
+import { studyReportRoutes } from './routes/study-report.tsx'
 import { NotFoundPage } from '../views/not-found-page.tsx'
 
 const MAX_BODY = 1024 * 1024
@@ -53,7 +55,8 @@ export function createApp(ctx: AppContext): Hono {
       { paths: ['/api/runs/import', '/history/import'], bytes: IMPORT_MAX_BYTES },
       // The demo simulator receives what a run sends upstream, images included.
       { paths: ['/api/compare', '/api/estimate', '/runs', '/demo/'], bytes: COMPARE_MAX_BYTES },
-      { paths: ['/api/studies', '/api/studies/estimate'], bytes: STUDY_MAX_BYTES },
+      // The new-study form carries its prompt file (and its estimate the same form).
+      { paths: ['/api/studies', '/api/studies/estimate', '/studies', '/studies/estimate'], bytes: STUDY_MAX_BYTES },
     ]),
   )
   app.route('/api', apiRoutes(ctx))
@@ -62,6 +65,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api/spend', spendApiRoutes(ctx))
   app.route('/api/presets', presetsApiRoutes(ctx))
   app.route('/api/studies', studiesApiRoutes(ctx))
+  app.route('/api/studies', studyReportRoutes(ctx))
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
@@ -72,6 +76,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/', answerDiffRoutes(ctx, registry))
   app.route('/', pageRoutes(ctx, registry))
   app.route('/', historyPageRoutes(ctx))
+  app.route('/', studyPageRoutes(ctx))
   app.route('/', runCopyRoutes(ctx, registry))
   app.route('/', imageRoutes(ctx))
 

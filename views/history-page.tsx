@@ -36,6 +36,13 @@ function RunRow(props: { run: RunListItem }) {
         </a>
         <ImageThumbs images={r.images} small />
         {r.turn > 1 ? <span class="badge">turn {r.turn}</span> : ''}
+        {r.study_id ? (
+          <a class="badge study-badge" href={`/studies/${r.study_id}`}>
+            study
+          </a>
+        ) : (
+          ''
+        )}
         {r.status !== 'done' ? <span class={`badge status-${r.status}`}>{r.status}</span> : ''}
       </th>
       <td>{r.targets.map((t) => t.label).join(', ')}</td>

@@ -32,6 +32,14 @@ export function RunPage(props: {
         ) : (
           ''
         )}
+        {r.study_id ? (
+          <>
+            {' '}
+            · a cell of <a href={`/studies/${r.study_id}`}>a study</a>
+          </>
+        ) : (
+          ''
+        )}
         {r.children.map((c) => (
           <>
             {' '}
