@@ -15,6 +15,7 @@ import { openRuntime } from './open-runtime.ts'
 import { ProgressBar } from './study-progress.ts'
 import { studyReport } from './study-text.ts'
 import { styles } from './terminal-text.ts'
+import { studyReportHtml } from '../web/study-report-html.ts'
 
 const EXPORTS = ['.csv', '.json', '.html'] as const
 type ExportKind = (typeof EXPORTS)[number]
@@ -143,12 +144,16 @@ async function followStudy(studies: StudyService, id: string, io: CliIo): Promis
 
 async function writeExport(runtime: Runtime, id: string, out: { path: string; kind: ExportKind }): Promise<void> {
   const studies = runtime.ctx.studies!
-  const exported = await studies.export(id)
-  if (!exported) throw new CliError(`study ${id} is missing from the database`)
-  let content: string
-  if (out.kind === '.json') content = JSON.stringify(exported, null, 1)
-  else if (out.kind === '.csv') content = [...studyCsvChunks(exported)].join('')
-  else throw new CliError('the HTML report is not available in this build (write .csv or .json)')
+  let content: string | undefined
+  if (out.kind === '.html') {
+    content = (await studyReportHtml({ studies, catalog: runtime.ctx.catalog }, id))?.html
+  } else {
+    // The API's exports: the JSON as GET /api/studies/:id/export.json sends it, the CSV from the same rows.
+    const exported = await studies.export(id)
+    if (exported)
+      content = out.kind === '.json' ? JSON.stringify(exported, null, 1) : [...studyCsvChunks(exported)].join('')
+  }
+  if (content === undefined) throw new CliError(`study ${id} is missing from the database`)
   try {
     await writeFile(out.path, content)
   } catch (err) {

@@ -141,10 +141,14 @@ describe('juxta study', () => {
     }
   })
 
-  it('counts a failing target’s errors, with no known cost, and exits 1', async () => {
-    const cli = await runJuxta(['study', promptFile, '-t', 'up/short', '-t', 'up/fault:500', '--json'], {
-      env: sandbox.env,
-    })
+  it('counts a failing target’s errors, with no known cost, and exits 1; --out .html is the API report', async () => {
+    const report = join(sandbox.dir, 'report.html')
+    const cli = await runJuxta(
+      ['study', promptFile, '-t', 'up/short', '-t', 'up/fault:500', '--json', '--out', report],
+      {
+        env: sandbox.env,
+      },
+    )
     expect(cli.code).toBe(1)
     const view = JSON.parse(cli.stdout) as StudyView
     const failing = view.summary.targets.find((t) => t.target === 'up/fault:500')!
@@ -155,6 +159,21 @@ describe('juxta study', () => {
       null,
     ])
     expect(view.summary.targets.find((t) => t.target === 'up/short')!.ok).toBe(5)
+    // The HTML report, as GET /api/studies/:id/export.html renders it: self-contained, nothing that loads or runs.
+    const html = readFileSync(report, 'utf8')
+    expect(html).toMatch(/^<!DOCTYPE html>/)
+    expect(html).toContain('http-equiv="Content-Security-Policy"')
+    expect(html).toContain(view.name)
+    expect(html).not.toMatch(/<script|<link|https?:/i)
+    const runtime = serverRuntime()
+    try {
+      const api = await (await get(runtime, `/api/studies/${view.study_id}/export.html`)).text()
+      // The same document but for the time each was generated.
+      const undated = (text: string) => text.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z|\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?/g, 'T')
+      expect(undated(html)).toBe(undated(api))
+    } finally {
+      await runtime.close()
+    }
   })
 
   it('refuses a bad file, option or target in one line with exit 2, starting nothing', async () => {
