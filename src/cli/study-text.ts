@@ -1,5 +1,6 @@
-import { formatMultiple, formatUsd } from '../pricing/money.ts'
-import type { CostRatio, StudyView, TargetSummary } from '../studies/types.ts'
+import { formatUsd } from '../pricing/money.ts'
+import type { StudyView, TargetSummary } from '../studies/types.ts'
+import { ratioSentence } from '../../views/study-parts.tsx'
 import { formatMs, formatRate } from '../../views/format.ts'
 import { type Styles, renderTable, stripControls } from './terminal-text.ts'
 
@@ -45,26 +46,9 @@ export function costNotes(view: StudyView): string[] {
 const prompts = (n: number) => `${n} prompt${n === 1 ? '' : 's'}`
 
 /**
- * The paired cost ratio in a sentence: "deepseek/deepseek-flash costs 31× less than openai/o3 per request on these
- * 40 prompts (95% CI 24–39×)". The ratio is the target's cost over the cheapest's; under 1 it says "more".
+ * What `juxta study` prints at the end: status, the table, cost notes, and the paired-ratio sentences as the study
+ * page words them ("a costs 31× less than b per request on these 40 prompts (95% CI 24–39×).").
  */
-export function ratioLine(r: CostRatio): string {
-  if (r.median === null) {
-    return `${r.target} vs ${r.vs}: no prompt with a known cost on both sides${r.note ? ` (${r.note})` : ''}`
-  }
-  const less = r.median >= 1
-  const factor = less ? r.median : 1 / r.median
-  const ci = r.ci95 ? (less ? r.ci95 : ([1 / r.ci95[1], 1 / r.ci95[0]] as const)) : null
-  const interval = ci
-    ? `95% CI ${formatMultiple(ci[0]).replace('×', '')}–${formatMultiple(ci[1])}`
-    : `no interval: ${r.note ?? 'too few prompts'}`
-  return (
-    `${r.vs} costs ${formatMultiple(factor)} ${less ? 'less' : 'more'} than ${r.target} per request ` +
-    `on these ${prompts(r.prompts)} (${interval})`
-  )
-}
-
-/** What `juxta study` prints at the end: status, the table, cost notes and the paired-ratio lines. */
 export function studyReport(view: StudyView, style: Styles): string {
   const stopped = view.stop_reason ? ` (${view.stop_reason})` : ''
   const lines = [
@@ -77,6 +61,6 @@ export function studyReport(view: StudyView, style: Styles): string {
   ]
   const notes = costNotes(view)
   if (notes.length > 0) lines.push('', ...notes)
-  if (view.summary.cost_ratios.length > 0) lines.push('', ...view.summary.cost_ratios.map(ratioLine))
+  if (view.summary.cost_ratios.length > 0) lines.push('', ...view.summary.cost_ratios.map((r) => ratioSentence(r)))
   return `${lines.join('\n')}\n`
 }

@@ -127,7 +127,7 @@ describe('juxta study', () => {
     )
     expect(lines.find((l) => l.startsWith('up/long'))).toMatch(/^up\/long\s+5 \/ 0\s+\$0\.000071\s+\$0\.000071/)
     expect(cli.stdout).toContain(
-      'up/short costs 4.18× less than up/long per request on these 5 prompts (95% CI 4.18–4.18×)',
+      'up/short costs 4.2× less than up/long per request on these 5 prompts (95% CI 4.2–4.2×).',
     )
 
     const exported = JSON.parse(readFileSync(out, 'utf8')) as { study: StudyView; cells: unknown[] }
