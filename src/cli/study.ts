@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import { extname, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, extname, resolve } from 'node:path'
 import { MAX_MAX_TOKENS, MAX_TEMPERATURE } from '../domain/run-input.ts'
 import type { Runtime } from '../runtime.ts'
 import { studyCsvChunks } from '../studies/export-csv.ts'
@@ -103,7 +104,10 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
 function exportTarget(cwd: string, path: string): { path: string; kind: ExportKind } {
   const kind = extname(path).toLowerCase() as ExportKind
   if (!EXPORTS.includes(kind)) throw new UsageError(`--out must end in .csv, .json or .html, got "${path}"`)
-  return { path: resolve(cwd, path), kind }
+  const full = resolve(cwd, path)
+  // Checked before the study runs, not after it has spent its budget.
+  if (!existsSync(dirname(full))) throw new UsageError(`--out: no directory ${dirname(full)}`)
+  return { path: full, kind }
 }
 
 /**
