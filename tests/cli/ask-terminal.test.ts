@@ -66,7 +66,7 @@ async function askInTerminal(columns: number, rows: number): Promise<{ code: num
 const OWN = /\x1b\[(?:1|2|22|31|32|39)m|\x1b\[\d+F\x1b\[J/g
 
 describe('juxta ask in a terminal', () => {
-  it('draws live columns side by side, in place, within the terminal, without the answers’ control sequences', async () => {
+  it('draws live columns side by side, in place, within the terminal, without the answers’ controls', async () => {
     const { code, out, err } = await askInTerminal(100, 20)
     expect(err).toBe('')
     expect(code).toBe(0)

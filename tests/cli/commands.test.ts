@@ -1,12 +1,14 @@
-import { mkdirSync, symlinkSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { projectRoot } from '../../src/project-root.ts'
 import { buildRuntime } from '../../src/runtime.ts'
 import { type CliSandbox, cliSandbox, ensureBuilt, JUXTA_BIN, runJuxta, spawnJuxta, waitFor } from '../helpers/cli.ts'
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig } from '../helpers/juxta.ts'
 
-// `juxta targets`, `juxta serve`, `--help`, and the bin reached through a symlink as `npm install -g` makes it.
+// `juxta targets`, `juxta serve`, `--help`, and the bin as `npm install -g` links it.
 
 const sortedKeys = (o: object) => Object.keys(o).sort()
 
@@ -87,18 +89,29 @@ describe('--help', () => {
   })
 })
 
-describe('the bin through a symlink, from another directory', () => {
-  it('finds its checkout and runs (as after npm install -g, whose bin is a symlink)', async () => {
-    const binDir = join(sandbox.dir, 'prefix', 'bin')
-    mkdirSync(binDir, { recursive: true })
-    const link = join(binDir, 'juxta')
-    symlinkSync(JUXTA_BIN, link)
-    const version = await runJuxta(['--version'], { bin: link, cwd: sandbox.dir })
-    expect(version.code).toBe(0)
+describe('the bin as npm installs it', () => {
+  it('npm install -g links the checkout; the linked juxta runs from another directory', async () => {
+    const prefix = join(sandbox.dir, 'prefix')
+    // A local folder installs as a link, offline, with nothing fetched.
+    const npm = spawnSync(
+      'npm',
+      ['install', '-g', '--prefix', prefix, projectRoot(), '--offline', '--no-audit', '--no-fund'],
+      {
+        env: { ...process.env, npm_config_cache: join(sandbox.dir, 'npm-cache'), npm_config_update_notifier: 'false' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    )
+    expect(npm.status, npm.stderr).toBe(0)
+    const link = join(prefix, 'bin', 'juxta')
+    expect(realpathSync(link)).toBe(realpathSync(JUXTA_BIN))
+    const version = await runJuxta(['--version'], { bin: link, direct: true, cwd: sandbox.dir })
+    expect(version.stderr).toBe('')
     expect(version.stdout).toMatch(/^juxta \d+\.\d+\.\d+\n$/)
     // Relative paths are the caller's: JUXTA_CONFIG relative to the working directory, as for the server.
     const targets = await runJuxta(['targets', '--json'], {
       bin: link,
+      direct: true,
       cwd: sandbox.dir,
       env: { JUXTA_CONFIG: 'juxta.yaml', JUXTA_DATA_DIR: 'data' },
     })

@@ -21,6 +21,8 @@ export interface CliOptions {
   input?: string
   /** The file to run; default the bin launcher (a symlink to it works the same). */
   bin?: string
+  /** Execute `bin` itself (its `#!/usr/bin/env node` line), as a shell does, instead of `node bin`. */
+  direct?: boolean
 }
 
 /** A running `juxta`, with its output so far. */
@@ -36,7 +38,9 @@ export interface CliProcess {
  * environment, PATH and HOME: no key of the machine's own environment reaches it.
  */
 export function spawnJuxta(args: string[], options: CliOptions = {}): CliProcess {
-  const child = spawn(process.execPath, [options.bin ?? JUXTA_BIN, ...args], {
+  const bin = options.bin ?? JUXTA_BIN
+  const [command, argv] = options.direct ? [bin, args] : [process.execPath, [bin, ...args]]
+  const child = spawn(command, argv, {
     cwd: options.cwd ?? projectRoot(),
     env: {
       PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
