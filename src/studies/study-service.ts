@@ -163,6 +163,18 @@ export class DefaultStudyService implements StudyService {
   async get(id: string): Promise<StudyView | null> {
     const record = await this.deps.store.getStudy(id)
     if (!record) return null
+    // A page polling a running study: the runner's counters and a summary under a second old, no cell read.
+    const runner = this.runners.get(id)
+    const cached = this.summaries.get(id)
+    if (record.status === 'running' && runner && cached && this.now() - cached.at < SUMMARY_REFRESH_MS) {
+      const known = runner.progress.done - runner.unknownCostCells
+      return this.assemble(record, {
+        progress: { ...runner.progress },
+        spent: known > 0 ? runner.spentPico : null,
+        unknownCells: runner.unknownCostCells,
+        summary: cached.summary,
+      })
+    }
     return this.view(record, await this.deps.store.cells(id))
   }
 
@@ -371,20 +383,32 @@ export class DefaultStudyService implements StudyService {
       }
     }
     progress.done = progress.ok + progress.errors
+    return this.assemble(record, {
+      progress,
+      spent: anyKnown ? spent : null,
+      unknownCells,
+      summary: this.summary(record, cells, progress),
+    })
+  }
+
+  private assemble(
+    record: StudyRecord,
+    figures: { progress: StudyProgress; spent: bigint | null; unknownCells: number; summary: StudySummary },
+  ): StudyView {
     const { input } = record
     return {
       study_id: record.study_id,
       name: record.name,
       status: record.status,
       created_at: iso(record.created_at),
-      progress,
-      summary: this.summary(record, cells, progress),
+      progress: figures.progress,
+      summary: figures.summary,
       stop_reason: record.stop_reason,
       started_at: record.started_at === null ? null : iso(record.started_at),
       finished_at: record.finished_at === null ? null : iso(record.finished_at),
       eta_s: record.status === 'running' ? (this.runners.get(record.study_id)?.etaSeconds() ?? null) : null,
-      spend_so_far_usd: anyKnown ? picoToUsd(spent) : null,
-      spend_unknown_cells: unknownCells,
+      spend_so_far_usd: figures.spent === null ? null : picoToUsd(figures.spent),
+      spend_unknown_cells: figures.unknownCells,
       targets: input.targets,
       prompt_count: input.prompts.length,
       repeats: input.repeats,
