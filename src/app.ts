@@ -55,8 +55,9 @@ export function createApp(ctx: AppContext): Hono {
       { paths: ['/api/runs/import', '/history/import'], bytes: IMPORT_MAX_BYTES },
       // The demo simulator receives what a run sends upstream, images included.
       { paths: ['/api/compare', '/api/estimate', '/runs', '/demo/'], bytes: COMPARE_MAX_BYTES },
+      { paths: ['/api/studies', '/api/studies/estimate'], bytes: STUDY_MAX_BYTES },
       // The new-study form carries its prompt file (and its estimate the same form).
-      { paths: ['/api/studies', '/api/studies/estimate', '/studies', '/studies/estimate'], bytes: STUDY_MAX_BYTES },
+      { paths: ['/studies', '/studies/estimate'], bytes: STUDY_MAX_BYTES },
     ]),
   )
   app.route('/api', apiRoutes(ctx))

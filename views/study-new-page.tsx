@@ -74,7 +74,8 @@ export function StudyEstimateView(props: {
   return (
     <div class="study-estimate-result">
       <p>
-        <strong>{formatInt(e.cells)}</strong> cells, estimated cost <strong>{range}</strong>
+        <strong>{formatInt(e.cells)}</strong> {e.cells === 1 ? 'cell' : 'cells'}, estimated cost{' '}
+        <strong>{range}</strong>
         {e.unknown_targets.length ? (
           <span class="muted"> (no price for {e.unknown_targets.join(', ')}: not in the range)</span>
         ) : (

@@ -19,8 +19,8 @@ export const PROGRESS_POLL = 'every 1s'
 
 /**
  * The live part of a running study: polled while the study runs; the response that finds it ended asks htmx to
- * reload the page (HX-Refresh), which then shows the results. Not a live region: the bar and figures would be
- * read out every second; the page announces the end instead (the status heading).
+ * load the page again (HX-Redirect), which then shows the results. Not a live region: the bar and figures would
+ * be read out every second; the reloaded page's title says the new status instead.
  */
 export function StudyLive(props: { view: StudyView }) {
   const running = props.view.status === 'running'
@@ -112,7 +112,7 @@ export function StudyPage(props: {
   const targets = v.summary.targets.map((t) => ({ target: t.target, label: t.label }))
   const ended = v.status !== 'running'
   return (
-    <Layout title={`Study: ${v.name}`} active="studies">
+    <Layout title={`${v.name} (${statusText(v)})`} active="studies">
       <nav class="breadcrumbs" aria-label="Breadcrumb">
         <a href="/studies">Studies</a> › {formatWhen(v.created_at)}
       </nav>

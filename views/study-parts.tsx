@@ -145,8 +145,9 @@ export function StudySummaryTable(props: { view: StudyView }) {
                 <CostFigure t={t} pick="total" />
                 {t.cost_unknown ? (
                   <span class="muted cost-unknown-count">
-                    {' '}
-                    + {formatInt(t.cost_unknown)} unknown{t.cost_usd ? ', not included' : ''}
+                    {t.cost_usd
+                      ? ` + ${formatInt(t.cost_unknown)} unknown, not included`
+                      : ` (${formatInt(t.cost_unknown)} ${t.cost_unknown === 1 ? 'cell' : 'cells'})`}
                   </span>
                 ) : (
                   ''

@@ -14,9 +14,9 @@ export interface AnsweredCell {
 function CellBlock(props: { item: AnsweredCell; repeats: number }) {
   const c = props.item.cell
   return (
-    <article class="study-answer" aria-label={`Repeat ${c.repeat + 1}`}>
+    <article class="study-answer" aria-label={`Repeat ${c.repeat}`}>
       <header class="study-answer-head">
-        {props.repeats > 1 ? <strong>Repeat {c.repeat + 1}</strong> : ''}{' '}
+        {props.repeats > 1 ? <strong>Repeat {c.repeat}</strong> : ''}{' '}
         <span class={`badge status-${c.status}`}>{c.status === 'error' ? (c.error?.kind ?? 'error') : c.status}</span>
         {c.expected ? <span class={`badge check-${c.expected}`}>{c.expected}</span> : ''}{' '}
         <span class="muted">

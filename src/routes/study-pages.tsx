@@ -137,8 +137,10 @@ async function checkForm(ctx: AppContext, form: FormBody): Promise<Checked> {
 
 async function recentRuns(ctx: AppContext, q?: string): Promise<HistoryPick[]> {
   if (!ctx.store) return []
-  const page = await ctx.store.listRuns({ limit: HISTORY_PICKS, ...(q?.trim() ? { q: q.trim() } : {}) })
-  return page.runs
+  // A prompt asked several times (a study's cells, reruns) is offered once: its newest run.
+  const page = await ctx.store.listRuns({ limit: HISTORY_PICKS * 5, ...(q?.trim() ? { q: q.trim() } : {}) })
+  const seen = new Set<string>()
+  return page.runs.filter((r) => !seen.has(r.prompt) && seen.add(r.prompt)).slice(0, HISTORY_PICKS)
 }
 
 async function pickedRuns(ctx: AppContext, ids: string[]): Promise<HistoryPick[]> {
@@ -226,7 +228,8 @@ export function studyPageRoutes(ctx: AppContext): Hono {
     return studyPage(c, ctx, view, { notice: NOTICES[code] ? { text: NOTICES[code]! } : undefined })
   })
 
-  // Polled every second while the study runs; once it has ended, the page reloads to show the results.
+  // Polled every second while the study runs; once it has ended, the page is loaded again to show the results
+  // (its own address, without the notice of the action that started it).
   app.get('/studies/:id/progress', async (c) => {
     const id = c.req.param('id')
     const view = ctx.studies && validId(id) ? await ctx.studies.get(id) : null
@@ -234,7 +237,7 @@ export function studyPageRoutes(ctx: AppContext): Hono {
       c.header('HX-Refresh', 'true')
       return c.body(null, 404)
     }
-    if (view.status !== 'running') c.header('HX-Refresh', 'true')
+    if (view.status !== 'running') c.header('HX-Redirect', `/studies/${view.study_id}`)
     return c.html(<StudyLive view={view} />)
   })
 

@@ -42,6 +42,7 @@ beforeAll(async () => {
       pb: priced('model-b', 10),
       ps: priced('model-slow', 1),
       pi: { base_url: upstream.url, models: [{ id: 'model-in', price: { input: 100, output: 100 } }] },
+      pf: { base_url: upstream.url, models: ['fault:500'] },
       deepseek: { base_url: upstream.url, models: ['deepseek-flash'] },
     }),
   )
@@ -190,7 +191,7 @@ describe('a study created from the page', () => {
 
   it('stops the live progress once the study has ended: the poll asks for a reload', async () => {
     const res = await page(`/studies/${id}/progress`)
-    expect(res.headers.get('hx-refresh')).toBe('true')
+    expect(res.headers.get('hx-redirect')).toBe(`/studies/${id}`)
     expect(doc(res.html).querySelector('progress')!.getAttribute('value')).toBe('15')
     // The finished page polls nothing.
     expect((await page(`/studies/${id}`)).html).not.toContain('hx-trigger')
@@ -273,6 +274,54 @@ describe('the new-study form', () => {
     expect(refused.status).toBe(422)
     expect(doc(refused.html).querySelector('.form-errors')!.textContent).toContain('above the budget of')
   })
+})
+
+describe('a study from an uploaded CSV, with a failing target and more prompts than a grid page', () => {
+  it('shows errors and unknown costs as such, pass/fail per cell, and pages the grid', async () => {
+    // 30 prompts: even ones expect "bold" (the answer has it), odd ones "zzz" (it has not).
+    const csv = ['prompt,expected', ...Array.from({ length: 30 }, (_, i) => `q${i},contains:${i % 2 ? 'zzz' : 'bold'}`)]
+    const created = await post(
+      '/studies',
+      form({ targets: ['pa/model-a', 'pf/fault:500'], concurrency: '4' }, { name: 'set.csv', text: csv.join('\n') }),
+    )
+    expect(created.status).toBe(303)
+    const id = created.location!.split('/')[2]!.split('?')[0]!
+    await waitForStudy(url, id)
+    const first = doc((await page(`/studies/${id}`)).html)
+    const cells = (target: string) =>
+      [...first.querySelectorAll(`table.study-summary tr[data-target="${target}"] td`)].map((c) => c.textContent)
+    // Cells, OK, errors, cost total, mean, median, p90 … pass rate.
+    expect(cells('pf/fault:500').slice(0, 7)).toEqual([
+      '30',
+      '0',
+      '30 (upstream 30)',
+      'unknown (30 cells)',
+      ...['unknown', 'unknown', 'unknown'],
+    ])
+    expect(cells('pf/fault:500').at(-1)).toBe('0% (0/30)')
+    expect(cells('pa/model-a').at(-1)).toBe('50% (15/30)')
+    expect(first.querySelector('ul.ratios, p.ratio-none')!.textContent).toContain(
+      'at least two targets with a known cost',
+    )
+    // The grid: 25 prompts on the first page, 5 on the second.
+    expect(first.querySelectorAll('table.grid-table tbody tr')).toHaveLength(25)
+    const a0 = first.querySelector('tr[data-prompt="0"] td[data-target="pa/model-a"]')!
+    const a1 = first.querySelector('tr[data-prompt="1"] td[data-target="pa/model-a"]')!
+    expect([a0.querySelector('.check-pass')?.textContent, a1.querySelector('.check-fail')?.textContent]).toEqual([
+      'pass 1/1',
+      'fail 1/1',
+    ])
+    const failed = first.querySelector('tr[data-prompt="0"] td[data-target="pf/fault:500"]')!
+    expect(failed.querySelector('.badge')!.textContent).toBe('1 upstream')
+    expect(failed.textContent).toContain('cost unknown')
+    const second = doc((await page(`/studies/${id}?page=2`)).html)
+    expect([...second.querySelectorAll('table.grid-table tbody tr')].map((r) => r.getAttribute('data-prompt'))).toEqual(
+      ['25', '26', '27', '28', '29'],
+    )
+    expect(second.querySelector('nav.pager a[rel="prev"]')!.getAttribute('href')).toBe(
+      `/studies/${id}?page=1#grid-heading`,
+    )
+  }, 30_000)
 })
 
 describe('pause, resume and cancel from the page', () => {
