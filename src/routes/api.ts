@@ -5,8 +5,9 @@ import { buildRequest, executeRun } from '../engine/run-service.ts'
 import type { RunEvent } from '../engine/types.ts'
 import { compareBodyOrError, toRunInput } from './compare-input.ts'
 import { apiErrorBody } from '../http/api-error.ts'
-import { summarizeRun } from '../pricing/summary.ts'
+import { runResponse } from '../engine/run-response.ts'
 import { PAGE_WAIT_MS } from '../providers/reachability.ts'
+import { targetList } from '../providers/target-list.ts'
 
 /**
  * An event stream written straight into one ReadableStream: the events of one event-loop turn leave as one
@@ -71,21 +72,7 @@ export function apiRoutes(ctx: AppContext): Hono {
   app.get('/targets', async (c) => {
     const catalog = ctx.catalog()
     const reach = await ctx.reachability.settle(catalog.providers, { maxWaitMs: PAGE_WAIT_MS })
-    return c.json(
-      catalog.targets().map((t) => ({
-        target: t.target,
-        provider: t.provider.id,
-        provider_name: t.provider.name,
-        model: t.model.id,
-        label: t.model.label,
-        key_status: t.provider.keyStatus,
-        // Reads images: true/false as configured, null when not declared (sent images anyway, with a note).
-        vision: t.model.vision ?? null,
-        // Local servers only: true/false once checked; null for cloud providers and before the first answer.
-        reachable: reach[t.provider.id]?.reachable ?? null,
-        unreachable_reason: reach[t.provider.id]?.reason ?? null,
-      })),
-    )
+    return c.json(targetList(catalog, reach))
   })
 
   app.post('/compare', async (c) => {
@@ -104,7 +91,7 @@ export function apiRoutes(ctx: AppContext): Hono {
     if (!body.stream) {
       try {
         const run = await executeRun(ctx, request, meta, { signal: controller.signal })
-        return c.json({ ...run, summary: summarizeRun(run.results) })
+        return c.json(runResponse(run))
       } finally {
         release()
         c.req.raw.signal.removeEventListener('abort', onClientGone)
@@ -126,7 +113,7 @@ export function apiRoutes(ctx: AppContext): Hono {
       stream.send(event.type, JSON.stringify(payload))
     }
     executeRun(ctx, request, meta, { signal: controller.signal, onEvent: send })
-      .then((run) => stream.send('done', JSON.stringify({ ...run, summary: summarizeRun(run.results) })))
+      .then((run) => stream.send('done', JSON.stringify(runResponse(run))))
       .catch((err: unknown) => {
         const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
         ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(detail, ctx.secrets())}`)

@@ -2,8 +2,8 @@ import { Hono } from 'hono'
 import type { AppContext } from '../context.ts'
 import { apiError } from '../http/api-error.ts'
 import { RunIdSchema } from '../storage/export-format.ts'
-import { studyCharts, studyWhatIf } from '../web/study-figures.ts'
-import { REPORT_CSP, StudyReport } from '../../views/study-report.tsx'
+import { studyReportHtml } from '../web/study-report-html.ts'
+import { REPORT_CSP } from '../../views/study-report.tsx'
 
 /** A file name from the study's name: letters, digits and dashes only (the header must carry nothing else). */
 export function reportFileName(name: string, id: string): string {
@@ -24,19 +24,13 @@ export function studyReportRoutes(ctx: AppContext): Hono {
   app.get('/:id/export.html', async (c) => {
     if (!ctx.studies) return apiError(c, 503, 'studies need the history database')
     const id = c.req.param('id')
-    const view = RunIdSchema.safeParse(id).success ? await ctx.studies.get(id) : null
-    if (!view) return apiError(c, 404, 'study not found')
-    const cells = (await ctx.studies.cells(id)) ?? []
-    const report = await StudyReport({
-      view,
-      cells,
-      charts: studyCharts(view, cells),
-      whatIf: studyWhatIf({ view, cells, catalog: ctx.catalog() }),
-      generatedAt: new Date().toISOString(),
-    })
+    const report = RunIdSchema.safeParse(id).success
+      ? await studyReportHtml({ studies: ctx.studies, catalog: ctx.catalog }, id)
+      : null
+    if (!report) return apiError(c, 404, 'study not found')
     c.header('Content-Security-Policy', REPORT_CSP)
-    c.header('Content-Disposition', `attachment; filename="${reportFileName(view.name, id)}"`)
-    return c.html(report)
+    c.header('Content-Disposition', `attachment; filename="${reportFileName(report.view.name, id)}"`)
+    return c.html(report.html)
   })
   return app
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// The `juxta` command. Node 20 cannot run TypeScript, so this runs the compiled CLI in dist/, building dist/ first
+// (tsc, as `npm start` does) when it is missing or older than the sources. Works from the checkout, through
+// `npm install -g` / `npm link` (a symlink: node resolves it to this file, so the checkout is found) and from any
+// working directory.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)))
+const entry = join(root, 'dist', 'src', 'cli', 'main.js')
+// Written after a successful build: tsc may leave unchanged outputs untouched, so their times say nothing.
+const stamp = join(root, 'dist', '.build-stamp')
+const lock = join(root, 'dist', '.build-lock')
+const SOURCES = ['src', 'views', 'config', 'tsconfig.json', 'tsconfig.build.json']
+
+/** The newest modification time among the compiled sources (milliseconds), 0 when there are none. */
+function newestSource() {
+  let newest = 0
+  const visit = (path) => {
+    let info
+    try {
+      info = statSync(path)
+    } catch {
+      return
+    }
+    if (info.isDirectory()) {
+      for (const name of readdirSync(path)) visit(join(path, name))
+    } else if (/\.(tsx?|json)$/.test(path)) {
+      newest = Math.max(newest, info.mtimeMs)
+    }
+  }
+  for (const name of SOURCES) visit(join(root, name))
+  return newest
+}
+
+function isFresh() {
+  if (!existsSync(entry) || !existsSync(stamp)) return false
+  return statSync(stamp).mtimeMs >= newestSource()
+}
+
+/** A reason not to run, said in one line by the code at the bottom (after the lock is released). */
+class LaunchError extends Error {}
+
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/** Holds the build lock (a directory: creating one is atomic), waiting while another juxta builds. */
+function withBuildLock(work) {
+  mkdirSync(join(root, 'dist'), { recursive: true })
+  const deadline = Date.now() + 180_000
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err
+      // A build killed half-way leaves its lock behind; none takes minutes.
+      const since = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
+      if (since > 120_000) rmSync(lock, { force: true, recursive: true })
+      if (Date.now() > deadline) {
+        throw new LaunchError(`another build of dist/ holds ${lock}; remove it if no build is running`)
+      }
+      sleep(100)
+    }
+  }
+  try {
+    return work()
+  } finally {
+    rmSync(lock, { force: true, recursive: true })
+  }
+}
+
+/** TypeScript's compiler, where node would find the package from the checkout (its exports hide bin/). */
+function findTsc() {
+  const dirs = createRequire(join(root, 'package.json')).resolve.paths('typescript') ?? []
+  return dirs.map((dir) => join(dir, 'typescript', 'bin', 'tsc')).find((path) => existsSync(path))
+}
+
+function build() {
+  const tsc = findTsc()
+  if (!tsc) {
+    throw new LaunchError(
+      `dist/ is missing or out of date and TypeScript is not installed to build it: run npm install in ${root}`,
+    )
+  }
+  process.stderr.write('juxta: building dist/ (the sources changed since the last build)…\n')
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  })
+  if (result.status !== 0) {
+    process.stderr.write(
+      `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`,
+    )
+    throw new LaunchError(`the build failed (tsc -p tsconfig.build.json in ${root}); fix the errors above`)
+  }
+  writeFileSync(stamp, `${new Date().toISOString()}\n`)
+}
+
+try {
+  if (!isFresh()) withBuildLock(() => isFresh() || build())
+} catch (err) {
+  process.stderr.write(`juxta: ${err instanceof LaunchError ? err.message : `cannot build dist/: ${err.message}`}\n`)
+  process.exit(1)
+}
+await import(pathToFileURL(entry).href)
