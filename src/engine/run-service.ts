@@ -21,6 +21,8 @@ export interface RunMeta {
   parent_id: string | null
   /** Images attached to this run's prompt, checked, in order. */
   images?: ImageBlob[]
+  /** The study this run is a cell of. */
+  study_id?: string
 }
 
 export const noRecorder: RunRecorder = { started() {}, event() {}, finished() {} }

@@ -172,6 +172,53 @@ export const migrations: ReadonlyArray<Migration> = [
   },
   {
     version: 7,
+    name: 'studies',
+    // A study (src/studies/) and one row per cell (prompt × target × repeat), written as each cell ends, so a
+    // crash never loses a finished one. A cell copies its run's figures: the study stays whole if the run is
+    // deleted from history. Runs made by a study point back at it (history shows a badge). Self-contained.
+    sql: `
+      CREATE TABLE studies (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'interrupted')),
+        stop_reason TEXT CHECK (stop_reason IN ('paused', 'restart', 'budget')),
+        name TEXT NOT NULL,
+        input TEXT NOT NULL
+      );
+      CREATE INDEX studies_by_time ON studies (created_at, id);
+      CREATE TABLE study_cells (
+        study_id TEXT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+        prompt_index INTEGER NOT NULL,
+        target_index INTEGER NOT NULL,
+        repeat INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'error', 'cancelled')),
+        run_id TEXT,
+        started_at INTEGER,
+        finished_at INTEGER,
+        error_kind TEXT,
+        cost_pico INTEGER,
+        cost_reason TEXT,
+        ttft_ms REAL,
+        total_ms REAL,
+        input_tokens INTEGER,
+        cached_input_tokens INTEGER,
+        output_tokens INTEGER,
+        reasoning_tokens INTEGER,
+        output_tokens_per_s REAL,
+        expected_pass INTEGER,
+        error_message TEXT,
+        answer TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (study_id, prompt_index, target_index, repeat)
+      ) WITHOUT ROWID;
+      ALTER TABLE runs ADD COLUMN study_id TEXT;
+      CREATE INDEX runs_by_study ON runs (study_id) WHERE study_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 8,
     name: 'arena: blind runs and votes',
     // Self-contained (src/storage/arena-store.ts): no foreign key to runs, because a blind run's letters are
     // written before the recorder's queued insert of the run itself; a trigger deletes both with the run.

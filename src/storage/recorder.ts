@@ -53,6 +53,7 @@ export class StoreRecorder implements RunRecorder {
         params: request.params,
         parent_id: meta.parent_id,
         images: meta.images ?? [],
+        study_id: meta.study_id ?? null,
         targets: request.targets.map((t) => ({
           target: t.target,
           label: this.options.labelOf?.(t.target) ?? t.target.slice(t.target.indexOf('/') + 1),

@@ -15,6 +15,7 @@ export interface RunRow {
   params: string
   system: string | null
   prompt: string
+  study_id: string | null
 }
 
 export interface ResultRow {
@@ -124,9 +125,22 @@ export function toStoredRun(run: RunRow, results: ResultRow[]): StoredRun {
     conversation_id: run.conversation_id,
     turn: run.turn,
     results: sorted.map(toStoredResult),
+    ...(run.study_id ? { study_id: run.study_id } : {}),
   }
 }
 
-export function toRunLink(row: { id: string; created_at: number; status: RunStatus; prompt: string }): RunLink {
-  return { run_id: row.id, created_at: new Date(row.created_at).toISOString(), status: row.status, prompt: row.prompt }
+export function toRunLink(row: {
+  id: string
+  created_at: number
+  status: RunStatus
+  prompt: string
+  study_id?: string | null
+}): RunLink {
+  const link: RunLink = {
+    run_id: row.id,
+    created_at: new Date(row.created_at).toISOString(),
+    status: row.status,
+    prompt: row.prompt,
+  }
+  return row.study_id ? { ...link, study_id: row.study_id } : link
 }

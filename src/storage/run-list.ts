@@ -16,6 +16,7 @@ interface ListRow {
   conversation_id: string
   prompt: string
   truncated: number
+  study_id: string | null
 }
 
 interface TargetRow {
@@ -39,7 +40,7 @@ export function listRuns(sql: StatementCache, query: RunListQuery): RunListPage 
   const { from, key, where, params } = filterSql(query, cursor)
   const rows = sql
     .get(
-      `SELECT r.seq, r.id, r.created_at, r.status, r.turn, r.parent_id, r.conversation_id,
+      `SELECT r.seq, r.id, r.created_at, r.status, r.turn, r.parent_id, r.conversation_id, r.study_id,
         substr(r.prompt, 1, ${PROMPT_HEAD}) AS prompt, length(r.prompt) > ${PROMPT_HEAD} AS truncated
       FROM ${from} ${where} ORDER BY ${key} DESC LIMIT @limit OFFSET @offset`,
     )
@@ -78,7 +79,8 @@ function summaries(sql: StatementCache, rows: ListRow[]): RunListItem[] {
   return rows.map((r) => {
     const item = summary(r, byRun.get(r.id) ?? [])
     const refs = images.get(r.id)
-    return refs ? { ...item, images: refs } : item
+    const withRefs = refs ? { ...item, images: refs } : item
+    return r.study_id ? { ...withRefs, study_id: r.study_id } : withRefs
   })
 }
 

@@ -30,10 +30,11 @@ const RESULT_COLUMNS = [
 
 /** The fixed statements of the SQLite run store (filters build theirs in run-filter.ts). */
 export const SQL = {
-  insertRun: `INSERT INTO runs (seq, id, conversation_id, parent_id, turn, created_at, status, params, system, prompt)
+  insertRun: `INSERT INTO runs
+      (seq, id, conversation_id, parent_id, turn, created_at, status, params, system, prompt, study_id)
     VALUES (${NEXT_SEQ}, @id, coalesce((SELECT conversation_id FROM runs WHERE id = @parent_id), @id), @parent_id,
       coalesce((SELECT turn + 1 FROM runs WHERE id = @parent_id), 1), @created_at, 'running', @params, @system,
-      @prompt)`,
+      @prompt, @study_id)`,
   insertTarget: `INSERT INTO results (run_id, idx, target, provider, model, label, status, created_at)
     VALUES (@run_id, @idx, @target, @provider, @model, @label, 'running', @created_at)`,
   appendPartial: `UPDATE results SET text = text || @text, reasoning = reasoning || @reasoning,
@@ -54,8 +55,8 @@ export const SQL = {
   resultsOf: 'SELECT * FROM results WHERE run_id = ? ORDER BY idx',
   runsOfMany: 'SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?))',
   resultsOfMany: 'SELECT * FROM results WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, idx',
-  link: `SELECT id, created_at, status, substr(prompt, 1, ${LINK_PROMPT}) AS prompt FROM runs WHERE id = ?`,
-  children: `SELECT id, created_at, status, substr(prompt, 1, ${LINK_PROMPT}) AS prompt FROM runs
+  link: `SELECT id, created_at, status, study_id, substr(prompt, 1, ${LINK_PROMPT}) AS prompt FROM runs WHERE id = ?`,
+  children: `SELECT id, created_at, status, study_id, substr(prompt, 1, ${LINK_PROMPT}) AS prompt FROM runs
     WHERE parent_id = ? ORDER BY created_at, id`,
   descendants: `WITH RECURSIVE d(id) AS (
       SELECT id FROM runs WHERE id = ? UNION SELECT r.id FROM runs r JOIN d ON r.parent_id = d.id)

@@ -68,6 +68,7 @@ export class SqliteRunStore implements RunStore {
           params: JSON.stringify(run.params),
           system: run.system,
           prompt: run.prompt,
+          study_id: run.study_id ?? null,
         })
         run.targets.forEach((t, idx) => {
           this.sql.get(SQL.insertTarget).run({
@@ -168,8 +169,8 @@ export class SqliteRunStore implements RunStore {
       const images = imageRefsOf(this.sql, ids.slice(at, at + EXPORT_BATCH))
       for (const id of ids.slice(at, at + EXPORT_BATCH)) {
         const run = runs.get(id)
-        // Deleted since the export began.
-        if (run) yield withImages(toStoredRun(run, byRun.get(id) ?? []), images.get(id))
+        // Deleted since the export began. The study link is dropped: studies are not part of history exports.
+        if (run) yield withImages(withoutStudy(toStoredRun(run, byRun.get(id) ?? [])), images.get(id))
       }
       // Let other requests in between batches: SQLite calls block the event loop.
       await nextTick()
@@ -248,7 +249,14 @@ interface LinkRow {
   id: string
   created_at: number
   status: RunStatus
+  study_id: string | null
   prompt: string
+}
+
+function withoutStudy(run: StoredRun): StoredRun {
+  if (run.study_id === undefined) return run
+  const { study_id: _, ...rest } = run
+  return rest
 }
 
 /** A run with its image references; runs without images have no `images` key (older exports look the same). */

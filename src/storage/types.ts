@@ -32,6 +32,8 @@ export interface StoredRun {
   results: StoredTargetResult[]
   /** Images attached to this run's prompt, in order; absent when there are none. Bytes: GET /images/:sha256. */
   images?: ImageRef[]
+  /** The study this run is a cell of; absent for ordinary runs (and in history exports, which drop it). */
+  study_id?: string
 }
 
 export interface RunLink {
@@ -40,6 +42,8 @@ export interface RunLink {
   status: RunStatus
   /** The start of the prompt (at most 200 characters). */
   prompt: string
+  /** The study this run is a cell of, when it is one. */
+  study_id?: string
 }
 
 export interface RunDetail extends StoredRun {
@@ -57,6 +61,8 @@ export interface NewRun {
   targets: Array<{ target: string; label: string }>
   /** Images attached to the prompt: stored once per content hash, referenced by the run. */
   images?: ImageBlob[]
+  /** The study this run is a cell of. */
+  study_id?: string | null
 }
 
 /** Text received since the last flush, appended to a running target. */
@@ -115,6 +121,8 @@ export interface RunListItem {
   fastest: { target: string; label: string; total_ms: number } | null
   /** Images attached to the prompt; absent when none. */
   images?: ImageRef[]
+  /** The study this run is a cell of; absent for ordinary runs. */
+  study_id?: string
 }
 
 export interface RunListPage {

@@ -1,0 +1,196 @@
+import type { SqliteDatabase } from './database.ts'
+import { StatementCache } from './statements.ts'
+import type { StudyInput } from '../studies/types.ts'
+import type {
+  CellKey,
+  CellOutcome,
+  NewStudy,
+  StoredCell,
+  StudyListRow,
+  StudyRecord,
+  StudyState,
+  StudyStore,
+} from './study-store.ts'
+
+const CELL_FIGURES = [
+  'status',
+  'run_id',
+  'started_at',
+  'finished_at',
+  'error_kind',
+  'error_message',
+  'cost_pico',
+  'cost_reason',
+  'ttft_ms',
+  'total_ms',
+  'input_tokens',
+  'cached_input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'output_tokens_per_s',
+  'expected_pass',
+  'answer',
+] as const
+
+const CELL_COLUMNS = `study_id, prompt_index, target_index, repeat, target, status, run_id, started_at, finished_at,
+  error_kind, error_message, CAST(cost_pico AS TEXT) AS cost_pico, cost_reason, ttft_ms, total_ms, input_tokens,
+  cached_input_tokens, output_tokens, reasoning_tokens, output_tokens_per_s, expected_pass, answer`
+
+const SQL = {
+  insertStudy: `INSERT INTO studies (id, created_at, status, name, input)
+    VALUES (@id, @created_at, 'running', @name, @input)`,
+  insertCell: `INSERT INTO study_cells (study_id, prompt_index, target_index, repeat, target, status)
+    VALUES (@study_id, @prompt_index, @target_index, @repeat, @target, 'pending')`,
+  study: 'SELECT * FROM studies WHERE id = ?',
+  list: `SELECT s.id, s.name, s.status, s.stop_reason, s.created_at, s.started_at, s.finished_at,
+      json_extract(s.input, '$.targets') AS targets, json_array_length(s.input, '$.prompts') AS prompt_count,
+      json_extract(s.input, '$.repeats') AS repeats,
+      (SELECT count(*) FROM study_cells c WHERE c.study_id = s.id) AS cells,
+      (SELECT count(*) FROM study_cells c WHERE c.study_id = s.id AND c.status IN ('ok', 'error')) AS done,
+      (SELECT CAST(sum(cost_pico) AS TEXT) FROM study_cells c WHERE c.study_id = s.id) AS spend
+    FROM studies s ORDER BY s.created_at DESC, s.id DESC LIMIT ?`,
+  cells: `SELECT ${CELL_COLUMNS} FROM study_cells WHERE study_id = ? ORDER BY prompt_index, target_index, repeat`,
+  cellsOfPrompt: `SELECT ${CELL_COLUMNS} FROM study_cells WHERE study_id = ? AND prompt_index = ?
+    ORDER BY target_index, repeat`,
+  saveCell: `UPDATE study_cells SET ${CELL_FIGURES.map((c) => `${c} = @${c}`).join(', ')}
+    WHERE study_id = @study_id AND prompt_index = @prompt_index AND target_index = @target_index
+      AND repeat = @repeat`,
+  setState: `UPDATE studies SET status = @status, stop_reason = @stop_reason,
+      started_at = coalesce(@started_at, started_at),
+      finished_at = CASE WHEN @keep_finished THEN finished_at ELSE @finished_at END
+    WHERE id = @id`,
+  setBudget: `UPDATE studies SET input = json_set(input, '$.max_usd', @max_usd) WHERE id = @id`,
+  recover: `UPDATE studies SET status = 'interrupted', stop_reason = 'restart' WHERE status = 'running'`,
+}
+
+interface StudyRow {
+  id: string
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  status: StudyRecord['status']
+  stop_reason: StudyRecord['stop_reason']
+  name: string
+  input: string
+}
+
+type CellRow = Omit<StoredCell, 'cost_pico' | 'expected_pass'> & {
+  study_id: string
+  cost_pico: string | null
+  expected_pass: number | null
+}
+
+/** Studies beside the run history, on the history's connection (better-sqlite3 is synchronous). */
+export class SqliteStudyStore implements StudyStore {
+  private readonly sql: StatementCache
+
+  constructor(readonly db: SqliteDatabase) {
+    this.sql = new StatementCache(db)
+  }
+
+  async createStudy(study: NewStudy): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.sql.get(SQL.insertStudy).run({
+          id: study.study_id,
+          created_at: study.created_at.getTime(),
+          name: study.name,
+          input: JSON.stringify(study.input),
+        })
+        const insert = this.sql.get(SQL.insertCell)
+        for (const cell of study.cells) insert.run({ study_id: study.study_id, ...cell })
+      })
+      .immediate()
+  }
+
+  async getStudy(id: string): Promise<StudyRecord | null> {
+    const row = this.sql.get(SQL.study).get(id) as StudyRow | undefined
+    if (!row) return null
+    return {
+      study_id: row.id,
+      name: row.name,
+      status: row.status,
+      stop_reason: row.stop_reason,
+      created_at: row.created_at,
+      started_at: row.started_at,
+      finished_at: row.finished_at,
+      input: JSON.parse(row.input) as StudyInput,
+    }
+  }
+
+  async listStudies(limit: number): Promise<StudyListRow[]> {
+    const rows = this.sql.get(SQL.list).all(limit) as Array<
+      Omit<StudyRow, 'input'> & {
+        targets: string
+        prompt_count: number
+        repeats: number
+        cells: number
+        done: number
+        spend: string | null
+      }
+    >
+    return rows.map((r) => ({
+      study_id: r.id,
+      name: r.name,
+      status: r.status,
+      stop_reason: r.stop_reason,
+      created_at: r.created_at,
+      started_at: r.started_at,
+      finished_at: r.finished_at,
+      targets: JSON.parse(r.targets) as string[],
+      prompt_count: r.prompt_count,
+      repeats: r.repeats,
+      cells: r.cells,
+      done: r.done,
+      spend_pico: r.spend === null ? null : BigInt(r.spend),
+    }))
+  }
+
+  async cells(id: string, filter: { prompt_index?: number } = {}): Promise<StoredCell[]> {
+    const rows = (
+      filter.prompt_index === undefined
+        ? this.sql.get(SQL.cells).all(id)
+        : this.sql.get(SQL.cellsOfPrompt).all(id, filter.prompt_index)
+    ) as CellRow[]
+    return rows.map(({ study_id: _, cost_pico, expected_pass, ...rest }) => ({
+      ...rest,
+      cost_pico: cost_pico === null ? null : BigInt(cost_pico),
+      expected_pass: expected_pass === null ? null : expected_pass === 1,
+    }))
+  }
+
+  async saveCell(id: string, key: CellKey, outcome: CellOutcome): Promise<void> {
+    this.sql.get(SQL.saveCell).run({
+      ...outcome,
+      expected_pass: outcome.expected_pass === null ? null : outcome.expected_pass ? 1 : 0,
+      study_id: id,
+      prompt_index: key.prompt_index,
+      target_index: key.target_index,
+      repeat: key.repeat,
+    })
+  }
+
+  async setState(id: string, state: StudyState): Promise<void> {
+    this.sql.get(SQL.setState).run({
+      id,
+      status: state.status,
+      stop_reason: state.stop_reason,
+      started_at: state.started_at ?? null,
+      keep_finished: state.finished_at === undefined ? 1 : 0,
+      finished_at: state.finished_at ?? null,
+    })
+  }
+
+  async setBudget(id: string, maxUsd: number): Promise<void> {
+    this.sql.get(SQL.setBudget).run({ id, max_usd: maxUsd })
+  }
+
+  async recoverInterrupted(): Promise<number> {
+    return this.recoverSync()
+  }
+
+  /** At start: a study can only be running in the process that runs it. */
+  recoverSync(): number {
+    return this.sql.get(SQL.recover).run().changes
+  }
+}

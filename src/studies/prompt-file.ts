@@ -1,0 +1,164 @@
+import type { StudyPrompt } from './types.ts'
+
+// A study's prompts from a file the user uploads (page) or names (CLI): CSV with a header, JSONL, or plain text.
+// Errors name the 1-based line of the file where the problem is, so a person can fix it.
+
+export type PromptFileResult = { ok: true; prompts: StudyPrompt[] } | { ok: false; line: number; message: string }
+
+const COLUMNS = ['prompt', 'system', 'expected'] as const
+
+/** Reads the prompts of `name`'s content; the extension picks the format (.csv, .jsonl, anything else: lines). */
+export function parsePromptFile(name: string, text: string): PromptFileResult {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text
+  const lower = name.toLowerCase()
+  const result = lower.endsWith('.csv')
+    ? parseCsvPrompts(body)
+    : lower.endsWith('.jsonl') || lower.endsWith('.ndjson')
+      ? parseJsonlPrompts(body)
+      : parseTextPrompts(body)
+  if (result.ok && result.prompts.length === 0) return { ok: false, line: 1, message: 'the file has no prompts' }
+  return result
+}
+
+function parseTextPrompts(text: string): PromptFileResult {
+  const prompts: StudyPrompt[] = []
+  for (const line of text.split(/\r?\n/)) if (line.trim()) prompts.push({ prompt: line })
+  return { ok: true, prompts }
+}
+
+function parseJsonlPrompts(text: string): PromptFileResult {
+  const prompts: StudyPrompt[] = []
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    if (!line.trim()) continue
+    let value: unknown
+    try {
+      value = JSON.parse(line)
+    } catch {
+      return { ok: false, line: i + 1, message: 'not valid JSON' }
+    }
+    const prompt = promptOf(value)
+    if (typeof prompt === 'string') return { ok: false, line: i + 1, message: prompt }
+    prompts.push(prompt)
+  }
+  return { ok: true, prompts }
+}
+
+/** A JSONL line's object as a prompt, or what is wrong with it. */
+function promptOf(value: unknown): StudyPrompt | string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'expected an object like {"prompt": "..."}'
+  }
+  const record = value as Record<string, unknown>
+  for (const key of Object.keys(record)) {
+    if (!(COLUMNS as readonly string[]).includes(key)) return `unknown field "${key}" (allowed: ${COLUMNS.join(', ')})`
+  }
+  if (typeof record.prompt !== 'string' || !record.prompt.trim()) return 'no "prompt" (a non-empty string)'
+  const out: StudyPrompt = { prompt: record.prompt }
+  for (const key of ['system', 'expected'] as const) {
+    const v = record[key]
+    if (v === undefined || v === null) continue
+    if (typeof v !== 'string') return `"${key}" must be a string`
+    if (v !== '') out[key] = v
+  }
+  return out
+}
+
+function parseCsvPrompts(text: string): PromptFileResult {
+  const rows = parseCsv(text)
+  if (!rows.ok) return rows
+  const [header, ...records] = rows.rows
+  if (!header) return { ok: false, line: 1, message: 'the file has no header row' }
+  const names = header.fields.map((f) => f.trim().toLowerCase())
+  for (const n of names) {
+    if (!(COLUMNS as readonly string[]).includes(n)) {
+      return { ok: false, line: header.line, message: `unknown column "${n}" (allowed: ${COLUMNS.join(', ')})` }
+    }
+  }
+  const at = (col: string) => names.indexOf(col)
+  if (at('prompt') < 0) return { ok: false, line: header.line, message: 'the header has no "prompt" column' }
+  const prompts: StudyPrompt[] = []
+  for (const row of records) {
+    if (row.fields.length === 1 && row.fields[0] === '') continue
+    if (row.fields.length !== names.length) {
+      return {
+        ok: false,
+        line: row.line,
+        message: `${row.fields.length} fields where the header has ${names.length}`,
+      }
+    }
+    const prompt = row.fields[at('prompt')]!
+    if (!prompt.trim()) return { ok: false, line: row.line, message: 'empty "prompt"' }
+    const out: StudyPrompt = { prompt }
+    const system = at('system') >= 0 ? row.fields[at('system')] : undefined
+    const expected = at('expected') >= 0 ? row.fields[at('expected')] : undefined
+    if (system) out.system = system
+    if (expected) out.expected = expected
+    prompts.push(out)
+  }
+  return { ok: true, prompts }
+}
+
+interface CsvRow {
+  /** 1-based line where the record starts. */
+  line: number
+  fields: string[]
+}
+
+/** RFC 4180: comma-separated, `"` quotes fields that hold commas, quotes (doubled) or line breaks. */
+export function parseCsv(text: string): { ok: true; rows: CsvRow[] } | { ok: false; line: number; message: string } {
+  const rows: CsvRow[] = []
+  let line = 1
+  let i = 0
+  const n = text.length
+  while (i < n) {
+    const start = line
+    const fields: string[] = []
+    for (;;) {
+      let field = ''
+      if (text[i] === '"') {
+        const opened = line
+        i++
+        for (;;) {
+          if (i >= n) return { ok: false, line: opened, message: 'a quoted field is never closed' }
+          const ch = text[i]!
+          if (ch === '"') {
+            if (text[i + 1] === '"') {
+              field += '"'
+              i += 2
+              continue
+            }
+            i++
+            break
+          }
+          if (ch === '\n') line++
+          field += ch
+          i++
+        }
+        if (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
+          return { ok: false, line, message: 'text after a closing quote (a quote inside a field must be doubled)' }
+        }
+      } else {
+        while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
+          if (text[i] === '"') return { ok: false, line, message: 'a quote inside an unquoted field' }
+          field += text[i]
+          i++
+        }
+      }
+      fields.push(field)
+      if (i < n && text[i] === ',') {
+        i++
+        continue
+      }
+      break
+    }
+    if (text[i] === '\r') i++
+    if (text[i] === '\n') {
+      i++
+      line++
+    }
+    rows.push({ line: start, fields })
+  }
+  return { ok: true, rows }
+}

@@ -1,0 +1,422 @@
+import type { EngineDeps } from '../engine/compare.ts'
+import { newRunId, type RunRecorder, userMessage } from '../engine/run-service.ts'
+import type { ChatMessage } from '../providers/types.ts'
+import { estimateRun } from '../pricing/estimate.ts'
+import { picoToUsd, usdToPico } from '../pricing/money.ts'
+import type { StoredCell, StudyRecord, StudyStore } from '../storage/study-store.ts'
+import { cellKeys, cellView } from './cells.ts'
+import { ProviderGate } from './provider-gate.ts'
+import { type RunnerMode, StudyRunner } from './study-runner.ts'
+import { summarize } from './summary.ts'
+import {
+  type ControlOutcome,
+  type CreateOutcome,
+  MAX_STUDY_CELLS,
+  type StudyEstimate,
+  type StudyExport,
+  type StudyInput,
+  type StudyListItem,
+  type StudyProgress,
+  type StudyProgressEvent,
+  type StudyService,
+  type StudySummary,
+  type StudyView,
+} from './types.ts'
+
+export interface StudyServiceDeps {
+  /** The run engine and the history recorder: every cell is a real run. */
+  engine: EngineDeps & { recorder: RunRecorder }
+  store: StudyStore
+  /** Whether an answer passes an `expected` check (src/studies/expected.ts). */
+  passes: (expected: string, answer: string) => boolean
+  log: (line: string) => void
+  gate?: ProviderGate
+  now?: () => number
+}
+
+const LIST_LIMIT = 500
+/** While a study runs, its summary (bootstrap included) is recomputed at most this often. */
+const SUMMARY_REFRESH_MS = 1000
+
+type Listener = (event: StudyProgressEvent) => void
+
+/** Studies: create, run, pause, resume, cancel, read. No HTTP here; routes and the CLI call it. */
+export class DefaultStudyService implements StudyService {
+  private readonly runners = new Map<string, StudyRunner>()
+  private readonly listeners = new Map<string, Set<Listener>>()
+  private readonly summaries = new Map<string, { key: string; at: number; summary: StudySummary }>()
+  private readonly gate: ProviderGate
+  private readonly now: () => number
+  private closing: Promise<void> | null = null
+
+  constructor(private readonly deps: StudyServiceDeps) {
+    this.gate = deps.gate ?? new ProviderGate()
+    this.now = deps.now ?? Date.now
+  }
+
+  async create(input: StudyInput): Promise<CreateOutcome> {
+    if (this.closing) return refused('the server is shutting down', [])
+    const problems = this.check(input)
+    if (problems.length > 0) return refused('invalid study', problems)
+    if (input.max_usd !== undefined) {
+      const estimate = await this.estimate(input)
+      if (estimate.low_usd !== null && estimate.low_usd > input.max_usd) {
+        const message =
+          `the estimate is ${usd(estimate.low_usd)}–${usd(estimate.high_usd)} for ${estimate.cells} cells, ` +
+          `above the budget of ${usd(input.max_usd)}`
+        return refused(message, [{ path: 'max_usd', message }])
+      }
+    }
+    const studyId = newRunId(this.now())
+    const keys = cellKeys(input)
+    const createdAt = new Date(this.now())
+    await this.deps.store.createStudy({
+      study_id: studyId,
+      name: input.name,
+      created_at: createdAt,
+      input,
+      cells: keys,
+    })
+    await this.deps.store.setState(studyId, { status: 'running', stop_reason: null, started_at: createdAt.getTime() })
+    const cells = await this.deps.store.cells(studyId)
+    this.startRunner(studyId, input, cells)
+    return { ok: true, study_id: studyId }
+  }
+
+  /** What the schema checks too, for callers that build an input themselves (the CLI). */
+  private check(input: StudyInput): Array<{ path: string; message: string }> {
+    const issues: Array<{ path: string; message: string }> = []
+    if (input.prompts.length === 0) issues.push({ path: 'prompts', message: 'no prompts: give at least one' })
+    input.prompts.forEach((p, i) => {
+      if (!p.prompt.trim()) issues.push({ path: `prompts[${i}].prompt`, message: 'must not be empty' })
+    })
+    if (input.targets.length === 0) issues.push({ path: 'targets', message: 'pick at least one target' })
+    const catalog = this.deps.engine.catalog()
+    input.targets.forEach((t, i) => {
+      if (!catalog.find(t)) issues.push({ path: `targets[${i}]`, message: `unknown target "${t}"` })
+    })
+    if (!Number.isInteger(input.repeats) || input.repeats < 1 || input.repeats > 20) {
+      issues.push({ path: 'repeats', message: 'must be a whole number from 1 to 20' })
+    }
+    if (!Number.isInteger(input.concurrency) || input.concurrency < 1) {
+      issues.push({ path: 'concurrency', message: 'must be a whole number of at least 1' })
+    }
+    const cells = input.prompts.length * input.targets.length * input.repeats
+    if (cells > MAX_STUDY_CELLS) {
+      issues.push({ path: 'prompts', message: `${cells} cells, above the limit of ${MAX_STUDY_CELLS}` })
+    }
+    return issues
+  }
+
+  async estimate(input: StudyInput): Promise<StudyEstimate> {
+    const catalog = this.deps.engine.catalog()
+    const entries = input.targets.map((t) => catalog.find(t)).filter((e) => e !== undefined)
+    const at = new Date(this.now())
+    let low = 0n
+    let high = 0n
+    let anyKnown = false
+    const unknown = new Set(input.targets.filter((t) => !catalog.find(t)))
+    for (const p of input.prompts) {
+      const messages: ChatMessage[] = []
+      if (p.system) messages.push({ role: 'system', content: p.system })
+      messages.push(userMessage(p.prompt))
+      const estimate = await estimateRun(
+        this.deps.engine.pricer,
+        entries.map((entry) => ({ entry, messages })),
+        { maxTokens: input.params.max_tokens, at },
+      )
+      for (const t of estimate.unpriced) unknown.add(t)
+      if (estimate.total_low_usd !== null && estimate.total_high_usd !== null) {
+        anyKnown = true
+        low += usdToPico(estimate.total_low_usd)
+        high += usdToPico(estimate.total_high_usd)
+      }
+    }
+    const repeats = BigInt(input.repeats)
+    return {
+      low_usd: anyKnown ? picoToUsd(low * repeats) : null,
+      high_usd: anyKnown ? picoToUsd(high * repeats) : null,
+      unknown_targets: [...unknown],
+      cells: input.prompts.length * input.targets.length * input.repeats,
+    }
+  }
+
+  async list(): Promise<StudyListItem[]> {
+    const rows = await this.deps.store.listStudies(LIST_LIMIT)
+    return rows.map((r) => ({
+      study_id: r.study_id,
+      name: r.name,
+      status: r.status,
+      stop_reason: r.stop_reason,
+      created_at: iso(r.created_at),
+      finished_at: r.finished_at === null ? null : iso(r.finished_at),
+      progress: { done: r.done, total: r.cells },
+      targets: r.targets,
+      prompt_count: r.prompt_count,
+      repeats: r.repeats,
+      spend_so_far_usd: r.spend_pico === null ? null : picoToUsd(r.spend_pico),
+    }))
+  }
+
+  async get(id: string): Promise<StudyView | null> {
+    const record = await this.deps.store.getStudy(id)
+    if (!record) return null
+    return this.view(record, await this.deps.store.cells(id))
+  }
+
+  async cells(id: string, filter: { prompt_index?: number } = {}) {
+    const record = await this.deps.store.getStudy(id)
+    if (!record) return null
+    const cells = await this.deps.store.cells(id, filter)
+    return cells.map((c) => cellView(c, record.input, picoToUsd))
+  }
+
+  async export(id: string): Promise<StudyExport | null> {
+    const record = await this.deps.store.getStudy(id)
+    if (!record) return null
+    const cells = await this.deps.store.cells(id)
+    return {
+      study: this.view(record, cells),
+      input: record.input,
+      cells: cells.map((c) => cellView(c, record.input, picoToUsd)),
+    }
+  }
+
+  async cancel(id: string): Promise<ControlOutcome> {
+    const record = await this.deps.store.getStudy(id)
+    if (!record) return notFound()
+    if (record.status === 'done' || record.status === 'cancelled') {
+      return { ok: false, status: 409, message: `the study is ${record.status}: nothing to cancel` }
+    }
+    await this.deps.store.setState(id, { status: 'cancelled', stop_reason: null, finished_at: this.now() })
+    // After the state: cells aborted now are recorded while the study already reads as cancelled.
+    this.runners.get(id)?.cancel()
+    return this.controlled(id)
+  }
+
+  async pause(id: string): Promise<ControlOutcome> {
+    const record = await this.deps.store.getStudy(id)
+    if (!record) return notFound()
+    if (record.status !== 'running') {
+      return { ok: false, status: 409, message: `the study is ${record.status}: only a running study can pause` }
+    }
+    await this.deps.store.setState(id, { status: 'interrupted', stop_reason: 'paused' })
+    this.runners.get(id)?.pause()
+    return this.controlled(id)
+  }
+
+  async resume(id: string, options: { max_usd?: number } = {}): Promise<ControlOutcome> {
+    if (this.closing) return { ok: false, status: 409, message: 'the server is shutting down' }
+    const record = await this.deps.store.getStudy(id)
+    if (!record) return notFound()
+    if (record.status !== 'interrupted') {
+      const why = record.status === 'running' ? 'it is running' : `it is ${record.status}`
+      return { ok: false, status: 409, message: `the study cannot be resumed: ${why}` }
+    }
+    const input = { ...record.input }
+    if (options.max_usd !== undefined) {
+      input.max_usd = options.max_usd
+      await this.deps.store.setBudget(id, options.max_usd)
+    }
+    const cells = await this.deps.store.cells(id)
+    if (input.max_usd !== undefined) {
+      const spent = cells.reduce((sum, c) => sum + (c.status === 'cancelled' ? 0n : (c.cost_pico ?? 0n)), 0n)
+      if (spent >= usdToPico(input.max_usd)) {
+        return {
+          ok: false,
+          status: 409,
+          message:
+            `the known spend (${usd(picoToUsd(spent))}) has reached max_usd (${usd(input.max_usd)}); ` +
+            'resume with a higher max_usd',
+        }
+      }
+    }
+    await this.deps.store.setState(id, { status: 'running', stop_reason: null })
+    const draining = this.runners.get(id)
+    if (!draining?.resume(options.max_usd)) this.startRunner(id, input, cells)
+    return this.controlled(id)
+  }
+
+  subscribe(id: string, listener: Listener): () => void {
+    let set = this.listeners.get(id)
+    if (!set) {
+      set = new Set()
+      this.listeners.set(id, set)
+    }
+    set.add(listener)
+    return () => {
+      set.delete(listener)
+      if (set.size === 0 && this.listeners.get(id) === set) this.listeners.delete(id)
+    }
+  }
+
+  /** Aborts cells in flight (they run again on resume) and marks running studies interrupted (`restart`). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const runners = [...this.runners.entries()]
+      await Promise.all(runners.map(([, runner]) => runner.close()))
+      for (const [id] of runners) {
+        const record = await this.deps.store.getStudy(id).catch(() => null)
+        if (record?.status === 'running') {
+          await this.deps.store.setState(id, { status: 'interrupted', stop_reason: 'restart' }).catch(() => {})
+        }
+      }
+    })()
+    return this.closing
+  }
+
+  private startRunner(id: string, input: StudyInput, cells: StoredCell[]): void {
+    const runner: StudyRunner = new StudyRunner({
+      studyId: id,
+      input,
+      cells,
+      engine: this.deps.engine,
+      gate: this.gate,
+      passes: this.deps.passes,
+      log: this.deps.log,
+      now: this.now,
+      saveCell: (key, outcome) => this.deps.store.saveCell(id, key, outcome),
+      changed: () => this.notify(id),
+      budgetReached: () => {
+        void this.deps.store
+          .setState(id, { status: 'interrupted', stop_reason: 'budget' })
+          .then(() => this.notify(id))
+          .catch((err) => this.deps.log(`study ${id}: could not save its state: ${String(err)}`))
+      },
+      drained: (mode) => void this.drained(id, runner, mode),
+    })
+    this.runners.set(id, runner)
+    runner.start()
+  }
+
+  private async drained(id: string, runner: StudyRunner, mode: RunnerMode): Promise<void> {
+    if (this.runners.get(id) === runner) this.runners.delete(id)
+    try {
+      if (mode === 'running') {
+        await this.deps.store.setState(id, { status: 'done', stop_reason: null, finished_at: this.now() })
+      }
+      this.notify(id)
+    } catch (err) {
+      this.deps.log(`study ${id}: could not save its state: ${String(err)}`)
+    }
+  }
+
+  private notify(id: string): void {
+    const set = this.listeners.get(id)
+    if (!set || set.size === 0) return
+    void this.progressEvent(id).then((event) => {
+      if (!event) return
+      for (const listener of [...set]) {
+        try {
+          listener(event)
+        } catch (err) {
+          this.deps.log(`study ${id}: a progress listener failed: ${String(err)}`)
+        }
+      }
+    })
+  }
+
+  private async progressEvent(id: string): Promise<StudyProgressEvent | null> {
+    const record = await this.deps.store.getStudy(id)
+    if (!record) return null
+    const runner = this.runners.get(id)
+    if (runner) {
+      return {
+        study_id: id,
+        status: record.status,
+        stop_reason: record.stop_reason,
+        progress: { ...runner.progress },
+        spend_so_far_usd: runner.progress.done > runner.unknownCostCells ? picoToUsd(runner.spentPico) : null,
+      }
+    }
+    const view = this.view(record, await this.deps.store.cells(id))
+    return {
+      study_id: id,
+      status: view.status,
+      stop_reason: view.stop_reason,
+      progress: view.progress,
+      spend_so_far_usd: view.spend_so_far_usd,
+    }
+  }
+
+  private async controlled(id: string): Promise<ControlOutcome> {
+    this.notify(id)
+    const view = await this.get(id)
+    return view ? { ok: true, view } : notFound()
+  }
+
+  private view(record: StudyRecord, cells: StoredCell[]): StudyView {
+    const progress: StudyProgress = { done: 0, total: cells.length, ok: 0, errors: 0, cancelled: 0, pending: 0 }
+    let spent = 0n
+    let anyKnown = false
+    let unknownCells = 0
+    for (const c of cells) {
+      if (c.status === 'pending') progress.pending++
+      else if (c.status === 'cancelled') progress.cancelled++
+      else {
+        if (c.status === 'ok') progress.ok++
+        else progress.errors++
+        if (c.cost_pico === null) unknownCells++
+        else {
+          spent += c.cost_pico
+          anyKnown = true
+        }
+      }
+    }
+    progress.done = progress.ok + progress.errors
+    const { input } = record
+    return {
+      study_id: record.study_id,
+      name: record.name,
+      status: record.status,
+      created_at: iso(record.created_at),
+      progress,
+      summary: this.summary(record, cells, progress),
+      stop_reason: record.stop_reason,
+      started_at: record.started_at === null ? null : iso(record.started_at),
+      finished_at: record.finished_at === null ? null : iso(record.finished_at),
+      eta_s: record.status === 'running' ? (this.runners.get(record.study_id)?.etaSeconds() ?? null) : null,
+      spend_so_far_usd: anyKnown ? picoToUsd(spent) : null,
+      spend_unknown_cells: unknownCells,
+      targets: input.targets,
+      prompt_count: input.prompts.length,
+      repeats: input.repeats,
+      concurrency: input.concurrency,
+      params: input.params,
+      max_usd: input.max_usd ?? null,
+    }
+  }
+
+  /** The summary (its bootstrap costs the most), reused while nothing changed or for a second while running. */
+  private summary(record: StudyRecord, cells: StoredCell[], progress: StudyProgress): StudySummary {
+    const key = `${record.status}:${progress.done}:${progress.cancelled}`
+    const cached = this.summaries.get(record.study_id)
+    const fresh =
+      cached && (cached.key === key || (record.status === 'running' && this.now() - cached.at < SUMMARY_REFRESH_MS))
+    if (cached && fresh) return cached.summary
+    const catalog = this.deps.engine.catalog()
+    const summary = summarize({
+      studyId: record.study_id,
+      targets: record.input.targets.map((target) => ({ target, label: catalog.find(target)?.model.label ?? target })),
+      cells,
+    })
+    if (this.summaries.size > 100) this.summaries.clear()
+    this.summaries.set(record.study_id, { key, at: this.now(), summary })
+    return summary
+  }
+}
+
+function refused(message: string, issues: Array<{ path: string; message: string }>): CreateOutcome {
+  return { ok: false, status: 422, message, issues }
+}
+
+function notFound(): ControlOutcome {
+  return { ok: false, status: 404, message: 'no such study' }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+function usd(value: number | null): string {
+  if (value === null) return 'unknown'
+  return `$${value < 0.01 ? value.toPrecision(3) : value.toFixed(2)}`
+}
