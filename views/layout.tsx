@@ -3,12 +3,13 @@ import { html } from 'hono/html'
 import { HTMX_VERSION } from './assets-paths.ts'
 import { LogoutControl } from './logout-control.tsx'
 
-export type NavItem = 'compare' | 'history' | 'spend' | 'settings'
+export type NavItem = 'compare' | 'history' | 'spend' | 'leaderboard' | 'settings'
 
 const NAV: Array<[NavItem, string, string]> = [
   ['compare', '/', 'Compare'],
   ['history', '/history', 'History'],
   ['spend', '/spend', 'Spend'],
+  ['leaderboard', '/leaderboard', 'Leaderboard'],
   ['settings', '/settings', 'Settings'],
 ]
 

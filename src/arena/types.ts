@@ -1,3 +1,5 @@
+import type { ResultFigure } from './leaderboard.ts'
+
 /** Who gave a vote: a person (`human`) or an LLM judge (`judge:<target>`). */
 export type VoteSource = 'human' | `judge:${string}`
 
@@ -53,6 +55,8 @@ export interface ArenaStore {
   blindRuns(runIds: string[]): Promise<Map<string, { voted: boolean }>>
   /** Votes for the leaderboard, oldest first, by the vote's time. */
   votes(query: VoteQuery): Promise<Vote[]>
+  /** Each target's finished answers (cost, TTFT) in these runs: the leaderboard's measured figures. */
+  resultFigures(runIds: string[]): Promise<ResultFigure[]>
   /** Stores imported votes and blind letters, keeping any already stored for the same run and source. */
   importArena(runId: string, arena: RunArena): Promise<void>
 }

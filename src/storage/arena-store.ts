@@ -1,4 +1,5 @@
 import type { ArenaStore, JudgeDetail, RunArena, Vote, VoteQuery, VoteSource } from '../arena/types.ts'
+import type { ResultFigure } from '../arena/leaderboard.ts'
 import type { SqliteDatabase } from './database.ts'
 import { StatementCache } from './statements.ts'
 
@@ -101,6 +102,24 @@ export class SqliteArenaStore implements ArenaStore {
     if (query.source === 'judge') where.push("source LIKE 'judge:%'")
     const sql = `SELECT * FROM votes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, run_id`
     return (this.sql.get(sql).all(params) as VoteRow[]).map(toVote)
+  }
+
+  async resultFigures(runIds: string[]): Promise<ResultFigure[]> {
+    if (runIds.length === 0) return []
+    const rows = this.sql
+      .get(
+        `SELECT run_id, target, label, cost_pico, ttft_ms FROM results
+         WHERE run_id IN (SELECT value FROM json_each(?)) AND status = 'ok'`,
+      )
+      .safeIntegers(true)
+      .all(JSON.stringify(runIds)) as Array<{
+      run_id: string
+      target: string
+      label: string
+      cost_pico: bigint | null
+      ttft_ms: number | bigint | null
+    }>
+    return rows.map((r) => ({ ...r, ttft_ms: r.ttft_ms === null ? null : Number(r.ttft_ms) }))
   }
 
   async importArena(runId: string, arena: RunArena): Promise<void> {

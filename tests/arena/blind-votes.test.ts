@@ -204,3 +204,42 @@ describe('POST /api/runs/:id/vote', () => {
     expect(await (await fetch(`${juxta.url}/history`)).text()).toContain('vote: all bad')
   })
 })
+
+describe('GET /api/leaderboard and /leaderboard', () => {
+  it('rates the stored votes with the figures measured in the voted runs', async () => {
+    const run = await postCompare(juxta.url, { prompt: 'For the board', targets: TARGETS.slice(0, 2) })
+    const results = run.body.results
+    expect((await voteApi(run.body.run_id, TARGETS[1])).status).toBe(200)
+    const res = await fetch(`${juxta.url}/api/leaderboard?source=human`)
+    expect(res.status).toBe(200)
+    const board = (await res.json()) as {
+      votes: number
+      method: string
+      targets: Array<{ target: string; median_cost_usd: number | null; median_ttft_ms: number | null }>
+    }
+    expect(board.method).toBe('bradley-terry')
+    expect(board.votes).toBeGreaterThanOrEqual(1)
+    const slow = board.targets.find((t) => t.target === TARGETS[1])!
+    expect(slow).toBeDefined()
+    // This is the only vote naming Slow Label: its medians are this run's own figures.
+    expect(slow.median_cost_usd).toBe(results[1]!.cost.total_usd)
+    expect(slow.median_ttft_ms).toBe(results[1]!.timing.ttft_ms)
+    // No judge has voted: the judge board is empty, and human votes never appear in it.
+    const judge = await (await fetch(`${juxta.url}/api/leaderboard?source=judge`)).json()
+    expect(judge).toEqual({ votes: 0, method: 'bradley-terry', targets: [] })
+
+    expect((await fetch(`${juxta.url}/api/leaderboard?source=robots`)).status).toBe(422)
+    expect((await fetch(`${juxta.url}/api/leaderboard?from=2026-02-01&to=2026-01-01`)).status).toBe(422)
+    const future = await (await fetch(`${juxta.url}/api/leaderboard?from=2100-01-01`)).json()
+    expect(future.targets).toEqual([])
+
+    const page = await fetch(`${juxta.url}/leaderboard`)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('<svg')
+    expect(html).toContain('Slow Label')
+    expect(html).toContain('How to read the intervals')
+    const ttft = await (await fetch(`${juxta.url}/leaderboard?axis=ttft`)).text()
+    expect(ttft).toContain('Rating against median time to first token')
+  })
+})
