@@ -22,6 +22,10 @@ export interface ArenaPanelProps {
 
 const OUTCOME_TEXT: Record<string, string> = { tie: 'tie', no_verdict: 'no verdict' }
 
+function winnerText(winner: string, labelOf: (t: string) => string): string {
+  return winner === 'tie' ? 'tie' : winner === 'all_bad' ? 'all bad' : `${labelOf(winner)} is best`
+}
+
 function outcomeText(outcome: string, labelOf: (t: string) => string): string {
   return OUTCOME_TEXT[outcome] ?? `${labelOf(outcome)} wins`
 }
@@ -79,7 +83,7 @@ export function ArenaPanel(props: ArenaPanelProps) {
       <h3 id="arena-title">Votes and judge</h3>
       <p>
         {human
-          ? `Your vote: ${human.winner === 'tie' ? 'tie' : human.winner === 'all_bad' ? 'all bad' : `${props.labelOf(human.winner)} is best`}` +
+          ? `Your vote: ${winnerText(human.winner, props.labelOf)}` +
             ` (${human.blind ? 'blind' : 'not blind'}, ${formatWhen(human.created_at)}).`
           : 'No vote of yours yet.'}
       </p>
