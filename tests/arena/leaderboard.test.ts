@@ -127,7 +127,7 @@ describe('the leaderboard', () => {
     expect(one.targets.reduce((s, t) => s + t.rating, 0) / 3).toBeCloseTo(1000, 9)
   })
 
-  it('marks the targets whose interval overlaps the leader’s, and counts judge comparisons without a verdict apart', () => {
+  it('marks targets overlapping the leader, and counts judge comparisons without a verdict apart', () => {
     const judged: Vote = { ...vote('r9', [A, B], 'tie'), source: 'judge:j/x', winner: 'no_verdict' }
     const board = buildLeaderboard({
       votes: [vote('r1', [A, B], A), vote('r2', [A, B], B), vote('r3', [A, B], A), judged],
