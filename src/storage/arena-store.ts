@@ -55,9 +55,9 @@ export class SqliteArenaStore implements ArenaStore {
   }
 
   async votesOf(runId: string): Promise<Vote[]> {
-    return (this.sql.get('SELECT * FROM votes WHERE run_id = ? ORDER BY created_at').all(runId) as VoteRow[]).map(
-      toVote,
-    )
+    return (
+      this.sql.get('SELECT * FROM votes WHERE run_id = ? ORDER BY created_at, source, targets').all(runId) as VoteRow[]
+    ).map(toVote)
   }
 
   async votesOfRuns(runIds: string[]): Promise<Map<string, Vote[]>> {
