@@ -26,7 +26,6 @@ function Unavailable() {
   )
 }
 
-
 /** What an import did with the presets it carried (`added-replaced-skipped`), for the history page's notice. */
 function presetNotice(raw: unknown): string {
   const m = typeof raw === 'string' ? /^(\d{1,6})-(\d{1,6})-(\d{1,6})$/.exec(raw) : null
@@ -99,7 +98,9 @@ export function historyPageRoutes(ctx: AppContext): Hono {
       }
     }
     const result =
-      raw === undefined ? null : await importExport(ctx.store, raw, ctx.secrets(), { presets: ctx.presets })
+      raw === undefined
+        ? null
+        : await importExport(ctx.store, raw, ctx.secrets(), { presets: ctx.presets, arena: ctx.arena })
     if (!result?.ok) {
       const page = await ctx.store.listRuns({ limit: 50, page: 1 })
       const targets = ctx
