@@ -7,6 +7,9 @@ import { DateRangeFields } from './date-range-fields.tsx'
 import { SafeMarkup } from './safe-html.tsx'
 import { formatMs } from './format.ts'
 
+/** Below this many votes the page says the intervals mean little (the API gives them all the same). */
+const FEW_VOTES = 10
+
 const SOURCE_TEXT: Record<LeaderboardSource, string> = {
   human: 'your votes',
   judge: 'LLM judges’ verdicts',
@@ -133,6 +136,14 @@ export function LeaderboardPage(props: LeaderboardPageProps) {
             overlapping the leader are marked tied with it. More votes narrow the intervals. Median cost and TTFT are
             measured over each target's finished answers in the voted runs.
           </p>
+          {b.votes > 0 && b.votes < FEW_VOTES ? (
+            <p class="notice" role="status">
+              Only {b.votes} {b.votes === 1 ? 'vote' : 'votes'}: too few for the intervals to mean much (re-sampling so
+              few votes gives nearly the same ratings every time). Treat the order as a first impression.
+            </p>
+          ) : (
+            ''
+          )}
         </div>
       </section>
       {props.chart ? (

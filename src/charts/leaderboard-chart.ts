@@ -40,19 +40,27 @@ export function leaderboardChart(points: readonly LeaderboardPoint[], axis: 'cos
     description: notes.filter(Boolean).join(' '),
     height: 360,
     marginLeft: 56,
-    marginRight: 24,
+    // Room for the labels written to the right of the dots.
+    marginRight: 130,
     marginBottom: 42,
     grid: true,
     x: cost
-      ? { type: 'log', label: 'Median cost per answer (USD, log scale) →', tickFormat: usdTick }
-      : { label: 'Median time to first token (ms) →', zero: true },
-    y: { label: '↑ Rating (Elo scale)' },
+      ? { type: 'log', label: 'Median cost per answer (USD, log scale) →', tickFormat: usdTick, inset: 12 }
+      : { label: 'Median time to first token (ms) →', zero: true, inset: 12 },
+    y: { label: '↑ Rating (Elo scale)', inset: 16 },
+    // The marks are hidden from assistive technology (Plot labels each group "dot", "rule"…, which axe refuses on
+    // a plain <g>): the SVG is one image with a title, a description and the table below as its text.
     marks: drawn.length
       ? [
-          Plot.ruleX(drawn, { x: 'x', y1: (p: LeaderboardPoint) => p.ci95[0], y2: (p: LeaderboardPoint) => p.ci95[1] }),
-          Plot.line(front, { x: 'x', y: 'rating', curve: 'step-after', strokeDasharray: '4 3' }),
-          Plot.dot(drawn, { x: 'x', y: 'rating', r: 4, fill: 'currentColor' }),
-          Plot.text(drawn, { x: 'x', y: 'rating', text: 'label', dx: 8, textAnchor: 'start' }),
+          Plot.ruleX(drawn, {
+            x: 'x',
+            y1: (p: LeaderboardPoint) => p.ci95[0],
+            y2: (p: LeaderboardPoint) => p.ci95[1],
+            ariaHidden: 'true',
+          }),
+          Plot.line(front, { x: 'x', y: 'rating', curve: 'step-after', strokeDasharray: '4 3', ariaHidden: 'true' }),
+          Plot.dot(drawn, { x: 'x', y: 'rating', r: 4, fill: 'currentColor', ariaHidden: 'true' }),
+          Plot.text(drawn, { x: 'x', y: 'rating', text: 'label', dx: 8, textAnchor: 'start', ariaHidden: 'true' }),
         ]
       : [Plot.text([`No rated target has a known ${what}`], { frameAnchor: 'middle' })],
     table: {
