@@ -1,17 +1,9 @@
 import { rateVotes } from '../stats/bradley-terry.ts'
 import { paretoFront } from '../stats/pareto.ts'
 import { median } from '../stats/quantile.ts'
-import type { Vote } from './types.ts'
+import type { ResultFigure, Vote } from './types.ts'
 
-/** One target's measured result in a voted run (a finished answer's cost and TTFT, null when unknown). */
-export interface ResultFigure {
-  run_id: string
-  target: string
-  label: string
-  /** Exact cost in pico-dollars; null when unknown. */
-  cost_pico: bigint | null
-  ttft_ms: number | null
-}
+export type { ResultFigure } from './types.ts'
 
 export interface LeaderboardRow {
   target: string

@@ -1,5 +1,3 @@
-import type { ResultFigure } from './leaderboard.ts'
-
 /** Who gave a vote: a person (`human`) or an LLM judge (`judge:<target>`). */
 export type VoteSource = 'human' | `judge:${string}`
 
@@ -65,4 +63,14 @@ export interface ArenaStore {
 export interface RunArena {
   blind?: string[]
   votes?: Array<Omit<Vote, 'run_id'>>
+}
+
+/** One target's measured result in a voted run (a finished answer's cost and TTFT, null when unknown). */
+export interface ResultFigure {
+  run_id: string
+  target: string
+  label: string
+  /** Exact cost in pico-dollars; null when unknown. */
+  cost_pico: bigint | null
+  ttft_ms: number | null
 }
