@@ -21,6 +21,7 @@ import { HOLD_MODELS, measureIdle, measureMemory, type IdleFootprint } from './p
 import { LOAD_MODELS, measureConcurrency } from './phase-concurrency.ts'
 import { measurePage, PAGE_MODEL } from './phase-page.ts'
 import { measureHistory } from './phase-history.ts'
+import { measureStudy, STUDY_MODELS } from './phase-study.ts'
 
 const quick = process.env.BENCH_QUICK === '1'
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null
@@ -35,6 +36,7 @@ const MODELS = [
   ...HOLD_MODELS,
   ...LOAD_MODELS,
   PAGE_MODEL,
+  ...STUDY_MODELS,
 ]
 
 /** Busy jiffies of the whole machine (all cores), to tell how much else was running. */
@@ -170,6 +172,7 @@ async function main(): Promise<void> {
       ['memory', () => measureMemory(rig, fresh)],
       ['concurrency', () => measureConcurrency(rig)],
       ['page', () => measurePage(rig)],
+      ['study', () => measureStudy(rig)],
       // Last: it fills the database with 100,000 runs.
       ['history', () => measureHistory(rig, join(work, 'data'))],
     ]

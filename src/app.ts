@@ -21,6 +21,9 @@ import { presetsApiRoutes } from './routes/presets-api.ts'
 import { presetFormRoutes } from './routes/preset-forms.tsx'
 import { answerDiffRoutes } from './routes/answer-diff.tsx'
 import { arenaRoutes } from './routes/arena.tsx'
+import { studiesApiRoutes } from './routes/studies-api.ts'
+import { studyPageRoutes } from './routes/study-pages.tsx'
+import { studyReportRoutes } from './routes/study-report.tsx'
 import { NotFoundPage } from '../views/not-found-page.tsx'
 
 const MAX_BODY = 1024 * 1024
@@ -28,6 +31,8 @@ const MAX_BODY = 1024 * 1024
 const IMPORT_MAX_BYTES = 64 * 1024 * 1024
 /** A run may carry 8 images of 5 MiB (about 56 MB as base64 data URLs), plus its prompt. */
 export const COMPARE_MAX_BYTES = 64 * 1024 * 1024
+/** A study carries its whole prompt set. */
+export const STUDY_MAX_BYTES = 16 * 1024 * 1024
 
 /** Builds the whole HTTP app from its dependencies; no side effects, so tests build it freely. */
 export function createApp(ctx: AppContext): Hono {
@@ -51,6 +56,9 @@ export function createApp(ctx: AppContext): Hono {
       { paths: ['/api/runs/import', '/history/import'], bytes: IMPORT_MAX_BYTES },
       // The demo simulator receives what a run sends upstream, images included.
       { paths: ['/api/compare', '/api/estimate', '/runs', '/demo/'], bytes: COMPARE_MAX_BYTES },
+      { paths: ['/api/studies', '/api/studies/estimate'], bytes: STUDY_MAX_BYTES },
+      // The new-study form carries its prompt file (and its estimate the same form).
+      { paths: ['/studies', '/studies/estimate'], bytes: STUDY_MAX_BYTES },
     ]),
   )
   app.route('/api', apiRoutes(ctx))
@@ -58,6 +66,8 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
   app.route('/api/presets', presetsApiRoutes(ctx))
+  app.route('/api/studies', studiesApiRoutes(ctx))
+  app.route('/api/studies', studyReportRoutes(ctx))
   app.route('/demo', ctx.demo)
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
@@ -69,6 +79,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/', arenaRoutes(ctx, registry))
   app.route('/', pageRoutes(ctx, registry))
   app.route('/', historyPageRoutes(ctx))
+  app.route('/', studyPageRoutes(ctx))
   app.route('/', runCopyRoutes(ctx, registry))
   app.route('/', imageRoutes(ctx))
 

@@ -21,6 +21,11 @@ import type { AccessOptions } from './security/access-env.ts'
 import { Auth } from './security/auth.ts'
 import { MemorySessionStore, type SessionStore } from './security/session-store.ts'
 import { ReachabilityMonitor } from './providers/reachability.ts'
+import type { StudyStore } from './storage/study-store.ts'
+import type { StudyService } from './studies/types.ts'
+import type { StudyLimits } from './studies/input.ts'
+import { DefaultStudyService } from './studies/study-service.ts'
+import { checkExpected, parseExpected } from './studies/expected.ts'
 
 /** The demo provider is reached through the SDK like any other, on an origin that never leaves the process. */
 export const DEMO_ORIGIN = 'http://demo.juxta.internal'
@@ -60,6 +65,10 @@ export interface AppContext {
   auth: Auth
   /** Every API key Juxta knows (config, env, stored for any origin): what redaction removes. */
   secrets: () => Array<string | undefined>
+  /** Studies (prompt set × targets × repeats); null when the app runs without a database. */
+  studies: StudyService | null
+  /** What a study body is checked against (targets, limits, `expected` syntax). */
+  studyLimits: StudyLimits
 }
 
 export interface ContextOptions {
@@ -86,6 +95,8 @@ export interface ContextOptions {
   now?: () => number
   /** Default: probes through the upstream fetch with the real clock. */
   reachability?: ReachabilityMonitor
+  /** Where studies are kept (beside the history); without it there are no studies. */
+  studyStore?: StudyStore
 }
 
 export function createContext(config: LoadedConfig, options: ContextOptions = {}): AppContext {
@@ -139,7 +150,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
       labelOf: (target) => catalog.find(target)?.model.label,
       secrets,
     })
-  return {
+  const ctx: AppContext = {
     config,
     settings,
     catalog: () => catalog,
@@ -168,5 +179,26 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
       log,
     }),
     secrets,
+    studies: null,
+    studyLimits: {
+      catalog: () => catalog,
+      settings,
+      expectedSyntax: (expected) => {
+        const parsed = parseExpected(expected)
+        return parsed.ok ? null : parsed.message
+      },
+    },
   }
+  if (options.studyStore) {
+    ctx.studies = new DefaultStudyService({
+      engine: ctx,
+      store: options.studyStore,
+      passes: (expected, answer) => {
+        const parsed = parseExpected(expected)
+        return parsed.ok && checkExpected(parsed.check, answer).pass
+      },
+      log,
+    })
+  }
+  return ctx
 }

@@ -13,6 +13,7 @@ import { openSqliteRunStore, type SqliteRunStore } from './storage/sqlite-run-st
 import { SqliteSessionStore } from './storage/sqlite-session-store.ts'
 import { SqlitePresetStore } from './storage/sqlite-preset-store.ts'
 import { SqliteArenaStore } from './storage/arena-store.ts'
+import { SqliteStudyStore } from './storage/sqlite-study-store.ts'
 
 /** A problem with the environment, the config or the data directory: one message for the person starting Juxta. */
 export class StartupError extends Error {}
@@ -73,6 +74,11 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
     )
     // Login sessions live beside the history, so a restart does not log everyone out.
     const sessionStore = new SqliteSessionStore(store.db)
+    // Studies a previous process was running lost their in-flight cells: interrupted, resumable.
+    const studyStore = new SqliteStudyStore(store.db)
+    const recovered = studyStore.recoverSync()
+    if (recovered > 0)
+      log(`studies: marked ${recovered} unfinished stud${recovered === 1 ? 'y' : 'ies'} as interrupted`)
     const ctx = createContext(config, {
       store,
       presets: new SqlitePresetStore(store.db),
@@ -80,6 +86,7 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
       keys,
       customProviders,
       sessionStore,
+      studyStore,
       access: access.settings.access,
       log,
     })
@@ -94,7 +101,10 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
       close: () => {
         // Runs still streaming stay "running" and become "interrupted" at the next start; what they received
         // so far is written now rather than lost with the last half second of buffering.
-        closing ??= Promise.resolve(ctx.recorder.flush?.())
+        // Studies first: their cells in flight are aborted (and run again on resume) before the last writes.
+        closing ??= Promise.resolve(ctx.studies?.close())
+          .catch(() => {})
+          .then(() => ctx.recorder.flush?.())
           .catch(() => {})
           .finally(() => store.close().catch(() => {}))
         return closing

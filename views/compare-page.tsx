@@ -85,7 +85,10 @@ export function TargetPicker(props: {
   reach?: Record<string, Reachability>
   /** Rendered for "check again": says what the check found (focused, so it is read out) and keeps the fold open. */
   afterCheck?: boolean
+  /** The form whose ticked targets "check again" keeps (the compare form unless another page reuses the picker). */
+  formId?: string
 }) {
+  const formId = props.formId ?? 'compare-form'
   const reach = props.reach ?? {}
   const of = (state: Readiness) => props.providers.filter((p) => readiness(p, reach[p.id]) === state)
   const ready = of('ready')
@@ -125,7 +128,8 @@ export function TargetPicker(props: {
             type="button"
             class="recheck"
             hx-post="/targets/check"
-            hx-include="#compare-form"
+            hx-include={`#${formId}`}
+            hx-vals={formId === 'compare-form' ? undefined : JSON.stringify({ picker_form: formId })}
             hx-target="#targets"
             hx-swap="outerHTML"
           >

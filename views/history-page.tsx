@@ -59,6 +59,13 @@ function RunRow(props: { run: RunListItem; arena?: HistoryArena }) {
         </a>
         <ImageThumbs images={r.images} small />
         {r.turn > 1 ? <span class="badge">turn {r.turn}</span> : ''}
+        {r.study_id ? (
+          <a class="badge study-badge" href={`/studies/${r.study_id}`}>
+            study
+          </a>
+        ) : (
+          ''
+        )}
         {r.status !== 'done' ? <span class={`badge status-${r.status}`}>{r.status}</span> : ''}
         {a?.vote ? <span class="badge vote-badge">{`${a.blind ? 'blind vote' : 'vote'}: ${a.vote}`}</span> : ''}
         {a?.judges ? <span class="badge">{`judged (${a.judges})`}</span> : ''}

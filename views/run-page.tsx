@@ -23,6 +23,14 @@ export function RunPage(props: { run: RunDetail; view: RunViewProps; canContinue
         ) : (
           ''
         )}
+        {r.study_id ? (
+          <>
+            {' '}
+            · a cell of <a href={`/studies/${r.study_id}`}>a study</a>
+          </>
+        ) : (
+          ''
+        )}
         {r.children.map((c) => (
           <>
             {' '}

@@ -5,6 +5,7 @@ import { formatInt, formatMs } from '../../views/format.ts'
 import { CHART_MARK } from './chart-css.ts'
 import { type ChartTable, renderChart } from './render-chart.ts'
 import { evenSample } from './sample.ts'
+import { quantileOfSorted, sortedNumbers } from '../stats/quantile.ts'
 
 /** What the study charts need of one cell: its target and its two figures (null when unknown). */
 export interface ChartCell {
@@ -45,6 +46,8 @@ export const STRIP_POINTS_PER_TARGET = 100
 export const SCATTER_POINTS = 800
 
 const ROW_HEIGHT = 44
+/** Wider than Plot's 640 px default: the page's cards are wide; the SVG scales down on a narrow screen. */
+const WIDTH = 760
 
 export function targetColor(targets: readonly string[], target: string): string {
   const i = targets.indexOf(target)
@@ -91,6 +94,7 @@ export function costTtftChart(input: StudyChartInput): SafeHtml {
       .filter(Boolean)
       .join(' '),
     legend: input.targets.map((t) => ({ label: t, color: targetColor(input.targets, t) })),
+    width: WIDTH,
     height: 340,
     marginLeft: 56,
     marginBottom: 40,
@@ -138,27 +142,21 @@ function stripChart(input: StudyChartInput, spec: StripSpec): SafeHtml {
     countNote(shown.length, points.length, ' (the box and ticks use every cell)'),
     missingNote(missing, spec.log ? `a known ${spec.unit} above $0` : `a ${spec.unit}`),
   ]
-  // Quantiles come from Plot's own group reducers over every cell; only the dots are sampled.
-  const q = (outputs: Record<string, string>, options: Record<string, unknown>) =>
-    Plot.groupY(outputs as never, { y: 'target', ...options } as never)
+  // Quantiles from every cell, nearest rank as in the summary table (its median is the tick); only dots are sampled.
+  const boxes = boxStats(points, input.targets)
   const marks = points.length
     ? [
-        Plot.ruleY(points, q({ x1: 'p10', x2: 'p90' }, { x1: 'value', x2: 'value' })),
-        Plot.barX(
-          points,
-          q(
-            { x1: 'p25', x2: 'p75' },
-            { x1: 'value', x2: 'value', insetTop: 8, insetBottom: 8, className: CHART_MARK.box },
-          ),
-        ),
+        Plot.ruleY(boxes, { y: 'target', x1: 'p10', x2: 'p90' }),
+        Plot.barX(boxes, { y: 'target', x1: 'p25', x2: 'p75', insetTop: 8, insetBottom: 8, className: CHART_MARK.box }),
         Plot.dot(shown, { x: 'value', y: 'target', r: 2, className: CHART_MARK.faint }),
-        Plot.tickX(points, q({ x: 'median' }, { x: 'value', strokeWidth: 3, insetTop: 4, insetBottom: 4 })),
+        Plot.tickX(boxes, { y: 'target', x: 'p50', strokeWidth: 3, insetTop: 4, insetBottom: 4 }),
       ]
     : [Plot.text([`No cell has ${spec.unit === 'cost' ? 'a known cost' : 'a TTFT'}`], { frameAnchor: 'middle' })]
   return renderChart({
     title: spec.title,
     description: notes.filter(Boolean).join(' '),
     table: input.figures ? figuresTable(input.figures, spec) : undefined,
+    width: WIDTH,
     height: Math.max(120, 60 + ROW_HEIGHT * input.targets.length),
     marginLeft: Math.min(260, 12 + 6.2 * Math.max(8, ...input.targets.map((t) => t.length))),
     marginBottom: 40,
@@ -170,6 +168,27 @@ function stripChart(input: StudyChartInput, spec: StripSpec): SafeHtml {
     },
     y: { domain: [...input.targets], label: null },
     marks,
+  })
+}
+
+interface BoxStats {
+  target: string
+  p10: number
+  p25: number
+  p50: number
+  p75: number
+  p90: number
+}
+
+/** Each target's quantiles over its points (targets without any are left out). */
+function boxStats(points: readonly Point[], targets: readonly string[]): BoxStats[] {
+  const byTarget = new Map<string, number[]>(targets.map((t) => [t, []]))
+  for (const p of points) byTarget.get(p.target)?.push(p.value)
+  return [...byTarget].flatMap(([target, values]) => {
+    if (values.length === 0) return []
+    const sorted = sortedNumbers(values)
+    const q = (x: number) => quantileOfSorted(sorted, x)!
+    return [{ target, p10: q(0.1), p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9) }]
   })
 }
 

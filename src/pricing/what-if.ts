@@ -47,14 +47,15 @@ export function priceWhatIf(q: WhatIfQuery): WhatIf | null {
     else groups.push({ labels: [w.label], price: w.price })
   }
   const usages = q.cells.filter((c) => c.usage && costOf(c.usage, entry.price) !== null)
+  // The price each cell actually ran at, resolved once: a cell ran in a window when that price is the window's.
+  const ranAt = usages.map((cell) => {
+    const hit = resolveOverride(q.overrides, q.pricingProvider, q.model, cell.started_at)
+    return hit.kind === 'price' ? hit.price : null
+  })
   const windows = groups.map((g) => {
     let total: Pico = 0n
-    let run = 0
-    for (const cell of usages) {
-      total += costOf(cell.usage!, g.price)!.total
-      const hit = resolveOverride(q.overrides, q.pricingProvider, q.model, cell.started_at)
-      if (hit.kind === 'price' && samePrice(hit.price, g.price)) run++
-    }
+    for (const cell of usages) total += costOf(cell.usage!, g.price)!.total
+    const run = ranAt.filter((price) => price !== null && samePrice(price, g.price)).length
     const mean = usages.length ? picoToUsd(total) / usages.length : 0
     return { label: g.labels.join('; '), price: g.price, total_usd: picoToUsd(total), mean_usd: mean, cells_run: run }
   })

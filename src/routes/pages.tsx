@@ -97,10 +97,15 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
   // "Check again" under the unreachable local servers: probes them now and returns the picker, with the
   // form's current selection kept.
   app.post('/targets/check', async (c) => {
-    const body = formToBody((await c.req.parseBody({ all: true })) as FormBody)
+    const form = (await c.req.parseBody({ all: true })) as FormBody
+    const body = formToBody(form)
     const providers = ctx.catalog().providers
     const reach = await ctx.reachability.settle(providers, { maxWaitMs: RECHECK_WAIT_MS, force: true })
-    return c.html(<TargetPicker providers={providers} selected={body.targets} reach={reach} afterCheck />)
+    // The study form reuses the picker; its id comes back so the next "check again" includes that form.
+    const formId = form.picker_form === 'study-form' ? 'study-form' : undefined
+    return c.html(
+      <TargetPicker providers={providers} selected={body.targets} reach={reach} afterCheck formId={formId} />,
+    )
   })
 
   app.post('/estimate', async (c) => {

@@ -7,8 +7,18 @@ export type PromptFileResult = { ok: true; prompts: StudyPrompt[] } | { ok: fals
 
 const COLUMNS = ['prompt', 'system', 'expected'] as const
 
-/** Reads the prompts of `name`'s content; the extension picks the format (.csv, .jsonl, anything else: lines). */
-export function parsePromptFile(name: string, text: string): PromptFileResult {
+type Parsed = { ok: true; prompts: StudyPrompt[]; lines: number[] } | { ok: false; line: number; message: string }
+
+export interface PromptFileOptions {
+  /** Syntax check of an `expected` (see src/studies/expected.ts): null when fine, else the problem. */
+  expectedSyntax?: (expected: string) => string | null
+}
+
+/**
+ * Reads the prompts of `name`'s content; the extension picks the format (.csv, .jsonl, anything else: one prompt
+ * per line). With `expectedSyntax`, a bad `expected` is reported on its line too.
+ */
+export function parsePromptFile(name: string, text: string, options: PromptFileOptions = {}): PromptFileResult {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text
   const lower = name.toLowerCase()
   const result = lower.endsWith('.csv')
@@ -16,18 +26,32 @@ export function parsePromptFile(name: string, text: string): PromptFileResult {
     : lower.endsWith('.jsonl') || lower.endsWith('.ndjson')
       ? parseJsonlPrompts(body)
       : parseTextPrompts(body)
-  if (result.ok && result.prompts.length === 0) return { ok: false, line: 1, message: 'the file has no prompts' }
-  return result
+  if (!result.ok) return result
+  if (result.prompts.length === 0) return { ok: false, line: 1, message: 'the file has no prompts' }
+  if (options.expectedSyntax) {
+    for (let i = 0; i < result.prompts.length; i++) {
+      const expected = result.prompts[i]!.expected
+      const problem = expected === undefined ? null : options.expectedSyntax(expected)
+      if (problem) return { ok: false, line: result.lines[i]!, message: `"expected": ${problem}` }
+    }
+  }
+  return { ok: true, prompts: result.prompts }
 }
 
-function parseTextPrompts(text: string): PromptFileResult {
+function parseTextPrompts(text: string): Parsed {
   const prompts: StudyPrompt[] = []
-  for (const line of text.split(/\r?\n/)) if (line.trim()) prompts.push({ prompt: line })
-  return { ok: true, prompts }
+  const lines: number[] = []
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim()) return
+    prompts.push({ prompt: line })
+    lines.push(i + 1)
+  })
+  return { ok: true, prompts, lines }
 }
 
-function parseJsonlPrompts(text: string): PromptFileResult {
+function parseJsonlPrompts(text: string): Parsed {
   const prompts: StudyPrompt[] = []
+  const numbers: number[] = []
   const lines = text.split(/\r?\n/)
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!
@@ -41,8 +65,9 @@ function parseJsonlPrompts(text: string): PromptFileResult {
     const prompt = promptOf(value)
     if (typeof prompt === 'string') return { ok: false, line: i + 1, message: prompt }
     prompts.push(prompt)
+    numbers.push(i + 1)
   }
-  return { ok: true, prompts }
+  return { ok: true, prompts, lines: numbers }
 }
 
 /** A JSONL line's object as a prompt, or what is wrong with it. */
@@ -65,7 +90,7 @@ function promptOf(value: unknown): StudyPrompt | string {
   return out
 }
 
-function parseCsvPrompts(text: string): PromptFileResult {
+function parseCsvPrompts(text: string): Parsed {
   const rows = parseCsv(text)
   if (!rows.ok) return rows
   const [header, ...records] = rows.rows
@@ -79,6 +104,7 @@ function parseCsvPrompts(text: string): PromptFileResult {
   const at = (col: string) => names.indexOf(col)
   if (at('prompt') < 0) return { ok: false, line: header.line, message: 'the header has no "prompt" column' }
   const prompts: StudyPrompt[] = []
+  const lines: number[] = []
   for (const row of records) {
     if (row.fields.length === 1 && row.fields[0] === '') continue
     if (row.fields.length !== names.length) {
@@ -96,8 +122,9 @@ function parseCsvPrompts(text: string): PromptFileResult {
     if (system) out.system = system
     if (expected) out.expected = expected
     prompts.push(out)
+    lines.push(row.line)
   }
-  return { ok: true, prompts }
+  return { ok: true, prompts, lines }
 }
 
 interface CsvRow {

@@ -22,8 +22,8 @@ export interface RunnerOptions {
   passes: (expected: string, answer: string) => boolean
   /** Writes a finished cell (before it counts as done). */
   saveCell: (key: CellKey, outcome: CellOutcome) => Promise<void>
-  /** A cell ended or the state changed: listeners redraw. */
-  changed: () => void
+  /** A cell ended: listeners redraw. */
+  changed: (key: CellKey, outcome: CellOutcome) => void
   /** The known spend reached max_usd: no more cells start. */
   budgetReached: () => void
   /** Nothing in flight and nothing more will start in this mode. */
@@ -224,7 +224,7 @@ export class StudyRunner {
       })
       await this.o.saveCell(key, outcome)
       this.count(outcome)
-      this.o.changed()
+      this.o.changed(key, outcome)
     } catch (err) {
       // executeRun contains upstream failures; this is a storage or programming error. The cell stays pending.
       this.o.log(`study ${this.o.studyId}: cell ${key.target} #${key.prompt_index + 1} failed: ${String(err)}`)

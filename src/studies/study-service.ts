@@ -9,8 +9,10 @@ import { ProviderGate } from './provider-gate.ts'
 import { type RunnerMode, StudyRunner } from './study-runner.ts'
 import { summarize } from './summary.ts'
 import {
+  type CellView,
   type ControlOutcome,
   type CreateOutcome,
+  MAX_REPEATS,
   MAX_STUDY_CELLS,
   type StudyEstimate,
   type StudyExport,
@@ -95,8 +97,8 @@ export class DefaultStudyService implements StudyService {
     input.targets.forEach((t, i) => {
       if (!catalog.find(t)) issues.push({ path: `targets[${i}]`, message: `unknown target "${t}"` })
     })
-    if (!Number.isInteger(input.repeats) || input.repeats < 1 || input.repeats > 20) {
-      issues.push({ path: 'repeats', message: 'must be a whole number from 1 to 20' })
+    if (!Number.isInteger(input.repeats) || input.repeats < 1 || input.repeats > MAX_REPEATS) {
+      issues.push({ path: 'repeats', message: `must be a whole number from 1 to ${MAX_REPEATS}` })
     }
     if (!Number.isInteger(input.concurrency) || input.concurrency < 1) {
       issues.push({ path: 'concurrency', message: 'must be a whole number of at least 1' })
@@ -161,6 +163,18 @@ export class DefaultStudyService implements StudyService {
   async get(id: string): Promise<StudyView | null> {
     const record = await this.deps.store.getStudy(id)
     if (!record) return null
+    // A page polling a running study: the runner's counters and a summary under a second old, no cell read.
+    const runner = this.runners.get(id)
+    const cached = this.summaries.get(id)
+    if (record.status === 'running' && runner && cached && this.now() - cached.at < SUMMARY_REFRESH_MS) {
+      const known = runner.progress.done - runner.unknownCostCells
+      return this.assemble(record, {
+        progress: { ...runner.progress },
+        spent: known > 0 ? runner.spentPico : null,
+        unknownCells: runner.unknownCostCells,
+        summary: cached.summary,
+      })
+    }
     return this.view(record, await this.deps.store.cells(id))
   }
 
@@ -254,13 +268,14 @@ export class DefaultStudyService implements StudyService {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const runners = [...this.runners.entries()]
-      await Promise.all(runners.map(([, runner]) => runner.close()))
+      // The state first, so listeners told of the aborted cells read why.
       for (const [id] of runners) {
         const record = await this.deps.store.getStudy(id).catch(() => null)
         if (record?.status === 'running') {
           await this.deps.store.setState(id, { status: 'interrupted', stop_reason: 'restart' }).catch(() => {})
         }
       }
+      await Promise.all(runners.map(([, runner]) => runner.close()))
     })()
     return this.closing
   }
@@ -276,7 +291,7 @@ export class DefaultStudyService implements StudyService {
       log: this.deps.log,
       now: this.now,
       saveCell: (key, outcome) => this.deps.store.saveCell(id, key, outcome),
-      changed: () => this.notify(id),
+      changed: (key, outcome) => this.notify(id, cellView({ ...key, ...outcome }, input, picoToUsd)),
       budgetReached: () => {
         void this.deps.store
           .setState(id, { status: 'interrupted', stop_reason: 'budget' })
@@ -301,19 +316,23 @@ export class DefaultStudyService implements StudyService {
     }
   }
 
-  private notify(id: string): void {
+  private notify(id: string, cell?: CellView): void {
     const set = this.listeners.get(id)
     if (!set || set.size === 0) return
-    void this.progressEvent(id).then((event) => {
-      if (!event) return
-      for (const listener of [...set]) {
-        try {
-          listener(event)
-        } catch (err) {
-          this.deps.log(`study ${id}: a progress listener failed: ${String(err)}`)
+    void this.progressEvent(id)
+      .then((found) => {
+        if (!found) return
+        const event = cell ? { ...found, cell } : found
+        for (const listener of [...set]) {
+          try {
+            listener(event)
+          } catch (err) {
+            this.deps.log(`study ${id}: a progress listener failed: ${String(err)}`)
+          }
         }
-      }
-    })
+      })
+      // The database may be closing (shutdown): listeners miss one redraw, nothing else is lost.
+      .catch((err) => this.deps.log(`study ${id}: could not read its progress: ${String(err)}`))
   }
 
   private async progressEvent(id: string): Promise<StudyProgressEvent | null> {
@@ -364,20 +383,32 @@ export class DefaultStudyService implements StudyService {
       }
     }
     progress.done = progress.ok + progress.errors
+    return this.assemble(record, {
+      progress,
+      spent: anyKnown ? spent : null,
+      unknownCells,
+      summary: this.summary(record, cells, progress),
+    })
+  }
+
+  private assemble(
+    record: StudyRecord,
+    figures: { progress: StudyProgress; spent: bigint | null; unknownCells: number; summary: StudySummary },
+  ): StudyView {
     const { input } = record
     return {
       study_id: record.study_id,
       name: record.name,
       status: record.status,
       created_at: iso(record.created_at),
-      progress,
-      summary: this.summary(record, cells, progress),
+      progress: figures.progress,
+      summary: figures.summary,
       stop_reason: record.stop_reason,
       started_at: record.started_at === null ? null : iso(record.started_at),
       finished_at: record.finished_at === null ? null : iso(record.finished_at),
       eta_s: record.status === 'running' ? (this.runners.get(record.study_id)?.etaSeconds() ?? null) : null,
-      spend_so_far_usd: anyKnown ? picoToUsd(spent) : null,
-      spend_unknown_cells: unknownCells,
+      spend_so_far_usd: figures.spent === null ? null : picoToUsd(figures.spent),
+      spend_unknown_cells: figures.unknownCells,
       targets: input.targets,
       prompt_count: input.prompts.length,
       repeats: input.repeats,

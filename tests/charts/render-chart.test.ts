@@ -48,6 +48,9 @@ describe('renderChart', () => {
     expect(svg.querySelector('desc')?.textContent).toBe('Two bars; b/two sent more.')
     expect(document.querySelector('figcaption')?.textContent).toContain('Two bars; b/two sent more.')
     expect(svg.querySelectorAll('rect')).toHaveLength(2)
+    // One image: no ARIA on its parts (axe refuses aria-label on a group without a role).
+    expect(svg.querySelectorAll('[aria-label]')).toHaveLength(0)
+    expect(svg.querySelector('[data-mark="bar"]')).not.toBeNull()
   })
 
   it('strips every inline style (the CSP allows none) and keeps their rules in the stylesheet', () => {

@@ -41,7 +41,7 @@ describe('study charts', () => {
     expect(parse(html).querySelector('figcaption')!.textContent).toContain('2 cells without a known cost above $0')
     expect(html).not.toContain('NaN')
     // One row per target, in the study's order.
-    const labels = [...parse(html).querySelectorAll('[aria-label="y-axis tick label"] text')].map((t) => t.textContent)
+    const labels = [...parse(html).querySelectorAll('[data-mark="y-axis tick label"] text')].map((t) => t.textContent)
     expect(labels).toEqual(targets)
   })
 
@@ -120,5 +120,19 @@ describe('usdTick', () => {
       '$1',
       '',
     ])
+  })
+})
+
+describe('the strip charts’ box', () => {
+  it('puts the median tick on the nearest-rank median, as the summary table does (the lower middle value)', () => {
+    const cells = [100, 200, 300, 400].map((ttft) => ({ target: 't/one', cost_usd: null, ttft_ms: ttft }))
+    const d = parse(ttftChart({ cells, targets: ['t/one'] }))
+    const dotX = [...d.querySelectorAll('[data-mark="dot"] circle')].map((c) => c.getAttribute('cx'))
+    const tick = d.querySelector('[data-mark="tick"] line')!
+    expect(tick.getAttribute('x1')).toBe(dotX[1])
+    // Box from the 25th (100) to the 75th percentile (300).
+    const box = d.querySelector('[data-mark="bar"] rect')!
+    expect(box.getAttribute('x')).toBe(dotX[0])
+    expect(Number(box.getAttribute('x')) + Number(box.getAttribute('width'))).toBeCloseTo(Number(dotX[2]), 6)
   })
 })
