@@ -5,6 +5,7 @@ import { RunIdSchema } from '../storage/export-format.ts'
 import { issuesOf, readJson } from './compare-input.ts'
 import { VoteBodySchema } from '../arena/vote-rules.ts'
 import { runJudge, type JudgedRun, type JudgeOutcome } from '../arena/run-judge.ts'
+import { judgePairs } from '../arena/judge.ts'
 import { castVote, type CastOutcome } from '../web/cast-vote.ts'
 import { runViewData, type RunViewData } from '../web/run-view-data.ts'
 import { arenaPanel, judgeTargets } from '../web/arena-panel.tsx'
@@ -100,6 +101,10 @@ export function arenaRoutes(ctx: AppContext, registry: RunRegistry): Hono {
     if (!judgeTargets(ctx).some((t) => t.target === judgeTarget)) {
       const message = `"${judgeTarget.slice(0, 100)}" is not a configured target with a key`
       return { error: 'invalid judge', status: 422, issues: [{ path: 'judge', message }] }
+    }
+    const run = judgedRun(data)
+    if (judgePairs(run.answers).length === 0) {
+      return { error: 'nothing to judge: fewer than two answers of this run succeeded', status: 422 }
     }
     const release = ctx.runSlots.tryAcquire()
     if (!release) return { error: ctx.runSlots.busyMessage(), status: 429 }
