@@ -53,7 +53,8 @@ export async function runJudge(
     judge,
     comparisons,
     describe: (part, parts) =>
-      `Judge ${judge} on run ${run.run_id}: ${pairs.length} pairs, both orders${parts > 1 ? ` (${part}/${parts})` : ''}`,
+      `Judge ${judge} on run ${run.run_id}: ${pairs.length} pairs, both orders` +
+      (parts > 1 ? ` (${part}/${parts})` : ''),
     signal: options.signal,
     now: options.now,
   })
