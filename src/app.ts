@@ -20,6 +20,7 @@ import { imageRoutes } from './routes/images.ts'
 import { presetsApiRoutes } from './routes/presets-api.ts'
 import { presetFormRoutes } from './routes/preset-forms.tsx'
 import { answerDiffRoutes } from './routes/answer-diff.tsx'
+import { arenaRoutes } from './routes/arena.tsx'
 import { studiesApiRoutes } from './routes/studies-api.ts'
 import { studyPageRoutes } from './routes/study-pages.tsx'
 import { studyReportRoutes } from './routes/study-report.tsx'
@@ -75,6 +76,7 @@ export function createApp(ctx: AppContext): Hono {
   const registry = new RunRegistry()
   app.route('/presets', presetFormRoutes(ctx))
   app.route('/', answerDiffRoutes(ctx, registry))
+  app.route('/', arenaRoutes(ctx, registry))
   app.route('/', pageRoutes(ctx, registry))
   app.route('/', historyPageRoutes(ctx))
   app.route('/', studyPageRoutes(ctx))

@@ -11,6 +11,7 @@ import { PriceBook } from './pricing/price-book.ts'
 import { demoRoutes } from './routes/demo.ts'
 import type { RunStore } from './storage/types.ts'
 import type { PresetStore } from './storage/preset-store.ts'
+import type { ArenaStore } from './arena/types.ts'
 import { StoreRecorder } from './storage/recorder.ts'
 import type { Hono } from 'hono'
 import { KeyStore } from './keys/key-store.ts'
@@ -43,6 +44,8 @@ export interface AppContext {
   store: RunStore | null
   /** Named compare-form presets; null when the app runs without a database. */
   presets: PresetStore | null
+  /** Blind runs' letters and votes; null when the app runs without a database. */
+  arena: ArenaStore | null
   demo: Hono
   /** Everything the app logs goes through here (already redacted by callers). */
   log: (line: string) => void
@@ -76,6 +79,8 @@ export interface ContextOptions {
   store?: RunStore
   /** Compare-form presets (kept beside the history). */
   presets?: PresetStore
+  /** Blind runs and votes (kept beside the history). */
+  arena?: ArenaStore
   storedKeys?: StoredKeyLookup
   log?: (line: string) => void
   /** Default: an in-memory store (keys are lost on restart). */
@@ -155,6 +160,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     runSlots: new RunSlots(settings.max_concurrent_runs),
     store: options.store ?? null,
     presets: options.presets ?? null,
+    arena: options.arena ?? null,
     demo,
     log,
     keys,

@@ -12,6 +12,7 @@ import { StorageError } from './storage/database.ts'
 import { openSqliteRunStore, type SqliteRunStore } from './storage/sqlite-run-store.ts'
 import { SqliteSessionStore } from './storage/sqlite-session-store.ts'
 import { SqlitePresetStore } from './storage/sqlite-preset-store.ts'
+import { SqliteArenaStore } from './storage/arena-store.ts'
 import { SqliteStudyStore } from './storage/sqlite-study-store.ts'
 
 /** A problem with the environment, the config or the data directory: one message for the person starting Juxta. */
@@ -81,6 +82,7 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
     const ctx = createContext(config, {
       store,
       presets: new SqlitePresetStore(store.db),
+      arena: new SqliteArenaStore(store.db),
       keys,
       customProviders,
       sessionStore,

@@ -276,6 +276,13 @@ export function ComparePage(props: {
           </div>
         </details>
         <TargetPicker providers={props.providers} selected={v.targets ?? []} reach={props.reach} />
+        <div class="blind-switch">
+          <input type="checkbox" id="blind" name="blind" value="1" aria-describedby="blind-hint" />
+          <label for="blind">Blind</label>
+          <span id="blind-hint" class="muted">
+            answers as A, B, C… in a random order; models, figures and the estimate hidden until you vote
+          </span>
+        </div>
         <div class="send-row">
           <button class="send primary" type="submit">
             Compare

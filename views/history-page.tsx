@@ -1,3 +1,4 @@
+import type { HistoryArena } from '../src/web/history-arena.ts'
 import { ImageThumbs } from './image-thumbs.tsx'
 import type { RunListPage, RunListItem } from '../src/storage/types.ts'
 import { formatUsd } from '../src/pricing/money.ts'
@@ -24,8 +25,30 @@ const query = (f: HistoryFilters, extra: Record<string, string> = {}) => {
   return s ? `?${s}` : ''
 }
 
-function RunRow(props: { run: RunListItem }) {
+function RunRow(props: { run: RunListItem; arena?: HistoryArena }) {
   const r = props.run
+  const a = props.arena
+  if (a?.hidden) {
+    // A blind run before its vote: which models answered, and their figures, stay on the run's page until then.
+    return (
+      <tr data-run-id={r.run_id}>
+        <td data-value={r.created_at}>{formatWhen(r.created_at)}</td>
+        <th scope="row" class="prompt-cell">
+          <a href={`/runs/${r.run_id}`}>
+            {r.prompt}
+            {r.prompt_truncated ? '…' : ''}
+          </a>
+          <ImageThumbs images={r.images} small />
+          {r.turn > 1 ? <span class="badge">turn {r.turn}</span> : ''}
+          <span class="badge">blind, not voted yet</span>
+        </th>
+        <td>{r.targets.length} answers, hidden until your vote</td>
+        <td>hidden</td>
+        <td>hidden</td>
+        <td>hidden</td>
+      </tr>
+    )
+  }
   return (
     <tr data-run-id={r.run_id}>
       <td data-value={r.created_at}>{formatWhen(r.created_at)}</td>
@@ -44,6 +67,8 @@ function RunRow(props: { run: RunListItem }) {
           ''
         )}
         {r.status !== 'done' ? <span class={`badge status-${r.status}`}>{r.status}</span> : ''}
+        {a?.vote ? <span class="badge vote-badge">{`${a.blind ? 'blind vote' : 'vote'}: ${a.vote}`}</span> : ''}
+        {a?.judges ? <span class="badge">{`judged (${a.judges})`}</span> : ''}
       </th>
       <td>{r.targets.map((t) => t.label).join(', ')}</td>
       <td data-value={r.cost_usd ?? ''}>
@@ -62,6 +87,8 @@ export function HistoryPage(props: {
   targets: string[]
   issues: Array<{ path: string; message: string }>
   notice?: string
+  /** Blind runs and votes of the listed runs (src/web/history-arena.ts). */
+  arena?: Map<string, HistoryArena>
 }) {
   const { page, filters } = props
   return (
@@ -142,7 +169,7 @@ export function HistoryPage(props: {
               </thead>
               <tbody>
                 {page.runs.map((r) => (
-                  <RunRow run={r} />
+                  <RunRow run={r} arena={props.arena?.get(r.run_id)} />
                 ))}
               </tbody>
             </table>

@@ -3,13 +3,14 @@ import { html } from 'hono/html'
 import { HTMX_VERSION } from './assets-paths.ts'
 import { LogoutControl } from './logout-control.tsx'
 
-export type NavItem = 'compare' | 'studies' | 'history' | 'spend' | 'settings'
+export type NavItem = 'compare' | 'studies' | 'history' | 'spend' | 'leaderboard' | 'settings'
 
 const NAV: Array<[NavItem, string, string]> = [
   ['compare', '/', 'Compare'],
   ['studies', '/studies', 'Studies'],
   ['history', '/history', 'History'],
   ['spend', '/spend', 'Spend'],
+  ['leaderboard', '/leaderboard', 'Leaderboard'],
   ['settings', '/settings', 'Settings'],
 ]
 

@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx'
 import type { TargetResult } from '../src/domain/types.ts'
 import type { ChatMessage } from '../src/providers/types.ts'
 import {
@@ -6,6 +7,7 @@ import {
   CopyButton,
   ErrorBox,
   FinalStats,
+  HiddenStats,
   LiveStats,
   StatusBadge,
   ids,
@@ -15,6 +17,9 @@ import { formatMs } from './format.ts'
 import { SummaryTable, type RunSummaryData } from './summary-table.tsx'
 import { formatUsd } from '../src/pricing/money.ts'
 import { DiffForm } from './answer-diff-view.tsx'
+import { VoteForm, type VoteFormProps } from './vote-form.tsx'
+
+export type RunViewProps = Parameters<typeof RunView>[0]
 
 /** The skeleton of a live run: the first message of its stream. */
 export function RunView(props: {
@@ -28,8 +33,15 @@ export function RunView(props: {
   summary?: RunSummaryData
   /** Stored statuses where they say more than the result (`interrupted`). */
   statuses?: Array<'running' | 'interrupted' | TargetResult['status']>
+  /** A blind run before its vote: no copy, summary or diff (they name the models); see ColumnInfo.blind. */
+  blind?: boolean
+  /** The vote buttons of a finished run (a live run gets them when it ends). */
+  vote?: VoteFormProps
+  /** Under the vote: the LLM judge's form and verdicts (src/arena). */
+  judge?: Child
 }) {
   const running = props.live && !props.results
+  const blind = props.blind === true
   return (
     <div class="run" id={`run-${props.runId}`} data-run-id={props.runId}>
       <div class="run-bar">
@@ -40,7 +52,7 @@ export function RunView(props: {
         <span id="run-state" class="run-state">
           {running ? 'Running…' : ''}
         </span>
-        <span id="run-copy">{running ? '' : <RunCopyButton runId={props.runId} />}</span>
+        <span id="run-copy">{running || blind ? '' : <RunCopyButton runId={props.runId} />}</span>
         {running ? (
           <button type="button" id="stop" class="danger" hx-post={`/runs/${props.runId}/stop`} hx-swap="none">
             Stop
@@ -62,12 +74,18 @@ export function RunView(props: {
           />
         ))}
       </div>
+      <div id="vote" class="vote-area">
+        {props.vote ? <VoteForm {...props.vote} /> : ''}
+      </div>
       <div id="summary" class="summary-area">
-        {props.summary ? <SummaryTable summary={props.summary} /> : ''}
+        {props.summary && !blind ? <SummaryTable summary={props.summary} /> : ''}
       </div>
       {/* Filled once a live run is done (src/web/live-run.tsx); a stored run has its answers already. */}
       <div id="diff" class="diff-slot">
-        {props.results ? <DiffForm runId={props.runId} columns={props.columns} /> : ''}
+        {props.results && !blind ? <DiffForm runId={props.runId} columns={props.columns} /> : ''}
+      </div>
+      <div id="judge" class="judge-area">
+        {props.judge ?? ''}
       </div>
     </div>
   )
@@ -104,6 +122,7 @@ export function ColumnResultParts(props: {
   result: TargetResult
   withActions: boolean
   label: string
+  blind?: boolean
 }) {
   const { index: i, result } = props
   return (
@@ -112,16 +131,16 @@ export function ColumnResultParts(props: {
         <StatusBadge status={result.status} />
       </hx-partial>
       <hx-partial hx-target={`#${ids.stats(i)}`} hx-swap="innerHTML">
-        <FinalStats result={result} />
+        {props.blind ? <HiddenStats /> : <FinalStats result={result} />}
       </hx-partial>
       <hx-partial hx-target={`#${ids.error(i)}`} hx-swap="innerHTML">
-        <ErrorBox error={result.error} status={result.status} />
+        <ErrorBox error={result.error} status={result.status} blind={props.blind} />
       </hx-partial>
       {/* Targeted by id with the default innerHTML swap: an hx-target on the wrapper would read, to htmx's
           upgrade-check, like a value the button inside inherits. */}
       {props.withActions ? (
         <hx-partial id={ids.actions(i)}>
-          <ColumnActions runId={props.runId} index={i} live={true} label={props.label} />
+          <ColumnActions runId={props.runId} index={i} live={true} label={props.label} blind={props.blind} />
         </hx-partial>
       ) : (
         ''
@@ -130,7 +149,8 @@ export function ColumnResultParts(props: {
   )
 }
 
-export function announceText(label: string, r: TargetResult): string {
+export function announceText(label: string, r: TargetResult, blind = false): string {
+  if (r.status === 'ok' && blind) return `${label} finished.`
   if (r.status === 'ok') {
     const cost = r.cost.total_usd !== null ? `, ${formatUsd(r.cost.total_usd)}` : ''
     return `${label} finished in ${formatMs(r.timing.total_ms)}${cost}.`
@@ -155,6 +175,7 @@ export function FollowUpFormShell() {
   )
 }
 
+/** `targets` empty: the server continues the parent's targets (a blind run's form must not name them). */
 export function FollowUpFields(props: { runId: string; targets: string[] }) {
   return (
     <>

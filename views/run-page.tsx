@@ -1,23 +1,14 @@
 import type { RunDetail } from '../src/storage/types.ts'
-import type { TargetResult } from '../src/domain/types.ts'
-import type { ChatMessage } from '../src/providers/types.ts'
 import { Layout } from './layout.tsx'
 import { ImageThumbs } from './image-thumbs.tsx'
-import { RunView, FollowUpFormShell, FollowUpFields } from './run-page-parts.tsx'
-import type { RunSummaryData } from './summary-table.tsx'
-import type { ColumnInfo } from './run-view.tsx'
+import { RunView, FollowUpFormShell, FollowUpFields, type RunViewProps } from './run-page-parts.tsx'
 import { formatWhen } from './history-page.tsx'
 
-/** A stored run, shown as it was live, with "run again" and "continue". */
-export function RunPage(props: {
-  run: RunDetail
-  columns: ColumnInfo[]
-  earlier: ChatMessage[][]
-  results: TargetResult[]
-  summary: RunSummaryData
-  canContinue: boolean
-  statuses: Array<'running' | 'interrupted' | TargetResult['status']>
-}) {
+/**
+ * A stored run, shown as it was live, with "run again" and "continue". A blind run not voted on yet shows no
+ * export links and a follow-up form that names no target.
+ */
+export function RunPage(props: { run: RunDetail; view: RunViewProps; canContinue: boolean; hidden: boolean }) {
   const r = props.run
   return (
     <Layout title={`Run ${formatWhen(r.created_at)}`} active="history">
@@ -51,12 +42,18 @@ export function RunPage(props: {
         <a class="button primary" href={`/?rerun=${r.run_id}`}>
           Run again
         </a>
-        <a href={`/api/runs/${r.run_id}/export.json`} download>
-          Export JSON
-        </a>
-        <a href={`/api/runs/${r.run_id}/export.csv`} download>
-          Export CSV
-        </a>
+        {props.hidden ? (
+          <span class="badge">blind: models hidden until your vote</span>
+        ) : (
+          <>
+            <a href={`/api/runs/${r.run_id}/export.json`} download>
+              Export JSON
+            </a>
+            <a href={`/api/runs/${r.run_id}/export.csv`} download>
+              Export CSV
+            </a>
+          </>
+        )}
         {r.status === 'interrupted' ? (
           <span class="badge status-interrupted">interrupted: the server stopped during this run</span>
         ) : (
@@ -65,17 +62,7 @@ export function RunPage(props: {
       </div>
       <ImageThumbs images={r.images} />
       <section id="run" class="run-area" aria-label="Results">
-        <RunView
-          runId={r.run_id}
-          columns={props.columns}
-          earlier={props.earlier}
-          results={props.results}
-          live={false}
-          prompt={r.prompt}
-          turn={r.turn}
-          summary={props.summary}
-          statuses={props.statuses}
-        />
+        <RunView {...props.view} />
       </section>
       {props.canContinue ? (
         <form
@@ -86,7 +73,7 @@ export function RunPage(props: {
           hx-swap="innerHTML"
           {...{ 'hx-status:4xx': 'target:#followup-errors swap:innerHTML' }}
         >
-          <FollowUpFields runId={r.run_id} targets={r.targets} />
+          <FollowUpFields runId={r.run_id} targets={props.hidden ? [] : r.targets} />
         </form>
       ) : (
         <FollowUpFormShell />

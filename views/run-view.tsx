@@ -13,6 +13,11 @@ export interface ColumnInfo {
   simulated: boolean
   /** Shown under the column's heading, e.g. that the model's image support is not declared. */
   note?: string
+  /**
+   * A blind run before its vote: `label` is "Answer A" and `target` is empty; the column shows no figures, no
+   * error message (it may name the model) and no retry.
+   */
+  blind?: boolean
 }
 
 /** DOM ids of a column's parts. Short, because they are repeated in every streamed partial. */
@@ -71,15 +76,27 @@ function EarlierTurns(props: { messages: ChatMessage[] }) {
   )
 }
 
-export function ErrorBox(props: { error: TargetError | null; status: TargetStatus }) {
+export function ErrorBox(props: { error: TargetError | null; status: TargetStatus; blind?: boolean }) {
   if (!props.error) return null
   return (
     <div class="error-box" role="status">
       <strong>{props.error.kind.replace('_', ' ')}</strong>
-      {props.error.status ? <span class="muted"> · HTTP {props.error.status}</span> : ''}
-      <p>{props.error.message}</p>
+      {props.blind ? (
+        // An upstream's message or status may name the provider or the model: shown after the vote.
+        <p>Details hidden until your vote.</p>
+      ) : (
+        <>
+          {props.error.status ? <span class="muted"> · HTTP {props.error.status}</span> : ''}
+          <p>{props.error.message}</p>
+        </>
+      )}
     </div>
   )
+}
+
+/** Where a blind column's figures will be. */
+export function HiddenStats() {
+  return <p class="stats hidden-stats muted">Figures hidden until your vote.</p>
 }
 
 export function LiveStats(props: {
@@ -165,7 +182,7 @@ export function CopyButton(props: { src: string; label: string; name?: string })
 }
 
 /** A finished column's actions: copy its answer; on a live page also retry it. */
-export function ColumnActions(props: { runId: string; index: number; live: boolean; label: string }) {
+export function ColumnActions(props: { runId: string; index: number; live: boolean; label: string; blind?: boolean }) {
   return (
     <>
       <CopyButton
@@ -173,7 +190,8 @@ export function ColumnActions(props: { runId: string; index: number; live: boole
         label="Copy answer"
         name={`Copy answer of ${props.label}`}
       />
-      {props.live ? (
+      {/* Not in a blind run: a retry streams new figures and could tell the answers apart. */}
+      {props.live && !props.blind ? (
         <button
           type="button"
           class="link-button"
@@ -205,11 +223,17 @@ export function Column(props: {
   const { index: i, info, result } = props
   const status = props.status ?? result?.status ?? 'running'
   return (
-    <article class="col" id={ids.column(i)} data-target={info.target} data-status={status} aria-labelledby={`h${i}`}>
+    <article
+      class="col"
+      id={ids.column(i)}
+      data-target={info.blind ? undefined : info.target}
+      data-status={status}
+      aria-labelledby={`h${i}`}
+    >
       <header class="col-head">
         <h3 id={`h${i}`}>{info.label}</h3>
-        <span class="target-id">{info.target}</span>
-        {info.simulated ? (
+        {info.blind ? '' : <span class="target-id">{info.target}</span>}
+        {info.simulated && !info.blind ? (
           <span class="badge sim" title="Simulated by Juxta's demo provider">
             simulated
           </span>
@@ -220,7 +244,7 @@ export function Column(props: {
           <StatusBadge status={status} />
         </span>
       </header>
-      {info.note ? <p class="col-note muted">{info.note}</p> : ''}
+      {info.note && !info.blind ? <p class="col-note muted">{info.note}</p> : ''}
       <EarlierTurns messages={props.earlier} />
       <details class="reasoning">
         <summary>Reasoning</summary>
@@ -233,16 +257,24 @@ export function Column(props: {
         <div id={ids.rendered(i)}>{result ? <SafeMarkup html={renderMarkdown(result.text)} /> : ''}</div>
         <div class="tail" id={ids.tail(i)}></div>
       </div>
-      <div id={ids.error(i)}>{result ? <ErrorBox error={result.error} status={result.status} /> : ''}</div>
+      <div id={ids.error(i)}>
+        {result ? <ErrorBox error={result.error} status={result.status} blind={info.blind} /> : ''}
+      </div>
       <div id={ids.stats(i)}>
-        {result ? (
+        {info.blind ? (
+          <HiddenStats />
+        ) : result ? (
           <FinalStats result={result} />
         ) : (
           <LiveStats elapsedMs={0} ttftMs={null} approxTokens={0} rate={null} />
         )}
       </div>
       <div class="col-actions" id={ids.actions(i)}>
-        {result ? <ColumnActions runId={props.runId} index={i} live={props.live} label={info.label} /> : ''}
+        {result ? (
+          <ColumnActions runId={props.runId} index={i} live={props.live} label={info.label} blind={info.blind} />
+        ) : (
+          ''
+        )}
       </div>
     </article>
   )

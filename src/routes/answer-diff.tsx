@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { isHidden } from '../web/blind-state.ts'
 import type { AppContext } from '../context.ts'
 import { diffAnswers } from '../compare/answer-diff.ts'
 import { findRun, type FoundRun } from '../web/find-run.ts'
@@ -40,6 +41,8 @@ export function answerDiffRoutes(ctx: AppContext, registry: RunRegistry): Hono {
     const problem = (status: 404 | 409 | 422, message: string) => c.html(<DiffProblem message={message} />, status)
     const found = await findRun(ctx, registry, c.req.param('id'))
     if (!found) return problem(404, 'This run is not available any more.')
+    // The diff's headings name the models.
+    if (await isHidden(ctx, c.req.param('id'))) return problem(409, 'Vote first: this blind run is still hidden.')
     const answers = answersOf(ctx, found)
     if (!answers) return problem(409, 'This run is still going: compare its answers once it is done.')
     const index = (raw: string | undefined) =>

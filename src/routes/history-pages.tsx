@@ -2,16 +2,17 @@ import { Hono } from 'hono'
 import type { AppContext } from '../context.ts'
 import { queryObject, runListQuerySchema, spendQuerySchema } from '../storage/run-query.ts'
 import { RunIdSchema } from '../storage/export-format.ts'
-import type { RunListPage, StoredRun } from '../storage/types.ts'
-import type { TargetResult } from '../domain/types.ts'
+import type { RunListPage } from '../storage/types.ts'
 import { issuesOf } from './compare-input.ts'
 import { importExport } from '../storage/import-runs.ts'
 import { formatPath } from '../config/load.ts'
 import { HistoryPage, type HistoryFilters } from '../../views/history-page.tsx'
 import { RunPage } from '../../views/run-page.tsx'
 import { SpendPage } from '../../views/spend-page.tsx'
-import { columnInfo, columnLabel } from '../web/column-info.ts'
-import { earlierTurns, summaryTableData } from '../web/run-summary.ts'
+import { runViewData } from '../web/run-view-data.ts'
+import { RunRegistry } from '../web/run-registry.ts'
+import { arenaPanel } from '../web/arena-panel.tsx'
+import { historyArena } from '../web/history-arena.ts'
 import { Layout } from '../../views/layout.tsx'
 
 const EMPTY_PAGE: RunListPage = { runs: [], next_cursor: null, page: 1, total: 0, pages: 0 }
@@ -23,12 +24,6 @@ function Unavailable() {
       <p class="card">History is not enabled on this server.</p>
     </Layout>
   )
-}
-
-/** A stored target as the live view's components expect it (an interrupted target has no total time). */
-export function asResult(r: StoredRun['results'][number]): TargetResult {
-  const status = r.status === 'running' || r.status === 'interrupted' ? 'error' : r.status
-  return { ...r, status, timing: { ...r.timing, total_ms: r.timing.total_ms ?? 0 } }
 }
 
 /** What an import did with the presets it carried (`added-replaced-skipped`), for the history page's notice. */
@@ -71,40 +66,23 @@ export function historyPageRoutes(ctx: AppContext): Hono {
       )
     }
     const page = await ctx.store.listRuns(parsed.data)
-    return c.html(<HistoryPage page={page} filters={filters} targets={targets} issues={[]} notice={notice} />)
+    const arena = await historyArena(ctx, page)
+    return c.html(
+      <HistoryPage page={page} filters={filters} targets={targets} issues={[]} notice={notice} arena={arena} />,
+    )
   })
 
   app.get('/runs/:id', async (c) => {
     if (!ctx.store) return c.html(<Unavailable />, 503)
     const id = RunIdSchema.safeParse(c.req.param('id'))
-    const run = id.success ? await ctx.store.getRun(id.data) : null
-    if (!run) return c.notFound()
-    const conversation = run.parent_id ? await ctx.store.conversationFor(run.parent_id) : null
-    const results = run.results.map(asResult)
-    const columns = run.targets.map((t) => columnInfo(ctx, t, { images: run.images?.length }))
-    columns.forEach((col, i) => {
-      col.label = columnLabel(ctx, col.target, run.results[i]?.label)
-    })
-    const earlier = run.targets.map((t) => conversation?.[t] ?? [])
-    const statuses = run.results.map((r) => r.status)
-    const before = await earlierTurns(ctx, run.parent_id, run.targets)
-    const summary = summaryTableData(ctx, results, before.turns > 0 ? before.costs : null, before.turns + 1)
-    summary.rows.forEach((row, i) => {
-      if (statuses[i] === 'interrupted' || statuses[i] === 'running') row.status = statuses[i]
-    })
+    // From history only (an empty registry): this page shows the run as stored.
+    const data = id.success ? await runViewData(ctx, new RunRegistry(0), id.data) : null
+    if (!data || data === 'running' || !data.stored) return c.notFound()
+    const run = data.stored
     const canContinue =
       run.status !== 'running' && run.targets.every((t) => ctx.catalog().find(t)?.provider.keyStatus !== 'missing')
-    return c.html(
-      <RunPage
-        run={run}
-        columns={columns}
-        earlier={earlier}
-        results={results}
-        summary={summary}
-        canContinue={canContinue}
-        statuses={statuses}
-      />,
-    )
+    data.view.judge = await arenaPanel(ctx, data)
+    return c.html(<RunPage run={run} view={data.view} canContinue={canContinue} hidden={data.hidden} />)
   })
 
   app.post('/history/import', async (c) => {
@@ -120,7 +98,9 @@ export function historyPageRoutes(ctx: AppContext): Hono {
       }
     }
     const result =
-      raw === undefined ? null : await importExport(ctx.store, raw, ctx.secrets(), { presets: ctx.presets })
+      raw === undefined
+        ? null
+        : await importExport(ctx.store, raw, ctx.secrets(), { presets: ctx.presets, arena: ctx.arena })
     if (!result?.ok) {
       const page = await ctx.store.listRuns({ limit: 50, page: 1 })
       const targets = ctx

@@ -16,6 +16,8 @@ import { escapeHtml } from '../render/escape-html.ts'
 import { ids } from '../../views/run-view.tsx'
 import { imageSizeProblem, MAX_IMAGES, sniffImageType } from '../images/image-data.ts'
 import { presetsForPage } from './preset-page.ts'
+import { shuffled } from '../arena/letters.ts'
+import { isHidden } from '../web/blind-state.ts'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
@@ -109,6 +111,12 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
   app.post('/estimate', async (c) => {
     const form = (await c.req.parseBody({ all: true })) as FormBody
     const body = formToBody(form)
+    // Blind mode: a per-target estimate would tell the answers apart before the vote.
+    if (str(form.blind)) {
+      return c.html(
+        <EstimateView estimate={null} hint="Blind mode: no estimate, so nothing tells the answers apart." />,
+      )
+    }
     if (!body.prompt.trim() || body.targets.length === 0) {
       return c.html(<EstimateView estimate={null} hint="Pick targets and type a prompt to see the estimated cost." />)
     }
@@ -132,6 +140,13 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
       )
     }
     const body: ReturnType<typeof formToBody> & { images?: string[] } = formToBody(form)
+    // A follow-up continues the parent's targets; a blind run's follow-up form does not name them.
+    if (followUp && body.targets.length === 0) body.targets = followUp.targets
+    // Follow-ups of a blind run stay blind (same letters) until its vote.
+    const blind = parentId ? await isHidden(ctx, parentId) : Boolean(str(form.blind))
+    if (blind && !ctx.arena) {
+      return c.html(<FormErrors issues={[{ path: 'blind', message: 'blind mode needs the history database' }]} />, 422)
+    }
     // An oversized file is refused by its size alone, before it is read and re-encoded as a data URL.
     const oversized = oversizedFiles(form)
     if (oversized.length > 0) return c.html(<FormErrors issues={oversized} />, 422)
@@ -140,11 +155,14 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     if (followUp?.system && !body.system) Object.assign(body, { system: followUp.system })
     const checked = validateCompare(ctx, body)
     if (!checked.ok) return c.html(<FormErrors issues={checked.issues} />, 422)
-    const input = toRunInput(checked.body, { history: followUp?.history, parentId })
+    // A new blind run's columns are in a random order: the letters are the order of its targets.
+    const targets = blind && !parentId ? shuffled(checked.body.targets) : checked.body.targets
+    const input = toRunInput({ ...checked.body, targets }, { history: followUp?.history, parentId })
     // Refused before anything is recorded or streamed: the form shows why (hx-status:4xx targets its errors box).
     const release = ctx.runSlots.tryAcquire()
     if (!release) return busyForm(c, ctx)
     const request = buildRequest(input)
+    if (blind) await ctx.arena?.setBlind(request.run_id, input.targets)
     const turn = followUp?.turn ?? 1
     const meta = {
       prompt: input.prompt,
@@ -155,7 +173,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
       try {
-        await streamNewRun(stream, { ctx, registry, request, meta, turn })
+        await streamNewRun(stream, { ctx, registry, request, meta, turn, blind })
       } finally {
         release()
       }
@@ -167,11 +185,17 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     return c.body(null, 204)
   })
 
-  app.post('/runs/:id/retry/:index{[0-9]+}', (c) => {
+  app.post('/runs/:id/retry/:index{[0-9]+}', async (c) => {
     const run = registry.get(c.req.param('id'))
     const index = Number(c.req.param('index'))
     if (!run?.request.targets[index])
       return c.html(<FormErrors issues={[{ path: '', message: 'this run is no longer open here' }]} />, 404)
+    // A retry streams figures that would tell a blind run's answers apart.
+    if (run.blind && (await isHidden(ctx, run.request.run_id)))
+      return c.html(
+        <FormErrors issues={[{ path: '', message: 'a blind run cannot be retried before the vote' }]} />,
+        409,
+      )
     const release = ctx.runSlots.tryAcquire()
     if (!release) {
       // Only partials: the column keeps its answer and shows why nothing happened.

@@ -5,6 +5,7 @@ import { columnLabel } from '../web/column-info.ts'
 import { findRun } from '../web/find-run.ts'
 import type { RunRegistry } from '../web/run-registry.ts'
 import { runMarkdown, type RunMarkdownInput } from '../web/run-markdown.ts'
+import { isHidden } from '../web/blind-state.ts'
 
 /**
  * What the copy buttons copy, as text/plain: one answer's raw Markdown, or the whole run as Markdown. Fetched
@@ -60,6 +61,8 @@ export function runCopyRoutes(ctx: AppContext, registry: RunRegistry): Hono {
   app.get('/runs/:id/markdown', async (c) => {
     const run = await load(c.req.param('id'))
     if (!run) return c.text('not found', 404)
+    // It names every model and its figures: not before a blind run's vote (one answer alone names nothing).
+    if (await isHidden(ctx, c.req.param('id'))) return c.text('hidden until the vote on this blind run', 409)
     return text(runMarkdown(run), 'text/plain')
   })
 

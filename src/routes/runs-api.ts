@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts'
 import { exportCsvChunks } from '../storage/csv.ts'
 import { RunIdSchema, exportJsonChunks } from '../storage/export-format.ts'
 import { importExport } from '../storage/import-runs.ts'
+import { withArena } from '../arena/run-arena.ts'
 import { queryObject, runFilterQuerySchema, runListQuerySchema, spendQuerySchema } from '../storage/run-query.ts'
 import type { StoredRun } from '../storage/types.ts'
 import { issuesOf, readJson } from './compare-input.ts'
@@ -36,7 +37,7 @@ export function runsApiRoutes(ctx: AppContext): Hono {
     // The history export carries the presets too (export version 2); one run's export, or a history without
     // presets, stays version 1 so older Juxtas still read it.
     const presets = (await ctx.presets?.exportPresets()) ?? []
-    const chunks = exportJsonChunks(store.exportRuns(q.value), {
+    const chunks = exportJsonChunks(withArena(store.exportRuns(q.value), ctx.arena), {
       images: (h) => store.getImage(h),
       ...(presets.length > 0 ? { presets } : {}),
     })
@@ -53,7 +54,7 @@ export function runsApiRoutes(ctx: AppContext): Hono {
   app.post('/import', async (c) => {
     const raw = await readJson(c.req)
     if (!raw.ok) return apiError(c, 400, 'request body must be JSON')
-    const result = await importExport(store, raw.value, ctx.secrets(), { presets: ctx.presets })
+    const result = await importExport(store, raw.value, ctx.secrets(), { presets: ctx.presets, arena: ctx.arena })
     if (!result.ok) {
       return apiError(c, 422, 'not a Juxta runs export', issuesOf({ issues: result.issues.slice(0, MAX_ISSUES) }))
     }
@@ -87,7 +88,9 @@ export function runsApiRoutes(ctx: AppContext): Hono {
       const { parent: _parent, children: _children, ...run } = detail
       const one = single(run)
       const chunks =
-        format === 'json' ? exportJsonChunks(one, { images: (h) => store.getImage(h) }) : exportCsvChunks(one)
+        format === 'json'
+          ? exportJsonChunks(withArena(one, ctx.arena), { images: (h) => store.getImage(h) })
+          : exportCsvChunks(one)
       return download(ctx, chunks, `juxta-run-${run.run_id}.${format}`)
     })
   }

@@ -3,6 +3,7 @@ import { COST_REASONS } from '../domain/types.ts'
 import { MAX_REQUEST_USD, MAX_TOKEN_COUNT } from '../domain/bounds.ts'
 import { MAX_RUN_TARGETS, MaxTokensSchema, PromptSchema, SystemSchema, TemperatureSchema } from '../domain/run-input.ts'
 import type { StoredRun } from './types.ts'
+import type { VoteSource } from '../arena/types.ts'
 import { IMAGE_TYPES, MAX_DATA_URL_CHARS, MAX_IMAGE_BYTES, MAX_IMAGES, toDataUrl } from '../images/image-data.ts'
 import { presetFields } from '../presets/preset-rules.ts'
 import type { ExportedPreset } from './preset-store.ts'
@@ -102,6 +103,38 @@ const ImageRefSchema = z.strictObject({
 /** Every image the runs reference, once, as a data URL keyed by its sha256 (checked like the API's on import). */
 const ImagesSchema = z.record(Sha256Schema, z.string().max(MAX_DATA_URL_CHARS)).optional()
 
+const VerdictSchema = z.enum(['A', 'B', 'TIE']).nullable()
+
+/** A vote kept with a run (src/arena/types.ts): a person's over every target, or a judge's over one pair. */
+const ExportedVoteSchema = z
+  .strictObject({
+    source: z
+      .string()
+      .regex(/^(human|judge:[^/\s]{1,100}\/\S{1,200})$/, 'must be "human" or "judge:provider/model"')
+      .transform((s) => s as VoteSource),
+    targets: z.array(TargetSchema).min(1).max(MAX_RUN_TARGETS),
+    winner: z.string().max(300),
+    blind: z.boolean(),
+    created_at: isoTime,
+    detail: z.strictObject({ verdicts: z.tuple([VerdictSchema, VerdictSchema]), judge_run_id: RunIdSchema }).optional(),
+  })
+  .refine(
+    (v) =>
+      v.targets.includes(v.winner) ||
+      v.winner === 'tie' ||
+      (v.source === 'human' ? v.winner === 'all_bad' : v.winner === 'no_verdict'),
+    { message: 'winner must be one of the targets, "tie", "all_bad" (a person) or "no_verdict" (a judge)' },
+  )
+
+/**
+ * Optional, so files from before the arena read unchanged: a blind run's letters (its targets in the order of
+ * "Answer A", "B", …) and the votes on the run.
+ */
+const RunArenaSchema = z.strictObject({
+  blind: z.array(TargetSchema).max(MAX_RUN_TARGETS).optional(),
+  votes: z.array(ExportedVoteSchema).max(1000).optional(),
+})
+
 export const ExportedRunSchema = z
   .strictObject({
     run_id: RunIdSchema,
@@ -120,11 +153,18 @@ export const ExportedRunSchema = z
     turn: z.number().int().min(1).max(100_000),
     results: z.array(ResultSchema).max(MAX_RUN_TARGETS),
     images: z.array(ImageRefSchema).min(1).max(MAX_IMAGES).optional(),
+    arena: RunArenaSchema.optional(),
   })
   .refine((r) => r.targets.length === r.results.length && r.targets.every((t, i) => r.results[i]?.target === t), {
     message: "targets must list the results' targets in order",
     path: ['targets'],
   })
+  .refine(
+    (r) =>
+      (r.arena?.blind === undefined || [...r.arena.blind].sort().join('\n') === [...r.targets].sort().join('\n')) &&
+      (r.arena?.votes ?? []).every((v) => v.targets.every((t) => r.targets.includes(t))),
+    { message: "the blind letters and the votes must name the run's own targets", path: ['arena'] },
+  )
 
 /** A preset in an export: checked one by one on import, like runs. */
 export const ExportedPresetSchema = z.strictObject({

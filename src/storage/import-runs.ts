@@ -2,6 +2,7 @@ import { redactSecrets } from '../providers/redact.ts'
 import { ExportEnvelopeSchema, ExportedPresetSchema, ExportedRunSchema } from './export-format.ts'
 import type { ExportedPreset, PresetImportOutcome, PresetStore } from './preset-store.ts'
 import type { ImportOutcome, RunStore, SkippedRun, StoredRun } from './types.ts'
+import type { ArenaStore } from '../arena/types.ts'
 import type { z } from 'zod'
 import { type ImageBlob, type ImageCheck, parseImageDataUrl } from '../images/image-data.ts'
 
@@ -22,7 +23,7 @@ export async function importExport(
   store: RunStore,
   raw: unknown,
   secrets: Array<string | undefined>,
-  options: { presets?: PresetStore | null } = {},
+  options: { presets?: PresetStore | null; arena?: ArenaStore | null } = {},
 ): Promise<ImportResult> {
   const file = ExportEnvelopeSchema.safeParse(raw)
   if (!file.success) return { ok: false, issues: file.error.issues }
@@ -44,6 +45,13 @@ export async function importExport(
   })
   if (valid.length === 0 && invalid.length > 0) return { ok: false, issues }
   const stored = await store.importRuns(valid, images.checked())
+  // Votes and blind letters of the runs just imported (a run already stored keeps its own).
+  if (options.arena) {
+    const notImported = new Set(stored.skipped_runs.map((s) => s.index))
+    for (const [i, run] of valid.entries()) {
+      if (run.arena && !notImported.has(i)) await options.arena.importArena(run.run_id, run.arena)
+    }
+  }
   const skipped = [...invalid, ...stored.skipped_runs.map((s) => ({ ...s, index: fileIndex[s.index]! }))]
   skipped.sort((a, b) => a.index - b.index)
   const outcome: ImportOutcome = {

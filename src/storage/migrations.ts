@@ -217,4 +217,33 @@ export const migrations: ReadonlyArray<Migration> = [
       CREATE INDEX runs_by_study ON runs (study_id) WHERE study_id IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'arena: blind runs and votes',
+    // Self-contained (src/storage/arena-store.ts): no foreign key to runs, because a blind run's letters are
+    // written before the recorder's queued insert of the run itself; a trigger deletes both with the run.
+    // `targets` of a vote is the JSON list of what it compares: every target of the run for a human vote, the
+    // two answers of one pair for a judge's verdict.
+    sql: `
+      CREATE TABLE run_blind (
+        run_id TEXT PRIMARY KEY,
+        letters TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE votes (
+        run_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        targets TEXT NOT NULL,
+        winner TEXT NOT NULL,
+        blind INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        detail TEXT,
+        PRIMARY KEY (run_id, source, targets)
+      ) WITHOUT ROWID;
+      CREATE INDEX votes_by_time ON votes (created_at);
+      CREATE TRIGGER runs_arena_delete AFTER DELETE ON runs BEGIN
+        DELETE FROM run_blind WHERE run_id = old.id;
+        DELETE FROM votes WHERE run_id = old.id;
+      END;
+    `,
+  },
 ]

@@ -1,3 +1,4 @@
+import type { RunArena } from '../arena/types.ts'
 import type { ChatMessage, ChatRequestParams } from '../providers/types.ts'
 import type { TargetResult, TargetStatus, Timing } from '../domain/types.ts'
 import type { ImageBlob, ImageRef } from '../images/image-data.ts'
@@ -34,6 +35,8 @@ export interface StoredRun {
   images?: ImageRef[]
   /** The study this run is a cell of; absent for ordinary runs (and in history exports, which drop it). */
   study_id?: string
+  /** In exports only: blind letters and votes (src/arena); absent when the run has neither. */
+  arena?: RunArena
 }
 
 export interface RunLink {

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts'
 import type { ColumnInfo } from '../../views/run-view.tsx'
+import { letterOf } from '../arena/letters.ts'
 
 /** How a target's column is titled: its model label and provider name, and whether it is simulated. */
 export function columnInfo(ctx: AppContext, target: string, options: { images?: number } = {}): ColumnInfo {
@@ -23,4 +24,9 @@ export function columnInfo(ctx: AppContext, target: string, options: { images?: 
  */
 export function columnLabel(ctx: AppContext, target: string, stored?: string | null): string {
   return stored || columnInfo(ctx, target).label
+}
+
+/** The column of a blind run before the vote: "Answer A", nothing that names the target. */
+export function blindColumn(index: number): ColumnInfo {
+  return { target: '', label: `Answer ${letterOf(index)}`, providerName: '', simulated: false, blind: true }
 }

@@ -10,6 +10,8 @@ export interface FollowUp {
   system: string | undefined
   /** The parent's turn + 1: the same number history stores for it. */
   turn: number
+  /** The parent's targets in column order (a blind run's follow-up form does not name them). */
+  targets: string[]
 }
 
 /**
@@ -24,12 +26,17 @@ export async function prepareFollowUp(
   const live = registry.get(parentId)
   if (live) {
     const system = live.request.targets[0]?.messages.find((m) => m.role === 'system')?.content
-    return { history: conversationAfter(live), system: textOf(system ?? '') || undefined, turn: live.turn + 1 }
+    return {
+      history: conversationAfter(live),
+      system: textOf(system ?? '') || undefined,
+      turn: live.turn + 1,
+      targets: live.request.targets.map((t) => t.target),
+    }
   }
   const history = ctx.store ? await ctx.store.conversationFor(parentId) : null
   const parent = history && (await ctx.store?.getRun(parentId))
   if (!history || !parent) return null
-  return { history, system: parent.system ?? undefined, turn: parent.turn + 1 }
+  return { history, system: parent.system ?? undefined, turn: parent.turn + 1, targets: parent.targets }
 }
 
 /** Each target's own conversation so far: its earlier messages plus its own answer of the parent run. */

@@ -19,7 +19,9 @@ import { liveSummaryTable } from './run-summary.ts'
 import { PageStreamComposer, partial } from './page-stream.ts'
 import { escapeHtml } from '../render/escape-html.ts'
 import type { LiveRun, RunRegistry } from './run-registry.ts'
-import { columnInfo } from './column-info.ts'
+import { blindColumn, columnInfo } from './column-info.ts'
+import { VoteForm } from '../../views/vote-form.tsx'
+import { voteFormOf } from './vote-choices.ts'
 
 const columnIds = (i: number) => ({ rendered: ids.rendered(i), tail: ids.tail(i), reasoning: ids.reasoning(i) })
 
@@ -36,11 +38,16 @@ const html = async (node: unknown): Promise<string> =>
  */
 async function pump(
   stream: SSEStreamingApi,
-  composer: PageStreamComposer,
-  indexes: number[],
-  work: (onEvent: (e: RunEvent) => void) => Promise<void>,
-  onResult: (index: number, result: TargetResult) => Promise<string>,
+  options: {
+    composer: PageStreamComposer
+    indexes: number[]
+    work: (onEvent: (e: RunEvent) => void) => Promise<void>
+    onResult: (index: number, result: TargetResult) => Promise<string>
+    /** False in a blind run: live figures (TTFT, speed, tokens) would tell the answers apart. */
+    figures: boolean
+  },
 ): Promise<void> {
+  const { composer, indexes, work, onResult } = options
   let writing: Promise<unknown> = Promise.resolve()
   // Writes are chained so partials never interleave or reorder.
   const send = (data: string) => {
@@ -50,7 +57,7 @@ async function pump(
   }
   for (const i of indexes) composer.open(i)
   const statsOf = (i: number) => {
-    const live = composer.live(i)
+    const live = options.figures ? composer.live(i) : undefined
     return live
       ? `<hx-partial hx-target="#${ids.stats(i)}" hx-swap="innerHTML">${String(LiveStats(live))}</hx-partial>`
       : ''
@@ -96,10 +103,16 @@ export interface NewRunStream {
   meta: RunMeta
   /** The conversation turn this run is, shown as a badge from 2 on. */
   turn: number
+  /**
+   * A blind run: its targets are already in letter order (shuffled); nothing sent names them until the vote.
+   * Reasoning still streams (it names no model).
+   */
+  blind?: boolean
 }
 
 export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStream): Promise<void> {
   const { ctx, registry, request, meta, turn } = options
+  const blind = options.blind === true
   const run: LiveRun = {
     request,
     meta,
@@ -108,12 +121,15 @@ export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStrea
     retries: new Map(),
     done: false,
     turn,
+    blind,
   }
   registry.add(run)
   stream.onAbort(() => {
     registry.stop(request.run_id)
   })
-  const columns = request.targets.map((t) => columnInfo(ctx, t.target, { images: meta.images?.length }))
+  const columns = request.targets.map((t, i) =>
+    blind ? blindColumn(i) : columnInfo(ctx, t.target, { images: meta.images?.length }),
+  )
   const earlier = request.targets.map((t) => t.messages.slice(0, -1))
   await stream.writeSSE({
     data: await html(
@@ -124,6 +140,7 @@ export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStrea
         live={true}
         prompt={meta.prompt}
         turn={turn}
+        blind={blind}
       />,
     ),
   })
@@ -133,24 +150,31 @@ export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStrea
   const composer = new PageStreamComposer(columnIds)
   let finished = 0
   try {
-    await pump(
-      stream,
+    await pump(stream, {
       composer,
-      request.targets.map((_, i) => i),
-      async (onEvent) => {
+      figures: !blind,
+      indexes: request.targets.map((_, i) => i),
+      work: async (onEvent) => {
         // Each slot is filled as its result streams out (onResult below); a column retried meanwhile owns its
         // slot, so the run's own results must not overwrite them at the end.
         await executeRun(ctx, request, meta, { signal: run.controller.signal, onEvent })
       },
-      async (index, result) => {
+      onResult: async (index, result) => {
         run.results[index] = result
         finished++
         const label = columns[index]!.label
         return (
           (await html(
-            <ColumnResultParts runId={request.run_id} index={index} result={result} withActions={true} label={label} />,
+            <ColumnResultParts
+              runId={request.run_id}
+              index={index}
+              result={result}
+              withActions={true}
+              label={label}
+              blind={blind}
+            />,
           )) +
-          partial('announce', 'innerHTML', escapeHtml(announceText(label, result))) +
+          partial('announce', 'innerHTML', escapeHtml(announceText(label, result, blind))) +
           partial(
             'run-state',
             'innerHTML',
@@ -164,20 +188,25 @@ export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStrea
           )
         )
       },
-    )
+    })
   } finally {
     // Also when the work threw: a finished run may leave the registry to make room.
     run.done = true
   }
   if (stream.aborted) return
-  const targets = request.targets.map((t) => t.target)
+  // A blind run's follow-up form names no target: the server continues the parent's.
+  const targets = blind ? [] : request.targets.map((t) => t.target)
+  const vote = ctx.arena ? await html(<VoteForm {...voteFormOf(request.run_id, columns, blind)} />) : ''
   await stream.writeSSE({
     data:
-      (await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />)) +
+      (blind ? '' : await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />)) +
       partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
-      partial('run-copy', 'innerHTML', await html(<RunCopyButton runId={request.run_id} />)) +
+      (blind ? '' : partial('run-copy', 'innerHTML', await html(<RunCopyButton runId={request.run_id} />))) +
       // By id, not hx-target: see ColumnResultParts (the form inside has its own hx-target).
-      `<hx-partial id="diff">${await html(<DiffForm runId={request.run_id} columns={columns} />)}</hx-partial>` +
+      (blind
+        ? ''
+        : `<hx-partial id="diff">${await html(<DiffForm runId={request.run_id} columns={columns} />)}</hx-partial>`) +
+      (vote ? `<hx-partial id="vote">${vote}</hx-partial>` : '') +
       `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
   })
   await stream.writeSSE({ event: 'done', data: request.run_id })
@@ -196,14 +225,14 @@ export async function streamColumnRetry(
   stream.onAbort(() => controller.abort())
   await stream.writeSSE({ data: await html(<ColumnResetParts index={index} />) })
   const composer = new PageStreamComposer(columnIds)
-  await pump(
-    stream,
+  await pump(stream, {
     composer,
-    [index],
-    async (onEvent) => {
+    figures: true,
+    indexes: [index],
+    work: async (onEvent) => {
       await retryTarget(ctx, run.request, index, { signal: controller.signal, onEvent })
     },
-    async (i, result) => {
+    onResult: async (i, result) => {
       run.results[i] = result
       return (
         (await html(
@@ -217,7 +246,7 @@ export async function streamColumnRetry(
         )) + partial('announce', 'innerHTML', escapeHtml(announceText(info.label, result)))
       )
     },
-  )
+  })
   run.retries.delete(index)
   if (stream.aborted) return
   await stream.writeSSE({ data: await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />) })

@@ -13,6 +13,8 @@ export interface LiveRun {
   done: boolean
   /** The conversation turn this run is (1 for a new conversation), as history stores it. */
   turn: number
+  /** A blind run (its targets are in letter order); whether it is still hidden depends on its votes. */
+  blind?: boolean
 }
 
 /**

@@ -1,0 +1,154 @@
+import type { ArenaStore, JudgeDetail, RunArena, Vote, VoteQuery, VoteSource } from '../arena/types.ts'
+import type { ResultFigure } from '../arena/leaderboard.ts'
+import type { SqliteDatabase } from './database.ts'
+import { StatementCache } from './statements.ts'
+
+interface VoteRow {
+  run_id: string
+  source: string
+  targets: string
+  winner: string
+  blind: number
+  created_at: number
+  detail: string | null
+}
+
+const toVote = (row: VoteRow): Vote => ({
+  run_id: row.run_id,
+  source: row.source as VoteSource,
+  targets: JSON.parse(row.targets) as string[],
+  winner: row.winner,
+  blind: row.blind === 1,
+  created_at: new Date(row.created_at).toISOString(),
+  ...(row.detail ? { detail: JSON.parse(row.detail) as JudgeDetail } : {}),
+})
+
+const INSERT_VOTE = `INSERT OR REPLACE INTO votes (run_id, source, targets, winner, blind, created_at, detail)
+  VALUES (@run_id, @source, @targets, @winner, @blind, @created_at, @detail)`
+
+/** Blind letters and votes in the history database (tables `run_blind` and `votes`, see migrations.ts). */
+export class SqliteArenaStore implements ArenaStore {
+  private readonly sql: StatementCache
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.sql = new StatementCache(db)
+  }
+
+  async setBlind(runId: string, letters: string[]): Promise<void> {
+    this.sql.get('INSERT OR REPLACE INTO run_blind (run_id, letters) VALUES (?, ?)').run(runId, JSON.stringify(letters))
+  }
+
+  async blindOf(runId: string): Promise<string[] | null> {
+    const row = this.sql.get('SELECT letters FROM run_blind WHERE run_id = ?').get(runId) as
+      | { letters: string }
+      | undefined
+    return row ? (JSON.parse(row.letters) as string[]) : null
+  }
+
+  async replaceVotes(runId: string, source: VoteSource, votes: Vote[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.sql.get('DELETE FROM votes WHERE run_id = ? AND source = ?').run(runId, source)
+        for (const v of votes) this.sql.get(INSERT_VOTE).run(rowOf({ ...v, run_id: runId, source }))
+      })
+      .immediate()
+  }
+
+  async votesOf(runId: string): Promise<Vote[]> {
+    return (
+      this.sql.get('SELECT * FROM votes WHERE run_id = ? ORDER BY created_at, source, targets').all(runId) as VoteRow[]
+    ).map(toVote)
+  }
+
+  async votesOfRuns(runIds: string[]): Promise<Map<string, Vote[]>> {
+    const out = new Map<string, Vote[]>()
+    if (runIds.length === 0) return out
+    const rows = this.sql
+      .get('SELECT * FROM votes WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY created_at')
+      .all(JSON.stringify(runIds)) as VoteRow[]
+    for (const row of rows) {
+      const list = out.get(row.run_id)
+      if (list) list.push(toVote(row))
+      else out.set(row.run_id, [toVote(row)])
+    }
+    return out
+  }
+
+  async blindRuns(runIds: string[]): Promise<Map<string, { voted: boolean }>> {
+    const out = new Map<string, { voted: boolean }>()
+    if (runIds.length === 0) return out
+    const rows = this.sql
+      .get(
+        `SELECT b.run_id, EXISTS (SELECT 1 FROM votes v WHERE v.run_id = b.run_id AND v.source = 'human') AS voted
+         FROM run_blind b WHERE b.run_id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(runIds)) as Array<{ run_id: string; voted: number }>
+    for (const row of rows) out.set(row.run_id, { voted: row.voted === 1 })
+    return out
+  }
+
+  async votes(query: VoteQuery): Promise<Vote[]> {
+    const where: string[] = []
+    const params: Record<string, unknown> = {}
+    if (query.from) {
+      where.push('created_at >= @from')
+      params.from = query.from.getTime()
+    }
+    if (query.to) {
+      where.push('created_at < @to')
+      params.to = query.to.getTime()
+    }
+    if (query.source === 'human') where.push("source = 'human'")
+    if (query.source === 'judge') where.push("source LIKE 'judge:%'")
+    const sql = `SELECT * FROM votes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, run_id`
+    return (this.sql.get(sql).all(params) as VoteRow[]).map(toVote)
+  }
+
+  async resultFigures(runIds: string[]): Promise<ResultFigure[]> {
+    if (runIds.length === 0) return []
+    const rows = this.sql
+      .get(
+        `SELECT run_id, target, label, cost_pico, ttft_ms FROM results
+         WHERE run_id IN (SELECT value FROM json_each(?)) AND status = 'ok'`,
+      )
+      .safeIntegers(true)
+      .all(JSON.stringify(runIds)) as Array<{
+      run_id: string
+      target: string
+      label: string
+      cost_pico: bigint | null
+      ttft_ms: number | bigint | null
+    }>
+    return rows.map((r) => ({ ...r, ttft_ms: r.ttft_ms === null ? null : Number(r.ttft_ms) }))
+  }
+
+  async importArena(runId: string, arena: RunArena): Promise<void> {
+    this.db
+      .transaction(() => {
+        if (arena.blind) {
+          this.sql
+            .get('INSERT OR IGNORE INTO run_blind (run_id, letters) VALUES (?, ?)')
+            .run(runId, JSON.stringify(arena.blind))
+        }
+        const stored = new Set(
+          (this.sql.get('SELECT DISTINCT source FROM votes WHERE run_id = ?').pluck().all(runId) as string[]) ?? [],
+        )
+        for (const v of arena.votes ?? []) {
+          if (!stored.has(v.source)) this.sql.get(INSERT_VOTE).run(rowOf({ ...v, run_id: runId }))
+        }
+      })
+      .immediate()
+  }
+}
+
+function rowOf(v: Vote): VoteRow {
+  return {
+    run_id: v.run_id,
+    source: v.source,
+    targets: JSON.stringify(v.targets),
+    winner: v.winner,
+    blind: v.blind ? 1 : 0,
+    created_at: Date.parse(v.created_at),
+    detail: v.detail ? JSON.stringify(v.detail) : null,
+  }
+}
