@@ -38,8 +38,7 @@ interface Op {
  * received so far every `flushMs` (buffered in memory, never a write per token), each target's final result
  * as it ends, the run's end. Writes are off the hot path: they are queued and written in batches, one
  * transaction for every run in flight (at most one batch per `tickMs`, at the end of the event-loop turn when
- * the last one is older), and at once when a run finishes, so a finished run is complete in history before
- * its response ends. Nothing here throws into the engine: a failed write is logged (once per run and kind)
+ * the last one is older), and at the end of the turn in which a run finishes. Nothing here throws into the engine: a failed write is logged (once per run and kind)
  * and streaming goes on.
  */
 export class StoreRecorder implements RunRecorder {
@@ -51,6 +50,8 @@ export class StoreRecorder implements RunRecorder {
   private ops: Op[] = []
   private textTimer: NodeJS.Timeout | null = null
   private opsTimer: NodeJS.Timeout | NodeJS.Immediate | null = null
+  /** `opsTimer` is an immediate (end of this turn), not a tick timer. */
+  private opsSoon = false
   private lastBatchAt = Number.NEGATIVE_INFINITY
   /** The last write of a store without transactions (each awaited in order). */
   private tail: Promise<void> | null = null
@@ -108,7 +109,9 @@ export class StoreRecorder implements RunRecorder {
     this.guard(runId, 'finish', () => {
       this.pending.delete(runId)
       this.ops.push({ runId, kind: 'finish', run: () => this.store.finishRun(runId, new Date()) })
-      void this.writeOps()
+      // At the end of this event-loop turn whatever the tick: before any later request is read (so a client that
+      // got the run's answer finds it finished in history), and once for all the runs a mass abort ends at once.
+      this.scheduleOps(true)
       for (const k of this.failed) if (k.startsWith(`${runId}:`)) this.failed.delete(k)
     })
   }
@@ -121,11 +124,17 @@ export class StoreRecorder implements RunRecorder {
 
   private queue(op: Op): void {
     this.ops.push(op)
-    if (this.opsTimer) return
-    const wait = this.lastBatchAt + this.tickMs - performance.now()
-    // Idle: at the end of this event-loop turn (after the response's first bytes); busy: one batch per tick.
+    this.scheduleOps(false)
+  }
+
+  /** Idle (or `now`): at the end of this event-loop turn, after the response's first bytes; busy: once per tick. */
+  private scheduleOps(now: boolean): void {
+    if (this.opsTimer && (this.opsSoon || !now)) return
+    const wait = now ? 0 : this.lastBatchAt + this.tickMs - performance.now()
+    if (this.opsTimer) clearTimeout(this.opsTimer as NodeJS.Timeout)
     const write = () => void this.writeOps()
-    this.opsTimer = wait <= 0 ? setImmediate(write) : setTimeout(write, wait)
+    this.opsSoon = wait <= 0
+    this.opsTimer = this.opsSoon ? setImmediate(write) : setTimeout(write, wait)
     this.opsTimer.unref()
   }
 
