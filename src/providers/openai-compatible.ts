@@ -4,7 +4,9 @@ import { EndpointQuirks, deltaText } from './quirks.ts'
 import { classifyError, ProviderError } from './errors.ts'
 import { readUsage } from './usage.ts'
 import { WIRE_TEXT_MAX, capWireText } from './wire-text.ts'
+import type { Readable } from 'node:stream'
 import { SseParser, type SseMessage } from './sse-parser.ts'
+import { nodeBodyOf } from '../http/node-body.ts'
 import { redactSecrets } from './redact.ts'
 
 /** One chat completion to stream. */
@@ -174,6 +176,8 @@ export const YIELD_EVERY_BYTES = 256 * 1024
  * holds the reader and cancels it, which closes the upstream connection whatever the GC did.
  */
 async function readBody(response: Response, request: PumpRequest, secrets: string[]): Promise<number> {
+  const node = nodeBodyOf(response)
+  if (node) return readNodeBody(node, response, request, secrets)
   const { signal, onActivity } = request
   if (!response.body) return 0
   const reader = response.body.getReader()
@@ -221,6 +225,73 @@ async function readBody(response: Response, request: PumpRequest, secrets: strin
     signal.removeEventListener('abort', onAbort)
     if (!finished) reader.cancel().catch(() => {})
   }
+}
+
+/** readBody for a Node stream body (the relay's own fetch): data events straight into the parser. */
+function readNodeBody(body: Readable, response: Response, request: PumpRequest, secrets: string[]): Promise<number> {
+  const { signal, onActivity } = request
+  const state: ReadState = { chunks: 0, done: false, model: undefined }
+  let sinkError: unknown = null
+  const onPart = (part: StreamPart) => {
+    try {
+      request.onPart(part)
+    } catch (err) {
+      sinkError = err
+      throw err
+    }
+  }
+  const parser = new SseParser((message) => onMessage(message, state, response, onPart))
+  return new Promise<number>((resolve, reject) => {
+    let sinceYield = 0
+    let settled = false
+    const finish = (err: unknown) => {
+      if (settled) return
+      settled = true
+      signal.removeEventListener('abort', onAbort)
+      body.off('data', onData)
+      if (err === null) return resolve(state.chunks)
+      // An abort ends quietly, whatever the read threw on its way out (as the SDK's own stream does).
+      if (sinkError !== null && err === sinkError) return reject(err)
+      if (signal.aborted && !(err instanceof ProviderError)) return resolve(state.chunks)
+      reject(err instanceof ProviderError ? err : classifyError(err, secrets))
+    }
+    const onAbort = () => {
+      body.destroy()
+      finish(null)
+    }
+    const onData = (chunk: Buffer) => {
+      onActivity?.()
+      try {
+        parser.push(chunk)
+      } catch (err) {
+        body.destroy()
+        return finish(err)
+      }
+      // Fair to the other streams of a run: a huge event arriving at full speed must not starve their timers.
+      sinceYield += chunk.length
+      if (sinceYield >= YIELD_EVERY_BYTES) {
+        sinceYield = 0
+        body.pause()
+        setImmediate(() => body.resume())
+      }
+    }
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    body.on('data', onData)
+    body.once('end', () => {
+      if (settled) return
+      try {
+        parser.end()
+      } catch (err) {
+        return finish(err)
+      }
+      finish(null)
+    })
+    // As fetch words it: a body that broke off is "terminated", with the socket's error as the cause.
+    body.once('error', (err) => finish(new TypeError('terminated', { cause: err })))
+    // Destroyed without an error or an end (a cut connection): the answer stops here.
+    body.once('close', () => finish(signal.aborted ? null : new Error('terminated')))
+  })
 }
 
 interface ReadState {
