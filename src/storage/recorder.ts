@@ -38,8 +38,8 @@ interface Op {
  * received so far every `flushMs` (buffered in memory, never a write per token), each target's final result
  * as it ends, the run's end. Writes are off the hot path: they are queued and written in batches, one
  * transaction for every run in flight (at most one batch per `tickMs`, at the end of the event-loop turn when
- * the last one is older), and at the end of the turn in which a run finishes. Nothing here throws into the engine: a failed write is logged (once per run and kind)
- * and streaming goes on.
+ * the last one is older), and at the end of the turn in which a run finishes. Nothing here throws into the
+ * engine: a failed write is logged (once per run and kind) and streaming goes on.
  */
 export class StoreRecorder implements RunRecorder {
   /** Text not yet written, per run and target index: the per-token path is two lookups and a concat. */

@@ -291,7 +291,7 @@ describe('StoreRecorder batches', () => {
     await base.close()
   })
 
-  it('writes each queued write alone when the batch commit fails, and logs the one that cannot be written', async () => {
+  it('writes each queued write alone when the batch commit fails, and logs the one that fails', async () => {
     const base = openSqliteRunStore(tmp.db('batch-fallback.db'))
     let commits = 0
     const store: RunStore = Object.assign(Object.create(base) as RunStore, {
