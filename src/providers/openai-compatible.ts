@@ -185,18 +185,7 @@ async function readBody(response: Response, request: PumpRequest, secrets: strin
     reader.cancel(signal.reason).catch(() => {})
   }
   signal.addEventListener('abort', onAbort, { once: true })
-  const state: ReadState = { chunks: 0, done: false, model: undefined }
-  // What the consumer throws goes back to it as it was, not classified as an upstream failure.
-  let sinkError: unknown = null
-  const onPart = (part: StreamPart) => {
-    try {
-      request.onPart(part)
-    } catch (err) {
-      sinkError = err
-      throw err
-    }
-  }
-  const parser = new SseParser((message) => onMessage(message, state, response, onPart))
+  const { state, parser, fromSink } = bodyReader(response, request)
   let finished = false
   try {
     if (signal.aborted) return state.chunks
@@ -218,7 +207,7 @@ async function readBody(response: Response, request: PumpRequest, secrets: strin
     return state.chunks
   } catch (err) {
     // An abort ends quietly, whatever the read threw on its way out (as the SDK's own stream does).
-    if (sinkError !== null && err === sinkError) throw err
+    if (fromSink(err)) throw err
     if (signal.aborted && !(err instanceof ProviderError)) return state.chunks
     throw err instanceof ProviderError ? err : classifyError(err, secrets)
   } finally {
@@ -230,17 +219,7 @@ async function readBody(response: Response, request: PumpRequest, secrets: strin
 /** readBody for a Node stream body (the relay's own fetch): data events straight into the parser. */
 function readNodeBody(body: Readable, response: Response, request: PumpRequest, secrets: string[]): Promise<number> {
   const { signal, onActivity } = request
-  const state: ReadState = { chunks: 0, done: false, model: undefined }
-  let sinkError: unknown = null
-  const onPart = (part: StreamPart) => {
-    try {
-      request.onPart(part)
-    } catch (err) {
-      sinkError = err
-      throw err
-    }
-  }
-  const parser = new SseParser((message) => onMessage(message, state, response, onPart))
+  const { state, parser, fromSink } = bodyReader(response, request)
   return new Promise<number>((resolve, reject) => {
     let sinceYield = 0
     let settled = false
@@ -251,7 +230,7 @@ function readNodeBody(body: Readable, response: Response, request: PumpRequest, 
       body.off('data', onData)
       if (err === null) return resolve(state.chunks)
       // An abort ends quietly, whatever the read threw on its way out (as the SDK's own stream does).
-      if (sinkError !== null && err === sinkError) return reject(err)
+      if (fromSink(err)) return reject(err)
       if (signal.aborted && !(err instanceof ProviderError)) return resolve(state.chunks)
       reject(err instanceof ProviderError ? err : classifyError(err, secrets))
     }
@@ -292,6 +271,23 @@ function readNodeBody(body: Readable, response: Response, request: PumpRequest, 
     // Destroyed without an error or an end (a cut connection): the answer stops here.
     body.once('close', () => finish(signal.aborted ? null : new Error('terminated')))
   })
+}
+
+/** A parser feeding the request's parts, and how to tell what the consumer threw from what the upstream did. */
+function bodyReader(response: Response, request: PumpRequest) {
+  const state: ReadState = { chunks: 0, done: false, model: undefined }
+  // What the consumer throws goes back to it as it was, not classified as an upstream failure.
+  let sinkError: unknown = null
+  const onPart = (part: StreamPart) => {
+    try {
+      request.onPart(part)
+    } catch (err) {
+      sinkError = err
+      throw err
+    }
+  }
+  const parser = new SseParser((message) => onMessage(message, state, response, onPart))
+  return { state, parser, fromSink: (err: unknown) => sinkError !== null && err === sinkError }
 }
 
 interface ReadState {
