@@ -15,7 +15,7 @@ export const LOAD_MODELS = ['a', 'b', 'c'].map((s) =>
 const STALL_MS = 10 * PACING_MS
 const ARRIVALS_MS = 1000
 
-interface LoadResult {
+export interface LoadResult {
   streams: number
   errors: number
   stalls: number
@@ -25,7 +25,7 @@ interface LoadResult {
   firstError: string | null
 }
 
-function judge(
+export function judge(
   traces: Array<{ trace: TokenTrace; startedAt: number; error: string | null }>,
   wallMs: number,
 ): LoadResult {
@@ -72,7 +72,7 @@ async function direct(rig: Rig, n: number): Promise<LoadResult> {
   )
 }
 
-async function settle(rig: Rig): Promise<void> {
+export async function settle(rig: Rig): Promise<void> {
   const until = performance.now() + 5000
   while (rig.mock.open > 0 && performance.now() < until) await sleep(20)
   rig.mock.clearRecords()

@@ -82,8 +82,8 @@ export async function measureGap(rig: Rig): Promise<Row[]> {
       figure: '2. added inter-token gap p99',
       juxta: ms(j.p99, 3),
       baseline: `${ms(s.p99, 3)} sdk`,
-      target: '≤ 2 ms',
-      result: verdict(j.p99 <= 2, s.p99 <= 2),
+      target: '≤ 1 ms',
+      result: verdict(j.p99 <= 1, s.p99 <= 1),
     }),
   ]
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 export type Verdict = 'pass' | 'FAIL' | 'harness-bound' | 'info' | 'not measured'
@@ -13,6 +13,8 @@ export interface Row {
   target: string
   result: Verdict
   note?: string
+  /** The same figure's Juxta value in the previous saved run (the regression guard); filled in by run.ts. */
+  previous?: string
   data?: Record<string, unknown>
 }
 
@@ -36,6 +38,7 @@ export function row(r: Partial<Row> & Pick<Row, 'figure' | 'result'>): Row {
 const COLUMNS: Array<[keyof Row, string]> = [
   ['figure', 'figure'],
   ['juxta', 'Juxta'],
+  ['previous', 'previous run'],
   ['baseline', 'baseline'],
   ['added', 'added'],
   ['ratio', 'ratio'],
@@ -56,10 +59,48 @@ export function formatTable(rows: Row[]): string {
   return [...out, ...(notes.length ? ['', ...notes] : [])].join('\n')
 }
 
+/** One JSON file per run, named by its start time (so names sort in run order); committed as the history. */
 export function writeResults(dir: string, report: Record<string, unknown>): string {
   mkdirSync(dir, { recursive: true })
   const file = resolve(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
-  writeFileSync(resolve(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`)
   return file
+}
+
+export interface SavedRun {
+  file: string
+  date: string
+  quick: boolean
+  rows: Row[]
+}
+
+/**
+ * The newest saved run of the same kind (full or quick) that measured at least one of `figures`: the figures
+ * today's table is printed beside. Null when there is none (a fresh clone, or the first run of a kind).
+ */
+export function previousRun(dir: string, quick: boolean, figures: string[]): SavedRun | null {
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((n) => /^bench-.*\.json$/.test(n))
+  } catch {
+    return null
+  }
+  const wanted = new Set(figures)
+  for (const name of names.sort().reverse()) {
+    try {
+      const saved = JSON.parse(readFileSync(resolve(dir, name), 'utf8')) as Partial<SavedRun>
+      if (Boolean(saved.quick) !== quick || !Array.isArray(saved.rows)) continue
+      if (!saved.rows.some((r) => wanted.has(r.figure))) continue
+      return { file: name, date: String(saved.date ?? ''), quick, rows: saved.rows }
+    } catch {
+      // An unreadable file is skipped, not fatal: the guard is an aid.
+    }
+  }
+  return null
+}
+
+/** Fills each row's `previous` with the same figure's Juxta value in `prev` ('—' when it was not measured). */
+export function withPrevious(rows: Row[], prev: SavedRun | null): Row[] {
+  const before = new Map((prev?.rows ?? []).map((r) => [r.figure, r.juxta]))
+  return rows.map((r) => ({ ...r, previous: before.get(r.figure) ?? '—' }))
 }

@@ -16,7 +16,7 @@ import { StoreRecorder } from './storage/recorder.ts'
 import type { Hono } from 'hono'
 import { KeyStore } from './keys/key-store.ts'
 import { CustomProviderStore, mergeProviders } from './settings/custom-providers.ts'
-import { createGuardedFetch } from './security/guarded-fetch.ts'
+import { createUpstreamHttp } from './security/guarded-fetch.ts'
 import type { AccessOptions } from './security/access-env.ts'
 import { Auth } from './security/auth.ts'
 import { MemorySessionStore, type SessionStore } from './security/session-store.ts'
@@ -133,15 +133,20 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     catalog.providers.filter((p) => p.builtin === 'demo').flatMap((p) => p.models.map((m) => m.id))
   const demo = demoRoutes(new DemoSimulator(demoProfile), demoModels)
   // Every upstream request goes through the address guard unless a test injects its own fetch.
-  const realFetch = options.fetch ?? createGuardedFetch()
-  const routedFetch: typeof fetch = (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    if (url.startsWith(`${DEMO_ORIGIN}/`)) {
-      const path = new URL(url).pathname.replace(/^\/demo/, '')
-      return Promise.resolve(demo.fetch(new Request(`${DEMO_ORIGIN}${path}`, init)))
+  const http = options.fetch ? null : createUpstreamHttp()
+  const routed =
+    (realFetch: typeof fetch): typeof fetch =>
+    (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+      if (url.startsWith(`${DEMO_ORIGIN}/`)) {
+        const path = new URL(url).pathname.replace(/^\/demo/, '')
+        return Promise.resolve(demo.fetch(new Request(`${DEMO_ORIGIN}${path}`, init)))
+      }
+      return realFetch(input, init)
     }
-    return realFetch(input, init)
-  }
+  const routedFetch = routed(options.fetch ?? http!.fetch)
+  // The relay's own requests: the same guard and connection pool, bodies read as Node streams.
+  const streamingFetch = routed(options.fetch ?? http!.streamingFetch)
   const settings = config.config.run
   const secrets = () => [...catalog.providers.map((p) => p.apiKey), ...keys.secrets()]
   const storeRecorder = (store: RunStore) =>
@@ -154,7 +159,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     config,
     settings,
     catalog: () => catalog,
-    adapter: new OpenAICompatibleAdapter({ connectTimeoutMs: settings.connect_timeout_ms, fetch: routedFetch }),
+    adapter: new OpenAICompatibleAdapter({ connectTimeoutMs: settings.connect_timeout_ms, fetch: streamingFetch }),
     pricer: options.pricer ?? new PriceBook(),
     recorder: options.recorder ?? (options.store ? storeRecorder(options.store) : noRecorder),
     runSlots: new RunSlots(settings.max_concurrent_runs),

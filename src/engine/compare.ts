@@ -7,6 +7,7 @@ import { type Cost, type TargetResult, type Timing, type Usage, unknownCost } fr
 import { WIRE_TEXT_MAX, capWireText } from '../providers/wire-text.ts'
 import { redactSecrets } from '../providers/redact.ts'
 import { runTarget, type TargetOutcome } from './run-target.ts'
+import { AfterCut } from './after-cut.ts'
 import { countPromptTokens, countTextTokens } from '../tokens/token-count.ts'
 import type { CompareRequest, RunEvent, TargetRequest } from './types.ts'
 
@@ -19,7 +20,11 @@ export interface EngineDeps {
   log?: (line: string) => void
   /** Known API keys, removed from any error text the engine writes itself. */
   secrets?: () => Iterable<string | undefined>
+  /** Where cancelled targets wait before their post-processing; one per process by default. */
+  afterCut?: AfterCut
 }
+
+const sharedAfterCut = new AfterCut()
 
 export interface RunOptions {
   signal: AbortSignal
@@ -164,6 +169,8 @@ async function runOne(deps: EngineDeps, entry: TargetEntry, t: TargetRequest, at
     return { ...crashedResult(deps, t.target, err), label: entry.model.label }
   }
   try {
+    // A cut rarely comes alone (Stop, a closed tab, shutdown): its estimate waits until the cutting is over.
+    if (outcome.status === 'cancelled') await (deps.afterCut ?? sharedAfterCut).wait()
     return await toResult(deps, { entry, t, o: outcome }, at.startedAt)
   } catch (err) {
     // Post-processing (usage estimate, pricing, timing) failed: keep the answer, the cost is unknown.

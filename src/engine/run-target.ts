@@ -2,7 +2,14 @@ import { performance } from 'node:perf_hooks'
 import type { RunSettings } from '../config/schema.ts'
 import type { OpenAICompatibleAdapter } from '../providers/openai-compatible.ts'
 import { ProviderError } from '../providers/errors.ts'
-import type { ChatMessage, ChatRequestParams, ReportedUsage, TargetEntry, TargetError } from '../providers/types.ts'
+import type {
+  ChatMessage,
+  ChatRequestParams,
+  ReportedUsage,
+  StreamPart,
+  TargetEntry,
+  TargetError,
+} from '../providers/types.ts'
 import type { TargetStatus } from '../domain/types.ts'
 import { detach } from '../tokens/token-count.ts'
 import { WIRE_TEXT_MAX, capWireText } from '../providers/wire-text.ts'
@@ -71,6 +78,7 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
     lastTokenMs: null,
     totalMs: 0,
   }
+  const partContext: PartContext = { settings, hooks, start }
   const idleMs = entry.provider.idleTimeoutMs ?? settings.idle_timeout_ms
   let timedOut: string | null = null
   const deadline = new AbortController()
@@ -92,62 +100,15 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
       try {
         // Any event counts as life, keep-alive comments included: a request queued upstream is not idle.
         const alive = () => idle.refresh()
-        const parts = adapter.stream({
+        await adapter.pump({
           provider: entry.provider,
           model: entry.model.id,
           messages,
           params,
           signal: attemptSignal,
           onActivity: alive,
+          onPart: (part) => onPart(out, part, partContext),
         })
-        for await (const part of parts) {
-          idle.refresh()
-          switch (part.type) {
-            case 'text-delta':
-            case 'reasoning-delta': {
-              const now = performance.now() - start
-              if (out.ttftMs === null) {
-                out.ttftMs = now
-                hooks.onFirstToken(now)
-              }
-              out.lastTokenMs = now
-              if (part.type === 'text-delta') out.firstAnswerMs ??= now
-              const room = settings.max_output_chars - out.text.length - out.reasoning.length
-              appendDelta(
-                out,
-                part.type,
-                part.text.length > room ? detach(part.text.slice(0, Math.max(0, room))) : part.text,
-                hooks,
-              )
-              if (part.text.length > room) {
-                // A runaway or hostile upstream must not fill memory, history and the page. Text was shown,
-                // so this is never retried.
-                throw new ProviderError({
-                  kind: 'upstream',
-                  message:
-                    `answer over the ${settings.max_output_chars.toLocaleString('en-US')}-character limit; ` +
-                    'the rest was not read',
-                  status: null,
-                })
-              }
-              break
-            }
-            case 'usage':
-              out.usage = part.usage
-              out.rejectedUsage = null
-              break
-            case 'usage-rejected':
-              // A valid usage seen earlier stays: only the last valid one counts.
-              if (out.usage === null) out.rejectedUsage = part.notes
-              break
-            case 'finish':
-              out.finishReason = part.reason
-              break
-            case 'model':
-              out.model = part.model
-              break
-          }
-        }
         if (attemptSignal.aborted) throw new ProviderError({ kind: 'cancelled', message: 'aborted', status: null })
         // Every OpenAI-compatible server ends an answer with a finish reason, usage, or both. A stream that just
         // stops without either was cut off, and its text must not pass for a whole answer.
@@ -198,6 +159,61 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
   } finally {
     clearTimeout(deadlineTimer)
     out.totalMs = performance.now() - start
+  }
+}
+
+interface PartContext {
+  settings: RunSettings
+  hooks: TargetHooks
+  start: number
+}
+
+/** One part of the stream into the outcome; throws a ProviderError when the answer grows past its limit. */
+function onPart(out: TargetOutcome, part: StreamPart, { settings, hooks, start }: PartContext): void {
+  switch (part.type) {
+    case 'text-delta':
+    case 'reasoning-delta': {
+      const now = performance.now() - start
+      if (out.ttftMs === null) {
+        out.ttftMs = now
+        hooks.onFirstToken(now)
+      }
+      out.lastTokenMs = now
+      if (part.type === 'text-delta') out.firstAnswerMs ??= now
+      const room = settings.max_output_chars - out.text.length - out.reasoning.length
+      appendDelta(
+        out,
+        part.type,
+        part.text.length > room ? detach(part.text.slice(0, Math.max(0, room))) : part.text,
+        hooks,
+      )
+      if (part.text.length > room) {
+        // A runaway or hostile upstream must not fill memory, history and the page. Text was shown, so this is
+        // never retried.
+        throw new ProviderError({
+          kind: 'upstream',
+          message:
+            `answer over the ${settings.max_output_chars.toLocaleString('en-US')}-character limit; ` +
+            'the rest was not read',
+          status: null,
+        })
+      }
+      break
+    }
+    case 'usage':
+      out.usage = part.usage
+      out.rejectedUsage = null
+      break
+    case 'usage-rejected':
+      // A valid usage seen earlier stays: only the last valid one counts.
+      if (out.usage === null) out.rejectedUsage = part.notes
+      break
+    case 'finish':
+      out.finishReason = part.reason
+      break
+    case 'model':
+      out.model = part.model
+      break
   }
 }
 

@@ -4,7 +4,9 @@ import { EndpointQuirks, deltaText } from './quirks.ts'
 import { classifyError, ProviderError } from './errors.ts'
 import { readUsage } from './usage.ts'
 import { WIRE_TEXT_MAX, capWireText } from './wire-text.ts'
-import { sseEvents } from './sse-events.ts'
+import type { Readable } from 'node:stream'
+import { SseParser, type SseMessage } from './sse-parser.ts'
+import { nodeBodyOf } from '../http/node-body.ts'
 import { redactSecrets } from './redact.ts'
 
 /** One chat completion to stream. */
@@ -14,8 +16,15 @@ export interface StreamRequest {
   messages: ChatMessage[]
   params: ChatRequestParams
   signal: AbortSignal
-  /** Called for every event received, SSE comments included (DeepSeek keeps a queued request alive so). */
+  /** Called for every piece of the body received, SSE comments included (DeepSeek keeps a queued request alive
+   * so), and bytes of an event still arriving: a huge event streaming in is not idle. */
   onActivity?: () => void
+}
+
+/** A request and where its parts go, for `pump`. */
+export interface PumpRequest extends StreamRequest {
+  /** Called synchronously for every part, in order. What it throws ends the stream (the upstream is closed). */
+  onPart: (part: StreamPart) => void
 }
 
 export interface AdapterOptions {
@@ -50,25 +59,30 @@ export class OpenAICompatibleAdapter {
         // The SDK would print unparsable upstream lines to the console, past Juxta's redacting log.
         logLevel: 'off',
         // A key must never follow a redirect to another origin.
-        fetch: (url, init) => fetchWithStrongAbort(fetchImpl, url, { ...init, redirect: 'error' }),
+        fetch: (url, init) => fetchImpl(url, { ...init, redirect: 'error' }),
       })
       this.clients.set(cacheKey, client)
     }
     return client
   }
 
-  /** Streams one chat completion. Throws ProviderError; ends quietly when `signal` aborts. */
-  async *stream(request: StreamRequest): AsyncGenerator<StreamPart> {
-    const { provider, model, messages, params, signal, onActivity } = request
+  /**
+   * Streams one chat completion into `onPart`. Throws ProviderError; ends quietly when `signal` aborts.
+   *
+   * The SDK builds and sends the request (auth, headers, its error classes for a non-2xx answer); the body is
+   * read here, straight from the response's reader into the incremental parser and on into parts: no SDK
+   * decoder, no async generator per event, no web-stream hop in between (`npm run bench`, CPU per token).
+   */
+  async pump(request: PumpRequest): Promise<void> {
+    const { provider, model, messages, params, signal } = request
     const secrets = provider.apiKey ? [provider.apiKey] : []
     // Each learned quirk removes the field it learned about, so two relearns cover both known quirks.
     let relearns = 0
     for (;;) {
-      let stream: AsyncIterable<unknown>
-      let contentType: string | null
+      let response: Response
       const extras = this.quirks.requestExtras(provider, model, params.max_tokens)
       try {
-        const { data, response } = await this.client(provider)
+        response = await this.client(provider)
           .chat.completions.create(
             {
               model,
@@ -77,11 +91,9 @@ export class OpenAICompatibleAdapter {
               ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
               ...extras,
             } as OpenAI.ChatCompletionCreateParamsStreaming,
-            { signal, ...(onActivity ? { fetchOptions: { [ON_ACTIVITY]: onActivity } as object } : {}) },
+            { signal },
           )
-          .withResponse()
-        stream = data as AsyncIterable<unknown>
-        contentType = response.headers.get('content-type')
+          .asResponse()
       } catch (err) {
         const error = classifyError(err, secrets)
         if (
@@ -94,11 +106,11 @@ export class OpenAICompatibleAdapter {
         }
         throw error
       }
-      const seen = { chunks: 0 }
-      yield* this.parts(stream, secrets, seen)
+      const chunks = await readBody(response, request, secrets)
       // An HTTP 200 whose body held no event at all (a JSON answer that ignored `stream`, an HTML page at a
       // wrong base_url) is not an empty answer. Not retried: the same request gets the same page.
-      if (seen.chunks === 0 && !signal.aborted) {
+      if (chunks === 0 && !signal.aborted) {
+        const contentType = response.headers.get('content-type')
         throw new ProviderError({
           kind: 'upstream',
           message:
@@ -112,92 +124,220 @@ export class OpenAICompatibleAdapter {
     }
   }
 
-  private async *parts(
-    stream: AsyncIterable<unknown>,
-    secrets: string[],
-    seen: { chunks: number },
-  ): AsyncGenerator<StreamPart> {
-    let model: string | undefined
+  /** `pump` as an async iterator, for callers that want to pull (the engine itself uses `pump`). */
+  async *stream(request: StreamRequest): AsyncGenerator<StreamPart> {
+    const queue: StreamPart[] = []
+    let wake: (() => void) | null = null
+    let ended = false
+    let failure: unknown = null
+    const local = new AbortController()
+    const signal = AbortSignal.any([request.signal, local.signal])
+    const onPart = (part: StreamPart) => {
+      queue.push(part)
+      wake?.()
+    }
+    void this.pump({ ...request, signal, onPart }).then(
+      () => {
+        ended = true
+        wake?.()
+      },
+      (err: unknown) => {
+        failure = err
+        ended = true
+        wake?.()
+      },
+    )
     try {
-      for await (const raw of stream) {
-        seen.chunks++
-        const chunk = raw as Record<string, unknown>
-        if (model === undefined && typeof chunk.model === 'string' && chunk.model) {
-          model = capWireText(chunk.model, WIRE_TEXT_MAX.model)
-          yield { type: 'model', model }
-        }
-        const choices = Array.isArray(chunk.choices) ? (chunk.choices as Array<Record<string, unknown>>) : []
-        const choice = choices[0]
-        if (choice) {
-          const delta = (choice.delta ?? {}) as Record<string, unknown>
-          const { text, reasoning } = deltaText(delta)
-          if (reasoning) yield { type: 'reasoning-delta', text: reasoning }
-          if (text) yield { type: 'text-delta', text }
-          if (typeof choice.finish_reason === 'string' && choice.finish_reason) {
-            yield { type: 'finish', reason: capWireText(choice.finish_reason, WIRE_TEXT_MAX.finishReason) }
-          }
-        }
-        // Usage may ride on the finish chunk, a `choices: []` chunk, or a later chunk: keep the last one.
-        const usage = readUsage(chunk)
-        if (usage?.usage) yield { type: 'usage', usage: usage.usage }
-        else if (usage && usage.notes.length > 0) yield { type: 'usage-rejected', notes: usage.notes }
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!
+        if (ended) break
+        await new Promise<void>((resolve) => {
+          wake = resolve
+        })
+        wake = null
       }
-    } catch (err) {
-      throw err instanceof ProviderError ? err : classifyError(err, secrets)
+      if (failure) throw failure
+    } finally {
+      // A consumer that stops early closes the upstream.
+      if (!ended) local.abort()
     }
   }
 }
 
-/** Per-request activity callback, carried to the client's fetch through the SDK's `fetchOptions`. */
-const ON_ACTIVITY = Symbol('juxta.onActivity')
+/** Bytes read between two turns of the event loop given to other streams and their timers. */
+export const YIELD_EVERY_BYTES = 256 * 1024
 
 /**
- * undici follows the signal given to fetch through a WeakRef to an object nothing holds once the response
- * has begun (nodejs/node#55428, nodejs/undici#4984): after a full GC, aborting no longer stops the body,
- * so a closed browser tab or an idle timeout left the upstream streaming to the end (seen in `npm run
- * bench`). Reading the body through a reader that the signal's listener holds makes abort cancel the
- * upstream connection whatever the GC did.
+ * Reads an event-stream body into parts; returns how many data events it held.
  *
- * The same hop hands the SDK one SSE event per chunk (see sseEvents): its decoder is quadratic otherwise.
- * Activity is reported as bytes arrive, not as events complete: a huge event still streaming in is not idle.
+ * undici follows the signal given to fetch through a WeakRef to an object nothing holds once the response
+ * has begun (nodejs/node#55428, nodejs/undici#4984): after a full GC, aborting no longer stops the body, so
+ * a closed browser tab or an idle timeout left the upstream streaming to the end. The abort listener here
+ * holds the reader and cancels it, which closes the upstream connection whatever the GC did.
  */
-async function fetchWithStrongAbort(
-  fetchImpl: typeof fetch,
-  url: string | URL | Request,
-  withActivity: RequestInit,
-): Promise<Response> {
-  const { [ON_ACTIVITY]: onActivity, ...init } = withActivity as RequestInit & { [ON_ACTIVITY]?: () => void }
-  const res = await fetchImpl(url, init)
-  const signal = init.signal
-  if (!signal || !res.body) return res
-  const reader = res.body.pipeThrough(sseEvents({ onBytes: onActivity })).getReader()
-  let output: ReadableStreamDefaultController<Uint8Array> | undefined
+async function readBody(response: Response, request: PumpRequest, secrets: string[]): Promise<number> {
+  const node = nodeBodyOf(response)
+  if (node) return readNodeBody(node, response, request, secrets)
+  const { signal, onActivity } = request
+  if (!response.body) return 0
+  const reader = response.body.getReader()
   const onAbort = () => {
-    try {
-      output?.error(signal.reason)
-    } catch {
-      // already closed or errored
-    }
     reader.cancel(signal.reason).catch(() => {})
   }
   signal.addEventListener('abort', onAbort, { once: true })
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        output = controller
-      },
-      async pull(controller) {
-        const { done, value } = await reader.read()
-        if (!done) return controller.enqueue(value)
-        signal.removeEventListener('abort', onAbort)
-        controller.close()
-      },
-      cancel(reason) {
-        signal.removeEventListener('abort', onAbort)
-        return reader.cancel(reason)
-      },
-    },
-    { highWaterMark: 0 },
-  )
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers })
+  const { state, parser, fromSink } = bodyReader(response, request)
+  let finished = false
+  try {
+    if (signal.aborted) return state.chunks
+    let sinceYield = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      onActivity?.()
+      parser.push(value)
+      // Fair to the other streams of a run: a huge event arriving at full speed must not starve their timers.
+      sinceYield += value.length
+      if (sinceYield >= YIELD_EVERY_BYTES) {
+        sinceYield = 0
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    }
+    if (!signal.aborted) parser.end()
+    finished = true
+    return state.chunks
+  } catch (err) {
+    // An abort ends quietly, whatever the read threw on its way out (as the SDK's own stream does).
+    if (fromSink(err)) throw err
+    if (signal.aborted && !(err instanceof ProviderError)) return state.chunks
+    throw err instanceof ProviderError ? err : classifyError(err, secrets)
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    if (!finished) reader.cancel().catch(() => {})
+  }
+}
+
+/** readBody for a Node stream body (the relay's own fetch): data events straight into the parser. */
+function readNodeBody(body: Readable, response: Response, request: PumpRequest, secrets: string[]): Promise<number> {
+  const { signal, onActivity } = request
+  const { state, parser, fromSink } = bodyReader(response, request)
+  return new Promise<number>((resolve, reject) => {
+    let sinceYield = 0
+    let settled = false
+    const finish = (err: unknown) => {
+      if (settled) return
+      settled = true
+      signal.removeEventListener('abort', onAbort)
+      body.off('data', onData)
+      if (err === null) return resolve(state.chunks)
+      // An abort ends quietly, whatever the read threw on its way out (as the SDK's own stream does).
+      if (fromSink(err)) return reject(err)
+      if (signal.aborted && !(err instanceof ProviderError)) return resolve(state.chunks)
+      reject(err instanceof ProviderError ? err : classifyError(err, secrets))
+    }
+    const onAbort = () => {
+      body.destroy()
+      finish(null)
+    }
+    const onData = (chunk: Buffer) => {
+      onActivity?.()
+      try {
+        parser.push(chunk)
+      } catch (err) {
+        body.destroy()
+        return finish(err)
+      }
+      // Fair to the other streams of a run: a huge event arriving at full speed must not starve their timers.
+      sinceYield += chunk.length
+      if (sinceYield >= YIELD_EVERY_BYTES) {
+        sinceYield = 0
+        body.pause()
+        setImmediate(() => body.resume())
+      }
+    }
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    body.on('data', onData)
+    body.once('end', () => {
+      if (settled) return
+      try {
+        parser.end()
+      } catch (err) {
+        return finish(err)
+      }
+      finish(null)
+    })
+    // As fetch words it: a body that broke off is "terminated", with the socket's error as the cause.
+    body.once('error', (err) => finish(new TypeError('terminated', { cause: err })))
+    // Destroyed without an error or an end (a cut connection): the answer stops here.
+    body.once('close', () => finish(signal.aborted ? null : new Error('terminated')))
+  })
+}
+
+/** A parser feeding the request's parts, and how to tell what the consumer threw from what the upstream did. */
+function bodyReader(response: Response, request: PumpRequest) {
+  const state: ReadState = { chunks: 0, done: false, model: undefined }
+  // What the consumer throws goes back to it as it was, not classified as an upstream failure.
+  let sinkError: unknown = null
+  const onPart = (part: StreamPart) => {
+    try {
+      request.onPart(part)
+    } catch (err) {
+      sinkError = err
+      throw err
+    }
+  }
+  const parser = new SseParser((message) => onMessage(message, state, response, onPart))
+  return { state, parser, fromSink: (err: unknown) => sinkError !== null && err === sinkError }
+}
+
+interface ReadState {
+  /** Data events seen (JSON chunks; `[DONE]` excluded). */
+  chunks: number
+  /** `[DONE]` was seen: later events are ignored (the SDK's rule). */
+  done: boolean
+  model: string | undefined
+}
+
+/** One event of the body into parts, with the SDK's rules: `[DONE]` ends it, a `data.error` is an API error. */
+function onMessage(message: SseMessage, state: ReadState, response: Response, onPart: (p: StreamPart) => void) {
+  if (state.done) return
+  if (message.data.startsWith('[DONE]')) {
+    state.done = true
+    return
+  }
+  // SyntaxError on a malformed line: classified as "malformed response from upstream".
+  const chunk = JSON.parse(message.data) as Record<string, unknown> | null
+  // OpenAI Assistants events; never part of a chat completion stream.
+  if (message.event?.startsWith('thread.')) return
+  if (chunk === null || typeof chunk !== 'object') {
+    state.chunks++
+    return
+  }
+  if (chunk.error) throw new OpenAI.APIError(undefined, chunk.error as object, undefined, response.headers)
+  state.chunks++
+  if (state.model === undefined && typeof chunk.model === 'string' && chunk.model) {
+    state.model = capWireText(chunk.model, WIRE_TEXT_MAX.model)
+    onPart({ type: 'model', model: state.model })
+  }
+  const choices = chunk.choices
+  const choice = Array.isArray(choices) ? (choices[0] as Record<string, unknown> | undefined) : undefined
+  if (choice) {
+    const delta = (choice.delta ?? {}) as Record<string, unknown>
+    // The common delta: plain string content and nothing else to look at.
+    if (typeof delta.content === 'string' && delta.reasoning_content === undefined && delta.reasoning === undefined) {
+      if (delta.content) onPart({ type: 'text-delta', text: delta.content })
+    } else {
+      const { text, reasoning } = deltaText(delta)
+      if (reasoning) onPart({ type: 'reasoning-delta', text: reasoning })
+      if (text) onPart({ type: 'text-delta', text })
+    }
+    if (typeof choice.finish_reason === 'string' && choice.finish_reason) {
+      onPart({ type: 'finish', reason: capWireText(choice.finish_reason, WIRE_TEXT_MAX.finishReason) })
+    }
+  }
+  // Usage may ride on the finish chunk, a `choices: []` chunk, or a later chunk: keep the last one.
+  if (chunk.usage === undefined && chunk.x_groq === undefined) return
+  const usage = readUsage(chunk)
+  if (usage?.usage) onPart({ type: 'usage', usage: usage.usage })
+  else if (usage && usage.notes.length > 0) onPart({ type: 'usage-rejected', notes: usage.notes })
 }

@@ -104,8 +104,18 @@ export function apiRoutes(ctx: AppContext): Hono {
       'run',
       JSON.stringify({ run_id: request.run_id, created_at: request.created_at.toISOString(), targets }),
     )
+    const targetJson = targets.map((t) => JSON.stringify(t))
     const send = (event: RunEvent) => {
       if (stream.isClosed()) return
+      // The per-token event, written directly: the same JSON as the general case below, without a copy per token.
+      if (event.type === 'delta') {
+        const text = JSON.stringify(event.text)
+        const target = targetJson[event.index]
+        return stream.send(
+          'delta',
+          `{"type":"delta","index":${event.index},"kind":"${event.kind}","text":${text},"target":${target}}`,
+        )
+      }
       const payload =
         event.type === 'result'
           ? { index: event.index, target: targets[event.index], result: event.result }

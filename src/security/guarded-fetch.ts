@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import type * as Undici from 'undici'
 import { blockedAddressReason } from './ip-address.ts'
 import { urlProblem } from './base-url.ts'
+import { withNodeBody } from '../http/node-body.ts'
 
 /** Thrown (as the `cause` of fetch's TypeError) when an upstream address is refused. Has no `code` on purpose,
  * so error classification shows this message rather than a bare code. */
@@ -61,12 +62,29 @@ export interface GuardedFetchOptions {
   resolver?: Resolver
 }
 
+/** fetch for upstream calls, and its lean twin for the relay's streaming requests, over one connection pool. */
+export interface UpstreamHttp {
+  fetch: typeof fetch
+  /**
+   * The same request through undici's `request` (no fetch machinery, no web streams): a 2xx answer comes back
+   * with its body as a Node stream (`nodeBodyOf`, http/node-body.ts) and `body` null; any other status comes
+   * back read whole, as a plain Response, for the SDK's error handling. Redirects are never followed: a 3xx
+   * is an error status like any other, so a key never travels to another origin.
+   */
+  streamingFetch: typeof fetch
+}
+
 /**
  * fetch for every upstream call: refuses URLs that are not http(s) or name a blocked address literally, and
  * checks resolved addresses at connect time through its own connection pool. Uses undici's own fetch with
  * undici's Agent (a matched pair; Node's bundled fetch cannot take a lookup hook).
  */
 export function createGuardedFetch(options: GuardedFetchOptions = {}): typeof fetch {
+  return createUpstreamHttp(options).fetch
+}
+
+/** Both ways of calling an upstream, sharing one guarded undici Agent (keep-alive pools per origin). */
+export function createUpstreamHttp(options: GuardedFetchOptions = {}): UpstreamHttp {
   // undici (~17 MiB) loads with the first upstream call; the demo provider and an idle server never need it.
   let undici: { agent: Undici.Agent; fetch: typeof Undici.fetch } | undefined
   const load = () => {
@@ -76,11 +94,15 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): typeof fe
     }
     return undici
   }
-  return (async (input: string | URL | Request, init?: RequestInit) => {
+  const checked = (input: string | URL | Request): string => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const problem = urlProblem(href)
     if (problem)
       throw new TypeError('fetch failed', { cause: new BlockedAddressError(`refused to connect: the URL ${problem}`) })
+    return href
+  }
+  const guarded = (async (input: string | URL | Request, init?: RequestInit) => {
+    const href = checked(input)
     const fromRequest =
       input instanceof Request
         ? { method: input.method, headers: input.headers, body: input.body, signal: input.signal, duplex: 'half' }
@@ -88,4 +110,33 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): typeof fe
     const { agent, fetch: undiciFetch } = load()
     return undiciFetch(href, { ...fromRequest, ...(init as object), dispatcher: agent } as never) as unknown as Response
   }) as typeof fetch
+  const streaming = (async (input: string | URL | Request, init?: RequestInit) => {
+    if (input instanceof Request) return guarded(input, init)
+    const href = checked(input)
+    const { agent } = load()
+    const headers = init?.headers
+    const res = await agent.request({
+      origin: new URL(href).origin,
+      path: href.slice(new URL(href).origin.length) || '/',
+      method: (init?.method ?? 'GET') as Undici.Dispatcher.HttpMethod,
+      headers: headers instanceof Headers ? Object.fromEntries(headers) : (headers as Record<string, string>),
+      body: (init?.body ?? null) as string | null,
+      signal: init?.signal ?? undefined,
+    })
+    const responseHeaders = new Headers()
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v)
+      else if (value !== undefined) responseHeaders.set(name, value)
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      return withNodeBody(new Response(null, { status: res.statusCode, headers: responseHeaders }), res.body)
+    }
+    const text = await res.body.text()
+    const empty = NULL_BODY_STATUSES.has(res.statusCode) || text === ''
+    return new Response(empty ? null : text, { status: res.statusCode, headers: responseHeaders })
+  }) as typeof fetch
+  return { fetch: guarded, streamingFetch: streaming }
 }
+
+/** Statuses a Response may not carry a body with. */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { RunMeta, RunRecorder } from '../engine/run-service.ts'
 import type { CompareRequest, RunEvent } from '../engine/types.ts'
 import type { TargetResult } from '../domain/types.ts'
@@ -12,6 +13,8 @@ export interface StoreRecorderOptions {
   secrets?: () => Iterable<string | undefined>
   /** How often text received while streaming is written. */
   flushMs?: number
+  /** Shortest time between two batches of run writes (starts, results) while runs stream. */
+  tickMs?: number
 }
 
 interface Pending {
@@ -22,18 +25,35 @@ interface Pending {
   attempts: number | null
 }
 
+/** One queued write: what it is (for the log), how to run it, and what to do when it fails. */
+interface Op {
+  runId: string | null
+  kind: string
+  run: () => Promise<void>
+  onError?: () => void
+}
+
 /**
  * Keeps runs in a RunStore as they happen: the run and one `running` row per target when it starts, text
  * received so far every `flushMs` (buffered in memory, never a write per token), each target's final result
- * as it ends. Writes run one after another in call order. Nothing here throws into the engine: a failed
- * write is logged (once per run and kind) and streaming goes on.
+ * as it ends, the run's end. Writes are off the hot path: they are queued and written in batches, one
+ * transaction for every run in flight (at most one batch per `tickMs`, at the end of the event-loop turn when
+ * the last one is older), and at the end of the turn in which a run finishes. Nothing here throws into the
+ * engine: a failed write is logged (once per run and kind) and streaming goes on.
  */
 export class StoreRecorder implements RunRecorder {
   /** Text not yet written, per run and target index: the per-token path is two lookups and a concat. */
   private readonly pending = new Map<string, Array<Pending | undefined>>()
   private readonly failed = new Set<string>()
   private readonly flushMs: number
-  private timer: NodeJS.Timeout | null = null
+  private readonly tickMs: number
+  private ops: Op[] = []
+  private textTimer: NodeJS.Timeout | null = null
+  private opsTimer: NodeJS.Timeout | NodeJS.Immediate | null = null
+  /** `opsTimer` is an immediate (end of this turn), not a tick timer. */
+  private opsSoon = false
+  private lastBatchAt = Number.NEGATIVE_INFINITY
+  /** The last write of a store without transactions (each awaited in order). */
   private tail: Promise<void> | null = null
 
   constructor(
@@ -41,6 +61,7 @@ export class StoreRecorder implements RunRecorder {
     private readonly options: StoreRecorderOptions,
   ) {
     this.flushMs = options.flushMs ?? 500
+    this.tickMs = options.tickMs ?? 100
   }
 
   started(request: CompareRequest, meta: RunMeta): void {
@@ -59,7 +80,7 @@ export class StoreRecorder implements RunRecorder {
           label: this.options.labelOf?.(t.target) ?? t.target.slice(t.target.indexOf('/') + 1),
         })),
       }
-      this.enqueue(request.run_id, 'start', () => this.store.startRun(run))
+      this.queue({ runId: request.run_id, kind: 'start', run: () => this.store.startRun(run) })
     })
   }
 
@@ -69,16 +90,16 @@ export class StoreRecorder implements RunRecorder {
         const p = this.pendingFor(runId, event.index)
         if (event.kind === 'text') p.text += event.text
         else p.reasoning += event.text
-        if (!this.timer) this.schedule()
+        if (!this.textTimer) this.scheduleText()
       } else if (event.type === 'retry') {
         this.pendingFor(runId, event.index).attempts = event.attempt
-        this.schedule()
+        this.scheduleText()
       } else if (event.type === 'result') {
         // The final text supersedes whatever is still buffered for this target.
         const list = this.pending.get(runId)
         if (list) list[event.index] = undefined
         const result = this.redacted(event.result)
-        this.enqueue(runId, 'result', () => this.store.saveResult(runId, event.index, result))
+        this.queue({ runId, kind: 'result', run: () => this.store.saveResult(runId, event.index, result) })
       }
     } catch (err) {
       this.report(runId, 'event', err)
@@ -88,15 +109,40 @@ export class StoreRecorder implements RunRecorder {
   finished(runId: string, _results: TargetResult[]): void {
     this.guard(runId, 'finish', () => {
       this.pending.delete(runId)
-      this.enqueue(runId, 'finish', () => this.store.finishRun(runId, new Date()))
+      this.ops.push({ runId, kind: 'finish', run: () => this.store.finishRun(runId, new Date()) })
+      // At the end of this event-loop turn whatever the tick: before any later request is read (so a client that
+      // got the run's answer finds it finished in history), and once for all the runs a mass abort ends at once.
+      this.scheduleOps(true)
       for (const k of this.failed) if (k.startsWith(`${runId}:`)) this.failed.delete(k)
     })
   }
 
-  /** Writes buffered text now; resolves once every write queued so far has ended. */
+  /** Writes everything queued and buffered now; resolves once every write so far has ended. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
+    const written = this.writeOps(this.takeText())
+    return this.tail ? Promise.all([written, this.tail]).then(() => {}) : written
+  }
+
+  private queue(op: Op): void {
+    this.ops.push(op)
+    this.scheduleOps(false)
+  }
+
+  /** Idle (or `now`): at the end of this event-loop turn, after the response's first bytes; busy: once per tick. */
+  private scheduleOps(now: boolean): void {
+    if (this.opsTimer && (this.opsSoon || !now)) return
+    const wait = now ? 0 : this.lastBatchAt + this.tickMs - performance.now()
+    if (this.opsTimer) clearTimeout(this.opsTimer as NodeJS.Timeout)
+    const write = () => void this.writeOps()
+    this.opsSoon = wait <= 0
+    this.opsTimer = this.opsSoon ? setImmediate(write) : setTimeout(write, wait)
+    this.opsTimer.unref()
+  }
+
+  /** The buffered text as one batch of updates (empty when none), cleared from the buffer. */
+  private takeText(): PartialUpdate[] {
+    if (this.textTimer) clearTimeout(this.textTimer)
+    this.textTimer = null
     const batch: PartialUpdate[] = []
     for (const list of this.pending.values()) {
       for (const p of list) {
@@ -105,15 +151,58 @@ export class StoreRecorder implements RunRecorder {
       }
     }
     this.pending.clear()
-    if (batch.length > 0) {
-      this.enqueue(
-        null,
-        'partial',
-        () => this.store.appendPartials(batch),
-        () => this.requeue(batch),
-      )
+    return batch
+  }
+
+  /** Writes the queued ops, then `text` (after its runs' starts), as one batch. */
+  private writeOps(text: PartialUpdate[] = []): Promise<void> {
+    if (this.opsTimer) {
+      clearTimeout(this.opsTimer as NodeJS.Timeout)
+      clearImmediate(this.opsTimer as NodeJS.Immediate)
     }
-    return this.tail ?? Promise.resolve()
+    this.opsTimer = null
+    const batch = this.ops
+    this.ops = []
+    if (text.length > 0) {
+      batch.push({
+        runId: null,
+        kind: 'partial',
+        run: () => this.store.appendPartials(text),
+        onError: () => this.requeue(text),
+      })
+    }
+    if (batch.length === 0) return Promise.resolve()
+    this.lastBatchAt = performance.now()
+    const inTransaction = this.store.inTransaction?.bind(this.store)
+    // A store with earlier writes still in flight keeps its order; one with transactions has none in flight.
+    if (!inTransaction || this.tail) {
+      for (const op of batch) this.chain(op)
+      return this.tail ?? Promise.resolve()
+    }
+    let outcomes: Array<Promise<void>> = []
+    try {
+      inTransaction(() => {
+        for (const op of batch) outcomes.push(settle(op.run))
+      })
+    } catch {
+      // The commit itself failed: nothing of the batch was written, whatever each write said. Each write alone,
+      // so that one that cannot be written does not take the others with it.
+      for (const outcome of outcomes) outcome.catch(() => {})
+      outcomes = batch.map((op) => settle(op.run))
+    }
+    const handled = outcomes.map((outcome, i) => {
+      const op = batch[i]!
+      return outcome.then(
+        () => {
+          if (op.runId === null) this.failed.delete(`*:${op.kind}`)
+        },
+        (err: unknown) => {
+          op.onError?.()
+          this.report(op.runId, op.kind, err)
+        },
+      )
+    })
+    return Promise.all(handled).then(() => {})
   }
 
   private pendingFor(runId: string, index: number): Pending {
@@ -130,10 +219,10 @@ export class StoreRecorder implements RunRecorder {
     return entry
   }
 
-  private schedule(): void {
-    if (this.timer) return
-    this.timer = setTimeout(() => void this.flush(), this.flushMs)
-    this.timer.unref()
+  private scheduleText(): void {
+    if (this.textTimer) return
+    this.textTimer = setTimeout(() => void this.writeOps(this.takeText()), this.flushMs)
+    this.textTimer.unref()
   }
 
   /** A failed append changed nothing (one transaction), so its text goes back in front of newer text. */
@@ -144,18 +233,18 @@ export class StoreRecorder implements RunRecorder {
       p.reasoning = u.reasoning + p.reasoning
       p.attempts ??= u.attempts
     }
-    this.schedule()
+    this.scheduleText()
   }
 
-  /** Runs `op` now when nothing is in flight (SQLite writes at once), else after the writes before it. */
-  private enqueue(runId: string | null, kind: string, op: () => Promise<void>, onError?: () => void): void {
+  /** Runs `op` after the writes before it (a store whose writes are really asynchronous). */
+  private chain(op: Op): void {
     const run = async () => {
       try {
-        await op()
-        if (runId === null) this.failed.delete(`*:${kind}`)
+        await op.run()
+        if (op.runId === null) this.failed.delete(`*:${op.kind}`)
       } catch (err) {
-        onError?.()
-        this.report(runId, kind, err)
+        op.onError?.()
+        this.report(op.runId, op.kind, err)
       }
     }
     const next = this.tail ? this.tail.then(run) : run()
@@ -185,5 +274,14 @@ export class StoreRecorder implements RunRecorder {
     if (!result.error) return result
     const message = redactSecrets(result.error.message, this.options.secrets?.() ?? [])
     return message === result.error.message ? result : { ...result, error: { ...result.error, message } }
+  }
+}
+
+/** `op()` as a promise whatever it does: a synchronous throw becomes a rejection (its savepoint rolled back). */
+function settle(op: () => Promise<void>): Promise<void> {
+  try {
+    return op()
+  } catch (err) {
+    return Promise.reject(err)
   }
 }

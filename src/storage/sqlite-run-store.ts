@@ -106,6 +106,11 @@ export class SqliteRunStore implements RunStore {
       .immediate()
   }
 
+  /** The methods' own transactions become savepoints inside it: a failed write rolls back alone. */
+  inTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate()
+  }
+
   async recoverInterrupted(): Promise<number> {
     return this.recoverSync()
   }

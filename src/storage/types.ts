@@ -201,6 +201,12 @@ export interface RunStore {
   appendPartials(updates: PartialUpdate[]): Promise<void>
   saveResult(runId: string, index: number, result: TargetResult): Promise<void>
   finishRun(runId: string, finishedAt: Date): Promise<void>
+  /**
+   * Runs `fn` in one transaction, for a store whose writes happen synchronously inside the methods above (SQLite):
+   * the recorder batches the writes of every run in flight into one commit per tick. Optional; without it the
+   * recorder awaits each write in order.
+   */
+  inTransaction?<T>(fn: () => T): T
   /** Marks runs and targets left `running` by a previous process as `interrupted`; returns the run count. */
   recoverInterrupted(): Promise<number>
 

@@ -287,6 +287,8 @@ describe('POST /api/compare answers', () => {
       const resultAt = parsed.indexOf(result)
       expect(deltas.every((d) => parsed.indexOf(d) < resultAt)).toBe(true)
       expect(deltas.every((d) => d.data.target === target)).toBe(true)
+      for (const d of deltas) expect(Object.keys(d.data)).toEqual(['type', 'index', 'kind', 'text', 'target'])
+      expect(deltas.every((d) => d.data.type === 'delta')).toBe(true)
     }
     expect(done.results.map((r: TargetResult) => r.text)).toEqual(['Hello, world!', 'Bye.'])
   })

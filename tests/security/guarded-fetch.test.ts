@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { BlockedAddressError, createGuardedFetch, type Resolver } from '../../src/security/guarded-fetch.ts'
+import {
+  BlockedAddressError,
+  createGuardedFetch,
+  createUpstreamHttp,
+  type Resolver,
+} from '../../src/security/guarded-fetch.ts'
+import { nodeBodyOf } from '../../src/http/node-body.ts'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, postCompare, startJuxta, TEST_KEY, type RunningJuxta } from '../helpers/juxta.ts'
 import { FORBIDDEN_URLS } from './forbidden-urls.ts'
@@ -86,6 +92,59 @@ describe('the connect-time guard', () => {
   it('uses the system resolver by default (localhost is allowed)', async () => {
     const res = await createGuardedFetch()(`http://localhost:${new URL(upstream.origin).port}/v1/models`)
     expect(res.status).toBe(200)
+  })
+})
+
+describe("the streaming twin (the relay's own requests)", () => {
+  it.each(FORBIDDEN_URLS)('refuses %s before any connection, like fetch', async (url) => {
+    const { streamingFetch } = createUpstreamHttp({ resolver: () => Promise.reject(new Error('must not resolve')) })
+    const err = await rejection(streamingFetch(url))
+    expect(causeOf(err)).toBeInstanceOf(BlockedAddressError)
+  })
+
+  it('checks the resolved address inside connect, like fetch', async () => {
+    const resolver: Resolver = async () => [{ address: '169.254.169.254', family: 4 }]
+    const { streamingFetch } = createUpstreamHttp({ resolver })
+    const err = await rejection(streamingFetch(`http://rebind.test:${new URL(upstream.origin).port}/v1/models`))
+    expect(err).toBeInstanceOf(BlockedAddressError)
+  })
+
+  it('hands a 2xx body over as a Node stream, with the headers', async () => {
+    const { streamingFetch } = createUpstreamHttp()
+    const res = await streamingFetch(`${upstream.url}/chat/completions`, {
+      method: 'POST',
+      headers: new Headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ model: 'text:2:0', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('text/event-stream')
+    expect(res.body).toBeNull()
+    const body = nodeBodyOf(res)!
+    let text = ''
+    for await (const chunk of body) text += String(chunk)
+    expect(text).toContain('data: [DONE]')
+  })
+
+  it('reads an error answer whole, for the SDK to classify', async () => {
+    const { streamingFetch } = createUpstreamHttp()
+    const res = await streamingFetch(`${upstream.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fault:401', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    })
+    expect(res.status).toBe(401)
+    expect(nodeBodyOf(res)).toBeUndefined()
+    expect((await res.json()) as unknown).toMatchObject({ error: { code: 'invalid_api_key' } })
+  })
+
+  it('never follows a redirect: the 3xx comes back as it is', async () => {
+    const hits = redirectHits
+    const res = await createUpstreamHttp().streamingFetch(`${redirectorOrigin}/v1/chat/completions`, {
+      method: 'POST',
+      body: '{}',
+    })
+    expect(res.status).toBe(302)
+    expect(redirectHits).toBe(hits + 1)
   })
 })
 

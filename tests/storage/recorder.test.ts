@@ -209,6 +209,130 @@ describe('StoreRecorder with the engine', () => {
   })
 })
 
+describe('StoreRecorder batches', () => {
+  /** A SQLite store that counts its transactions and what ran inside each. */
+  function counting(path: string) {
+    const base = openSqliteRunStore(path)
+    const batches: string[][] = []
+    let current: string[] | null = null
+    const wrap =
+      <A extends unknown[]>(name: string, fn: (...args: A) => Promise<void>) =>
+      (...args: A) => {
+        current?.push(name)
+        return fn.apply(base, args)
+      }
+    const store: RunStore = Object.assign(Object.create(base) as RunStore, {
+      startRun: wrap('start', base.startRun),
+      saveResult: wrap('result', base.saveResult),
+      finishRun: wrap('finish', base.finishRun),
+      appendPartials: wrap('partial', base.appendPartials),
+      inTransaction: <T>(fn: () => T): T => {
+        current = []
+        try {
+          return base.inTransaction(fn)
+        } finally {
+          batches.push(current)
+          current = null
+        }
+      },
+    })
+    return { base, store, batches }
+  }
+
+  const meta = { prompt: 'p', system: null, parent_id: null }
+
+  it('writes the starts of runs begun in one event-loop turn in one transaction, after that turn', async () => {
+    const { base, store, batches } = counting(tmp.db('batch-start.db'))
+    const recorder = new StoreRecorder(store, { log: () => {} })
+    const requests = [1, 2, 3].map(() => buildRequest({ prompt: 'p', targets: ['demo/fast'], params: {} }))
+    for (const r of requests) recorder.started(r, meta)
+    // Nothing is written on the caller's path.
+    expect(batches).toEqual([])
+    expect(await base.getRun(requests[0]!.run_id)).toBeNull()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(batches).toEqual([['start', 'start', 'start']])
+    for (const r of requests) expect((await base.getRun(r.run_id))!.status).toBe('running')
+    await base.close()
+  })
+
+  it('holds later writes to one batch per tick while busy, but not a finished run', async () => {
+    const { base, store, batches } = counting(tmp.db('batch-tick.db'))
+    const recorder = new StoreRecorder(store, { log: () => {}, tickMs: 60_000, flushMs: 60_000 })
+    const a = buildRequest({ prompt: 'p', targets: ['demo/fast'], params: {} })
+    const b = buildRequest({ prompt: 'p', targets: ['demo/fast'], params: {} })
+    recorder.started(a, meta)
+    await new Promise((resolve) => setImmediate(resolve))
+    recorder.started(b, meta)
+    recorder.event(a.run_id, { type: 'delta', index: 0, kind: 'text', text: 'Hello' })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    // Within the tick: b's start waits for the next batch.
+    expect(batches).toEqual([['start']])
+    const run = await executeRun(
+      {
+        ...harness(tmp.db('batch-tick-engine.db')).ctx,
+        recorder: { started() {}, event() {}, finished() {} },
+      },
+      buildRequest({ prompt: 'p', targets: ['demo/fast'], params: {} }),
+      meta,
+      { signal: new AbortController().signal },
+    )
+    const result = run.results[0]!
+    recorder.event(a.run_id, { type: 'result', index: 0, result })
+    recorder.finished(a.run_id, [result])
+    // A finished run does not wait for the tick: every queued write (b's start too) goes in one transaction at
+    // the end of this event-loop turn.
+    expect(batches).toEqual([['start']])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(batches).toEqual([['start'], ['start', 'result', 'finish']])
+    const stored = await base.getRun(a.run_id)
+    expect(stored!.status).toBe('done')
+    expect(stored!.results[0]!.text).toBe(result.text)
+    expect((await base.getRun(b.run_id))!.status).toBe('running')
+    await base.close()
+  })
+
+  it('writes each queued write alone when the batch commit fails, and logs the one that fails', async () => {
+    const base = openSqliteRunStore(tmp.db('batch-fallback.db'))
+    let commits = 0
+    const store: RunStore = Object.assign(Object.create(base) as RunStore, {
+      // The batch runs, then its commit fails: SQLite rolls all of it back.
+      inTransaction: <T>(fn: () => T): T => {
+        commits++
+        return base.db
+          .transaction(() => {
+            fn()
+            throw new Error('SQLITE_FULL: database or disk is full')
+          })
+          .immediate() as T
+      },
+      saveResult: async () => {
+        throw new Error('SQLITE_CONSTRAINT: refused')
+      },
+    })
+    const logs: string[] = []
+    const recorder = new StoreRecorder(store, { log: (l) => logs.push(l) })
+    const request = buildRequest({ prompt: 'p', targets: ['demo/fast'], params: {} })
+    recorder.started(request, meta)
+    recorder.event(request.run_id, { type: 'delta', index: 0, kind: 'text', text: 'kept' })
+    await recorder.flush()
+    expect(commits).toBe(1)
+    const stored = await base.getRun(request.run_id)
+    expect(stored!.results[0]!.text).toBe('kept')
+    expect(logs).toEqual([])
+    const other = buildRequest({ prompt: 'p', targets: ['demo/fast'], params: {} })
+    recorder.started(other, meta)
+    recorder.event(other.run_id, {
+      type: 'result',
+      index: 0,
+      result: { ...stored!.results[0]!, status: 'ok' } as TargetResult,
+    })
+    await recorder.flush()
+    expect((await base.getRun(other.run_id))!.status).toBe('running')
+    expect(logs).toEqual([`history: could not save result of run ${other.run_id}: SQLITE_CONSTRAINT: refused`])
+    await base.close()
+  })
+})
+
 describe('follow-up turns', () => {
   it('chains turns and rebuilds each target’s own conversation', async () => {
     const h = harness(tmp.db('conversation.db'))

@@ -1,0 +1,152 @@
+import { ProviderError } from './errors.ts'
+
+/** Longest single SSE event accepted from an upstream; far beyond any real delta, well within memory. */
+export const MAX_EVENT_BYTES = 16 * 1024 * 1024
+
+const LF = 0x0a
+const CR = 0x0d
+
+/** One server-sent event: its `event:` name (null when none) and its `data:` lines joined by `\n`. */
+export interface SseMessage {
+  event: string | null
+  data: string
+}
+
+export interface SseParserOptions {
+  /** An event longer than this fails the target with a clear error. Default MAX_EVENT_BYTES. */
+  maxEventBytes?: number
+}
+
+/**
+ * An incremental event-stream parser fed with the body's bytes as they arrive, calling `onEvent` for every
+ * complete event (a comment-only event, e.g. a keep-alive, is no event). Linear in the bytes whatever the
+ * cut points: each byte is scanned once (line ends found with the native `indexOf`, the scan state carried
+ * across chunks), a partial event is held as pieces and joined only once it is complete, and every event is
+ * decoded once. Field rules are the openai SDK's (`data:` lines joined by `\n`, one leading space dropped,
+ * CR, LF and CRLF line ends), so a body reads the same as through the SDK's own Stream.
+ */
+export class SseParser {
+  private readonly maxEventBytes: number
+  private readonly decoder = new TextDecoder()
+  private held: Uint8Array[] = []
+  private heldBytes = 0
+  // Scanner state carried across chunks: the current line has bytes; the last byte seen was a CR.
+  private inLine = false
+  private afterCR = false
+
+  constructor(
+    private readonly onEvent: (message: SseMessage) => void,
+    options: SseParserOptions = {},
+  ) {
+    this.maxEventBytes = options.maxEventBytes ?? MAX_EVENT_BYTES
+  }
+
+  /** Parses `chunk`; throws a ProviderError when one event grows past the limit. Rethrows what onEvent throws. */
+  push(chunk: Uint8Array): void {
+    let start = 0
+    let nextLF = -2
+    let nextCR = -2
+    for (let i = 0; i < chunk.length; ) {
+      if (this.afterCR) {
+        this.afterCR = false
+        // The LF of a CRLF: the line already ended at the CR.
+        if (chunk[i] === LF) {
+          i++
+          continue
+        }
+      }
+      if (nextLF !== -1 && nextLF < i) nextLF = chunk.indexOf(LF, i)
+      if (nextCR !== -1 && nextCR < i) nextCR = chunk.indexOf(CR, i)
+      const end = nextLF === -1 ? nextCR : nextCR === -1 ? nextLF : Math.min(nextLF, nextCR)
+      if (end === -1) {
+        this.inLine = true
+        break
+      }
+      const byte = chunk[end]
+      const blank = !this.inLine && end === i
+      this.inLine = false
+      i = end + 1
+      this.afterCR = byte === CR
+      if (!blank) continue
+      // An empty line: the event ends here. Take the LF of a CRLF along when it is in this chunk.
+      if (byte === CR && chunk[i] === LF) {
+        i++
+        this.afterCR = false
+      }
+      this.dispatch(chunk.subarray(start, i))
+      start = i
+    }
+    if (start < chunk.length) {
+      this.held.push(chunk.subarray(start))
+      this.heldBytes += chunk.length - start
+      if (this.heldBytes > this.maxEventBytes) {
+        this.held = []
+        this.heldBytes = 0
+        throw new ProviderError({
+          kind: 'upstream',
+          message: `upstream sent an event larger than ${this.maxEventBytes / 1024 / 1024} MiB`,
+          status: null,
+        })
+      }
+    }
+  }
+
+  /** The body ended: an unterminated last event still counts (as it does for the SDK). */
+  end(): void {
+    if (this.heldBytes === 0) return
+    this.dispatch(new Uint8Array(0))
+  }
+
+  private dispatch(piece: Uint8Array): void {
+    let bytes = piece
+    if (this.heldBytes > 0) {
+      bytes = new Uint8Array(this.heldBytes + piece.length)
+      let at = 0
+      for (const p of this.held) {
+        bytes.set(p, at)
+        at += p.length
+      }
+      bytes.set(piece, at)
+      this.held = []
+      this.heldBytes = 0
+    }
+    const message = parseEvent(this.decoder.decode(bytes))
+    if (message) this.onEvent(message)
+  }
+}
+
+/** The fields of one event's text (its lines up to the blank line that ends it), or null when it has none. */
+export function parseEvent(text: string): SseMessage | null {
+  let event: string | null = null
+  let data: string | null = null
+  let nextLF = -2
+  let nextCR = -2
+  for (let i = 0; i < text.length; ) {
+    if (nextLF !== -1 && nextLF < i) nextLF = text.indexOf('\n', i)
+    if (nextCR !== -1 && nextCR < i) nextCR = text.indexOf('\r', i)
+    let end = nextLF === -1 ? nextCR : nextCR === -1 ? nextLF : Math.min(nextLF, nextCR)
+    if (end === -1) end = text.length
+    const next = text.charCodeAt(end) === CR && text.charCodeAt(end + 1) === LF ? end + 2 : end + 1
+    if (end === i) {
+      // A blank line ends the event; one before any field is the LF of a CRLF cut from the previous read.
+      if (event !== null || data !== null) break
+      i = next
+      continue
+    }
+    if (text.charCodeAt(i) !== 0x3a) {
+      const colon = text.indexOf(':', i)
+      const nameEnd = colon === -1 || colon > end ? end : colon
+      let valueStart = nameEnd === end ? end : nameEnd + 1
+      if (text.charCodeAt(valueStart) === 0x20 && valueStart < end) valueStart++
+      const name = text.slice(i, nameEnd)
+      if (name === 'data') {
+        const value = text.slice(valueStart, end)
+        data = data === null ? value : `${data}\n${value}`
+      } else if (name === 'event') event = text.slice(valueStart, end)
+    }
+    i = next
+  }
+  // As the SDK: an empty `event:` alone is no event either.
+  if (!event && data === null) return null
+  return { event, data: data ?? '' }
+}
