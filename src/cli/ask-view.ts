@@ -123,8 +123,10 @@ export class LiveColumns {
         column.text = ''
         break
       case 'result':
-        column.status = event.result.status === 'ok' ? `done in ${formatMs(event.result.timing.total_ms)}` : ''
-        if (event.result.status !== 'ok') column.status = errorLine(event.result) ?? event.result.status
+        column.status =
+          event.result.status === 'ok'
+            ? `done in ${formatMs(event.result.timing.total_ms)}`
+            : (errorLine(event.result) ?? event.result.status)
         break
     }
     this.schedule()

@@ -193,6 +193,11 @@ describe('juxta study', () => {
         ['study', join(sandbox.dir, 'missing.txt'), '-t', 'up/short'],
         /^juxta: cannot read .*missing\.txt: no such file/,
       ],
+      // Above the budget before it starts: the estimate's low end (the prompts' input tokens) is over $0.000001.
+      [
+        ['study', promptFile, '-t', 'up/short', '--max-usd', '0.000001'],
+        /^juxta: max_usd: the estimate is \$.* above the budget of \$0\.000001/,
+      ],
     ]
     for (const [args, message] of cases) {
       const cli = await runJuxta(args, { env: sandbox.env })
