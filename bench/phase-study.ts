@@ -56,7 +56,7 @@ export async function measureStudy(rig: Rig): Promise<Row[]> {
   const exportMs = performance.now() - summaryStart
   return [
     row({
-      figure: `study: ${CELLS.toLocaleString('en-US')} cells on instant upstreams, wall time`,
+      figure: `11. study: ${CELLS.toLocaleString('en-US')} cells on instant upstreams, wall time`,
       juxta: ms(inside, 0),
       baseline: '—',
       added: '—',
@@ -70,7 +70,7 @@ export async function measureStudy(rig: Rig): Promise<Row[]> {
       data: { cells: CELLS, wallMs: wall, studyMs: inside, polls, exportMs },
     }),
     row({
-      figure: 'study: Juxta CPU per cell',
+      figure: '11. study: Juxta CPU per cell',
       juxta: ms(cpu / CELLS, 3),
       baseline: '—',
       added: '—',

@@ -94,9 +94,21 @@ export function createUpstreamHttp(options: GuardedFetchOptions = {}): UpstreamH
     }
     return undici
   }
+  // The verdict depends only on the scheme, credentials and host, which end at the first '/' after '//':
+  // checked once per such prefix instead of parsing every request's URL again.
+  const verdicts = new Map<string, string | undefined>()
+  const verdict = (href: string): string | undefined => {
+    const slash = href.indexOf('/', href.indexOf('//') + 2)
+    const prefix = slash === -1 ? href : href.slice(0, slash)
+    if (verdicts.has(prefix)) return verdicts.get(prefix)
+    const problem = urlProblem(href)
+    if (verdicts.size >= 1000) verdicts.clear()
+    verdicts.set(prefix, problem)
+    return problem
+  }
   const checked = (input: string | URL | Request): string => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    const problem = urlProblem(href)
+    const problem = verdict(href)
     if (problem)
       throw new TypeError('fetch failed', { cause: new BlockedAddressError(`refused to connect: the URL ${problem}`) })
     return href

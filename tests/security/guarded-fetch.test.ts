@@ -102,6 +102,18 @@ describe("the streaming twin (the relay's own requests)", () => {
     expect(causeOf(err)).toBeInstanceOf(BlockedAddressError)
   })
 
+  it('refuses a forbidden URL every time, whatever the path (the check is kept per scheme and host)', async () => {
+    const { fetch: guarded, streamingFetch } = createUpstreamHttp({
+      resolver: () => Promise.reject(new Error('must not resolve')),
+    })
+    for (const path of ['/latest/meta-data/', '/v1/chat/completions', '/v1/chat/completions', '']) {
+      for (const f of [guarded, streamingFetch]) {
+        expect(causeOf(await rejection(f(`http://169.254.169.254${path}`)))).toBeInstanceOf(BlockedAddressError)
+        expect(causeOf(await rejection(f(`http://user:pw@127.0.0.1:1${path}`)))).toBeInstanceOf(BlockedAddressError)
+      }
+    }
+  })
+
   it('checks the resolved address inside connect, like fetch', async () => {
     const resolver: Resolver = async () => [{ address: '169.254.169.254', family: 4 }]
     const { streamingFetch } = createUpstreamHttp({ resolver })
