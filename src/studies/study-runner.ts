@@ -222,6 +222,9 @@ export class StudyRunner {
         finishedAt: this.now(),
         expectedPass,
       })
+      // The run's end is batched by the recorder; write it first, so a crash never leaves an ok cell whose run
+      // history still shows as unfinished.
+      await this.o.engine.recorder.flush?.()
       await this.o.saveCell(key, outcome)
       this.count(outcome)
       this.o.changed(key, outcome)
