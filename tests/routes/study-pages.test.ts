@@ -2,7 +2,7 @@ import { parseHTML } from 'linkedom'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StudyView } from '../../src/studies/types.ts'
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig } from '../helpers/juxta.ts'
+import { fakeConfig, startJuxta } from '../helpers/juxta.ts'
 import { api, type StudyRig, startStudyRig, waitForStudy } from '../helpers/study-rig.ts'
 
 // Three targets on loopback upstreams with known usage: every answer has 10 input and 100 output tokens.
@@ -354,4 +354,20 @@ describe('pause, resume and cancel from the page', () => {
     expect(again.status).toBe(409)
     expect(doc(again.html).querySelector('.form-errors')).not.toBeNull()
   }, 30_000)
+})
+
+describe('without a history database', () => {
+  it('says studies need one instead of failing', async () => {
+    const plain = await startJuxta({ config: fakeConfig({ pa: { base_url: 'http://127.0.0.1:9/v1', models: ['m'] } }) })
+    try {
+      for (const path of ['/studies', '/studies/new']) {
+        const res = await fetch(`${plain.url}${path}`)
+        expect(res.status).toBe(503)
+        expect(await res.text()).toContain('Studies need the history database')
+      }
+      expect((await fetch(`${plain.url}/api/studies/x/export.html`)).status).toBe(503)
+    } finally {
+      await plain.close()
+    }
+  })
 })
