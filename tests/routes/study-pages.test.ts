@@ -2,7 +2,8 @@ import { parseHTML } from 'linkedom'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StudyView } from '../../src/studies/types.ts'
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig, startJuxta } from '../helpers/juxta.ts'
+import { fakeConfig, type ProviderSpec, startJuxta } from '../helpers/juxta.ts'
+import { closedLoopbackPort } from '../helpers/ports.ts'
 import { api, type StudyRig, startStudyRig, waitForStudy } from '../helpers/study-rig.ts'
 
 // Three targets on loopback upstreams with known usage: every answer has 10 input and 100 output tokens.
@@ -43,10 +44,17 @@ beforeAll(async () => {
       ps: priced('model-slow', 1),
       pi: { base_url: upstream.url, models: [{ id: 'model-in', price: { input: 100, output: 100 } }] },
       pf: { base_url: upstream.url, models: ['fault:500'] },
+      // A local server that does not answer: the picker folds it with a "check again" button.
+      local: {
+        base_url: `http://127.0.0.1:${await closedLoopbackPort()}/v1`,
+        requires_key: false,
+        models: ['llama'],
+      } as ProviderSpec,
       deepseek: { base_url: upstream.url, models: ['deepseek-flash'] },
     }),
   )
   url = rig.juxta.url
+  await rig.juxta.ctx.reachability.settle(rig.juxta.ctx.catalog().providers, { maxWaitMs: 10_000 })
 }, 60_000)
 
 afterAll(async () => {
@@ -232,6 +240,19 @@ describe('the new-study form', () => {
     expect(picks[0]!.hasAttribute('checked')).toBe(true)
     const labels = picks.map((p) => p.closest('label')!.textContent)
     expect(labels.slice(1).every((l) => l!.includes('fourth'))).toBe(true)
+  })
+
+  it('reuses the compare page’s target picker, whose "check again" keeps this form’s ticks', async () => {
+    const recheck = (html: string) => doc(html).querySelector('#targets button.recheck')!
+    const fresh = recheck((await page('/studies/new')).html)
+    expect(fresh.getAttribute('hx-include')).toBe('#study-form')
+    expect(JSON.parse(fresh.getAttribute('hx-vals')!)).toEqual({ picker_form: 'study-form' })
+    const res = await post('/targets/check', form({ picker_form: 'study-form', targets: ['pa/model-a'] }))
+    expect(doc(res.html).querySelector('input[value="pa/model-a"]')!.hasAttribute('checked')).toBe(true)
+    expect(recheck(res.html).getAttribute('hx-include')).toBe('#study-form')
+    // The compare page's own picker is unchanged.
+    const compare = recheck((await page('/')).html)
+    expect([compare.getAttribute('hx-include'), compare.hasAttribute('hx-vals')]).toEqual(['#compare-form', false])
   })
 
   it('re-renders with the file line and problem, keeping what was typed; nothing starts', async () => {
