@@ -175,7 +175,7 @@ export function StudyPage(props: {
         <section class="card" aria-labelledby="grid-heading">
           <h2 id="grid-heading">Per prompt</h2>
           <p class="muted">Open a prompt to read every answer to it side by side.</p>
-          <PromptGrid targets={targets} cells={props.grid.cells} studyId={v.study_id} repeats={v.repeats} />
+          <PromptGrid targets={targets} cells={props.grid.cells} studyId={v.study_id} />
           <GridPager id={v.study_id} grid={props.grid} />
         </section>
       ) : (

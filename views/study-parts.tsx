@@ -6,7 +6,7 @@ import { formatInt, formatMs, formatRate } from './format.ts'
 // Parts shared by the study page and the self-contained report: they take plain data and never link outside
 // the page unless `links` says so (the mailed report has no server to link to).
 
-export const STATUS_TEXT: Record<StudyView['status'], string> = {
+const STUDY_STATUS_TEXT: Record<StudyView['status'], string> = {
   running: 'Running',
   done: 'Done',
   cancelled: 'Cancelled',
@@ -15,7 +15,7 @@ export const STATUS_TEXT: Record<StudyView['status'], string> = {
 
 /** "Paused", "Stopped at the budget", ... : the status a person reads. */
 export function statusText(view: Pick<StudyView, 'status' | 'stop_reason'>): string {
-  if (view.status !== 'interrupted') return STATUS_TEXT[view.status]
+  if (view.status !== 'interrupted') return STUDY_STATUS_TEXT[view.status]
   if (view.stop_reason === 'paused') return 'Paused'
   if (view.stop_reason === 'budget') return 'Stopped at the budget'
   return 'Interrupted (the server stopped)'
@@ -23,7 +23,8 @@ export function statusText(view: Pick<StudyView, 'status' | 'stop_reason'>): str
 
 /** "31×", "2.4×", "1.15×": whole numbers from 10 up, as in "costs 31× less". */
 export function formatRatio(x: number): string {
-  if (x >= 10) return `${Math.round(x).toLocaleString('en-US')}×`
+  // 9.96 would read "10.0×" at one decimal: from 9.95 up it is a whole number.
+  if (x >= 9.95) return `${Math.round(x).toLocaleString('en-US')}×`
   return `${x.toFixed(x >= 2 ? 1 : 2)}×`
 }
 
@@ -192,7 +193,7 @@ export function StudySummaryTable(props: { view: StudyView }) {
 export function ratioSentence(r: CostRatio, labelOf: (target: string) => string = (t) => t): string {
   const target = labelOf(r.target)
   const vs = labelOf(r.vs)
-  const on = `per request on these ${formatInt(r.prompts)} prompt${r.prompts === 1 ? '' : 's'}`
+  const on = r.prompts === 1 ? 'per request on this one prompt' : `per request on these ${formatInt(r.prompts)} prompts`
   if (r.median === null) return `${target} against ${vs}: no ratio (${r.note ?? 'no prompt with both costs known'}).`
   const [cheap, dear, m, ci] =
     r.median >= 1
@@ -271,7 +272,7 @@ export function WhatIfTables(props: { rows: WhatIfRow[] }) {
 }
 
 /** The cells of one prompt × target (its repeats), as the grid shows them. */
-export function gridCellText(cells: CellView[]) {
+function gridCellText(cells: CellView[]) {
   const finished = cells.filter((c) => c.status === 'ok' || c.status === 'error')
   const ok = finished.filter((c) => c.status === 'ok').length
   const errors = finished.filter((c) => c.status === 'error')
@@ -332,7 +333,6 @@ export function PromptGrid(props: {
   targets: Array<{ target: string; label: string }>
   cells: CellView[]
   studyId?: string
-  repeats: number
 }) {
   const rows = new Map<number, { prompt: string; byTarget: Map<string, CellView[]> }>()
   for (const cell of props.cells) {

@@ -102,7 +102,7 @@ export function StudyReport(props: {
         </section>
         <section class="card" aria-labelledby="grid">
           <h2 id="grid">Per prompt</h2>
-          <PromptGrid targets={targets} cells={props.cells} repeats={v.repeats} />
+          <PromptGrid targets={targets} cells={props.cells} />
         </section>
       </body>
     </html>
