@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseHTML } from 'linkedom'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StudyView } from '../../src/studies/types.ts'
@@ -203,6 +208,31 @@ describe('a study created from the page', () => {
     expect(doc(res.html).querySelector('progress')!.getAttribute('value')).toBe('15')
     // The finished page polls nothing.
     expect((await page(`/studies/${id}`)).html).not.toContain('hx-trigger')
+  })
+
+  it('passes htmx 4 upgrade-check on every study page and fragment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'juxta-study-upgrade-'))
+    try {
+      const paths = [
+        '/studies',
+        '/studies/new',
+        `/studies/${id}`,
+        `/studies/${id}/prompts/0`,
+        `/studies/${id}/progress`,
+      ]
+      paths.push('/studies/new/history?history_q=third')
+      for (const [i, path] of paths.entries()) writeFileSync(join(dir, `page-${i}.html`), (await page(path)).html)
+      const fields = { prompts: 'one', targets: ['pa/model-a'] }
+      writeFileSync(join(dir, 'estimate.html'), (await post('/studies/estimate', form(fields))).html)
+      writeFileSync(join(dir, 'refused.html'), (await post('/studies', form({ ...fields, repeats: '99' }))).html)
+      const checker = join(createRequire(import.meta.url).resolve('htmx.org/package.json'), '..', 'dist', 'scripts')
+      const run = spawnSync('node', [join(checker, 'upgrade-check.js'), dir], { encoding: 'utf8' })
+      const output = `${run.stdout}${run.stderr}`
+      expect(output).toContain(`Scanning ${paths.length + 2} file(s)`)
+      expect(run.status, output).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('downloads a self-contained report: no script, no external reference, the figures inside', async () => {
