@@ -21,6 +21,12 @@ export function statusText(view: Pick<StudyView, 'status' | 'stop_reason'>): str
   return 'Interrupted (the server stopped)'
 }
 
+/** "1 prompt × 3 targets × 2 repeats": the shape of a study. */
+export function studyShape(v: Pick<StudyView, 'prompt_count' | 'targets' | 'repeats'>): string {
+  const n = (count: number, word: string) => `${formatInt(count)} ${word}${count === 1 ? '' : 's'}`
+  return `${n(v.prompt_count, 'prompt')} × ${n(v.targets.length, 'target')} × ${n(v.repeats, 'repeat')}`
+}
+
 /** "31×", "2.4×", "1.15×": whole numbers from 10 up, as in "costs 31× less". */
 export function formatRatio(x: number): string {
   // 9.96 would read "10.0×" at one decimal: from 9.95 up it is a whole number.
@@ -100,7 +106,8 @@ function errorsText(t: TargetSummary): string {
 /** A cost figure: unknown costs are said with their count, never shown as $0. */
 function CostFigure(props: { t: TargetSummary; pick: 'total' | 'mean' | 'median' | 'p90' }) {
   const c = props.t.cost_usd
-  if (!c) return <span class="cost-unknown">unknown</span>
+  // No finished cell yet: nothing to say; finished cells without a known cost: unknown, never $0.
+  if (!c) return props.t.cost_unknown ? <span class="cost-unknown">unknown</span> : <>—</>
   return <>{formatUsd(c[props.pick])}</>
 }
 

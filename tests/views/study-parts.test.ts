@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CostRatio } from '../../src/studies/types.ts'
-import { formatRatio, ratioSentence } from '../../views/study-parts.tsx'
+import { formatRatio, ratioSentence, studyShape } from '../../views/study-parts.tsx'
 
 const ratio = (over: Partial<CostRatio>): CostRatio => ({
   target: 'openai/o3',
@@ -50,5 +50,14 @@ describe('ratioSentence', () => {
 describe('formatRatio', () => {
   it('shows whole numbers from 10 up, one decimal from 2, two below', () => {
     expect([31.2, 10, 9.96, 2.04, 1.234].map(formatRatio)).toEqual(['31×', '10×', '10×', '2.0×', '1.23×'])
+  })
+})
+
+describe('studyShape', () => {
+  it('counts prompts, targets and repeats in words that agree with the numbers', () => {
+    expect(studyShape({ prompt_count: 1, targets: ['a/x'], repeats: 1 })).toBe('1 prompt × 1 target × 1 repeat')
+    expect(studyShape({ prompt_count: 1200, targets: ['a/x', 'b/y'], repeats: 3 })).toBe(
+      '1,200 prompts × 2 targets × 3 repeats',
+    )
   })
 })
