@@ -11,6 +11,7 @@ import {
   StudyProgressBlock,
   StudySummaryTable,
   statusText,
+  studyShape,
   WhatIfTables,
 } from './study-parts.tsx'
 
@@ -118,9 +119,7 @@ export function StudyPage(props: {
       </nav>
       <h1 class="study-title">{v.name}</h1>
       <p class="muted study-meta">
-        {formatInt(v.prompt_count)} prompts × {formatInt(v.targets.length)} targets × {formatInt(v.repeats)}{' '}
-        {v.repeats === 1 ? 'repeat' : 'repeats'} = {formatInt(v.progress.total)} cells · concurrency {v.concurrency} per
-        provider
+        {studyShape(v)} = {formatInt(v.progress.total)} cells · concurrency {v.concurrency} per provider
         {v.params.temperature !== undefined ? ` · temperature ${v.params.temperature}` : ''}
         {v.params.max_tokens !== undefined ? ` · max tokens ${formatInt(v.params.max_tokens)}` : ''}
         {v.max_usd !== null ? ` · budget ${formatUsd(v.max_usd)}` : ''}
@@ -175,7 +174,7 @@ export function StudyPage(props: {
         <section class="card" aria-labelledby="grid-heading">
           <h2 id="grid-heading">Per prompt</h2>
           <p class="muted">Open a prompt to read every answer to it side by side.</p>
-          <PromptGrid targets={targets} cells={props.grid.cells} studyId={v.study_id} repeats={v.repeats} />
+          <PromptGrid targets={targets} cells={props.grid.cells} studyId={v.study_id} />
           <GridPager id={v.study_id} grid={props.grid} />
         </section>
       ) : (

@@ -6,7 +6,7 @@ import { formatInt, formatMs, formatRate } from './format.ts'
 // Parts shared by the study page and the self-contained report: they take plain data and never link outside
 // the page unless `links` says so (the mailed report has no server to link to).
 
-export const STATUS_TEXT: Record<StudyView['status'], string> = {
+const STUDY_STATUS_TEXT: Record<StudyView['status'], string> = {
   running: 'Running',
   done: 'Done',
   cancelled: 'Cancelled',
@@ -15,15 +15,22 @@ export const STATUS_TEXT: Record<StudyView['status'], string> = {
 
 /** "Paused", "Stopped at the budget", ... : the status a person reads. */
 export function statusText(view: Pick<StudyView, 'status' | 'stop_reason'>): string {
-  if (view.status !== 'interrupted') return STATUS_TEXT[view.status]
+  if (view.status !== 'interrupted') return STUDY_STATUS_TEXT[view.status]
   if (view.stop_reason === 'paused') return 'Paused'
   if (view.stop_reason === 'budget') return 'Stopped at the budget'
   return 'Interrupted (the server stopped)'
 }
 
+/** "1 prompt × 3 targets × 2 repeats": the shape of a study. */
+export function studyShape(v: Pick<StudyView, 'prompt_count' | 'targets' | 'repeats'>): string {
+  const n = (count: number, word: string) => `${formatInt(count)} ${word}${count === 1 ? '' : 's'}`
+  return `${n(v.prompt_count, 'prompt')} × ${n(v.targets.length, 'target')} × ${n(v.repeats, 'repeat')}`
+}
+
 /** "31×", "2.4×", "1.15×": whole numbers from 10 up, as in "costs 31× less". */
 export function formatRatio(x: number): string {
-  if (x >= 10) return `${Math.round(x).toLocaleString('en-US')}×`
+  // 9.96 would read "10.0×" at one decimal: from 9.95 up it is a whole number.
+  if (x >= 9.95) return `${Math.round(x).toLocaleString('en-US')}×`
   return `${x.toFixed(x >= 2 ? 1 : 2)}×`
 }
 
@@ -99,7 +106,8 @@ function errorsText(t: TargetSummary): string {
 /** A cost figure: unknown costs are said with their count, never shown as $0. */
 function CostFigure(props: { t: TargetSummary; pick: 'total' | 'mean' | 'median' | 'p90' }) {
   const c = props.t.cost_usd
-  if (!c) return <span class="cost-unknown">unknown</span>
+  // No finished cell yet: nothing to say; finished cells without a known cost: unknown, never $0.
+  if (!c) return props.t.cost_unknown ? <span class="cost-unknown">unknown</span> : <>—</>
   return <>{formatUsd(c[props.pick])}</>
 }
 
@@ -192,7 +200,7 @@ export function StudySummaryTable(props: { view: StudyView }) {
 export function ratioSentence(r: CostRatio, labelOf: (target: string) => string = (t) => t): string {
   const target = labelOf(r.target)
   const vs = labelOf(r.vs)
-  const on = `per request on these ${formatInt(r.prompts)} prompt${r.prompts === 1 ? '' : 's'}`
+  const on = r.prompts === 1 ? 'per request on this one prompt' : `per request on these ${formatInt(r.prompts)} prompts`
   if (r.median === null) return `${target} against ${vs}: no ratio (${r.note ?? 'no prompt with both costs known'}).`
   const [cheap, dear, m, ci] =
     r.median >= 1
@@ -271,7 +279,7 @@ export function WhatIfTables(props: { rows: WhatIfRow[] }) {
 }
 
 /** The cells of one prompt × target (its repeats), as the grid shows them. */
-export function gridCellText(cells: CellView[]) {
+function gridCellText(cells: CellView[]) {
   const finished = cells.filter((c) => c.status === 'ok' || c.status === 'error')
   const ok = finished.filter((c) => c.status === 'ok').length
   const errors = finished.filter((c) => c.status === 'error')
@@ -332,7 +340,6 @@ export function PromptGrid(props: {
   targets: Array<{ target: string; label: string }>
   cells: CellView[]
   studyId?: string
-  repeats: number
 }) {
   const rows = new Map<number, { prompt: string; byTarget: Map<string, CellView[]> }>()
   for (const cell of props.cells) {

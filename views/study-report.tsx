@@ -6,7 +6,7 @@ import { formatUsd } from '../src/pricing/money.ts'
 import { SafeMarkup } from './safe-html.tsx'
 import { formatInt } from './format.ts'
 import { formatWhen } from './history-page.tsx'
-import { PromptGrid, RatioSentences, StudySummaryTable, statusText, WhatIfTables } from './study-parts.tsx'
+import { PromptGrid, RatioSentences, StudySummaryTable, statusText, studyShape, WhatIfTables } from './study-parts.tsx'
 
 /**
  * The report's policy, also sent as a header: the file is mailed and opened from disk, where no header travels,
@@ -72,9 +72,8 @@ export function StudyReport(props: {
             {formatWhen(props.generatedAt)}
           </p>
           <p>
-            {formatInt(v.prompt_count)} prompts × {formatInt(v.targets.length)} targets × {formatInt(v.repeats)}{' '}
-            {v.repeats === 1 ? 'repeat' : 'repeats'}: {formatInt(v.progress.done)} of {formatInt(v.progress.total)}{' '}
-            cells done, {formatInt(v.progress.errors)} errors, spend{' '}
+            {studyShape(v)}: {formatInt(v.progress.done)} of {formatInt(v.progress.total)} cells done,{' '}
+            {formatInt(v.progress.errors)} errors, spend{' '}
             {v.spend_so_far_usd === null ? 'unknown' : formatUsd(v.spend_so_far_usd)}
             {v.spend_unknown_cells ? ` + ${formatInt(v.spend_unknown_cells)} cells of unknown cost` : ''}.
           </p>
@@ -102,7 +101,7 @@ export function StudyReport(props: {
         </section>
         <section class="card" aria-labelledby="grid">
           <h2 id="grid">Per prompt</h2>
-          <PromptGrid targets={targets} cells={props.cells} repeats={v.repeats} />
+          <PromptGrid targets={targets} cells={props.cells} />
         </section>
       </body>
     </html>

@@ -1,8 +1,14 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseHTML } from 'linkedom'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StudyView } from '../../src/studies/types.ts'
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts'
-import { fakeConfig } from '../helpers/juxta.ts'
+import { fakeConfig, type ProviderSpec, startJuxta } from '../helpers/juxta.ts'
+import { closedLoopbackPort } from '../helpers/ports.ts'
 import { api, type StudyRig, startStudyRig, waitForStudy } from '../helpers/study-rig.ts'
 
 // Three targets on loopback upstreams with known usage: every answer has 10 input and 100 output tokens.
@@ -43,10 +49,17 @@ beforeAll(async () => {
       ps: priced('model-slow', 1),
       pi: { base_url: upstream.url, models: [{ id: 'model-in', price: { input: 100, output: 100 } }] },
       pf: { base_url: upstream.url, models: ['fault:500'] },
+      // A local server that does not answer: the picker folds it with a "check again" button.
+      local: {
+        base_url: `http://127.0.0.1:${await closedLoopbackPort()}/v1`,
+        requires_key: false,
+        models: ['llama'],
+      } as ProviderSpec,
       deepseek: { base_url: upstream.url, models: ['deepseek-flash'] },
     }),
   )
   url = rig.juxta.url
+  await rig.juxta.ctx.reachability.settle(rig.juxta.ctx.catalog().providers, { maxWaitMs: 10_000 })
 }, 60_000)
 
 afterAll(async () => {
@@ -197,6 +210,31 @@ describe('a study created from the page', () => {
     expect((await page(`/studies/${id}`)).html).not.toContain('hx-trigger')
   })
 
+  it('passes htmx 4 upgrade-check on every study page and fragment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'juxta-study-upgrade-'))
+    try {
+      const paths = [
+        '/studies',
+        '/studies/new',
+        `/studies/${id}`,
+        `/studies/${id}/prompts/0`,
+        `/studies/${id}/progress`,
+      ]
+      paths.push('/studies/new/history?history_q=third')
+      for (const [i, path] of paths.entries()) writeFileSync(join(dir, `page-${i}.html`), (await page(path)).html)
+      const fields = { prompts: 'one', targets: ['pa/model-a'] }
+      writeFileSync(join(dir, 'estimate.html'), (await post('/studies/estimate', form(fields))).html)
+      writeFileSync(join(dir, 'refused.html'), (await post('/studies', form({ ...fields, repeats: '99' }))).html)
+      const checker = join(createRequire(import.meta.url).resolve('htmx.org/package.json'), '..', 'dist', 'scripts')
+      const run = spawnSync('node', [join(checker, 'upgrade-check.js'), dir], { encoding: 'utf8' })
+      const output = `${run.stdout}${run.stderr}`
+      expect(output).toContain(`Scanning ${paths.length + 2} file(s)`)
+      expect(run.status, output).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('downloads a self-contained report: no script, no external reference, the figures inside', async () => {
     const res = await fetch(`${url}/api/studies/${id}/export.html`)
     expect(res.status).toBe(200)
@@ -232,6 +270,19 @@ describe('the new-study form', () => {
     expect(picks[0]!.hasAttribute('checked')).toBe(true)
     const labels = picks.map((p) => p.closest('label')!.textContent)
     expect(labels.slice(1).every((l) => l!.includes('fourth'))).toBe(true)
+  })
+
+  it('reuses the compare page’s target picker, whose "check again" keeps this form’s ticks', async () => {
+    const recheck = (html: string) => doc(html).querySelector('#targets button.recheck')!
+    const fresh = recheck((await page('/studies/new')).html)
+    expect(fresh.getAttribute('hx-include')).toBe('#study-form')
+    expect(JSON.parse(fresh.getAttribute('hx-vals')!)).toEqual({ picker_form: 'study-form' })
+    const res = await post('/targets/check', form({ picker_form: 'study-form', targets: ['pa/model-a'] }))
+    expect(doc(res.html).querySelector('input[value="pa/model-a"]')!.hasAttribute('checked')).toBe(true)
+    expect(recheck(res.html).getAttribute('hx-include')).toBe('#study-form')
+    // The compare page's own picker is unchanged.
+    const compare = recheck((await page('/')).html)
+    expect([compare.getAttribute('hx-include'), compare.hasAttribute('hx-vals')]).toEqual(['#compare-form', false])
   })
 
   it('re-renders with the file line and problem, keeping what was typed; nothing starts', async () => {
@@ -354,4 +405,20 @@ describe('pause, resume and cancel from the page', () => {
     expect(again.status).toBe(409)
     expect(doc(again.html).querySelector('.form-errors')).not.toBeNull()
   }, 30_000)
+})
+
+describe('without a history database', () => {
+  it('says studies need one instead of failing', async () => {
+    const plain = await startJuxta({ config: fakeConfig({ pa: { base_url: 'http://127.0.0.1:9/v1', models: ['m'] } }) })
+    try {
+      for (const path of ['/studies', '/studies/new']) {
+        const res = await fetch(`${plain.url}${path}`)
+        expect(res.status).toBe(503)
+        expect(await res.text()).toContain('Studies need the history database')
+      }
+      expect((await fetch(`${plain.url}/api/studies/x/export.html`)).status).toBe(503)
+    } finally {
+      await plain.close()
+    }
+  })
 })
