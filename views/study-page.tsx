@@ -149,6 +149,8 @@ export function StudyPage(props: {
           95% bootstrap interval over prompts (the same study always shows the same interval).
         </p>
       </section>
+      {/* The LLM judge against a reference (src/routes/study-judge.tsx), once the study has ended. */}
+      {ended ? <div id="study-judge" hx-get={`/studies/${v.study_id}/judge`} hx-trigger="load"></div> : ''}
       {props.charts ? (
         <section class="card" aria-labelledby="charts-heading">
           <h2 id="charts-heading">Charts</h2>
