@@ -106,9 +106,10 @@ function settingsOf(options: FitOptions | undefined): Settings {
 
 /**
  * Fits strengths on a dense k×k matrix, `wins[i·k + j]` = i's wins over j (a tie is 0.5 each way), over the
- * targets with `active[i]` set. Each MM sweep updates p_i ← W_i / Σ_j n_ij / (p_i + p_j) in place, the prior
- * adding `prior` virtual ties to every active pair; then rescales to geometric mean 1. Writes into `p`, which
- * holds the starting point (1 for a cold start); inactive entries are left alone.
+ * targets with `active[i]` set. Each MM sweep updates p_i ← W_i / Σ_j n_ij / (p_i + p_j) in place (cyclically,
+ * which converges faster than updating all at once), the prior adding `prior` virtual ties to every active
+ * pair; then rescales to geometric mean 1. Reads the starting point from `p` (1 for a cold start) and writes
+ * the fit there; inactive entries are left alone.
  */
 function fitDense(
   wins: Float64Array,
@@ -116,49 +117,65 @@ function fitDense(
   active: Uint8Array,
   settings: Settings,
   p: Float64Array,
-  scratch: { total: Float64Array; games: Float64Array; previous: Float64Array },
+  scratch: Scratch,
 ): void {
-  const { total, games, previous } = scratch
+  const { ids, total, games, q, previous } = scratch
   const { prior } = settings
-  let activeCount = 0
-  for (let i = 0; i < k; i++) activeCount += active[i]!
-  for (let i = 0; i < k; i++) {
-    if (!active[i]) continue
-    let w = (prior / 2) * (activeCount - 1)
-    for (let j = 0; j < k; j++) {
-      if (j === i || !active[j]) continue
+  // Work on the active targets only, packed, with a zero diagonal so the inner loop needs no test.
+  let m = 0
+  for (let i = 0; i < k; i++) if (active[i]) ids[m++] = i
+  for (let a = 0; a < m; a++) {
+    const i = ids[a]!
+    let w = (prior / 2) * (m - 1)
+    for (let b = 0; b < m; b++) {
+      const j = ids[b]!
+      if (a === b) {
+        games[a * m + b] = 0
+        continue
+      }
       w += wins[i * k + j]!
-      games[i * k + j] = wins[i * k + j]! + wins[j * k + i]! + prior
+      games[a * m + b] = wins[i * k + j]! + wins[j * k + i]! + prior
     }
-    total[i] = w
+    total[a] = w
+    q[a] = p[i]!
   }
   for (let sweep = 0; sweep < settings.maxSweeps; sweep++) {
-    for (let i = 0; i < k; i++) {
-      if (!active[i]) continue
-      previous[i] = p[i]!
-      let denominator = 0
-      const pi = p[i]!
-      for (let j = 0; j < k; j++) {
-        if (j === i || !active[j]) continue
-        denominator += games[i * k + j]! / (pi + p[j]!)
-      }
-      p[i] = total[i]! / denominator
-    }
     let logSum = 0
-    for (let i = 0; i < k; i++) if (active[i]) logSum += Math.log(p[i]!)
-    const scale = Math.exp(-logSum / activeCount)
-    let change = 0
-    for (let i = 0; i < k; i++) {
-      if (!active[i]) continue
-      p[i] = p[i]! * scale
-      change = Math.max(change, Math.abs(p[i]! - previous[i]!) / previous[i]!)
+    for (let a = 0; a < m; a++) {
+      const qa = q[a]!
+      previous[a] = qa
+      let denominator = 0
+      for (let b = 0; b < m; b++) denominator += games[a * m + b]! / (qa + q[b]!)
+      q[a] = total[a]! / denominator
+      logSum += Math.log(q[a]!)
     }
-    if (change < settings.tolerance) return
+    const scale = Math.exp(-logSum / m)
+    let change = 0
+    for (let a = 0; a < m; a++) {
+      q[a] = q[a]! * scale
+      change = Math.max(change, Math.abs(q[a]! - previous[a]!) / previous[a]!)
+    }
+    if (change < settings.tolerance) break
   }
+  for (let a = 0; a < m; a++) p[ids[a]!] = q[a]!
 }
 
-function scratchFor(k: number) {
-  return { total: new Float64Array(k), games: new Float64Array(k * k), previous: new Float64Array(k) }
+interface Scratch {
+  ids: Int32Array
+  total: Float64Array
+  games: Float64Array
+  q: Float64Array
+  previous: Float64Array
+}
+
+function scratchFor(k: number): Scratch {
+  return {
+    ids: new Int32Array(k),
+    total: new Float64Array(k),
+    games: new Float64Array(k * k),
+    q: new Float64Array(k),
+    previous: new Float64Array(k),
+  }
 }
 
 /** Index of every target named in the pairs, in name order so results do not depend on input order. */
@@ -217,23 +234,22 @@ function denseElo(p: Float64Array, active: Uint8Array, out: Float64Array, offset
 }
 
 /**
- * Every vote as the cells it adds to the win matrix and the targets it involves, flattened into typed arrays
- * once (vote v owns cells[cellStart[v] .. cellStart[v + 1]) and likewise members), so a bootstrap resample is a
- * few passes over numbers rather than over objects.
+ * Every distinct vote as the cells it adds to the win matrix, flattened into typed arrays once (pattern v owns
+ * cells[cellStart[v] .. cellStart[v + 1])), so a bootstrap resample is a pass over numbers, not objects.
  */
 interface EncodedVotes {
   cellStart: Int32Array
   cells: Int32Array
   amounts: Float64Array
-  memberStart: Int32Array
-  members: Int32Array
 }
 
-/** Fills `wins` and `active` from vote multiplicities (`times[v]` copies of vote v). */
-function accumulate(votes: EncodedVotes, times: Int32Array, wins: Float64Array, active: Uint8Array): void {
-  const { cellStart, cells, amounts, memberStart, members } = votes
+/**
+ * Fills `wins` from pattern multiplicities (`times[v]` copies of pattern v) and marks as active every target in a
+ * comparison (every target of a counted vote is in one).
+ */
+function accumulate(votes: EncodedVotes, times: Int32Array, k: number, wins: Float64Array, active: Uint8Array): void {
+  const { cellStart, cells, amounts } = votes
   wins.fill(0)
-  active.fill(0)
   for (let v = 0; v < times.length; v++) {
     const t = times[v]!
     if (t === 0) continue
@@ -241,7 +257,11 @@ function accumulate(votes: EncodedVotes, times: Int32Array, wins: Float64Array, 
       const cell = cells[c]!
       wins[cell] = wins[cell]! + t * amounts[c]!
     }
-    for (let m = memberStart[v]!; m < memberStart[v + 1]!; m++) active[members[m]!] = 1
+  }
+  for (let i = 0; i < k; i++) {
+    let seen = 0
+    for (let j = 0; j < k; j++) seen += wins[i * k + j]! + wins[j * k + i]!
+    active[i] = seen > 0 ? 1 : 0
   }
 }
 
@@ -282,49 +302,56 @@ export function rateVotes(votes: readonly Vote[], options: RateOptions): RatedVo
   const n = counted.length
   if (n === 0) return { method: 'bradley-terry', prior, votes: 0, targets: [] }
 
+  // Identical votes (same targets, same winner) are one pattern with a count: arena votes repeat the same
+  // few line-ups, and a resample then adds a handful of patterns instead of every vote.
   const tally = names.map(() => ({ votes: 0, wins: 0, losses: 0, ties: 0 }))
   const cells: number[] = []
   const amounts: number[] = []
-  const members: number[] = []
-  const cellStart = new Int32Array(n + 1)
-  const memberStart = new Int32Array(n + 1)
-  counted.forEach(({ vote, pairs }, v) => {
+  const starts: number[] = [0]
+  const patternOf = new Int32Array(n)
+  counted.forEach(({ vote, pairs, key }, v) => {
+    for (const target of vote.targets) tally[index.get(target)!]!.votes++
     for (const pair of pairs) {
       const a = index.get(pair.a)!
       const b = index.get(pair.b)!
       if (pair.score === 0.5) {
-        cells.push(a * k + b, b * k + a)
-        amounts.push(0.5, 0.5)
         tally[a]!.ties++
         tally[b]!.ties++
       } else {
-        cells.push(a * k + b)
-        amounts.push(1)
         tally[a]!.wins++
         tally[b]!.losses++
       }
     }
-    for (const target of vote.targets) {
-      const m = index.get(target)!
-      members.push(m)
-      tally[m]!.votes++
+    if (v > 0 && key === counted[v - 1]!.key) {
+      patternOf[v] = patternOf[v - 1]!
+      return
     }
-    cellStart[v + 1] = cells.length
-    memberStart[v + 1] = members.length
+    patternOf[v] = starts.length - 1
+    for (const pair of pairs) {
+      const a = index.get(pair.a)!
+      const b = index.get(pair.b)!
+      cells.push(a * k + b)
+      amounts.push(pair.score)
+      if (pair.score !== 1) {
+        cells.push(b * k + a)
+        amounts.push(1 - pair.score)
+      }
+    }
+    starts.push(cells.length)
   })
   const encoded: EncodedVotes = {
-    cellStart,
+    cellStart: Int32Array.from(starts),
     cells: Int32Array.from(cells),
     amounts: Float64Array.from(amounts),
-    memberStart,
-    members: Int32Array.from(members),
   }
+  const patterns = starts.length - 1
 
   const wins = new Float64Array(k * k)
   const active = new Uint8Array(k)
   const scratch = scratchFor(k)
-  const times = new Int32Array(n).fill(1)
-  accumulate(encoded, times, wins, active)
+  const times = new Int32Array(patterns)
+  for (let v = 0; v < n; v++) times[patternOf[v]!]!++
+  accumulate(encoded, times, k, wins, active)
   const fitted = new Float64Array(k).fill(1)
   fitDense(wins, k, active, settings, fitted, scratch)
   const point = new Float64Array(k)
@@ -336,8 +363,8 @@ export function rateVotes(votes: readonly Vote[], options: RateOptions): RatedVo
   const p = new Float64Array(k)
   for (let r = 0; r < resamples; r++) {
     times.fill(0)
-    for (let d = 0; d < n; d++) times[randomIndex(random, n)]!++
-    accumulate(encoded, times, wins, active)
+    for (let d = 0; d < n; d++) times[patternOf[randomIndex(random, n)]!]!++
+    accumulate(encoded, times, k, wins, active)
     p.set(fitted)
     fitDense(wins, k, active, settings, p, scratch)
     denseElo(p, active, boot, r * k)

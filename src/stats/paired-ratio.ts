@@ -67,6 +67,9 @@ function medianStatistic(): (sample: readonly number[]) => number {
  */
 export function pairedRatio(input: PairedRatioInput): PairedRatio {
   const minPrompts = input.minPrompts ?? DEFAULT_MIN_PROMPTS
+  if (!Number.isInteger(minPrompts) || minPrompts < 1) {
+    throw new RangeError(`minPrompts must be a whole number of at least 1, got ${minPrompts}`)
+  }
   const resamples = resampleCount(input.resamples)
   const keys = [...new Set([...input.a.keys(), ...input.b.keys()])].sort()
   const ratios: number[] = []

@@ -223,7 +223,9 @@ export async function* exportJsonChunks(
   const referenced = new Set<string>()
   for await (const run of runs) {
     for (const ref of run.images ?? []) referenced.add(ref.sha256)
-    yield `${first ? '\n' : ',\n'}${JSON.stringify(run)}`
+    // The study link stays behind: studies are not part of the format (an imported run has no study).
+    const { study_id: _study, ...exported } = run
+    yield `${first ? '\n' : ',\n'}${JSON.stringify(exported)}`
     first = false
   }
   if (referenced.size === 0 || !images) {

@@ -169,8 +169,8 @@ export class SqliteRunStore implements RunStore {
       const images = imageRefsOf(this.sql, ids.slice(at, at + EXPORT_BATCH))
       for (const id of ids.slice(at, at + EXPORT_BATCH)) {
         const run = runs.get(id)
-        // Deleted since the export began. The study link is dropped: studies are not part of history exports.
-        if (run) yield withImages(withoutStudy(toStoredRun(run, byRun.get(id) ?? [])), images.get(id))
+        // Deleted since the export began.
+        if (run) yield withImages(toStoredRun(run, byRun.get(id) ?? []), images.get(id))
       }
       // Let other requests in between batches: SQLite calls block the event loop.
       await nextTick()
@@ -251,12 +251,6 @@ interface LinkRow {
   status: RunStatus
   study_id: string | null
   prompt: string
-}
-
-function withoutStudy(run: StoredRun): StoredRun {
-  if (run.study_id === undefined) return run
-  const { study_id: _, ...rest } = run
-  return rest
 }
 
 /** A run with its image references; runs without images have no `images` key (older exports look the same). */

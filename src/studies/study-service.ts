@@ -307,7 +307,9 @@ export class DefaultStudyService implements StudyService {
   private async drained(id: string, runner: StudyRunner, mode: RunnerMode): Promise<void> {
     if (this.runners.get(id) === runner) this.runners.delete(id)
     try {
-      if (mode === 'running') {
+      // Every cell ran; unless a cancel or pause landed while the last one finished.
+      const record = mode === 'running' ? await this.deps.store.getStudy(id) : null
+      if (record?.status === 'running') {
         await this.deps.store.setState(id, { status: 'done', stop_reason: null, finished_at: this.now() })
       }
       this.notify(id)

@@ -22,10 +22,22 @@ beforeAll(async () => {
     fakeConfig(
       {
         fast: { base_url: upstream.url, models: [{ id: 'text:3', price: { input: 1, output: 2 } }] },
-        limit: { base_url: upstream.url, models: [{ id: 'limited', price: { input: 1, output: 2 } }] },
+        limit: {
+          base_url: upstream.url,
+          models: [
+            { id: 'limited', price: { input: 1, output: 2 } },
+            { id: 'limited2', price: { input: 1, output: 2 } },
+          ],
+        },
         slowp: { base_url: upstream.url, models: [{ id: 'slow', price: { input: 1, output: 2 } }] },
         pricey: { base_url: upstream.url, models: [{ id: 'text:4', price: { input: 100_000, output: 100_000 } }] },
-        pacedp: { base_url: upstream.url, models: [{ id: 'paced', price: { input: 1, output: 2 } }] },
+        pacedp: {
+          base_url: upstream.url,
+          models: [
+            { id: 'paced', price: { input: 1, output: 2 } },
+            { id: 'paced2', price: { input: 1, output: 2 } },
+          ],
+        },
       },
       // The engine's own retry (before the first token, honouring Retry-After) is the study's retry.
       { max_retries: 2 },
@@ -140,6 +152,37 @@ describe('running studies', () => {
     const fast = upstream.requestsFor('text:3')
     expect(fast).toHaveLength(3)
     for (const r of fast) expect(r.receivedAt).toBeLessThan(requests[3]!.receivedAt)
+  })
+
+  it('a 429 holds the provider’s queue: no new cell is sent to it before Retry-After has passed', async () => {
+    upstream.script('limited2', { kind: 'sequence', steps: [rateLimited(1), { kind: 'text', deltas: 3 }] })
+    const created = await api<{ study_id: string }>(url, '/api/studies', {
+      body: { prompts: ['a', 'b', 'c', 'd', 'e', 'f'], targets: ['limit/limited2'], concurrency: 3 },
+    })
+    const view = await waitForStudy(url, created.body.study_id)
+    expect(view).toMatchObject({ status: 'done', progress: { ok: 6, errors: 0 } })
+    const requests = upstream.requestsFor('limited2')
+    // 3 sent at once (one refused), then 3 more cells and the refused one's retry, all after the hold.
+    expect(requests).toHaveLength(7)
+    const refused = requests[0]!.receivedAt
+    for (const r of requests.slice(3)) expect(r.receivedAt - refused).toBeGreaterThanOrEqual(950)
+  })
+
+  it('keeps at most `concurrency` requests in flight per provider', async () => {
+    upstream.script('paced2', { kind: 'text', deltas: 4, everyMs: 30 })
+    const before = upstream.requestsFor('paced2').length
+    const created = await api<{ study_id: string }>(url, '/api/studies', {
+      body: { prompts: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], targets: ['pacedp/paced2'], concurrency: 2 },
+    })
+    const view = await waitForStudy(url, created.body.study_id)
+    expect(view).toMatchObject({ status: 'done', progress: { ok: 7 } })
+    const requests = upstream.requestsFor('paced2').slice(before)
+    expect(requests).toHaveLength(7)
+    // Overlap from the upstream's own records: when each request arrived, how many were still open.
+    const inFlight = requests.map(
+      (r) => requests.filter((o) => o.receivedAt <= r.receivedAt && (o.closedAt ?? Infinity) > r.receivedAt).length,
+    )
+    expect(Math.max(...inFlight)).toBe(2)
   })
 
   it('cancel aborts the upstream requests in flight at once and marks the study cancelled', async () => {

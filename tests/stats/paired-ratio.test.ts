@@ -95,7 +95,8 @@ describe('pairedRatio', () => {
     expect(hi).toBeGreaterThanOrEqual(first.median!)
   })
 
-  it('refuses costs that are not amounts and too few resamples', () => {
+  it('refuses costs that are not amounts, too few resamples and a prompt minimum below 1', () => {
+    expect(() => pairedRatio({ a: map({ p: [1] }), b: map({ p: [1] }), seed: 1, minPrompts: 0 })).toThrow(/minPrompts/)
     expect(() => pairedRatio({ a: map({ p: [-1] }), b: map({ p: [1] }), seed: 1 })).toThrow(RangeError)
     expect(() => pairedRatio({ a: map({ p: [Number.NaN] }), b: map({ p: [1] }), seed: 1 })).toThrow(RangeError)
     expect(() => pairedRatio({ a: map({ p: [1] }), b: map({ p: [1] }), seed: 1, resamples: 10 })).toThrow(RangeError)

@@ -79,7 +79,7 @@ afterAll(() => {
 })
 
 describe('kill -9 of Juxta in the middle of a study', () => {
-  it('keeps every finished cell; after restart the study is interrupted and resume runs only the missing cells', async () => {
+  it('keeps finished cells; after restart the study is interrupted and resume runs only the missing ones', async () => {
     const first = await startServer()
     const prompts = Array.from({ length: 16 }, (_, i) => `prompt ${i}`)
     const created = await json<{ study_id: string }>(`${first.url}/api/studies`, {
