@@ -150,7 +150,14 @@ export function StudyPage(props: {
         </p>
       </section>
       {/* The LLM judge against a reference (src/routes/study-judge.tsx), once the study has ended. */}
-      {ended ? <div id="study-judge" hx-get={`/studies/${v.study_id}/judge`} hx-trigger="load"></div> : ''}
+      {ended ? (
+        <p class="card">
+          <a href={`/studies/${v.study_id}/judge`}>Judge against a reference</a>: how often each target is as good as
+          one of them, by an LLM judge, beside what it costs.
+        </p>
+      ) : (
+        ''
+      )}
       {props.charts ? (
         <section class="card" aria-labelledby="charts-heading">
           <h2 id="charts-heading">Charts</h2>

@@ -6,6 +6,7 @@ import { readJson } from './compare-input.ts'
 import { judgeStudy, summarizeStudyJudge, type StudyJudgeSummary } from '../arena/study-judge.ts'
 import { judgeTargets } from '../web/arena-panel.tsx'
 import { StudyJudgePanel } from '../../views/study-judge-view.tsx'
+import { Layout } from '../../views/layout.tsx'
 
 type Judged =
   | { ok: true; summary: StudyJudgeSummary }
@@ -90,8 +91,19 @@ export function studyJudgeRoutes(ctx: AppContext): Hono {
   }
 
   app.get('/studies/:id/judge', async (c) => {
-    const html = await panel(c.req.param('id'))
-    return html ? c.html(html) : c.text('study not found', 404)
+    const id = c.req.param('id')
+    const html = await panel(id)
+    const study = html ? await ctx.studies?.get(id) : null
+    if (!html || !study) return c.notFound()
+    return c.html(
+      <Layout title={`Judge · ${study.name}`} active="studies">
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+          <a href="/studies">Studies</a> › <a href={`/studies/${id}`}>{study.name}</a>
+        </nav>
+        <h1>Judge “{study.name}”</h1>
+        <div id="study-judge">{html}</div>
+      </Layout>,
+    )
   })
 
   app.post('/studies/:id/judge', async (c) => {

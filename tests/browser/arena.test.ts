@@ -193,6 +193,7 @@ describe.each(['light', 'dark'] as const)('arena pages are axe clean, %s', (colo
       )
       .toBe('done')
     await page.goto(`${rig.juxta.url}/studies/${study_id}`)
+    await page.click(`a[href="/studies/${study_id}/judge"]`)
     await page.waitForSelector('#study-judge .study-judge form')
     found.study = await axeViolations(page)
     await page.selectOption('#study-judge-target', TARGETS[2]!)
