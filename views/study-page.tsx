@@ -148,6 +148,15 @@ export function StudyPage(props: {
           95% bootstrap interval over prompts (the same study always shows the same interval).
         </p>
       </section>
+      {/* The LLM judge against a reference (src/routes/study-judge.tsx), once the study has ended. */}
+      {ended ? (
+        <p class="card">
+          <a href={`/studies/${v.study_id}/judge`}>Judge against a reference</a>: how often each target is as good as
+          one of them, by an LLM judge, beside what it costs.
+        </p>
+      ) : (
+        ''
+      )}
       {props.charts ? (
         <section class="card" aria-labelledby="charts-heading">
           <h2 id="charts-heading">Charts</h2>

@@ -1,3 +1,5 @@
+import type { Verdict } from './judge-prompt.ts'
+
 /** Who gave a vote: a person (`human`) or an LLM judge (`judge:<target>`). */
 export type VoteSource = 'human' | `judge:${string}`
 
@@ -55,6 +57,9 @@ export interface ArenaStore {
   votes(query: VoteQuery): Promise<Vote[]>
   /** Each target's finished answers (cost, TTFT) in these runs: the leaderboard's measured figures. */
   resultFigures(runIds: string[]): Promise<ResultFigure[]>
+  /** Replaces a study's judging against its reference. */
+  saveStudyJudge(record: StudyJudgeRecord): Promise<void>
+  studyJudge(studyId: string): Promise<StudyJudgeRecord | null>
   /** Stores imported votes and blind letters, keeping any already stored for the same run and source. */
   importArena(runId: string, arena: RunArena): Promise<void>
 }
@@ -73,4 +78,26 @@ export interface ResultFigure {
   /** Exact cost in pico-dollars; null when unknown. */
   cost_pico: bigint | null
   ttft_ms: number | null
+}
+
+/** One prompt of a study judged for one target against the reference (both orders). */
+export interface StudyJudgement {
+  prompt_index: number
+  target: string
+  /** The verdict with the target shown as Answer A, then with the reference as Answer A. */
+  verdicts: [Verdict | null, Verdict | null]
+  /** The target, the reference, `tie` or `no_verdict` (see pairOutcome). */
+  outcome: string
+  judge_run_id: string
+}
+
+export interface StudyJudgeRecord {
+  study_id: string
+  judge: string
+  reference: string
+  created_at: string
+  judgements: StudyJudgement[]
+  /** The judge's own calls: their cost (null when none known) and how many there were. */
+  cost_usd: number | null
+  calls: number
 }

@@ -12,6 +12,7 @@ import { arenaPanel, judgeTargets } from '../web/arena-panel.tsx'
 import type { RunRegistry } from '../web/run-registry.ts'
 import { RunView } from '../../views/run-page-parts.tsx'
 import { leaderboardRoutes } from './leaderboard.tsx'
+import { studyJudgeRoutes } from './study-judge.tsx'
 
 const CAST_ERRORS: Record<Exclude<CastOutcome['status'], 'ok' | 'invalid'>, [404 | 409 | 503, string]> = {
   'not-found': [404, 'run not found'],
@@ -78,6 +79,7 @@ export function arenaRoutes(ctx: AppContext, registry: RunRegistry): Hono {
   })
 
   app.route('/', leaderboardRoutes(ctx))
+  app.route('/', studyJudgeRoutes(ctx))
 
   const runViewResponse = async (c: Context, id: string) => {
     const data = await runViewData(ctx, registry, id)

@@ -1,5 +1,6 @@
 import type { ArenaStore, JudgeDetail, RunArena, Vote, VoteQuery, VoteSource } from '../arena/types.ts'
 import type { ResultFigure } from '../arena/leaderboard.ts'
+import type { StudyJudgeRecord } from '../arena/study-judge.ts'
 import type { SqliteDatabase } from './database.ts'
 import { StatementCache } from './statements.ts'
 
@@ -120,6 +121,19 @@ export class SqliteArenaStore implements ArenaStore {
       ttft_ms: number | bigint | null
     }>
     return rows.map((r) => ({ ...r, ttft_ms: r.ttft_ms === null ? null : Number(r.ttft_ms) }))
+  }
+
+  async saveStudyJudge(record: StudyJudgeRecord): Promise<void> {
+    this.sql
+      .get('INSERT OR REPLACE INTO study_judge (study_id, record) VALUES (?, ?)')
+      .run(record.study_id, JSON.stringify(record))
+  }
+
+  async studyJudge(studyId: string): Promise<StudyJudgeRecord | null> {
+    const row = this.sql.get('SELECT record FROM study_judge WHERE study_id = ?').get(studyId) as
+      | { record: string }
+      | undefined
+    return row ? (JSON.parse(row.record) as StudyJudgeRecord) : null
   }
 
   async importArena(runId: string, arena: RunArena): Promise<void> {

@@ -244,6 +244,11 @@ export const migrations: ReadonlyArray<Migration> = [
         DELETE FROM run_blind WHERE run_id = old.id;
         DELETE FROM votes WHERE run_id = old.id;
       END;
+      -- The last LLM judging of a study against its reference (src/arena/study-judge.ts), as one JSON record.
+      CREATE TABLE study_judge (
+        study_id TEXT PRIMARY KEY,
+        record TEXT NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ]

@@ -22,6 +22,8 @@ import type { LiveRun, RunRegistry } from './run-registry.ts'
 import { blindColumn, columnInfo } from './column-info.ts'
 import { VoteForm } from '../../views/vote-form.tsx'
 import { voteFormOf } from './vote-choices.ts'
+import { ArenaPanel } from '../../views/arena-panel.tsx'
+import { judgeTargets } from './arena-panel.tsx'
 
 const columnIds = (i: number) => ({ rendered: ids.rendered(i), tail: ids.tail(i), reasoning: ids.reasoning(i) })
 
@@ -197,6 +199,19 @@ export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStrea
   // A blind run's follow-up form names no target: the server continues the parent's.
   const targets = blind ? [] : request.targets.map((t) => t.target)
   const vote = ctx.arena ? await html(<VoteForm {...voteFormOf(request.run_id, columns, blind)} />) : ''
+  const labels = new Map(columns.map((c) => [c.target, c.label]))
+  // The judge's form (or, in a blind run, why it waits for the vote): votes come later, through the vote route.
+  const judge = ctx.arena
+    ? await html(
+        <ArenaPanel
+          runId={request.run_id}
+          hidden={blind}
+          votes={[]}
+          judges={judgeTargets(ctx)}
+          labelOf={(t) => labels.get(t) ?? t}
+        />,
+      )
+    : ''
   await stream.writeSSE({
     data:
       (blind ? '' : await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />)) +
@@ -207,6 +222,7 @@ export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStrea
         ? ''
         : `<hx-partial id="diff">${await html(<DiffForm runId={request.run_id} columns={columns} />)}</hx-partial>`) +
       (vote ? `<hx-partial id="vote">${vote}</hx-partial>` : '') +
+      (judge ? `<hx-partial id="judge">${judge}</hx-partial>` : '') +
       `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
   })
   await stream.writeSSE({ event: 'done', data: request.run_id })

@@ -9,6 +9,7 @@ import { fakeConfig, postCompare, startJuxta, type RunningJuxta } from '../helpe
 import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
 import { SqliteArenaStore } from '../../src/storage/arena-store.ts'
 import { JUDGE_SYSTEM_PROMPT, parseVerdict } from '../../src/arena/judge-prompt.ts'
+import { SqliteStudyStore } from '../../src/storage/sqlite-study-store.ts'
 
 /**
  * A loopback judge speaking the OpenAI streaming wire format: it reads the two answers out of the prompt and
@@ -104,6 +105,7 @@ beforeAll(async () => {
     }),
     store,
     arena: new SqliteArenaStore(store.db),
+    studyStore: new SqliteStudyStore(store.db),
   })
 })
 
@@ -222,5 +224,69 @@ describe('the LLM judge', () => {
     expect(bad.status).toBe(422)
     expect((await bad.json()).error.issues[0].path).toBe('judge')
     expect((await judgeApi('nosuchrun', JUDGE)).status).toBe(404)
+  })
+})
+
+describe('the judge on a study', () => {
+  const api = (path: string, body?: unknown) =>
+    fetch(`${juxta.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json', origin: juxta.url },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+
+  it('gives each target a win rate against the reference with a Wilson interval, beside its cost ratio', async () => {
+    const created = await api('/api/studies', {
+      name: 'judged',
+      prompts: ['p1', 'p2', 'p3', 'p4', 'p5'],
+      targets: [ONE, TWO, THREE],
+    })
+    expect(created.status).toBe(202)
+    const { study_id } = (await created.json()) as { study_id: string }
+    await expect
+      .poll(async () => ((await (await api(`/api/studies/${study_id}`)).json()) as { status: string }).status, {
+        timeout: 15_000,
+      })
+      .toBe('done')
+    expect((await api(`/api/studies/${study_id}/judge`)).status).toBe(404)
+    const seen = judgeUpstream.seen.length
+
+    const res = await api(`/api/studies/${study_id}/judge`, { judge: JUDGE, reference: ONE })
+    expect(res.status).toBe(200)
+    const summary = (await res.json()) as {
+      prompts: number
+      calls: number
+      targets: Array<Record<string, unknown>>
+    }
+    // Two targets against the reference, five prompts, both orders.
+    expect(summary.calls).toBe(20)
+    expect(judgeUpstream.seen.length - seen).toBe(20)
+    const [two, three] = summary.targets
+    // "answer one" always wins against "answer two": two is as good on none of the prompts.
+    expect(two).toMatchObject({ target: TWO, as_good: 0, judged: 5, no_verdict: 0, unanswered: 0, rate: 0 })
+    expect((two!.ci95 as number[])[0]).toBe(0)
+    expect((two!.ci95 as number[])[1]).toBeCloseTo(0.4345, 4)
+    // The judge flips between one and three: ties, so three is as good on every prompt.
+    expect(three).toMatchObject({ target: THREE, as_good: 5, judged: 5, rate: 1 })
+    expect((three!.ci95 as number[])[0]).toBeCloseTo(1 - 0.4345, 4)
+    // Same usage and price: the paired cost ratio to the reference is 1.
+    expect(two!.cost_ratio).toMatchObject({ median: 1, prompts: 5 })
+
+    // Against two: one wins everywhere; three vs two has no verdict, so nothing is judged.
+    const again = await (await api(`/api/studies/${study_id}/judge`, { judge: JUDGE, reference: TWO })).json()
+    expect(again.targets).toEqual([
+      expect.objectContaining({ target: ONE, as_good: 5, judged: 5, rate: 1 }),
+      expect.objectContaining({ target: THREE, as_good: 0, judged: 0, no_verdict: 5, rate: null, ci95: null }),
+    ])
+    expect((await (await api(`/api/studies/${study_id}/judge`)).json()).reference).toBe(TWO)
+
+    const panel = await (await fetch(`${juxta.url}/studies/${study_id}/judge`)).text()
+    expect(panel).toContain(`${ONE}: as good as ${TWO} on 100% of these prompts (95% CI 57%–100%, 5 judged)`)
+    expect(panel).toContain('at 1.0× the cost')
+
+    const bad = await api(`/api/studies/${study_id}/judge`, { judge: JUDGE, reference: 'x/y' })
+    expect(bad.status).toBe(422)
+    expect((await bad.json()).error.issues[0].path).toBe('reference')
+    expect((await api('/api/studies/nosuchstudy/judge', { judge: JUDGE, reference: ONE })).status).toBe(404)
   })
 })

@@ -6,6 +6,7 @@ import { fakeConfig } from '../helpers/juxta.ts'
 import { axeViolations, watchedPage } from '../helpers/browser.ts'
 import { type BrowserRig, startBrowserRig } from '../helpers/browser-rig.ts'
 import { SqliteArenaStore } from '../../src/storage/arena-store.ts'
+import { SqliteStudyStore } from '../../src/storage/sqlite-study-store.ts'
 
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts')
 const TARGETS = ['provone/mdl-quick', 'provtwo/mdl-slow', 'provthree/mdl-think']
@@ -57,7 +58,7 @@ beforeAll(async () => {
       config.providers.provthree!.name = 'Provider Three'
       return config
     },
-    context: (store) => ({ arena: new SqliteArenaStore(store.db) }),
+    context: (store) => ({ arena: new SqliteArenaStore(store.db), studyStore: new SqliteStudyStore(store.db) }),
   })
 })
 
@@ -147,7 +148,7 @@ describe('a blind run in the browser', () => {
 })
 
 describe.each(['light', 'dark'] as const)('arena pages are axe clean, %s', (colorScheme) => {
-  it('blind run before and after the vote, and the leaderboard with its chart', async () => {
+  it('blind run before and after the vote, the leaderboard with its chart, a study judge panel', async () => {
     const page = await rig.browser.newPage({ colorScheme, viewport: { width: 1280, height: 900 } })
     const found: Record<string, string[]> = {}
     await page.goto(rig.juxta.url)
@@ -175,7 +176,40 @@ describe.each(['light', 'dark'] as const)('arena pages are axe clean, %s', (colo
     await page.goto(`${rig.juxta.url}/leaderboard?axis=ttft`)
     expect(await page.locator('figure.chart-figure svg[role="img"] circle').count()).toBe(3)
     found.ttft = await axeViolations(page)
-    expect(found).toEqual({ blind: [], revealed: [], stored: [], leaderboard: [], ttft: [] })
+
+    // A finished study's judge panel, before and after judging (this judge writes no verdict line: all
+    // "no verdict", which the panel says).
+    const created = await fetch(`${rig.juxta.url}/api/studies`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: rig.juxta.url },
+      body: JSON.stringify({ name: `judge ${colorScheme}`, prompts: ['p1', 'p2'], targets: TARGETS.slice(0, 2) }),
+    })
+    const { study_id } = (await created.json()) as { study_id: string }
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${rig.juxta.url}/api/studies/${study_id}`)).json()) as { status: string }).status,
+        { timeout: 20_000 },
+      )
+      .toBe('done')
+    await page.goto(`${rig.juxta.url}/studies/${study_id}`)
+    await page.click(`a[href="/studies/${study_id}/judge"]`)
+    await page.waitForSelector('#study-judge .study-judge form')
+    found.study = await axeViolations(page)
+    await page.selectOption('#study-judge-target', TARGETS[2]!)
+    await page.click('#study-judge button[type="submit"]')
+    await page.waitForSelector('#study-judge .judge-sentences', { timeout: 20_000 })
+    expect(await page.locator('.judge-sentences li').first().textContent()).toContain('no prompt judged')
+    found.judged = await axeViolations(page)
+    expect(found).toEqual({
+      blind: [],
+      revealed: [],
+      stored: [],
+      leaderboard: [],
+      ttft: [],
+      study: [],
+      judged: [],
+    })
     await page.close()
   })
 })
