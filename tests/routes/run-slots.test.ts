@@ -37,7 +37,7 @@ afterAll(async () => {
 const runCount = async () => (await store.listRuns({ limit: 1, page: 1 })).total
 
 /** History writes are batched (at most ~100 ms behind): the count the runs reach, or the last seen after 5 s. */
-async function runCountReaching(n: number): Promise<number> {
+async function runCountReaching(n: number): Promise<number | undefined> {
   const end = performance.now() + 5000
   let count = await runCount()
   while (count !== n && performance.now() < end) {
