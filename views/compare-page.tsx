@@ -299,6 +299,9 @@ export function ComparePage(props: {
         class="estimate"
         hx-post="/estimate"
         hx-trigger="load, change from:#compare-form, input from:#prompt delay:500ms"
+        // htmx 4 queues one request and drops the rest while one is in flight: the estimate would keep the form
+        // as it was two changes ago. The newest change replaces whatever is in flight.
+        hx-sync="this:replace"
         hx-include="#compare-form"
         hx-swap="innerHTML"
       ></div>

@@ -148,6 +148,8 @@ export function StudyNewPage(props: {
               placeholder="words or &quot;a phrase&quot;"
               hx-get="/studies/new/history"
               hx-trigger="input changed delay:300ms, search"
+              // The newest search replaces one in flight (htmx 4 would otherwise drop it and show stale results).
+              hx-sync="this:replace"
               hx-include="#history-q, #history-picks input:checked"
               hx-target="#history-picks"
               hx-swap="outerHTML"
