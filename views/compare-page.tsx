@@ -1,6 +1,7 @@
 import type { ProviderEntry } from '../src/providers/types.ts'
 import type { Reachability } from '../src/providers/types.ts'
 import { Layout } from './layout.tsx'
+import { SamplingFields } from './sampling-fields.tsx'
 import { FollowUpFormShell } from './run-page-parts.tsx'
 import { IMAGE_TYPES, type ImageRef, MAX_IMAGE_BYTES, MAX_IMAGES } from '../src/images/image-data.ts'
 import { PresetControl, type PresetControlProps } from './preset-control.tsx'
@@ -252,26 +253,10 @@ export function ComparePage(props: {
             <textarea id="system" name="system" rows={2}>
               {v.system ?? ''}
             </textarea>
-            <label for="temperature">Temperature</label>
-            <input
-              id="temperature"
-              name="temperature"
-              type="number"
-              min="0"
-              max="2"
-              step="0.1"
-              value={v.temperature ?? ''}
-              placeholder="model default"
-            />
-            <label for="max_tokens">Max tokens</label>
-            <input
-              id="max_tokens"
-              name="max_tokens"
-              type="number"
-              min="1"
-              step="1"
-              value={v.max_tokens ?? ''}
-              placeholder="model default"
+            <SamplingFields
+              ids={{ temperature: 'temperature', maxTokens: 'max_tokens' }}
+              temperature={v.temperature}
+              maxTokens={v.max_tokens}
             />
           </div>
         </details>

@@ -5,6 +5,7 @@ import { formatUsd } from '../src/pricing/money.ts'
 import { Layout } from './layout.tsx'
 import { formatMs } from './format.ts'
 import { DateRangeFields } from './date-range-fields.tsx'
+import { FilterIssues } from './filter-issues.tsx'
 
 export interface HistoryFilters {
   q?: string
@@ -125,19 +126,7 @@ export function HistoryPage(props: {
           </a>
         </form>
       </search>
-      {props.issues.length ? (
-        <div class="form-errors" role="alert">
-          <ul>
-            {props.issues.map((i) => (
-              <li>
-                {i.path}: {i.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : (
-        ''
-      )}
+      <FilterIssues issues={props.issues} />
       {props.notice ? (
         <p class="notice" role="status">
           {props.notice}

@@ -4,6 +4,7 @@ import type { SafeHtml } from '../src/render/markdown.ts'
 import { formatUsd } from '../src/pricing/money.ts'
 import { Layout } from './layout.tsx'
 import { DateRangeFields } from './date-range-fields.tsx'
+import { FilterIssues } from './filter-issues.tsx'
 import { SafeMarkup } from './safe-html.tsx'
 import { formatMs } from './format.ts'
 
@@ -59,19 +60,7 @@ export function LeaderboardPage(props: LeaderboardPageProps) {
           </button>
         </form>
       </search>
-      {props.issues.length ? (
-        <div class="form-errors" role="alert">
-          <ul>
-            {props.issues.map((i) => (
-              <li>
-                {i.path}: {i.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : (
-        ''
-      )}
+      <FilterIssues issues={props.issues} />
       <section class="card" aria-labelledby="board-title">
         <h2 id="board-title">Ratings</h2>
         {b.targets.length === 0 ? (

@@ -3,6 +3,7 @@ import { formatUsd } from '../src/pricing/money.ts'
 import { Layout } from './layout.tsx'
 import { formatInt } from './format.ts'
 import { DateRangeFields } from './date-range-fields.tsx'
+import { FilterIssues } from './filter-issues.tsx'
 
 const PALETTE = ['#3b5bdb', '#e8590c', '#2f9e44', '#ae3ec9', '#1098ad', '#f08c00', '#d6336c', '#5c940d', '#868e96']
 
@@ -102,19 +103,7 @@ export function SpendPage(props: {
         </button>
         <a href="/spend">All time</a>
       </form>
-      {props.issues.length ? (
-        <div class="form-errors" role="alert">
-          <ul>
-            {props.issues.map((i) => (
-              <li>
-                {i.path}: {i.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : (
-        ''
-      )}
+      <FilterIssues issues={props.issues} />
       <div class="card">
         <p class="big-figure">
           <strong>{r.total.cost_usd === null ? 'Unknown cost' : formatUsd(r.total.cost_usd)}</strong> over{' '}

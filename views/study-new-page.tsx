@@ -4,6 +4,7 @@ import type { StudyEstimate } from '../src/studies/types.ts'
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_REPEATS } from '../src/studies/types.ts'
 import { formatUsd } from '../src/pricing/money.ts'
 import { Layout } from './layout.tsx'
+import { SamplingFields } from './sampling-fields.tsx'
 import { FormErrors, TargetPicker } from './compare-page.tsx'
 import { formatInt } from './format.ts'
 import { formatWhen } from './history-page.tsx'
@@ -191,26 +192,10 @@ export function StudyNewPage(props: {
             step="1"
             value={v.concurrency ?? String(DEFAULT_CONCURRENCY)}
           />
-          <label for="study-temperature">Temperature</label>
-          <input
-            id="study-temperature"
-            name="temperature"
-            type="number"
-            min="0"
-            max="2"
-            step="0.1"
-            value={v.temperature ?? ''}
-            placeholder="model default"
-          />
-          <label for="study-max-tokens">Max tokens</label>
-          <input
-            id="study-max-tokens"
-            name="max_tokens"
-            type="number"
-            min="1"
-            step="1"
-            value={v.max_tokens ?? ''}
-            placeholder="model default"
+          <SamplingFields
+            ids={{ temperature: 'study-temperature', maxTokens: 'study-max-tokens' }}
+            temperature={v.temperature}
+            maxTokens={v.max_tokens}
           />
           <label for="study-max-usd">Budget (USD)</label>
           <input

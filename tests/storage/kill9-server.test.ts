@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { readSSE } from '../helpers/sse.ts'
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts'
 
 // The real server process, a real streaming run over HTTP, a real SIGKILL, a real restart.
 let dir: string
@@ -21,32 +22,8 @@ providers:
         simulate: { ttft_ms: 50, tokens_per_s: 40, answer_tokens: 2000 }
 `
 
-function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      JUXTA_CONFIG: join(dir, 'juxta.yaml'),
-      JUXTA_DATA_DIR: join(dir, 'data'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  return new Promise((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000)
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve({ child, url: m[1]! })
-      }
-    })
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)))
-  })
+function startServer(): Promise<ServerProcess> {
+  return startServerProcess({ configPath: join(dir, 'juxta.yaml'), dataDir: join(dir, 'data'), children })
 }
 
 beforeAll(() => {

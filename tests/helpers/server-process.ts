@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+
+export interface ServerProcess {
+  child: ChildProcess
+  url: string
+}
+
+/**
+ * Starts the real server (`src/server.ts`) as its own process on a free loopback port, with this config and data
+ * directory, and resolves once it says where it listens. The child is pushed to `children` so the test can kill
+ * whatever is left at the end.
+ */
+export function startServerProcess(options: {
+  configPath: string
+  dataDir: string
+  children: ChildProcess[]
+  timeoutMs?: number
+}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JUXTA_CONFIG: options.configPath,
+      JUXTA_DATA_DIR: options.dataDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  options.children.push(child)
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), options.timeoutMs ?? 15_000)
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ child, url: m[1]! })
+      }
+    })
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)))
+  })
+}
