@@ -14,6 +14,8 @@ export interface FormValues {
   targets?: string[]
   /** "Run again": the run's images, attached again from history (GET /images/:sha256). */
   images?: ImageRef[]
+  /** "Run again" of a blind run: blind again, so the new run does not give the hidden one away. */
+  blind?: boolean
 }
 
 const KEY_TEXT: Record<string, string> = {
@@ -262,7 +264,14 @@ export function ComparePage(props: {
         </details>
         <TargetPicker providers={props.providers} selected={v.targets ?? []} reach={props.reach} />
         <div class="blind-switch">
-          <input type="checkbox" id="blind" name="blind" value="1" aria-describedby="blind-hint" />
+          <input
+            type="checkbox"
+            id="blind"
+            name="blind"
+            value="1"
+            checked={v.blind ? true : undefined}
+            aria-describedby="blind-hint"
+          />
           <label for="blind">Blind</label>
           <span id="blind-hint" class="muted">
             answers as A, B, C… in a random order; models, figures and the estimate hidden until you vote

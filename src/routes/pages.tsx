@@ -83,6 +83,7 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
           max_tokens: run.params.max_tokens?.toString(),
           targets: run.targets,
           images: run.images,
+          blind: ctx.arena ? (await ctx.arena.blindOf(run.run_id)) !== null : false,
         }
       : undefined
     // A preset (`?preset=id`, the presets control's Load) fills the form the same way.

@@ -5,8 +5,10 @@ import { exportCsvChunks } from '../storage/csv.ts'
 import { RunIdSchema, exportJsonChunks } from '../storage/export-format.ts'
 import { importExport } from '../storage/import-runs.ts'
 import { withArena } from '../arena/run-arena.ts'
+import { historyArena } from '../web/history-arena.ts'
+import { isHidden } from '../web/blind-state.ts'
 import { queryObject, runFilterQuerySchema, runListQuerySchema, spendQuerySchema } from '../storage/run-query.ts'
-import type { StoredRun } from '../storage/types.ts'
+import type { RunListPage, StoredRun } from '../storage/types.ts'
 import { issuesOf, readJson } from './compare-input.ts'
 import { type ApiIssue, apiError } from '../http/api-error.ts'
 
@@ -28,7 +30,7 @@ export function runsApiRoutes(ctx: AppContext): Hono {
   app.get('/', async (c) => {
     const q = parse(runListQuerySchema, queryObject(c.req.queries()))
     if (!q.ok) return invalid(c, q)
-    return c.json(await store.listRuns(q.value))
+    return c.json(await hideBlindRuns(ctx, await store.listRuns(q.value)))
   })
 
   app.get('/export.json', async (c) => {
@@ -85,6 +87,8 @@ export function runsApiRoutes(ctx: AppContext): Hono {
       if (!id.ok) return invalid(c, id)
       const detail = await store.getRun(id.value)
       if (!detail) return apiError(c, 404, 'run not found')
+      // Its rows name each target in the order of its letters: the vote comes first.
+      if (await isHidden(ctx, id.value)) return apiError(c, 409, 'hidden until the vote on this blind run')
       const { parent: _parent, children: _children, ...run } = detail
       const one = single(run)
       const chunks =
@@ -164,3 +168,17 @@ function download(ctx: AppContext, chunks: AsyncGenerator<string>, filename: str
 }
 
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, 'Z')
+
+/**
+ * The list names no target of an unvoted blind run: its targets are stored in the order of its letters, so even
+ * their order would give the vote away. Such a run lists `hidden: true`, no targets and no cheapest/fastest.
+ */
+async function hideBlindRuns(ctx: AppContext, page: RunListPage): Promise<RunListPage> {
+  const arena = await historyArena(ctx, page)
+  return {
+    ...page,
+    runs: page.runs.map((run) =>
+      arena.get(run.run_id)?.hidden ? { ...run, hidden: true, targets: [], cheapest: null, fastest: null } : run,
+    ),
+  }
+}

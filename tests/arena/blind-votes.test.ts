@@ -148,6 +148,37 @@ describe('blind mode', () => {
     expect(after).toContain(`blind vote: ${labelOf(letters![1]!)} is best`)
   })
 
+  it('keeps an unvoted blind run out of the runs API list and its exports, and runs it again blind', async () => {
+    const { runId } = await blindRun('Hidden from the API?', [['blind', '1']])
+    const list = (await (await fetch(`${juxta.url}/api/runs?limit=50`)).json()) as {
+      runs: Array<{ run_id: string; hidden?: boolean; targets: unknown[]; cheapest: unknown; fastest: unknown }>
+    }
+    const item = list.runs.find((r) => r.run_id === runId)!
+    expect(item).toMatchObject({ hidden: true, targets: [], cheapest: null, fastest: null })
+    const text = JSON.stringify(item)
+    for (const id of IDENTITIES) expect(text, id).not.toContain(id)
+    for (const format of ['csv', 'json']) {
+      const res = await fetch(`${juxta.url}/api/runs/${runId}/export.${format}`)
+      expect(res.status, format).toBe(409)
+      const body = await res.text()
+      for (const id of IDENTITIES) expect(body, id).not.toContain(id)
+    }
+    // "Run again" keeps the switch on, so the new run does not name what the hidden one is.
+    const again = await (await fetch(`${juxta.url}/?rerun=${runId}`)).text()
+    expect(again).toMatch(/<input[^>]*id="blind"[^>]*checked/)
+
+    expect((await post(`/runs/${runId}/vote`, [['winner', 'a']])).status).toBe(200)
+    const after = (await (await fetch(`${juxta.url}/api/runs?limit=50`)).json()) as typeof list
+    const shown = after.runs.find((r) => r.run_id === runId)!
+    expect(shown.hidden).toBeUndefined()
+    expect(shown.targets).toHaveLength(3)
+    expect((await fetch(`${juxta.url}/api/runs/${runId}/export.csv`)).status).toBe(200)
+    // A run that was never blind runs again with the switch off.
+    const plain = await postCompare(juxta.url, { prompt: 'not blind', targets: [TARGETS[0]!] })
+    const plainAgain = await (await fetch(`${juxta.url}/?rerun=${plain.body.run_id}`)).text()
+    expect(plainAgain).not.toMatch(/<input[^>]*id="blind"[^>]*checked/)
+  })
+
   it('hides the estimate while the switch is on', async () => {
     const res = await post('/estimate', [
       ['prompt', 'x'],
