@@ -57,7 +57,8 @@ export function buildLeaderboard(options: {
   labelOf: (target: string) => string | undefined
   resamples?: number
 }): LeaderboardView {
-  const rated = options.votes.filter((v) => v.winner !== 'no_verdict')
+  // A vote over a target twice (one judge's own run, voted on as if it were a comparison) compares nothing.
+  const rated = options.votes.filter((v) => v.winner !== 'no_verdict' && new Set(v.targets).size === v.targets.length)
   const result = rateVotes(
     rated.map((v) => ({ targets: v.targets, winner: v.winner })),
     { seed: LEADERBOARD_SEED, resamples: options.resamples ?? LEADERBOARD_RESAMPLES },

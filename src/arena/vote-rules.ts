@@ -20,6 +20,9 @@ export function humanVote(options: {
   now?: Date
 }): VoteCheck {
   const { targets, winner } = options
+  if (new Set(targets).size !== targets.length) {
+    return { ok: false, message: 'this run has one target in several columns (a judge run): it compares nothing' }
+  }
   if (winner !== 'tie' && winner !== 'all_bad' && !targets.includes(winner)) {
     return { ok: false, message: `"${winner.slice(0, 100)}" is not a target of this run (nor "tie" or "all_bad")` }
   }

@@ -54,6 +54,15 @@ describe('votes become pairs', () => {
   it('refuses a winner that is not in the run', () => {
     expect(humanVote({ runId: 'r', targets: [A, B], winner: C, blind: false }).ok).toBe(false)
   })
+
+  it('refuses a vote on a run with one target in several columns, and the board leaves such a vote out', () => {
+    const refused = humanVote({ runId: 'r', targets: [A, A, B], winner: A, blind: false })
+    expect(refused).toMatchObject({ ok: false, message: expect.stringMatching(/several columns/) })
+    const good = vote('r1', [A, B], A)
+    const twice = { ...good, run_id: 'r2', targets: [A, A, B] }
+    const board = buildLeaderboard({ votes: [good, twice], figures: [], labelOf: () => undefined })
+    expect(board.votes).toBe(1)
+  })
 })
 
 describe('the leaderboard', () => {
