@@ -100,7 +100,7 @@ function plantEntry(dir: string, pid: number): string {
 }
 
 describe('recovery at start and the process lease', () => {
-  it('a stale lease (its pid is dead) does not stop recovery: unfinished runs and studies become interrupted', async () => {
+  it('a stale lease (its pid is dead) stops no recovery: unfinished runs and studies end interrupted', async () => {
     const s = sandbox()
     const id = await leftRunning(s)
     const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
@@ -120,7 +120,7 @@ describe('recovery at start and the process lease', () => {
     expect(readdirSync(s.processes)).toEqual([])
   })
 
-  it('beside another live process nothing is recovered and nothing is said; once it is gone, the next start does', async () => {
+  it('beside another live process nothing is recovered or said; once it is gone, the next start recovers', async () => {
     const s = sandbox()
     const id = await leftRunning(s)
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
