@@ -9,11 +9,12 @@ import { projectRoot } from './project-root.ts'
 import { readAccessEnv } from './security/access-env.ts'
 import { CustomProviderStore, ProviderFileError } from './settings/custom-providers.ts'
 import { StorageError } from './storage/database.ts'
-import { openSqliteRunStore, type SqliteRunStore } from './storage/sqlite-run-store.ts'
+import { openSqliteRunStore, recoveredRunsLine, type SqliteRunStore } from './storage/sqlite-run-store.ts'
 import { SqliteSessionStore } from './storage/sqlite-session-store.ts'
 import { SqlitePresetStore } from './storage/sqlite-preset-store.ts'
 import { SqliteArenaStore } from './storage/arena-store.ts'
 import { SqliteStudyStore } from './storage/sqlite-study-store.ts'
+import { type ProcessLease, takeProcessLease } from './storage/process-lease.ts'
 
 /** A problem with the environment, the config or the data directory: one message for the person starting Juxta. */
 export class StartupError extends Error {}
@@ -61,7 +62,15 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
 
   const config = startupStep(() => loadConfigFile(configPath, env), ConfigError)
   mkdirSync(dataDir, { recursive: true })
-  const store: SqliteRunStore = startupStep(() => openSqliteRunStore(join(dataDir, 'juxta.db'), { log }), StorageError)
+  // Every process registers before it writes anything: a CLI beside a running server must not recover its runs.
+  const lease = takeProcessLease(join(dataDir, 'processes'))
+  let store: SqliteRunStore
+  try {
+    store = startupStep(() => openSqliteRunStore(join(dataDir, 'juxta.db'), { log, recover: false }), StorageError)
+  } catch (err) {
+    lease.release()
+    throw err
+  }
   try {
     // Keys live in their own 0600 file, never in the history database.
     const keys = startupStep(
@@ -74,11 +83,8 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
     )
     // Login sessions live beside the history, so a restart does not log everyone out.
     const sessionStore = new SqliteSessionStore(store.db)
-    // Studies a previous process was running lost their in-flight cells: interrupted, resumable.
     const studyStore = new SqliteStudyStore(store.db)
-    const recovered = studyStore.recoverSync()
-    if (recovered > 0)
-      log(`studies: marked ${recovered} unfinished stud${recovered === 1 ? 'y' : 'ies'} as interrupted`)
+    recoverIfAlone({ store, studyStore, lease, log })
     const ctx = createContext(config, {
       store,
       presets: new SqlitePresetStore(store.db),
@@ -107,13 +113,35 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
           .then(() => ctx.recorder.flush?.())
           .catch(() => {})
           .finally(() => store.close().catch(() => {}))
+          .finally(() => lease.release())
         return closing
       },
     }
   } catch (err) {
     void store.close().catch(() => {})
+    lease.release()
     throw err
   }
+}
+
+/**
+ * Runs and studies left `running` by a process that died are marked interrupted (studies resumable), but only when
+ * no other live process shares the data directory: otherwise they may be its own, still going. The check runs
+ * under the database's write lock, so a process that registers after it cannot write a run before this commits.
+ */
+function recoverIfAlone(o: {
+  store: SqliteRunStore
+  studyStore: SqliteStudyStore
+  lease: ProcessLease
+  log: (line: string) => void
+}): void {
+  const { runs, studies } = o.store.inTransaction(() =>
+    o.lease.liveOthers() > 0
+      ? { runs: 0, studies: 0 }
+      : { runs: o.store.recoverSync(), studies: o.studyStore.recoverSync() },
+  )
+  if (runs > 0) o.log(recoveredRunsLine(runs))
+  if (studies > 0) o.log(`studies: marked ${studies} unfinished stud${studies === 1 ? 'y' : 'ies'} as interrupted`)
 }
 
 /** Runs one start-up step, turning its own expected error type into a StartupError with the same message. */

@@ -33,18 +33,25 @@ const EXPORT_BATCH = 200
 
 export interface SqliteStoreOptions {
   log?: (line: string) => void
+  /**
+   * Mark runs left `running` as interrupted (default true). False when other processes may share the database:
+   * `buildRuntime` then recovers only when no other live process holds a lease on the data directory.
+   */
+  recover?: boolean
 }
 
-/**
- * Opens the history database, migrates it and marks runs a previous process left `running` as interrupted.
- * One Juxta process per database: a second one starting would mark the first one's live runs interrupted.
- */
+/** Opens the history database, migrates it and (by default) marks runs left `running` as interrupted. */
 export function openSqliteRunStore(path: string, options: SqliteStoreOptions = {}): SqliteRunStore {
   const store = new SqliteRunStore(openDatabase(path))
-  const recovered = store.recoverSync()
-  if (recovered > 0)
-    options.log?.(`history: marked ${recovered} unfinished run(s) from an earlier start as interrupted`)
+  if (options.recover ?? true) {
+    const recovered = store.recoverSync()
+    if (recovered > 0) options.log?.(recoveredRunsLine(recovered))
+  }
   return store
+}
+
+export function recoveredRunsLine(count: number): string {
+  return `history: marked ${count} unfinished run(s) from an earlier start as interrupted`
 }
 
 /**

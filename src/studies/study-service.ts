@@ -307,9 +307,10 @@ export class DefaultStudyService implements StudyService {
   private async drained(id: string, runner: StudyRunner, mode: RunnerMode): Promise<void> {
     if (this.runners.get(id) === runner) this.runners.delete(id)
     try {
-      // Every cell ran; unless a cancel or pause landed while the last one finished.
+      // Every cell ran: done, whatever else the stored status says (a pause that landed as the last cell
+      // finished, or another process on the same database that marked it interrupted), unless it was cancelled.
       const record = mode === 'running' ? await this.deps.store.getStudy(id) : null
-      if (record?.status === 'running') {
+      if (record && record.status !== 'cancelled' && record.status !== 'done') {
         await this.deps.store.setState(id, { status: 'done', stop_reason: null, finished_at: this.now() })
       }
       this.notify(id)
