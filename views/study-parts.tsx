@@ -19,6 +19,7 @@ export function statusText(view: Pick<StudyView, 'status' | 'stop_reason'>): str
   if (view.status !== 'interrupted') return STUDY_STATUS_TEXT[view.status]
   if (view.stop_reason === 'paused') return 'Paused'
   if (view.stop_reason === 'budget') return 'Stopped at the budget'
+  if (view.stop_reason === 'error') return 'Stopped: a finished cell could not be saved'
   return 'Interrupted (the server stopped)'
 }
 

@@ -251,4 +251,57 @@ export const migrations: ReadonlyArray<Migration> = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 9,
+    name: 'study stop reason error',
+    // stop_reason 'error': a finished cell could not be stored, so the study stopped with cells pending. SQLite
+    // cannot widen a CHECK in place: both study tables are copied aside and rebuilt, cells dropped first (with
+    // foreign keys on, dropping studies would cascade into them). Self-contained: touches only these tables.
+    sql: `
+      CREATE TEMP TABLE studies_copy AS SELECT * FROM studies;
+      CREATE TEMP TABLE study_cells_copy AS SELECT * FROM study_cells;
+      DROP TABLE study_cells;
+      DROP TABLE studies;
+      CREATE TABLE studies (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'interrupted')),
+        stop_reason TEXT CHECK (stop_reason IN ('paused', 'restart', 'budget', 'error')),
+        name TEXT NOT NULL,
+        input TEXT NOT NULL
+      );
+      CREATE INDEX studies_by_time ON studies (created_at, id);
+      CREATE TABLE study_cells (
+        study_id TEXT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+        prompt_index INTEGER NOT NULL,
+        target_index INTEGER NOT NULL,
+        repeat INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'error', 'cancelled')),
+        run_id TEXT,
+        started_at INTEGER,
+        finished_at INTEGER,
+        error_kind TEXT,
+        cost_pico INTEGER,
+        cost_reason TEXT,
+        ttft_ms REAL,
+        total_ms REAL,
+        input_tokens INTEGER,
+        cached_input_tokens INTEGER,
+        output_tokens INTEGER,
+        reasoning_tokens INTEGER,
+        output_tokens_per_s REAL,
+        expected_pass INTEGER,
+        error_message TEXT,
+        answer TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (study_id, prompt_index, target_index, repeat)
+      ) WITHOUT ROWID;
+      INSERT INTO studies SELECT * FROM studies_copy;
+      INSERT INTO study_cells SELECT * FROM study_cells_copy;
+      DROP TABLE studies_copy;
+      DROP TABLE study_cells_copy;
+    `,
+  },
 ]

@@ -298,6 +298,12 @@ export class DefaultStudyService implements StudyService {
           .then(() => this.notify(id))
           .catch((err) => this.deps.log(`study ${id}: could not save its state: ${String(err)}`))
       },
+      saveFailed: () => {
+        void this.deps.store
+          .setState(id, { status: 'interrupted', stop_reason: 'error' })
+          .then(() => this.notify(id))
+          .catch((err) => this.deps.log(`study ${id}: could not save its state: ${String(err)}`))
+      },
       drained: (mode) => void this.drained(id, runner, mode),
     })
     this.runners.set(id, runner)

@@ -37,10 +37,11 @@ export interface StudyInput {
 export type StudyStatus = 'running' | 'done' | 'cancelled' | 'interrupted'
 
 /**
- * Why a study stopped before its end: the user paused it, the process died or stopped (`restart`), or the known
- * spend reached `max_usd` (`budget`). Null while running, when done, and when cancelled.
+ * Why a study stopped before its end: the user paused it, the process died or stopped (`restart`), the known
+ * spend reached `max_usd` (`budget`), or a finished cell could not be stored (`error`, e.g. a full disk). Null
+ * while running, when done, and when cancelled.
  */
-export type StopReason = 'paused' | 'restart' | 'budget'
+export type StopReason = 'paused' | 'restart' | 'budget' | 'error'
 
 export type CellStatus = 'ok' | 'error' | 'pending' | 'cancelled'
 
