@@ -304,4 +304,26 @@ export const migrations: ReadonlyArray<Migration> = [
       DROP TABLE study_cells_copy;
     `,
   },
+  {
+    version: 10,
+    name: 'study cell figures',
+    // The rest of a cell's figures for the CSV export (one row per cell, every figure), copied from its run like
+    // the others so the study stays whole when the run leaves history. Cells stored before this step take them
+    // from their run where it is still there. Self-contained: touches only study_cells.
+    sql: `
+      ALTER TABLE study_cells ADD COLUMN first_answer_ms REAL;
+      ALTER TABLE study_cells ADD COLUMN attempts INTEGER;
+      ALTER TABLE study_cells ADD COLUMN finish_reason TEXT;
+      ALTER TABLE study_cells ADD COLUMN input_cost_usd REAL;
+      ALTER TABLE study_cells ADD COLUMN output_cost_usd REAL;
+      ALTER TABLE study_cells ADD COLUMN price_source TEXT;
+      UPDATE study_cells
+        SET (first_answer_ms, attempts, finish_reason, input_cost_usd, output_cost_usd, price_source) = (
+          SELECT r.first_answer_ms, r.attempts, r.finish_reason, json_extract(r.cost_json, '$.input_usd'),
+            json_extract(r.cost_json, '$.output_usd'), json_extract(r.cost_json, '$.price_source')
+          FROM results r WHERE r.run_id = study_cells.run_id AND r.idx = 0)
+        WHERE run_id IS NOT NULL AND status IN ('ok', 'error')
+          AND EXISTS (SELECT 1 FROM results r WHERE r.run_id = study_cells.run_id AND r.idx = 0);
+    `,
+  },
 ]

@@ -28,13 +28,20 @@ const CELL_FIGURES = [
   'output_tokens',
   'reasoning_tokens',
   'output_tokens_per_s',
+  'first_answer_ms',
+  'attempts',
+  'finish_reason',
+  'input_cost_usd',
+  'output_cost_usd',
+  'price_source',
   'expected_pass',
   'answer',
 ] as const
 
 const CELL_COLUMNS = `study_id, prompt_index, target_index, repeat, target, status, run_id, started_at, finished_at,
   error_kind, error_message, CAST(cost_pico AS TEXT) AS cost_pico, cost_reason, ttft_ms, total_ms, input_tokens,
-  cached_input_tokens, output_tokens, reasoning_tokens, output_tokens_per_s, expected_pass, answer`
+  cached_input_tokens, output_tokens, reasoning_tokens, output_tokens_per_s, first_answer_ms, attempts,
+  finish_reason, input_cost_usd, output_cost_usd, price_source, expected_pass, answer`
 
 const SQL = {
   insertStudy: `INSERT INTO studies (id, created_at, status, name, input)

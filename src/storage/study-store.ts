@@ -28,6 +28,16 @@ export interface CellOutcome {
   output_tokens: number | null
   reasoning_tokens: number | null
   output_tokens_per_s: number | null
+  /** First answer (not reasoning) token, from request start. */
+  first_answer_ms: number | null
+  /** Upstream attempts the run made (retries before the first token). */
+  attempts: number | null
+  finish_reason: string | null
+  /** The cost's input and output parts in USD (null when unknown); `cost_pico` is the exact total. */
+  input_cost_usd: number | null
+  output_cost_usd: number | null
+  /** Which price book and entry priced the cell, e.g. `config: demo/fast`. */
+  price_source: string | null
   expected_pass: boolean | null
   /** The start of the answer. */
   answer: string

@@ -173,6 +173,13 @@ export interface CellView {
   output_tokens: number | null
   reasoning_tokens: number | null
   output_tokens_per_s: number | null
+  first_answer_ms: number | null
+  attempts: number | null
+  finish_reason: string | null
+  /** The cost's input and output parts (null when unknown); `cost_usd` is their exact total. */
+  input_cost_usd: number | null
+  output_cost_usd: number | null
+  price_source: string | null
   /** Outcome of the prompt's `expected` check; null without one (or for an unfinished cell). */
   expected: 'pass' | 'fail' | null
   /** The start of the answer (at most 300 characters); the full answer is in the run. */

@@ -234,9 +234,18 @@ describe('a 5-prompt × 4-target × 2-repeat study', () => {
     )!
     expect(Number(row[at('cost_usd')])).toBe(0.00672)
     expect(row[at('output_tokens')]).toBe('3360')
+    // Every figure of the cell: its label, the cost's parts and where its price came from, the run's timing,
+    // attempts and how the answer ended.
+    const label = study.summary.targets.find((t) => t.target === 'pc/model-c')!.label
+    expect(row[at('label')]).toBe(label)
+    expect([Number(row[at('input_cost_usd')]), Number(row[at('output_cost_usd')])]).toEqual([0, 0.00672])
+    expect(row[at('price_source')]).toMatch(/pc\/model-c/)
+    expect(Number(row[at('first_answer_ms')])).toBeGreaterThan(0)
+    expect([row[at('attempts')], row[at('finish_reason')]]).toEqual(['1', 'stop'])
     const failed = rows.filter((r) => r[at('target')] === 'pd/fault:500')
     expect(failed).toHaveLength(10)
     expect(failed.every((r) => r[at('cost_usd')] === '' && r[at('error_kind')] === 'upstream')).toBe(true)
+    expect(failed.every((r) => r[at('input_cost_usd')] === '' && r[at('price_source')] === '')).toBe(true)
 
     const json = await api<StudyExport>(rig.juxta.url, `/api/studies/${studyId}/export.json`)
     expect(json.status).toBe(200)
