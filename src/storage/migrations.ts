@@ -326,4 +326,17 @@ export const migrations: ReadonlyArray<Migration> = [
           AND EXISTS (SELECT 1 FROM results r WHERE r.run_id = study_cells.run_id AND r.idx = 0);
     `,
   },
+  {
+    version: 11,
+    name: 'study summaries',
+    // The summary of a study whose cells no longer change, so GET /api/studies need not read every study's cells
+    // (and bootstrap its ratios) on every call. `key` says what it was computed from. Self-contained.
+    sql: `
+      CREATE TABLE study_summaries (
+        study_id TEXT PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        summary TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ]

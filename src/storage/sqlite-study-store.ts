@@ -6,6 +6,7 @@ import type {
   CellOutcome,
   NewStudy,
   StoredCell,
+  StoredSummary,
   StudyListRow,
   StudyRecord,
   StudyState,
@@ -68,6 +69,10 @@ const SQL = {
     WHERE id = @id`,
   setBudget: `UPDATE studies SET input = json_set(input, '$.max_usd', @max_usd) WHERE id = @id`,
   recover: `UPDATE studies SET status = 'interrupted', stop_reason = 'restart' WHERE status = 'running'`,
+  summaries: `SELECT study_id, key, summary FROM study_summaries
+    WHERE study_id IN (SELECT value FROM json_each(?))`,
+  saveSummary: `INSERT INTO study_summaries (study_id, key, summary) VALUES (@study_id, @key, @summary)
+    ON CONFLICT (study_id) DO UPDATE SET key = excluded.key, summary = excluded.summary`,
 }
 
 interface StudyRow {
@@ -190,6 +195,19 @@ export class SqliteStudyStore implements StudyStore {
 
   async setBudget(id: string, maxUsd: number): Promise<void> {
     this.sql.get(SQL.setBudget).run({ id, max_usd: maxUsd })
+  }
+
+  async storedSummaries(ids: readonly string[]): Promise<Map<string, StoredSummary>> {
+    const rows = this.sql.get(SQL.summaries).all(JSON.stringify(ids)) as Array<{
+      study_id: string
+      key: string
+      summary: string
+    }>
+    return new Map(rows.map((r) => [r.study_id, { key: r.key, summary: JSON.parse(r.summary) }]))
+  }
+
+  async saveSummary(id: string, stored: StoredSummary): Promise<void> {
+    this.sql.get(SQL.saveSummary).run({ study_id: id, key: stored.key, summary: JSON.stringify(stored.summary) })
   }
 
   async recoverInterrupted(): Promise<number> {

@@ -1,4 +1,4 @@
-import type { CellStatus, StopReason, StudyInput, StudyStatus } from '../studies/types.ts'
+import type { CellStatus, StopReason, StudyInput, StudyStatus, StudySummary } from '../studies/types.ts'
 import type { CostReason } from '../domain/types.ts'
 import type { ErrorKind } from '../providers/types.ts'
 
@@ -102,4 +102,14 @@ export interface StudyStore {
   setBudget(id: string, maxUsd: number): Promise<void>
   /** Studies a previous process left `running` become `interrupted` (`restart`); returns their count. */
   recoverInterrupted(): Promise<number>
+  /** The stored summaries of these studies, each with the key of the cells it was computed from. */
+  storedSummaries(ids: readonly string[]): Promise<Map<string, StoredSummary>>
+  /** Keeps the summary of a study whose cells no longer change, so the list need not read its cells again. */
+  saveSummary(id: string, stored: StoredSummary): Promise<void>
+}
+
+export interface StoredSummary {
+  /** What the summary was computed from (status and counts): another key means it is out of date. */
+  key: string
+  summary: StudySummary
 }

@@ -151,6 +151,8 @@ export interface StudyListItem {
   prompt_count: number
   repeats: number
   spend_so_far_usd: number | null
+  /** The same summary as the study's own view (stored once an ended study's cells no longer change). */
+  summary: StudySummary
 }
 
 export interface CellView {

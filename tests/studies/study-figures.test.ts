@@ -201,6 +201,12 @@ describe('a 5-prompt × 4-target × 2-repeat study', () => {
     expect(list.body.runs.every((r) => r.study_id === studyId)).toBe(true)
   })
 
+  it('stores an ended study’s summary as it ends, for the list', async () => {
+    const stored = async () => (await rig.studyStore.storedSummaries([studyId])).get(studyId)
+    for (let i = 0; i < 100 && !(await stored()); i++) await new Promise((r) => setTimeout(r, 20))
+    expect((await stored())?.summary).toEqual(study.summary)
+  })
+
   it('lists studies newest first', async () => {
     const list = await api<{ studies: StudyListItem[] }>(rig.juxta.url, '/api/studies')
     expect(list.body.studies[0]).toMatchObject({
@@ -211,6 +217,10 @@ describe('a 5-prompt × 4-target × 2-repeat study', () => {
       prompt_count: 5,
       repeats: 2,
     })
+    // The list gives each study the same summary as the study itself, the second time from the stored copy.
+    expect(list.body.studies[0]!.summary).toEqual(study.summary)
+    const again = await api<{ studies: StudyListItem[] }>(rig.juxta.url, '/api/studies')
+    expect(again.body.studies[0]!.summary).toEqual(study.summary)
   })
 
   it('exports one CSV row per cell with every figure, and the whole study as JSON', async () => {
