@@ -307,7 +307,7 @@ describe('the new-study form', () => {
     expect((await api<{ studies: unknown[] }>(url, '/api/studies')).body.studies.length).toBe(before)
   })
 
-  it('refuses an uploaded image or non-UTF-8 file with 422 instead of sending it as prompts; nothing starts', async () => {
+  it('refuses an uploaded image or a non-UTF-8 file with 422 instead of reading prompts; nothing starts', async () => {
     const before = (await api<{ studies: unknown[] }>(url, '/api/studies')).body.studies.length
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52])
     const cases = [

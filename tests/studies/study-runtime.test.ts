@@ -58,7 +58,7 @@ describe('studies across a runtime close and start', () => {
     await second.close()
   })
 
-  it('a cell it could not store leaves the study interrupted (error), never done; resume runs the pending cells', async () => {
+  it('a cell it could not store leaves the study interrupted (error), not done; resume runs the rest', async () => {
     const here = join(dir, 'save-fails')
     mkdirSync(here)
     writeFileSync(join(here, 'juxta.yaml'), FAST_CONFIG)

@@ -92,7 +92,7 @@ describe('summarize', () => {
     expect(alone.cost_ratios).toEqual([])
   })
 
-  it('compares with the cheapest target that costs more than $0: a free local model is a target, not a baseline', () => {
+  it('compares with the cheapest target that costs more than $0: a free local model is never the baseline', () => {
     const cells = [0, 1, 2, 3, 4].flatMap((p) => [
       cell('local/l', p, 1, { cost_pico: 0n }),
       cell('cheap/x', p, 1, { cost_pico: 1_000_000n * BigInt(p + 1) }),
