@@ -188,6 +188,8 @@ export class DefaultStudyService implements StudyService {
 
   /** Stores an ended study's summary as it ends, so the list's first call after it need not compute it. */
   private async storeSummary(id: string): Promise<void> {
+    // Shutting down: the database may close under it; the list computes the summary after the restart.
+    if (this.closing) return
     try {
       const record = await this.deps.store.getStudy(id)
       if (!record || record.status === 'running' || this.runners.has(id)) return
