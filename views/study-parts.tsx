@@ -1,6 +1,7 @@
-import type { CellView, CostRatio, StudyView, TargetSummary } from '../src/studies/types.ts'
+import type { CellView, StudyView, TargetSummary } from '../src/studies/types.ts'
 import type { WhatIfRow } from '../src/web/study-figures.ts'
 import { formatUsd } from '../src/pricing/money.ts'
+import { ratioSentence } from '../src/studies/ratio-sentence.ts'
 import { formatInt, formatMs, formatRate } from './format.ts'
 
 // Parts shared by the study page and the self-contained report: they take plain data and never link outside
@@ -18,6 +19,7 @@ export function statusText(view: Pick<StudyView, 'status' | 'stop_reason'>): str
   if (view.status !== 'interrupted') return STUDY_STATUS_TEXT[view.status]
   if (view.stop_reason === 'paused') return 'Paused'
   if (view.stop_reason === 'budget') return 'Stopped at the budget'
+  if (view.stop_reason === 'error') return 'Stopped: a finished cell could not be saved'
   return 'Interrupted (the server stopped)'
 }
 
@@ -25,13 +27,6 @@ export function statusText(view: Pick<StudyView, 'status' | 'stop_reason'>): str
 export function studyShape(v: Pick<StudyView, 'prompt_count' | 'targets' | 'repeats'>): string {
   const n = (count: number, word: string) => `${formatInt(count)} ${word}${count === 1 ? '' : 's'}`
   return `${n(v.prompt_count, 'prompt')} × ${n(v.targets.length, 'target')} × ${n(v.repeats, 'repeat')}`
-}
-
-/** "31×", "2.4×", "1.15×": whole numbers from 10 up, as in "costs 31× less". */
-export function formatRatio(x: number): string {
-  // 9.96 would read "10.0×" at one decimal: from 9.95 up it is a whole number.
-  if (x >= 9.95) return `${Math.round(x).toLocaleString('en-US')}×`
-  return `${x.toFixed(x >= 2 ? 1 : 2)}×`
 }
 
 function formatSeconds(s: number): string {
@@ -191,31 +186,6 @@ export function StudySummaryTable(props: { view: StudyView }) {
       </table>
     </section>
   )
-}
-
-/**
- * The paired-ratio sentence: "A costs 31× less than B per request on these 40 prompts (95% CI 24–39×)".
- * `median` is target ÷ vs (vs the cheapest by median cost), so above 1 the cheapest is the subject.
- */
-export function ratioSentence(r: CostRatio, labelOf: (target: string) => string = (t) => t): string {
-  const target = labelOf(r.target)
-  const vs = labelOf(r.vs)
-  const on = r.prompts === 1 ? 'per request on this one prompt' : `per request on these ${formatInt(r.prompts)} prompts`
-  if (r.median === null) return `${target} against ${vs}: no ratio (${r.note ?? 'no prompt with both costs known'}).`
-  const [cheap, dear, m, ci] =
-    r.median >= 1
-      ? [vs, target, r.median, r.ci95]
-      : [
-          target,
-          vs,
-          r.median === 0 ? Infinity : 1 / r.median,
-          r.ci95 ? ([1 / r.ci95[1], 1 / r.ci95[0]] as const) : null,
-        ]
-  const interval = ci ? ` (95% CI ${formatRatio(ci[0]).slice(0, -1)}–${formatRatio(ci[1])})` : ''
-  const note = r.note ? ` (${r.note})` : ''
-  if (m === Infinity) return `${cheap} cost nothing on the median prompt against ${dear} ${on}${note}.`
-  if (Math.abs(m - 1) < 0.005) return `${target} and ${vs} cost the same ${on}${interval}${note}.`
-  return `${cheap} costs ${formatRatio(m)} less than ${dear} ${on}${interval}${note}.`
 }
 
 export function RatioSentences(props: { view: StudyView }) {

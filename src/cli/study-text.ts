@@ -1,6 +1,6 @@
 import { formatUsd } from '../pricing/money.ts'
 import type { StudyView, TargetSummary } from '../studies/types.ts'
-import { ratioSentence } from '../../views/study-parts.tsx'
+import { ratioSentence } from '../studies/ratio-sentence.ts'
 import { formatMs, formatRate } from '../../views/format.ts'
 import { type Styles, renderTable, stripControls } from './terminal-text.ts'
 

@@ -6,7 +6,7 @@ import type { Runtime } from '../runtime.ts'
 import { studyCsvChunks } from '../studies/export-csv.ts'
 import { MAX_STUDY_USD } from '../studies/input.ts'
 import { validateStudy } from '../studies/input.ts'
-import { parsePromptFile } from '../studies/prompt-file.ts'
+import { parsePromptBytes } from '../studies/prompt-file.ts'
 import { MAX_CONCURRENCY, MAX_REPEATS, type StudyService, type StudyStatus } from '../studies/types.ts'
 import { numberOption, parseCommandArgs } from './args.ts'
 import { issuesLine } from './ask.ts'
@@ -59,9 +59,9 @@ export async function studyCommand(args: string[], io: CliIo): Promise<number> {
   }
   const out = values.out === undefined ? null : exportTarget(io.cwd, values.out)
   const file = positionals[0]!
-  let text: string
+  let bytes: Uint8Array
   try {
-    text = await readFile(resolve(io.cwd, file), 'utf8')
+    bytes = await readFile(resolve(io.cwd, file))
   } catch (err) {
     const code = (err as { code?: string }).code
     throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`)
@@ -70,7 +70,7 @@ export async function studyCommand(args: string[], io: CliIo): Promise<number> {
   const runtime = openRuntime(io)
   try {
     const { ctx } = runtime
-    const parsed = parsePromptFile(file, text, { expectedSyntax: ctx.studyLimits.expectedSyntax })
+    const parsed = parsePromptBytes(file, bytes, { expectedSyntax: ctx.studyLimits.expectedSyntax })
     if (!parsed.ok) throw new UsageError(`${file}:${parsed.line}: ${parsed.message}`)
     const checked = validateStudy(ctx.studyLimits, { ...body, prompts: parsed.prompts })
     if (!checked.ok) throw new UsageError(issuesLine(checked.issues))

@@ -43,6 +43,13 @@ function promptMedian(costs: readonly (number | null)[] | undefined): number | n
   return median(known)
 }
 
+/** Why no prompt was usable, in words a person reads next to "no ratio". */
+function noRatioNote(excluded: { unknown: number; zero_b: number }): string {
+  if (excluded.zero_b === 0) return 'no prompt with a known cost on both sides'
+  if (excluded.unknown === 0) return 'the cheaper target cost $0 on every prompt'
+  return 'on every prompt a cost is unknown or the cheaper target cost $0'
+}
+
 /** Nearest-rank median of ratios, reusing one scratch array across bootstrap resamples. */
 function medianStatistic(): (sample: readonly number[]) => number {
   let scratch = new Float64Array(0)
@@ -96,7 +103,7 @@ export function pairedRatio(input: PairedRatioInput): PairedRatio {
       ci95: null,
       prompts,
       excluded,
-      note: 'no prompt with a known cost on both sides',
+      note: noRatioNote(excluded),
     }
   }
   const geoMean = ratios.includes(0) ? 0 : Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / prompts)

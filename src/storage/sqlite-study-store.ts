@@ -6,6 +6,7 @@ import type {
   CellOutcome,
   NewStudy,
   StoredCell,
+  StoredSummary,
   StudyListRow,
   StudyRecord,
   StudyState,
@@ -28,13 +29,20 @@ const CELL_FIGURES = [
   'output_tokens',
   'reasoning_tokens',
   'output_tokens_per_s',
+  'first_answer_ms',
+  'attempts',
+  'finish_reason',
+  'input_cost_usd',
+  'output_cost_usd',
+  'price_source',
   'expected_pass',
   'answer',
 ] as const
 
 const CELL_COLUMNS = `study_id, prompt_index, target_index, repeat, target, status, run_id, started_at, finished_at,
   error_kind, error_message, CAST(cost_pico AS TEXT) AS cost_pico, cost_reason, ttft_ms, total_ms, input_tokens,
-  cached_input_tokens, output_tokens, reasoning_tokens, output_tokens_per_s, expected_pass, answer`
+  cached_input_tokens, output_tokens, reasoning_tokens, output_tokens_per_s, first_answer_ms, attempts,
+  finish_reason, input_cost_usd, output_cost_usd, price_source, expected_pass, answer`
 
 const SQL = {
   insertStudy: `INSERT INTO studies (id, created_at, status, name, input)
@@ -61,6 +69,10 @@ const SQL = {
     WHERE id = @id`,
   setBudget: `UPDATE studies SET input = json_set(input, '$.max_usd', @max_usd) WHERE id = @id`,
   recover: `UPDATE studies SET status = 'interrupted', stop_reason = 'restart' WHERE status = 'running'`,
+  summaries: `SELECT study_id, key, summary FROM study_summaries
+    WHERE study_id IN (SELECT value FROM json_each(?))`,
+  saveSummary: `INSERT INTO study_summaries (study_id, key, summary) VALUES (@study_id, @key, @summary)
+    ON CONFLICT (study_id) DO UPDATE SET key = excluded.key, summary = excluded.summary`,
 }
 
 interface StudyRow {
@@ -183,6 +195,19 @@ export class SqliteStudyStore implements StudyStore {
 
   async setBudget(id: string, maxUsd: number): Promise<void> {
     this.sql.get(SQL.setBudget).run({ id, max_usd: maxUsd })
+  }
+
+  async storedSummaries(ids: readonly string[]): Promise<Map<string, StoredSummary>> {
+    const rows = this.sql.get(SQL.summaries).all(JSON.stringify(ids)) as Array<{
+      study_id: string
+      key: string
+      summary: string
+    }>
+    return new Map(rows.map((r) => [r.study_id, { key: r.key, summary: JSON.parse(r.summary) }]))
+  }
+
+  async saveSummary(id: string, stored: StoredSummary): Promise<void> {
+    this.sql.get(SQL.saveSummary).run({ study_id: id, key: stored.key, summary: JSON.stringify(stored.summary) })
   }
 
   async recoverInterrupted(): Promise<number> {

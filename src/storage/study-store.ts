@@ -1,4 +1,4 @@
-import type { CellStatus, StopReason, StudyInput, StudyStatus } from '../studies/types.ts'
+import type { CellStatus, StopReason, StudyInput, StudyStatus, StudySummary } from '../studies/types.ts'
 import type { CostReason } from '../domain/types.ts'
 import type { ErrorKind } from '../providers/types.ts'
 
@@ -28,6 +28,16 @@ export interface CellOutcome {
   output_tokens: number | null
   reasoning_tokens: number | null
   output_tokens_per_s: number | null
+  /** First answer (not reasoning) token, from request start. */
+  first_answer_ms: number | null
+  /** Upstream attempts the run made (retries before the first token). */
+  attempts: number | null
+  finish_reason: string | null
+  /** The cost's input and output parts in USD (null when unknown); `cost_pico` is the exact total. */
+  input_cost_usd: number | null
+  output_cost_usd: number | null
+  /** Which price book and entry priced the cell, e.g. `config: demo/fast`. */
+  price_source: string | null
   expected_pass: boolean | null
   /** The start of the answer. */
   answer: string
@@ -92,4 +102,14 @@ export interface StudyStore {
   setBudget(id: string, maxUsd: number): Promise<void>
   /** Studies a previous process left `running` become `interrupted` (`restart`); returns their count. */
   recoverInterrupted(): Promise<number>
+  /** The stored summaries of these studies, each with the key of the cells it was computed from. */
+  storedSummaries(ids: readonly string[]): Promise<Map<string, StoredSummary>>
+  /** Keeps the summary of a study whose cells no longer change, so the list need not read its cells again. */
+  saveSummary(id: string, stored: StoredSummary): Promise<void>
+}
+
+export interface StoredSummary {
+  /** What the summary was computed from (status and counts): another key means it is out of date. */
+  key: string
+  summary: StudySummary
 }

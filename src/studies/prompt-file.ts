@@ -14,18 +14,71 @@ export interface PromptFileOptions {
   expectedSyntax?: (expected: string) => string | null
 }
 
+type FileFormat = 'csv' | 'jsonl' | 'text'
+
+export const NOT_A_PROMPT_FILE = 'not a CSV, JSONL or text file (.csv, .jsonl, .txt)'
+
+/** The extension picks the format; anything else (an image, a JSON array, a PDF) is refused, not read as lines. */
+function formatOf(name: string): FileFormat | null {
+  const lower = name.toLowerCase()
+  if (lower.endsWith('.csv')) return 'csv'
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl'
+  if (lower.endsWith('.txt')) return 'text'
+  return null
+}
+
 /**
- * Reads the prompts of `name`'s content; the extension picks the format (.csv, .jsonl, anything else: one prompt
- * per line). With `expectedSyntax`, a bad `expected` is reported on its line too.
+ * The prompts of a file's bytes as read (page upload, CLI): refuses a name that is not .csv/.jsonl/.ndjson/.txt
+ * before looking inside, then bytes that are not UTF-8 (a binary file renamed .txt), naming the first bad line.
+ */
+export function parsePromptBytes(name: string, bytes: Uint8Array, options: PromptFileOptions = {}): PromptFileResult {
+  if (formatOf(name) === null) return { ok: false, line: 1, message: NOT_A_PROMPT_FILE }
+  const decoded = decodeUtf8(bytes)
+  if (!decoded.ok) return decoded
+  return parsePromptFile(name, decoded.text, options)
+}
+
+/** Strict UTF-8: a replacement character would otherwise turn a binary file into plausible prompts. */
+export function decodeUtf8(
+  bytes: Uint8Array,
+): { ok: true; text: string } | { ok: false; line: number; message: string } {
+  const strict = new TextDecoder('utf-8', { fatal: true })
+  try {
+    return { ok: true, text: strict.decode(bytes) }
+  } catch {
+    // Decoding line by line finds the first bad one (a multi-byte character never holds a 0x0A byte).
+    let line = 1
+    let start = 0
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue
+      try {
+        strict.decode(bytes.subarray(start, i))
+      } catch {
+        break
+      }
+      line++
+      start = i + 1
+    }
+    return { ok: false, line, message: 'not UTF-8 text' }
+  }
+}
+
+/**
+ * Reads the prompts of `name`'s content; the extension picks the format (.csv, .jsonl or .ndjson, .txt: one
+ * prompt per line) and any other name is refused. With `expectedSyntax`, a bad `expected` is reported on its
+ * line too.
  */
 export function parsePromptFile(name: string, text: string, options: PromptFileOptions = {}): PromptFileResult {
+  const format = formatOf(name)
+  if (format === null) return { ok: false, line: 1, message: NOT_A_PROMPT_FILE }
+  const nul = text.indexOf('\0')
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split('\n').length
+    return { ok: false, line, message: 'a NUL byte: not a text file' }
+  }
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text
-  const lower = name.toLowerCase()
-  const result = lower.endsWith('.csv')
-    ? parseCsvPrompts(body)
-    : lower.endsWith('.jsonl') || lower.endsWith('.ndjson')
-      ? parseJsonlPrompts(body)
-      : parseTextPrompts(body)
+  const result =
+    format === 'csv' ? parseCsvPrompts(body) : format === 'jsonl' ? parseJsonlPrompts(body) : parseTextPrompts(body)
   if (!result.ok) return result
   if (result.prompts.length === 0) return { ok: false, line: 1, message: 'the file has no prompts' }
   if (options.expectedSyntax) {

@@ -8,8 +8,11 @@ import { cellOutcome } from './cells.ts'
 import { isRateLimitReason, type ProviderGate } from './provider-gate.ts'
 import type { StudyInput, StudyProgress } from './types.ts'
 
-/** Why a runner stops starting cells: still going, paused, budget reached, cancelled, or the process closing. */
-export type RunnerMode = 'running' | 'paused' | 'budget' | 'cancelled' | 'closing'
+/**
+ * Why a runner stops starting cells: still going, paused, budget reached, cancelled, the process closing, or a
+ * finished cell that could not be stored (`error`).
+ */
+export type RunnerMode = 'running' | 'paused' | 'budget' | 'cancelled' | 'closing' | 'error'
 
 export interface RunnerOptions {
   studyId: string
@@ -26,6 +29,8 @@ export interface RunnerOptions {
   changed: (key: CellKey, outcome: CellOutcome) => void
   /** The known spend reached max_usd: no more cells start. */
   budgetReached: () => void
+  /** A finished cell could not be stored: no more cells start, and the study must not end `done`. */
+  saveFailed: () => void
   /** Nothing in flight and nothing more will start in this mode. */
   drained: (mode: RunnerMode) => void
   log: (line: string) => void
@@ -229,8 +234,15 @@ export class StudyRunner {
       this.count(outcome)
       this.o.changed(key, outcome)
     } catch (err) {
-      // executeRun contains upstream failures; this is a storage or programming error. The cell stays pending.
+      // executeRun contains upstream failures; this is a storage or programming error. The cell stays pending,
+      // so the study stops starting cells (more would likely fail to store too, and cost money) and ends
+      // interrupted, never done: a resume runs the pending cells again.
       this.o.log(`study ${this.o.studyId}: cell ${key.target} #${key.prompt_index + 1} failed: ${String(err)}`)
+      if (this.mode === 'running' || this.mode === 'paused' || this.mode === 'budget') {
+        this.mode = 'error'
+        this.clearTimer()
+        this.o.saveFailed()
+      }
     } finally {
       this.inFlight--
       q.active--

@@ -3,7 +3,7 @@ import { newRunId, type RunRecorder, userMessage } from '../engine/run-service.t
 import type { ChatMessage } from '../providers/types.ts'
 import { estimateRun } from '../pricing/estimate.ts'
 import { picoToUsd, usdToPico } from '../pricing/money.ts'
-import type { StoredCell, StudyRecord, StudyStore } from '../storage/study-store.ts'
+import type { StoredCell, StoredSummary, StudyListRow, StudyRecord, StudyStore } from '../storage/study-store.ts'
 import { cellKeys, cellView } from './cells.ts'
 import { ProviderGate } from './provider-gate.ts'
 import { type RunnerMode, StudyRunner } from './study-runner.ts'
@@ -39,6 +39,8 @@ export interface StudyServiceDeps {
 const LIST_LIMIT = 500
 /** While a study runs, its summary (bootstrap included) is recomputed at most this often. */
 const SUMMARY_REFRESH_MS = 1000
+/** Part of a stored summary's key: a change to how summaries are computed makes the stored ones out of date. */
+const SUMMARY_FORMAT = 1
 
 type Listener = (event: StudyProgressEvent) => void
 
@@ -145,7 +147,10 @@ export class DefaultStudyService implements StudyService {
 
   async list(): Promise<StudyListItem[]> {
     const rows = await this.deps.store.listStudies(LIST_LIMIT)
-    return rows.map((r) => ({
+    const stored = await this.deps.store.storedSummaries(rows.map((r) => r.study_id))
+    const summaries: StudySummary[] = []
+    for (const r of rows) summaries.push(await this.listSummary(r, stored.get(r.study_id)))
+    return rows.map((r, i) => ({
       study_id: r.study_id,
       name: r.name,
       status: r.status,
@@ -157,7 +162,47 @@ export class DefaultStudyService implements StudyService {
       prompt_count: r.prompt_count,
       repeats: r.repeats,
       spend_so_far_usd: r.spend_pico === null ? null : picoToUsd(r.spend_pico),
+      summary: summaries[i]!,
     }))
+  }
+
+  /**
+   * A list item's summary without reading every study's cells on every list: an ended study's (no runner, not
+   * running: its cells no longer change) is stored once computed and reused while its status and counts match;
+   * a running one's comes from the same one-second cache as its page.
+   */
+  private async listSummary(row: StudyListRow, stored: StoredSummary | undefined): Promise<StudySummary> {
+    const runner = this.runners.get(row.study_id)
+    const settled = row.status !== 'running' && !runner
+    const key = summaryKey(row)
+    if (settled && stored?.key === key) return stored.summary
+    const cached = this.summaries.get(row.study_id)
+    if (runner && cached && this.now() - cached.at < SUMMARY_REFRESH_MS) return cached.summary
+    const record = await this.deps.store.getStudy(row.study_id)
+    // Deleted between the two reads: nothing to summarize.
+    if (!record) return { targets: [], cost_ratios: [] }
+    const { summary } = this.view(record, await this.deps.store.cells(row.study_id))
+    if (settled) await this.deps.store.saveSummary(row.study_id, { key, summary })
+    return summary
+  }
+
+  /** Stores an ended study's summary as it ends, so the list's first call after it need not compute it. */
+  private async storeSummary(id: string): Promise<void> {
+    // Shutting down: the database may close under it; the list computes the summary after the restart.
+    if (this.closing) return
+    try {
+      const record = await this.deps.store.getStudy(id)
+      if (!record || record.status === 'running' || this.runners.has(id)) return
+      const cells = await this.deps.store.cells(id)
+      let spend: bigint | null = null
+      for (const c of cells) if (c.cost_pico !== null) spend = (spend ?? 0n) + c.cost_pico
+      const done = cells.filter((c) => c.status === 'ok' || c.status === 'error').length
+      const key = summaryKey({ status: record.status, done, cells: cells.length, spend_pico: spend })
+      await this.deps.store.saveSummary(id, { key, summary: this.view(record, cells).summary })
+    } catch (err) {
+      // The list computes it instead.
+      this.deps.log(`study ${id}: could not store its summary: ${String(err)}`)
+    }
   }
 
   async get(id: string): Promise<StudyView | null> {
@@ -298,7 +343,14 @@ export class DefaultStudyService implements StudyService {
           .then(() => this.notify(id))
           .catch((err) => this.deps.log(`study ${id}: could not save its state: ${String(err)}`))
       },
-      drained: (mode) => void this.drained(id, runner, mode),
+      saveFailed: () => {
+        void this.deps.store
+          .setState(id, { status: 'interrupted', stop_reason: 'error' })
+          .then(() => this.notify(id))
+          .catch((err) => this.deps.log(`study ${id}: could not save its state: ${String(err)}`))
+      },
+      // Once ended, its summary is stored for the list (kept apart from drained(), which only sets the state).
+      drained: (mode) => void this.drained(id, runner, mode).then(() => this.storeSummary(id)),
     })
     this.runners.set(id, runner)
     runner.start()
@@ -449,6 +501,11 @@ function notFound(): ControlOutcome {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
+
+/** What a stored summary was computed from, as the list row counts it (spend over every cell with a cost). */
+function summaryKey(row: Pick<StudyListRow, 'status' | 'done' | 'cells' | 'spend_pico'>): string {
+  return `${SUMMARY_FORMAT}:${row.status}:${row.done}:${row.cells}:${row.spend_pico ?? ''}`
+}
 
 function usd(value: number | null): string {
   if (value === null) return 'unknown'

@@ -65,11 +65,17 @@ function costStats(costs: bigint[]): CostStats | null {
   }
 }
 
-/** Every target with a known cost against the cheapest (lowest median cost per request), paired by prompt. */
+/**
+ * Every target with a known cost against the cheapest (lowest median cost per request) that costs more than $0,
+ * paired by prompt: a ratio to a free (local) model has no value, so a free target is compared with the cheapest
+ * paid one instead ("costs nothing on the median prompt"). Only when every priced target is free is the baseline
+ * a free one, and each ratio then says so in its note.
+ */
 function costRatios(studyId: string, targets: TargetSummary[], byTarget: Map<string, StoredCell[]>): CostRatio[] {
   const priced = targets.filter((t) => t.cost_usd !== null)
   if (priced.length < 2) return []
-  const cheapest = priced.reduce((a, b) => (b.cost_usd!.median < a.cost_usd!.median ? b : a))
+  const paid = priced.filter((t) => t.cost_usd!.median > 0)
+  const cheapest = (paid.length > 0 ? paid : priced).reduce((a, b) => (b.cost_usd!.median < a.cost_usd!.median ? b : a))
   const perPrompt = (target: string) => {
     const map = new Map<string, Array<number | null>>()
     for (const c of byTarget.get(target) ?? []) {

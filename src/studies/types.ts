@@ -37,10 +37,11 @@ export interface StudyInput {
 export type StudyStatus = 'running' | 'done' | 'cancelled' | 'interrupted'
 
 /**
- * Why a study stopped before its end: the user paused it, the process died or stopped (`restart`), or the known
- * spend reached `max_usd` (`budget`). Null while running, when done, and when cancelled.
+ * Why a study stopped before its end: the user paused it, the process died or stopped (`restart`), the known
+ * spend reached `max_usd` (`budget`), or a finished cell could not be stored (`error`, e.g. a full disk). Null
+ * while running, when done, and when cancelled.
  */
-export type StopReason = 'paused' | 'restart' | 'budget'
+export type StopReason = 'paused' | 'restart' | 'budget' | 'error'
 
 export type CellStatus = 'ok' | 'error' | 'pending' | 'cancelled'
 
@@ -150,6 +151,8 @@ export interface StudyListItem {
   prompt_count: number
   repeats: number
   spend_so_far_usd: number | null
+  /** The same summary as the study's own view (stored once an ended study's cells no longer change). */
+  summary: StudySummary
 }
 
 export interface CellView {
@@ -172,6 +175,13 @@ export interface CellView {
   output_tokens: number | null
   reasoning_tokens: number | null
   output_tokens_per_s: number | null
+  first_answer_ms: number | null
+  attempts: number | null
+  finish_reason: string | null
+  /** The cost's input and output parts (null when unknown); `cost_usd` is their exact total. */
+  input_cost_usd: number | null
+  output_cost_usd: number | null
+  price_source: string | null
   /** Outcome of the prompt's `expected` check; null without one (or for an unfinished cell). */
   expected: 'pass' | 'fail' | null
   /** The start of the answer (at most 300 characters); the full answer is in the run. */

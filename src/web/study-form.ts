@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts'
 import type { ApiIssue } from '../http/api-error.ts'
 import { RunIdSchema } from '../storage/export-format.ts'
-import { parsePromptFile } from '../studies/prompt-file.ts'
+import { parsePromptBytes } from '../studies/prompt-file.ts'
 import { validateStudy } from '../studies/input.ts'
 import type { StudyInput, StudyPrompt } from '../studies/types.ts'
 import type { HistoryPick, StudyFormValues } from '../../views/study-new-page.tsx'
@@ -63,7 +63,7 @@ async function gatherPrompts(ctx: AppContext, form: StudyFormBody): Promise<Gath
   for (const [i, line] of pasted.entries()) if (line.trim()) add({ prompt: line }, `pasted line ${i + 1}`)
   const file = form.file
   if (file instanceof File && (file.size > 0 || file.name)) {
-    const parsed = parsePromptFile(file.name, await file.text())
+    const parsed = parsePromptBytes(file.name, new Uint8Array(await file.arrayBuffer()))
     if (!parsed.ok) out.issues.push({ path: `${file.name} line ${parsed.line}`, message: parsed.message })
     else for (const [i, p] of parsed.prompts.entries()) add(p, `${file.name} prompt ${i + 1}`)
   }

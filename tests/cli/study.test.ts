@@ -179,9 +179,15 @@ describe('juxta study', () => {
   it('refuses a bad file, option or target in one line with exit 2, starting nothing', async () => {
     const bad = join(sandbox.dir, 'bad.jsonl')
     writeFileSync(bad, '{"prompt": "fine"}\n{"question": "no prompt"}\n')
+    const array = join(sandbox.dir, 'prompts.json')
+    writeFileSync(array, '[\n"one",\n"two"\n]\n')
+    const binary = join(sandbox.dir, 'binary.txt')
+    writeFileSync(binary, Buffer.from([0x68, 0x69, 0x0a, 0xff, 0xfe, 0x0a]))
     const before = upstream.requests.length
     const cases: Array<[string[], RegExp]> = [
       [['study', bad, '-t', 'up/short'], /^juxta: .*bad\.jsonl:2: unknown field "question"/],
+      [['study', array, '-t', 'up/short'], /^juxta: .*prompts\.json:1: not a CSV, JSONL or text file/],
+      [['study', binary, '-t', 'up/short'], /^juxta: .*binary\.txt:2: not UTF-8 text/],
       [['study', promptFile, '-t', 'up/nope'], /^juxta: unknown target "up\/nope"/],
       [['study', promptFile], /^juxta: study needs at least one target/],
       [

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeUpstream, rateLimited, startFakeUpstream } from '../helpers/fake-upstream.ts'
 import { fakeConfig, postDeclaredOversize } from '../helpers/juxta.ts'
 import { api, type StudyRig, startStudyRig, waitForStudy } from '../helpers/study-rig.ts'
-import type { CellView, StudyView } from '../../src/studies/types.ts'
+import type { CellView, StudyListItem, StudyView } from '../../src/studies/types.ts'
 import type { ApiErrorBody } from '../../src/http/api-error.ts'
 
 let upstream: FakeUpstream
@@ -220,6 +220,9 @@ describe('running studies', () => {
     expect(sent).toBeLessThan(6)
     expect(upstream.requestsFor('paced').every((r) => !r.aborted)).toBe(true)
     expect((await api(url, `/api/studies/${id}/pause`, { method: 'POST' })).status).toBe(409)
+    const listed = async () =>
+      (await api<{ studies: StudyListItem[] }>(url, '/api/studies')).body.studies.find((s) => s.study_id === id)!
+    expect((await listed()).summary).toEqual((await api<StudyView>(url, `/api/studies/${id}`)).body.summary)
 
     const resumed = await api<StudyView>(url, `/api/studies/${id}/resume`, { method: 'POST' })
     expect(resumed.status).toBe(200)
@@ -230,6 +233,9 @@ describe('running studies', () => {
     expect(upstream.requestsFor('paced')).toHaveLength(6)
     const cells = await api<{ cells: CellView[] }>(url, `/api/studies/${id}/cells`)
     expect(new Set(cells.body.cells.map((c) => c.run_id)).size).toBe(6)
+    // The summary the list kept while paused is out of date once the study ran on: the list gives the new one.
+    expect((await listed()).summary).toEqual(done.summary)
+    expect(done.summary.targets[0]).toMatchObject({ cells: 6, ok: 6 })
   })
 
   it('stops starting cells once the known spend reaches max_usd (interrupted, budget)', async () => {

@@ -67,7 +67,10 @@ afterAll(async () => {
   await upstream?.close()
 })
 
-function form(fields: Record<string, string | string[]>, file?: { name: string; text: string }): FormData {
+function form(
+  fields: Record<string, string | string[]>,
+  file?: { name: string; text: string | Uint8Array<ArrayBuffer> },
+): FormData {
   const data = new FormData()
   for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) data.append(k, one)
   if (file) data.append('file', new File([file.text], file.name, { type: 'text/plain' }))
@@ -301,6 +304,21 @@ describe('the new-study form', () => {
     expect(d.querySelector('#study-name')!.getAttribute('value')).toBe('kept name')
     expect(d.querySelector('#study-repeats')!.getAttribute('value')).toBe('3')
     expect(d.querySelector('input[value="pa/model-a"]')!.hasAttribute('checked')).toBe(true)
+    expect((await api<{ studies: unknown[] }>(url, '/api/studies')).body.studies.length).toBe(before)
+  })
+
+  it('refuses an uploaded image or a non-UTF-8 file with 422 instead of reading prompts; nothing starts', async () => {
+    const before = (await api<{ studies: unknown[] }>(url, '/api/studies')).body.studies.length
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52])
+    const cases = [
+      [{ name: 'photo.png', text: png }, 'photo.png line 1: not a CSV, JSONL or text file (.csv, .jsonl, .txt)'],
+      [{ name: 'photo.txt', text: png }, 'photo.txt line 1: not UTF-8 text'],
+    ] as const
+    for (const [file, message] of cases) {
+      const res = await post('/studies', form({ prompts: 'kept line', targets: ['pa/model-a'] }, file))
+      expect(res.status).toBe(422)
+      expect(doc(res.html).querySelector('.form-errors')!.textContent).toContain(message)
+    }
     expect((await api<{ studies: unknown[] }>(url, '/api/studies')).body.studies.length).toBe(before)
   })
 

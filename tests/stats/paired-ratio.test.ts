@@ -70,6 +70,21 @@ describe('pairedRatio', () => {
     expect(pairedRatio({ a: new Map(), b: new Map(), seed: 1 }).prompts).toBe(0)
   })
 
+  it('says B cost $0 when that, not an unknown cost, left every prompt out', () => {
+    const free = pairedRatio({ a: map({ p1: [2], p2: [3] }), b: map({ p1: [0], p2: [0, 0] }), seed: 1 })
+    expect(free).toMatchObject({
+      median: null,
+      prompts: 0,
+      excluded: { unknown: 0, zero_b: 2 },
+      note: 'the cheaper target cost $0 on every prompt',
+    })
+    const both = pairedRatio({ a: map({ p1: [2], p2: [null] }), b: map({ p1: [0], p2: [1] }), seed: 1 })
+    expect(both).toMatchObject({
+      excluded: { unknown: 1, zero_b: 1 },
+      note: 'on every prompt a cost is unknown or the cheaper target cost $0',
+    })
+  })
+
   it('is reproducible per seed, independent of map order, and varies with the seed', () => {
     const random = seededRandom('costs')
     const entries = Array.from({ length: 30 }, (_, i) => {

@@ -82,6 +82,12 @@ describe('SqliteStudyStore', () => {
       output_tokens: 20,
       reasoning_tokens: 0,
       output_tokens_per_s: 99.5,
+      first_answer_ms: null,
+      attempts: 1,
+      finish_reason: 'stop',
+      input_cost_usd: null,
+      output_cost_usd: null,
+      price_source: null,
       expected_pass: true,
       answer: 'yes',
     })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseCsv, parsePromptFile } from '../../src/studies/prompt-file.ts'
+import { decodeUtf8, parseCsv, parsePromptBytes, parsePromptFile } from '../../src/studies/prompt-file.ts'
 
 describe('parsePromptFile', () => {
   it('reads plain text as one prompt per line, skipping blank lines', () => {
@@ -87,6 +87,40 @@ describe('parsePromptFile', () => {
   it('refuses a file without prompts', () => {
     expect(parsePromptFile('empty.txt', '\n \n')).toEqual({ ok: false, line: 1, message: 'the file has no prompts' })
     expect(parsePromptFile('empty.csv', 'prompt\n')).toMatchObject({ ok: false, message: 'the file has no prompts' })
+  })
+})
+
+describe('what is not a prompt file', () => {
+  const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52])
+  const refused = { ok: false, line: 1, message: 'not a CSV, JSONL or text file (.csv, .jsonl, .txt)' }
+
+  it('refuses a name that is not .csv, .jsonl, .ndjson or .txt, instead of reading it one prompt a line', () => {
+    expect(parsePromptBytes('photo.png', PNG)).toEqual(refused)
+    // A JSON array is not JSONL: read line by line it would send "[" and "]" as prompts.
+    expect(parsePromptFile('prompts.json', '[\n"a",\n"b"\n]\n')).toEqual(refused)
+    expect(parsePromptFile('notes', 'a\nb\n')).toEqual(refused)
+    expect(parsePromptFile('set.NDJSON', '{"prompt":"a"}\n')).toEqual({ ok: true, prompts: [{ prompt: 'a' }] })
+  })
+
+  it('refuses bytes that are not UTF-8, naming the line, and text with a NUL byte', () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('fine\nalso fine\n'), 0x61, 0xff, 0x62, 0x0a])
+    expect(parsePromptBytes('renamed.txt', bytes)).toEqual({ ok: false, line: 3, message: 'not UTF-8 text' })
+    expect(parsePromptBytes('image.txt', PNG)).toMatchObject({ ok: false, line: 1 })
+    expect(parsePromptFile('a.txt', 'one\ntw\0o\n')).toEqual({
+      ok: false,
+      line: 2,
+      message: 'a NUL byte: not a text file',
+    })
+    expect(parsePromptBytes('a.csv', new TextEncoder().encode('prompt\n"café, ☕"\n'))).toEqual({
+      ok: true,
+      prompts: [{ prompt: 'café, ☕' }],
+    })
+  })
+
+  it('decodes strict UTF-8 and drops a byte-order mark', () => {
+    expect(decodeUtf8(new Uint8Array([0xef, 0xbb, 0xbf, 0x68, 0x69]))).toEqual({ ok: true, text: 'hi' })
+    // An overlong encoding of "/" that a lenient decoder would turn into U+FFFD.
+    expect(decodeUtf8(new Uint8Array([0xc0, 0xaf]))).toEqual({ ok: false, line: 1, message: 'not UTF-8 text' })
   })
 })
 

@@ -201,6 +201,12 @@ describe('a 5-prompt × 4-target × 2-repeat study', () => {
     expect(list.body.runs.every((r) => r.study_id === studyId)).toBe(true)
   })
 
+  it('stores an ended study’s summary as it ends, for the list', async () => {
+    const stored = async () => (await rig.studyStore.storedSummaries([studyId])).get(studyId)
+    for (let i = 0; i < 100 && !(await stored()); i++) await new Promise((r) => setTimeout(r, 20))
+    expect((await stored())?.summary).toEqual(study.summary)
+  })
+
   it('lists studies newest first', async () => {
     const list = await api<{ studies: StudyListItem[] }>(rig.juxta.url, '/api/studies')
     expect(list.body.studies[0]).toMatchObject({
@@ -211,6 +217,10 @@ describe('a 5-prompt × 4-target × 2-repeat study', () => {
       prompt_count: 5,
       repeats: 2,
     })
+    // The list gives each study the same summary as the study itself, the second time from the stored copy.
+    expect(list.body.studies[0]!.summary).toEqual(study.summary)
+    const again = await api<{ studies: StudyListItem[] }>(rig.juxta.url, '/api/studies')
+    expect(again.body.studies[0]!.summary).toEqual(study.summary)
   })
 
   it('exports one CSV row per cell with every figure, and the whole study as JSON', async () => {
@@ -234,9 +244,18 @@ describe('a 5-prompt × 4-target × 2-repeat study', () => {
     )!
     expect(Number(row[at('cost_usd')])).toBe(0.00672)
     expect(row[at('output_tokens')]).toBe('3360')
+    // Every figure of the cell: its label, the cost's parts and where its price came from, the run's timing,
+    // attempts and how the answer ended.
+    const label = study.summary.targets.find((t) => t.target === 'pc/model-c')!.label
+    expect(row[at('label')]).toBe(label)
+    expect([Number(row[at('input_cost_usd')]), Number(row[at('output_cost_usd')])]).toEqual([0, 0.00672])
+    expect(row[at('price_source')]).toMatch(/pc\/model-c/)
+    expect(Number(row[at('first_answer_ms')])).toBeGreaterThan(0)
+    expect([row[at('attempts')], row[at('finish_reason')]]).toEqual(['1', 'stop'])
     const failed = rows.filter((r) => r[at('target')] === 'pd/fault:500')
     expect(failed).toHaveLength(10)
     expect(failed.every((r) => r[at('cost_usd')] === '' && r[at('error_kind')] === 'upstream')).toBe(true)
+    expect(failed.every((r) => r[at('input_cost_usd')] === '' && r[at('price_source')] === '')).toBe(true)
 
     const json = await api<StudyExport>(rig.juxta.url, `/api/studies/${studyId}/export.json`)
     expect(json.status).toBe(200)

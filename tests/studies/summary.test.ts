@@ -23,6 +23,12 @@ function cell(target: string, prompt: number, repeat: number, over: Partial<Stor
     output_tokens: 5,
     reasoning_tokens: 0,
     output_tokens_per_s: 50,
+    first_answer_ms: null,
+    attempts: 1,
+    finish_reason: 'stop',
+    input_cost_usd: null,
+    output_cost_usd: null,
+    price_source: null,
     expected_pass: null,
     answer: '',
     ...over,
@@ -84,5 +90,27 @@ describe('summarize', () => {
     expect(summary.cost_ratios[0]!.ci95![0]).toBeCloseTo(4, 12)
     const alone = summarize({ studyId: 's', targets: targets('cheap/x', 'free/z'), cells })
     expect(alone.cost_ratios).toEqual([])
+  })
+
+  it('compares with the cheapest target that costs more than $0: a free local model is never the baseline', () => {
+    const cells = [0, 1, 2, 3, 4].flatMap((p) => [
+      cell('local/l', p, 1, { cost_pico: 0n }),
+      cell('cheap/x', p, 1, { cost_pico: 1_000_000n * BigInt(p + 1) }),
+      cell('dear/y', p, 1, { cost_pico: 3_000_000n * BigInt(p + 1) }),
+    ])
+    const summary = summarize({ studyId: 's', targets: targets('local/l', 'cheap/x', 'dear/y'), cells })
+    expect(summary.cost_ratios.map((r) => [r.target, r.vs, r.median, r.prompts, r.note])).toEqual([
+      ['local/l', 'cheap/x', 0, 5, null],
+      ['dear/y', 'cheap/x', 3, 5, null],
+    ])
+    // Every priced target free: the baseline is free too, and the note says why there is no ratio.
+    const free = [0, 1].flatMap((p) => [
+      cell('local/l', p, 1, { cost_pico: 0n }),
+      cell('local/m', p, 1, { cost_pico: 0n }),
+    ])
+    const allFree = summarize({ studyId: 's', targets: targets('local/l', 'local/m'), cells: free })
+    expect(allFree.cost_ratios).toMatchObject([
+      { target: 'local/m', vs: 'local/l', median: null, note: 'the cheaper target cost $0 on every prompt' },
+    ])
   })
 })
