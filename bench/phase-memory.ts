@@ -132,7 +132,8 @@ export async function measureMemory(rig: Rig, fresh: IdleFootprint): Promise<Row
   ]
 }
 
-/** The mass abort without Juxta: n groups of the same three held streams straight at the mock, each group cut at once. */
+/** The mass abort without Juxta: n groups of the same three held streams straight at the mock, each group cut
+ * at once. */
 async function directMassAbort(rig: Rig, n: number) {
   const groups = await openLoop(n, 2000, () => {
     const tag = tagFor('hold-direct')
