@@ -1,4 +1,4 @@
-import * as Plot from '@observablehq/plot'
+import { Plot } from './plot-lib.ts'
 import type { SafeHtml } from '../render/markdown.ts'
 import { formatUsd } from '../pricing/money.ts'
 import { formatMs } from '../../views/format.ts'
@@ -52,17 +52,17 @@ export function leaderboardChart(points: readonly LeaderboardPoint[], axis: 'cos
     // a plain <g>): the SVG is one image with a title, a description and the table below as its text.
     marks: drawn.length
       ? [
-          Plot.ruleX(drawn, {
+          Plot().ruleX(drawn, {
             x: 'x',
             y1: (p: LeaderboardPoint) => p.ci95[0],
             y2: (p: LeaderboardPoint) => p.ci95[1],
             ariaHidden: 'true',
           }),
-          Plot.line(front, { x: 'x', y: 'rating', curve: 'step-after', strokeDasharray: '4 3', ariaHidden: 'true' }),
-          Plot.dot(drawn, { x: 'x', y: 'rating', r: 4, fill: 'currentColor', ariaHidden: 'true' }),
-          Plot.text(drawn, { x: 'x', y: 'rating', text: 'label', dx: 8, textAnchor: 'start', ariaHidden: 'true' }),
+          Plot().line(front, { x: 'x', y: 'rating', curve: 'step-after', strokeDasharray: '4 3', ariaHidden: 'true' }),
+          Plot().dot(drawn, { x: 'x', y: 'rating', r: 4, fill: 'currentColor', ariaHidden: 'true' }),
+          Plot().text(drawn, { x: 'x', y: 'rating', text: 'label', dx: 8, textAnchor: 'start', ariaHidden: 'true' }),
         ]
-      : [Plot.text([`No rated target has a known ${what}`], { frameAnchor: 'middle' })],
+      : [Plot().text([`No rated target has a known ${what}`], { frameAnchor: 'middle' })],
     table: {
       caption: 'The chart as a table',
       columns: ['Target', 'Rating', '95% interval', cost ? 'Median cost' : 'Median TTFT', 'Pareto front'],

@@ -1,5 +1,5 @@
-import * as Plot from '@observablehq/plot'
-import { parseHTML } from 'linkedom'
+import type * as PlotTypes from '@observablehq/plot'
+import { Plot, parseHTML } from './plot-lib.ts'
 import type { SafeHtml } from '../render/markdown.ts'
 import { escapeHtml } from '../render/escape-html.ts'
 import { CHART_CLASS } from './chart-css.ts'
@@ -21,7 +21,7 @@ export interface ChartLegendItem {
  * Plot's options, minus those that would make Plot wrap the SVG in an HTML figure with inline styles (its
  * title, caption and legends): the chart draws those itself.
  */
-export type ChartPlotOptions = Omit<Plot.PlotOptions, 'title' | 'subtitle' | 'caption' | 'figure' | 'document'>
+export type ChartPlotOptions = Omit<PlotTypes.PlotOptions, 'title' | 'subtitle' | 'caption' | 'figure' | 'document'>
 
 export interface ChartOptions extends ChartPlotOptions {
   /** Short name: the SVG's accessible name and the figure's visible heading. */
@@ -40,7 +40,7 @@ export interface ChartOptions extends ChartPlotOptions {
 export function renderChart(options: ChartOptions): SafeHtml {
   const { title, description, table, legend, ...plotOptions } = options
   const { document } = parseHTML('<!DOCTYPE html><html><body></body></html>')
-  const root = Plot.plot({
+  const root = Plot().plot({
     ...plotOptions,
     className: CHART_CLASS,
     figure: false,

@@ -1,4 +1,4 @@
-import * as Plot from '@observablehq/plot'
+import { Plot } from './plot-lib.ts'
 import type { SafeHtml } from '../render/markdown.ts'
 import { formatUsd } from '../pricing/money.ts'
 import { formatInt, formatMs } from '../../views/format.ts'
@@ -103,8 +103,8 @@ export function costTtftChart(input: StudyChartInput): SafeHtml {
     y: { label: '↑ Time to first token (ms)', zero: true },
     color: { domain: [...input.targets], range: input.targets.map((t) => targetColor(input.targets, t)) },
     marks: drawable.length
-      ? [Plot.dot(shown, { x: 'cost_usd', y: 'ttft_ms', stroke: 'target', r: 2.5, className: CHART_MARK.faint })]
-      : [Plot.text(['No cell has both a known cost and a TTFT'], { frameAnchor: 'middle' })],
+      ? [Plot().dot(shown, { x: 'cost_usd', y: 'ttft_ms', stroke: 'target', r: 2.5, className: CHART_MARK.faint })]
+      : [Plot().text(['No cell has both a known cost and a TTFT'], { frameAnchor: 'middle' })],
   })
 }
 
@@ -146,12 +146,19 @@ function stripChart(input: StudyChartInput, spec: StripSpec): SafeHtml {
   const boxes = boxStats(points, input.targets)
   const marks = points.length
     ? [
-        Plot.ruleY(boxes, { y: 'target', x1: 'p10', x2: 'p90' }),
-        Plot.barX(boxes, { y: 'target', x1: 'p25', x2: 'p75', insetTop: 8, insetBottom: 8, className: CHART_MARK.box }),
-        Plot.dot(shown, { x: 'value', y: 'target', r: 2, className: CHART_MARK.faint }),
-        Plot.tickX(boxes, { y: 'target', x: 'p50', strokeWidth: 3, insetTop: 4, insetBottom: 4 }),
+        Plot().ruleY(boxes, { y: 'target', x1: 'p10', x2: 'p90' }),
+        Plot().barX(boxes, {
+          y: 'target',
+          x1: 'p25',
+          x2: 'p75',
+          insetTop: 8,
+          insetBottom: 8,
+          className: CHART_MARK.box,
+        }),
+        Plot().dot(shown, { x: 'value', y: 'target', r: 2, className: CHART_MARK.faint }),
+        Plot().tickX(boxes, { y: 'target', x: 'p50', strokeWidth: 3, insetTop: 4, insetBottom: 4 }),
       ]
-    : [Plot.text([`No cell has ${spec.unit === 'cost' ? 'a known cost' : 'a TTFT'}`], { frameAnchor: 'middle' })]
+    : [Plot().text([`No cell has ${spec.unit === 'cost' ? 'a known cost' : 'a TTFT'}`], { frameAnchor: 'middle' })]
   return renderChart({
     title: spec.title,
     description: notes.filter(Boolean).join(' '),

@@ -13,6 +13,7 @@ import type {
 import type { TargetStatus } from '../domain/types.ts'
 import { detach } from '../tokens/token-count.ts'
 import { WIRE_TEXT_MAX, capWireText } from '../providers/wire-text.ts'
+import { linkCuts } from '../http/upstream-cut.ts'
 
 export interface TargetOutcome {
   status: TargetStatus
@@ -97,6 +98,7 @@ export async function runTarget(runner: TargetRunner, call: TargetCall): Promise
         attempt.abort()
       }, idleMs)
       const attemptSignal = AbortSignal.any([signal, deadline.signal, attempt.signal])
+      linkCuts(attemptSignal, signal)
       try {
         // Any event counts as life, keep-alive comments included: a request queued upstream is not idle.
         const alive = () => idle.refresh()

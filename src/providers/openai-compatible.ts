@@ -7,6 +7,7 @@ import { WIRE_TEXT_MAX, capWireText } from './wire-text.ts'
 import type { Readable } from 'node:stream'
 import { SseParser, type SseMessage } from './sse-parser.ts'
 import { nodeBodyOf } from '../http/node-body.ts'
+import { onCut } from '../http/upstream-cut.ts'
 import { redactSecrets } from './redact.ts'
 
 /** One chat completion to stream. */
@@ -223,9 +224,14 @@ function readNodeBody(body: Readable, response: Response, request: PumpRequest, 
   return new Promise<number>((resolve, reject) => {
     let sinceYield = 0
     let settled = false
+    // Cut by `cutUpstreams` (the client left): the body's own error and close are its echo, not the answer's
+    // end; the signal's abort, a turn later, ends the read as cancelled.
+    let cut = false
+    let uncut = () => {}
     const finish = (err: unknown) => {
       if (settled) return
       settled = true
+      uncut()
       signal.removeEventListener('abort', onAbort)
       body.off('data', onData)
       if (err === null) return resolve(state.chunks)
@@ -256,6 +262,10 @@ function readNodeBody(body: Readable, response: Response, request: PumpRequest, 
     }
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
+    uncut = onCut(signal, () => {
+      cut = true
+      body.destroy()
+    })
     body.on('data', onData)
     body.once('end', () => {
       if (settled) return
@@ -267,9 +277,13 @@ function readNodeBody(body: Readable, response: Response, request: PumpRequest, 
       finish(null)
     })
     // As fetch words it: a body that broke off is "terminated", with the socket's error as the cause.
-    body.once('error', (err) => finish(new TypeError('terminated', { cause: err })))
+    body.once('error', (err) => {
+      if (!cut) finish(new TypeError('terminated', { cause: err }))
+    })
     // Destroyed without an error or an end (a cut connection): the answer stops here.
-    body.once('close', () => finish(signal.aborted ? null : new Error('terminated')))
+    body.once('close', () => {
+      if (!cut) finish(signal.aborted ? null : new Error('terminated'))
+    })
   })
 }
 

@@ -8,6 +8,7 @@ import { apiErrorBody } from '../http/api-error.ts'
 import { runResponse } from '../engine/run-response.ts'
 import { PAGE_WAIT_MS } from '../providers/reachability.ts'
 import { targetList } from '../providers/target-list.ts'
+import { abortSoon, cutUpstreams } from '../http/upstream-cut.ts'
 
 /**
  * An event stream written straight into one ReadableStream: the events of one event-loop turn leave as one
@@ -85,7 +86,15 @@ export function apiRoutes(ctx: AppContext): Hono {
     const request = buildRequest(input)
     const meta = { prompt: input.prompt, system: input.system ?? null, parent_id: null, images: input.images }
     const controller = new AbortController()
-    const onClientGone = () => controller.abort()
+    // The upstream connections close first, for every client that left in this turn; the abort's longer
+    // chain (SDK, undici, engine, history) follows a turn later (`npm run bench`, mass abort).
+    let gone = false
+    const onClientGone = () => {
+      if (gone) return
+      gone = true
+      cutUpstreams(controller.signal)
+      abortSoon(controller)
+    }
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })
 
     if (!body.stream) {
