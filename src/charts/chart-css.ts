@@ -1,7 +1,7 @@
 /**
  * The fixed class every chart's SVG carries, and the rules that replace the `<style>` element Plot puts inside
- * it (the page CSP allows no inline style). `views/assets/app.css` holds these rules verbatim (a test checks
- * it); the self-contained report inlines them.
+ * it (the page CSP allows no inline style). The asset route serves them after `views/assets/app.css`; the
+ * self-contained report inlines them.
  */
 export const CHART_CLASS = 'jx-plot'
 

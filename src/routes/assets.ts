@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { Hono } from 'hono'
 import { HTMX_VERSION } from '../../views/assets-paths.ts'
+import { CHART_CSS } from '../charts/chart-css.ts'
 
 const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
@@ -27,6 +28,9 @@ export function assetRoutes(assetsDir = defaultAssetsDir()): Hono {
   load(`/vendor/htmx-${HTMX_VERSION}/htmx.min.js`, join(htmxDist, 'htmx.min.js'), true)
   load(`/vendor/htmx-${HTMX_VERSION}/ext/hx-sse.min.js`, join(htmxDist, 'ext', 'hx-sse.min.js'), true)
   for (const name of ['app.css', 'app.js', 'icon.svg']) load(`/assets/${name}`, resolve(assetsDir, name), false)
+  // The chart rules live once, beside the chart code; the report inlines the same text.
+  const css = files.get('/assets/app.css')!
+  css.body = Buffer.concat([css.body, Buffer.from(`\n${CHART_CSS}`)])
 
   const app = new Hono()
   app.get('*', (c, next) => {

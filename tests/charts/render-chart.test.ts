@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import * as Plot from '@observablehq/plot'
 import { parseHTML } from 'linkedom'
 import { describe, expect, it } from 'vitest'
 import { CHART_CLASS, CHART_CSS } from '../../src/charts/chart-css.ts'
 import { renderChart } from '../../src/charts/render-chart.ts'
-import { projectRoot } from '../../src/project-root.ts'
+import { assetRoutes } from '../../src/routes/assets.ts'
 
 const HOSTILE = [
   '<script>alert(1)</script>',
@@ -53,7 +51,7 @@ describe('renderChart', () => {
     expect(svg.querySelector('[data-mark="bar"]')).not.toBeNull()
   })
 
-  it('strips every inline style (the CSP allows none) and keeps their rules in the stylesheet', () => {
+  it('strips every inline style (the CSP allows none) and keeps their rules in the stylesheet', async () => {
     const html = renderChart({
       title: 't',
       description: 'd',
@@ -61,8 +59,9 @@ describe('renderChart', () => {
       marks: [Plot.barX(bars, { x: 'value', y: 'target' })],
     })
     expect(html).not.toMatch(/<style|style=/)
-    const css = readFileSync(join(projectRoot(), 'views', 'assets', 'app.css'), 'utf8')
+    const css = await (await assetRoutes().request('/assets/app.css')).text()
     expect(css).toContain(CHART_CSS)
+    expect(css).toContain(`.${CHART_CLASS}`)
   })
 
   it('keeps hostile target names, titles and table cells inert text', () => {
