@@ -183,7 +183,7 @@ export const migrations: ReadonlyArray<Migration> = [
         started_at INTEGER,
         finished_at INTEGER,
         status TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'interrupted')),
-        stop_reason TEXT CHECK (stop_reason IN ('paused', 'restart', 'budget')),
+        stop_reason TEXT CHECK (stop_reason IN ('paused', 'restart', 'budget', 'error')),
         name TEXT NOT NULL,
         input TEXT NOT NULL
       );
@@ -211,7 +211,20 @@ export const migrations: ReadonlyArray<Migration> = [
         expected_pass INTEGER,
         error_message TEXT,
         answer TEXT NOT NULL DEFAULT '',
+        first_answer_ms REAL,
+        attempts INTEGER,
+        finish_reason TEXT,
+        input_cost_usd REAL,
+        output_cost_usd REAL,
+        price_source TEXT,
         PRIMARY KEY (study_id, prompt_index, target_index, repeat)
+      ) WITHOUT ROWID;
+      -- The summary of a study whose cells no longer change, so GET /api/studies need not read every study's
+      -- cells (and bootstrap its ratios) on every call; key says what it was computed from.
+      CREATE TABLE study_summaries (
+        study_id TEXT PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        summary TEXT NOT NULL
       ) WITHOUT ROWID;
       ALTER TABLE runs ADD COLUMN study_id TEXT;
       CREATE INDEX runs_by_study ON runs (study_id) WHERE study_id IS NOT NULL;
@@ -248,94 +261,6 @@ export const migrations: ReadonlyArray<Migration> = [
       CREATE TABLE study_judge (
         study_id TEXT PRIMARY KEY,
         record TEXT NOT NULL
-      ) WITHOUT ROWID;
-    `,
-  },
-  {
-    version: 9,
-    name: 'study stop reason error',
-    // stop_reason 'error': a finished cell could not be stored, so the study stopped with cells pending. SQLite
-    // cannot widen a CHECK in place: both study tables are copied aside and rebuilt, cells dropped first (with
-    // foreign keys on, dropping studies would cascade into them). Self-contained: touches only these tables.
-    sql: `
-      CREATE TEMP TABLE studies_copy AS SELECT * FROM studies;
-      CREATE TEMP TABLE study_cells_copy AS SELECT * FROM study_cells;
-      DROP TABLE study_cells;
-      DROP TABLE studies;
-      CREATE TABLE studies (
-        id TEXT PRIMARY KEY,
-        created_at INTEGER NOT NULL,
-        started_at INTEGER,
-        finished_at INTEGER,
-        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'interrupted')),
-        stop_reason TEXT CHECK (stop_reason IN ('paused', 'restart', 'budget', 'error')),
-        name TEXT NOT NULL,
-        input TEXT NOT NULL
-      );
-      CREATE INDEX studies_by_time ON studies (created_at, id);
-      CREATE TABLE study_cells (
-        study_id TEXT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
-        prompt_index INTEGER NOT NULL,
-        target_index INTEGER NOT NULL,
-        repeat INTEGER NOT NULL,
-        target TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'error', 'cancelled')),
-        run_id TEXT,
-        started_at INTEGER,
-        finished_at INTEGER,
-        error_kind TEXT,
-        cost_pico INTEGER,
-        cost_reason TEXT,
-        ttft_ms REAL,
-        total_ms REAL,
-        input_tokens INTEGER,
-        cached_input_tokens INTEGER,
-        output_tokens INTEGER,
-        reasoning_tokens INTEGER,
-        output_tokens_per_s REAL,
-        expected_pass INTEGER,
-        error_message TEXT,
-        answer TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (study_id, prompt_index, target_index, repeat)
-      ) WITHOUT ROWID;
-      INSERT INTO studies SELECT * FROM studies_copy;
-      INSERT INTO study_cells SELECT * FROM study_cells_copy;
-      DROP TABLE studies_copy;
-      DROP TABLE study_cells_copy;
-    `,
-  },
-  {
-    version: 10,
-    name: 'study cell figures',
-    // The rest of a cell's figures for the CSV export (one row per cell, every figure), copied from its run like
-    // the others so the study stays whole when the run leaves history. Cells stored before this step take them
-    // from their run where it is still there. Self-contained: touches only study_cells.
-    sql: `
-      ALTER TABLE study_cells ADD COLUMN first_answer_ms REAL;
-      ALTER TABLE study_cells ADD COLUMN attempts INTEGER;
-      ALTER TABLE study_cells ADD COLUMN finish_reason TEXT;
-      ALTER TABLE study_cells ADD COLUMN input_cost_usd REAL;
-      ALTER TABLE study_cells ADD COLUMN output_cost_usd REAL;
-      ALTER TABLE study_cells ADD COLUMN price_source TEXT;
-      UPDATE study_cells
-        SET (first_answer_ms, attempts, finish_reason, input_cost_usd, output_cost_usd, price_source) = (
-          SELECT r.first_answer_ms, r.attempts, r.finish_reason, json_extract(r.cost_json, '$.input_usd'),
-            json_extract(r.cost_json, '$.output_usd'), json_extract(r.cost_json, '$.price_source')
-          FROM results r WHERE r.run_id = study_cells.run_id AND r.idx = 0)
-        WHERE run_id IS NOT NULL AND status IN ('ok', 'error')
-          AND EXISTS (SELECT 1 FROM results r WHERE r.run_id = study_cells.run_id AND r.idx = 0);
-    `,
-  },
-  {
-    version: 11,
-    name: 'study summaries',
-    // The summary of a study whose cells no longer change, so GET /api/studies need not read every study's cells
-    // (and bootstrap its ratios) on every call. `key` says what it was computed from. Self-contained.
-    sql: `
-      CREATE TABLE study_summaries (
-        study_id TEXT PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
-        key TEXT NOT NULL,
-        summary TEXT NOT NULL
       ) WITHOUT ROWID;
     `,
   },
