@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
 import type { Catalog } from '../providers/catalog.ts'
+import { targetsSchema } from '../providers/targets-schema.ts'
 import type { RunInput } from '../engine/run-service.ts'
 import { formatPath } from '../config/load.ts'
 import { type ApiIssue, apiError } from '../http/api-error.ts'
@@ -59,22 +60,7 @@ export function compareBodySchema(catalog: Catalog, maxTargets: number) {
         .refine((s) => s.trim().length > 0, 'must not be empty')
         .pipe(PromptSchema),
       system: SystemSchema.optional(),
-      targets: z
-        .array(z.string())
-        .min(1, 'pick at least one target')
-        .max(maxTargets, `at most ${maxTargets} targets per run`)
-        .superRefine((targets, ctx) => {
-          const seen = new Set<string>()
-          targets.forEach((t, i) => {
-            const entry = catalog.find(t)
-            if (seen.has(t)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate target "${t}"` })
-            else if (!entry) ctx.addIssue({ code: 'custom', path: [i], message: `unknown target "${t}"` })
-            else if (entry.provider.keyStatus === 'missing') {
-              ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" needs an API key (see Settings)` })
-            }
-            seen.add(t)
-          })
-        }),
+      targets: targetsSchema(catalog, { max: maxTargets, per: 'run' }),
       temperature: TemperatureSchema.optional(),
       max_tokens: MaxTokensSchema.optional(),
       stream: z.boolean().optional(),

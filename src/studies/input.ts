@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Catalog } from '../providers/catalog.ts'
+import { targetsSchema } from '../providers/targets-schema.ts'
 import { MaxTokensSchema, PromptSchema, SystemSchema, TemperatureSchema } from '../domain/run-input.ts'
 import { formatPath } from '../config/load.ts'
 import type { ApiIssue } from '../http/api-error.ts'
@@ -50,22 +51,7 @@ export function studyBodySchema(catalog: Catalog, options: { maxTargets: number;
         .array(prompt)
         .min(1, 'no prompts: give at least one')
         .max(MAX_STUDY_PROMPTS, `at most ${MAX_STUDY_PROMPTS} prompts`),
-      targets: z
-        .array(z.string())
-        .min(1, 'pick at least one target')
-        .max(options.maxTargets, `at most ${options.maxTargets} targets per study`)
-        .superRefine((targets, ctx) => {
-          const seen = new Set<string>()
-          targets.forEach((t, i) => {
-            const entry = catalog.find(t)
-            if (seen.has(t)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate target "${t}"` })
-            else if (!entry) ctx.addIssue({ code: 'custom', path: [i], message: `unknown target "${t}"` })
-            else if (entry.provider.keyStatus === 'missing') {
-              ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" needs an API key (see Settings)` })
-            }
-            seen.add(t)
-          })
-        }),
+      targets: targetsSchema(catalog, { max: options.maxTargets, per: 'study' }),
       repeats: z.number().int().min(1).max(MAX_REPEATS).default(1),
       concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(DEFAULT_CONCURRENCY),
       temperature: TemperatureSchema.optional(),
