@@ -1,4 +1,4 @@
-import type { CellStatus, StopReason, StudyInput, StudyStatus, StudySummary } from '../studies/types.ts'
+import type { CellFigures, CellStatus, StopReason, StudyInput, StudyStatus, StudySummary } from '../studies/types.ts'
 import type { CostReason } from '../domain/types.ts'
 import type { ErrorKind } from '../providers/types.ts'
 
@@ -11,7 +11,7 @@ export interface CellKey {
 }
 
 /** A finished cell's figures, copied from its run so the study stays whole if the run leaves history. */
-export interface CellOutcome {
+export interface CellOutcome extends CellFigures {
   status: Exclude<CellStatus, 'pending'>
   run_id: string | null
   started_at: number | null
@@ -21,23 +21,6 @@ export interface CellOutcome {
   /** Exact pico-dollars (1e-12 USD); null when the cost is unknown (never 0 for unknown). */
   cost_pico: bigint | null
   cost_reason: CostReason | null
-  ttft_ms: number | null
-  total_ms: number | null
-  input_tokens: number | null
-  cached_input_tokens: number | null
-  output_tokens: number | null
-  reasoning_tokens: number | null
-  output_tokens_per_s: number | null
-  /** First answer (not reasoning) token, from request start. */
-  first_answer_ms: number | null
-  /** Upstream attempts the run made (retries before the first token). */
-  attempts: number | null
-  finish_reason: string | null
-  /** The cost's input and output parts in USD (null when unknown); `cost_pico` is the exact total. */
-  input_cost_usd: number | null
-  output_cost_usd: number | null
-  /** Which price book and entry priced the cell, e.g. `config: demo/fast`. */
-  price_source: string | null
   expected_pass: boolean | null
   /** The start of the answer. */
   answer: string

@@ -155,7 +155,28 @@ export interface StudyListItem {
   summary: StudySummary
 }
 
-export interface CellView {
+/** A finished cell's measured figures, copied from its run (null where the run had none). */
+export interface CellFigures {
+  ttft_ms: number | null
+  total_ms: number | null
+  input_tokens: number | null
+  cached_input_tokens: number | null
+  output_tokens: number | null
+  reasoning_tokens: number | null
+  output_tokens_per_s: number | null
+  /** First answer (not reasoning) token, from request start. */
+  first_answer_ms: number | null
+  /** Upstream attempts the run made (retries before the first token). */
+  attempts: number | null
+  finish_reason: string | null
+  /** The cost's input and output parts in USD (null when unknown); the exact total is beside them. */
+  input_cost_usd: number | null
+  output_cost_usd: number | null
+  /** Which price book and entry priced the cell, e.g. `config: demo/fast`. */
+  price_source: string | null
+}
+
+export interface CellView extends CellFigures {
   prompt_index: number
   /** The start of the prompt (at most 200 characters). */
   prompt: string
@@ -168,20 +189,6 @@ export interface CellView {
   cost_usd: number | null
   /** Why cost_usd is null (or approximate: `estimated-usage`). */
   cost_reason: CostReason | null
-  ttft_ms: number | null
-  total_ms: number | null
-  input_tokens: number | null
-  cached_input_tokens: number | null
-  output_tokens: number | null
-  reasoning_tokens: number | null
-  output_tokens_per_s: number | null
-  first_answer_ms: number | null
-  attempts: number | null
-  finish_reason: string | null
-  /** The cost's input and output parts (null when unknown); `cost_usd` is their exact total. */
-  input_cost_usd: number | null
-  output_cost_usd: number | null
-  price_source: string | null
   /** Outcome of the prompt's `expected` check; null without one (or for an unfinished cell). */
   expected: 'pass' | 'fail' | null
   /** The start of the answer (at most 300 characters); the full answer is in the run. */
