@@ -17,27 +17,30 @@ export function studiesApiRoutes(ctx: AppContext): Hono {
   const service = (c: Context): StudyService | Response =>
     ctx.studies ?? apiError(c, 503, 'studies need the history database (this server runs without one)')
 
-  app.post('/', async (c) => {
+  /** The service and the checked study of a create or estimate body, or the error answer. */
+  const studyBody = async (c: Context) => {
     const studies = service(c)
     if (studies instanceof Response) return studies
     const raw = await readJson(c.req)
     if (!raw.ok) return apiError(c, 400, 'request body must be JSON')
     const checked = validateStudy(ctx.studyLimits, raw.value)
     if (!checked.ok) return apiError(c, 422, 'invalid study', checked.issues)
-    const created = await studies.create(checked.input)
+    return { studies, input: checked.input }
+  }
+
+  app.post('/', async (c) => {
+    const body = await studyBody(c)
+    if (body instanceof Response) return body
+    const created = await body.studies.create(body.input)
     if (!created.ok) return apiError(c, 422, created.message, created.issues)
     return c.json({ study_id: created.study_id }, 202)
   })
 
   // The cost range before starting (the page and the CLI show it); no upstream call.
   app.post('/estimate', async (c) => {
-    const studies = service(c)
-    if (studies instanceof Response) return studies
-    const raw = await readJson(c.req)
-    if (!raw.ok) return apiError(c, 400, 'request body must be JSON')
-    const checked = validateStudy(ctx.studyLimits, raw.value)
-    if (!checked.ok) return apiError(c, 422, 'invalid study', checked.issues)
-    return c.json(await studies.estimate(checked.input))
+    const body = await studyBody(c)
+    if (body instanceof Response) return body
+    return c.json(await body.studies.estimate(body.input))
   })
 
   app.get('/', async (c) => {
