@@ -3,7 +3,7 @@
 // apt-get it installs what is missing (non-interactive); otherwise it stops at once with the command to run.
 // When everything is present it only checks a few paths and never calls apt-get.
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, readdirSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { missingRequirements, setupPlan, systemRequirements } from './system-requirements.mjs'
 
@@ -18,7 +18,20 @@ const isExecutable = (path) => {
 
 const onPath = (name) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir && isExecutable(join(dir, name)))
 
-const isPresent = (probe) => ('file' in probe ? isExecutable(probe.file) : probe.commands.some(onPath))
+const subdirs = (dir) => {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
+}
+
+const isPresent = (probe) =>
+  probe.under
+    ? subdirs(probe.under).some((d) => isExecutable(join(probe.under, d, probe.file)))
+    : 'file' in probe
+      ? isExecutable(probe.file)
+      : probe.commands.some(onPath)
 
 const fail = (message) => {
   console.error(`ensure-system: ${message}`)

@@ -1,4 +1,4 @@
-export type Probe = { file: string } | { commands: string[] }
+export type Probe = { file: string; under?: string } | { commands: string[] }
 
 export interface Requirement {
   /** Debian package that provides it. */

@@ -4,13 +4,17 @@
 
 /**
  * One line per Debian package the tests need. `probe.file`: an executable at that path (`probe.env` may name
- * a variable overriding it); `probe.commands`: any of these names on PATH.
+ * a variable overriding it), or with `probe.under`, at that path inside any folder of that directory;
+ * `probe.commands`: any of these names on PATH.
  * @param {Record<string, string | undefined>} env
  */
 export function systemRequirements(env) {
   return [
     { pkg: 'chromium', neededBy: 'browser tests', probe: { file: env.CHROMIUM_PATH ?? '/usr/bin/chromium' } },
     { pkg: 'python3', neededBy: "htmx's upgrade-check", probe: { commands: ['python3', 'python'] } },
+    // Debian keeps each server version apart: /usr/lib/postgresql/15/bin/postgres.
+    { pkg: 'postgresql', neededBy: 'team-scale tests', probe: { under: '/usr/lib/postgresql', file: 'bin/postgres' } },
+    { pkg: 'redis-server', neededBy: 'team-scale tests', probe: { file: '/usr/bin/redis-server' } },
   ]
 }
 

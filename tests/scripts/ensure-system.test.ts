@@ -20,10 +20,15 @@ const absent =
     !gone.some((pkg) => JSON.stringify(byPkg(pkg).probe) === JSON.stringify(probe))
 
 describe('which system packages are missing', () => {
-  it('lists chromium and python3, each with what needs it', () => {
-    expect(reqs.map((r) => r.pkg)).toEqual(['chromium', 'python3'])
+  it('lists chromium, python3, PostgreSQL and Redis, each with what needs it', () => {
+    expect(reqs.map((r) => r.pkg)).toEqual(['chromium', 'python3', 'postgresql', 'redis-server'])
     expect(byPkg('chromium').probe).toEqual({ file: '/usr/bin/chromium' })
     expect(byPkg('python3').probe).toEqual({ commands: ['python3', 'python'] })
+  })
+
+  it('finds PostgreSQL in any version folder, as Debian installs it', () => {
+    expect(byPkg('postgresql').probe).toEqual({ under: '/usr/lib/postgresql', file: 'bin/postgres' })
+    expect(byPkg('redis-server').probe).toEqual({ file: '/usr/bin/redis-server' })
   })
 
   it('probes the Chromium the browser tests will launch when CHROMIUM_PATH names one', () => {
@@ -34,7 +39,12 @@ describe('which system packages are missing', () => {
   it('reports only what the probe does not find', () => {
     expect(missingRequirements(reqs, () => true)).toEqual([])
     expect(missingRequirements(reqs, absent('chromium')).map((r) => r.pkg)).toEqual(['chromium'])
-    expect(missingRequirements(reqs, () => false).map((r) => r.pkg)).toEqual(['chromium', 'python3'])
+    expect(missingRequirements(reqs, () => false).map((r) => r.pkg)).toEqual([
+      'chromium',
+      'python3',
+      'postgresql',
+      'redis-server',
+    ])
   })
 })
 
@@ -67,6 +77,8 @@ describe('what the setup does about them', () => {
       '--no-install-recommends',
       'chromium',
       'python3',
+      'postgresql',
+      'redis-server',
     ])
   })
 

@@ -1,0 +1,2 @@
+/** Filled in by the team store work. */
+export const teamSchema = 'SELECT 1'
