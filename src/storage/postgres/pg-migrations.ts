@@ -9,7 +9,7 @@ import { teamSchema } from './schema-team.ts'
  * step per area, since no PostgreSQL database has an older shape.
  */
 export const pgMigrations: ReadonlyArray<Migration> = [
-  { version: 1, name: 'runs, target results, images, presets, search', sql: runsSchema },
-  { version: 2, name: 'studies and arena', sql: studiesSchema },
+  { version: 1, name: 'runs, target results, images, search', sql: runsSchema },
+  { version: 2, name: 'presets, studies and arena', sql: studiesSchema },
   { version: 3, name: 'team: sessions, settings documents, instance leases', sql: teamSchema },
 ]
