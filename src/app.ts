@@ -25,6 +25,8 @@ import { studiesApiRoutes } from './routes/studies-api.ts'
 import { studyPageRoutes } from './routes/study-pages.tsx'
 import { studyReportRoutes } from './routes/study-report.tsx'
 import { NotFoundPage } from '../views/not-found-page.tsx'
+import { UnavailablePage } from '../views/unavailable-page.tsx'
+import { isStoreUnavailable } from './storage/unavailable.ts'
 
 const MAX_BODY = 1024 * 1024
 /** History exports are larger than any other body. */
@@ -85,6 +87,12 @@ export function createApp(ctx: AppContext): Hono {
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? apiError(c, 404, 'not found') : c.html(NotFoundPage(), 404)))
   app.onError((err, c) => {
+    // The database away (a restart, a cut connection): 503 with a reason, not a stack trace per request.
+    if (isStoreUnavailable(err)) {
+      c.header('Retry-After', '5')
+      if (c.req.path.startsWith('/api/')) return apiError(c, 503, 'the database is unavailable; try again shortly')
+      return c.html(UnavailablePage(), 503)
+    }
     ctx.log(`error ${c.req.method} ${c.req.path}: ${redactSecrets(err.stack ?? String(err), ctx.secrets())}`)
     return apiError(c, 500, 'internal error')
   })

@@ -6,7 +6,8 @@ import { ConfigError, loadConfigFile } from './config/load.ts'
 import { type AppContext, createContext } from './context.ts'
 import { KeyStore, KeyStoreError } from './keys/key-store.ts'
 import { projectRoot } from './project-root.ts'
-import { readAccessEnv } from './security/access-env.ts'
+import { type AccessSettings, readAccessEnv } from './security/access-env.ts'
+import { readTeamEnv } from './team/team-env.ts'
 import { CustomProviderStore, ProviderFileError } from './settings/custom-providers.ts'
 import { StorageError } from './storage/database.ts'
 import { openSqliteRunStore, recoveredRunsLine, type SqliteRunStore } from './storage/sqlite-run-store.ts'
@@ -44,22 +45,7 @@ export interface RuntimeOptions {
  * function; it opens files but never listens and never reads `process.env` itself.
  */
 export function buildRuntime(env: Readonly<Record<string, string | undefined>>, options: RuntimeOptions = {}): Runtime {
-  const cwd = options.cwd ?? process.cwd()
-  const log = options.log ?? ((line: string) => console.log(line))
-  const port = Number(env.PORT ?? 8787)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new StartupError(`PORT must be a port number, got "${env.PORT}"`)
-  }
-  const access = readAccessEnv(env)
-  if (!access.ok) throw new StartupError(access.message)
-  const localConfig = resolve(cwd, 'juxta.yaml')
-  const configPath = env.JUXTA_CONFIG
-    ? resolve(cwd, env.JUXTA_CONFIG)
-    : existsSync(localConfig)
-      ? localConfig
-      : resolve(projectRoot(), 'config', 'default.yaml')
-  const dataDir = resolve(cwd, env.JUXTA_DATA_DIR ?? 'data')
-
+  const { log, port, access, configPath, dataDir } = readBaseEnv(env, options)
   const config = startupStep(() => loadConfigFile(configPath, env), ConfigError)
   mkdirSync(dataDir, { recursive: true })
   // Every process registers before it writes anything: a CLI beside a running server must not recover its runs.
@@ -74,7 +60,7 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
   try {
     // Keys live in their own 0600 file, never in the history database.
     const keys = startupStep(
-      () => KeyStore.open(join(dataDir, 'keys.json'), { secret: access.settings.secret, log }),
+      () => KeyStore.open(join(dataDir, 'keys.json'), { secret: access.secret, log }),
       KeyStoreError,
     )
     const customProviders = startupStep(
@@ -93,14 +79,14 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
       customProviders,
       sessionStore,
       studyStore,
-      access: access.settings.access,
+      access: access.access,
       log,
     })
     let closing: Promise<void> | null = null
     return {
       ctx,
       app: createApp(ctx),
-      host: access.settings.host,
+      host: access.host,
       port,
       configPath,
       dataDir,
@@ -144,8 +130,53 @@ function recoverIfAlone(o: {
   if (studies > 0) o.log(`studies: marked ${studies} unfinished stud${studies === 1 ? 'y' : 'ies'} as interrupted`)
 }
 
+/** What every runtime reads first, SQLite or PostgreSQL: port, access rules, config and data paths, the log. */
+export interface BaseEnv {
+  log: (line: string) => void
+  port: number
+  access: AccessSettings
+  configPath: string
+  dataDir: string
+  cwd: string
+}
+
+export function readBaseEnv(env: Readonly<Record<string, string | undefined>>, options: RuntimeOptions): BaseEnv {
+  const cwd = options.cwd ?? process.cwd()
+  const log = options.log ?? ((line: string) => console.log(line))
+  const port = Number(env.PORT ?? 8787)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StartupError(`PORT must be a port number, got "${env.PORT}"`)
+  }
+  const access = readAccessEnv(env)
+  if (!access.ok) throw new StartupError(access.message)
+  const localConfig = resolve(cwd, 'juxta.yaml')
+  const configPath = env.JUXTA_CONFIG
+    ? resolve(cwd, env.JUXTA_CONFIG)
+    : existsSync(localConfig)
+      ? localConfig
+      : resolve(projectRoot(), 'config', 'default.yaml')
+  const dataDir = resolve(cwd, env.JUXTA_DATA_DIR ?? 'data')
+  return { log, port, access: access.settings, configPath, dataDir, cwd }
+}
+
+/**
+ * Juxta from an environment, whichever database it names: DATABASE_URL selects PostgreSQL (and REDIS_URL the
+ * shared live state of several instances, src/team/), otherwise the SQLite file in the data directory. The team
+ * modules (pg, ioredis, BullMQ) are loaded only when asked for, so a laptop start does not pay for them.
+ */
+export async function openRuntime(
+  env: Readonly<Record<string, string | undefined>>,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const team = readTeamEnv(env)
+  if (!team.ok) throw new StartupError(team.message)
+  if (!team.settings.databaseUrl) return buildRuntime(env, options)
+  const { buildTeamRuntime } = await import('./team/team-runtime.ts')
+  return buildTeamRuntime(env, { ...options, team: team.settings })
+}
+
 /** Runs one start-up step, turning its own expected error type into a StartupError with the same message. */
-function startupStep<T>(step: () => T, expected: new (...args: never[]) => Error): T {
+export function startupStep<T>(step: () => T, expected: new (...args: never[]) => Error): T {
   try {
     return step()
   } catch (err) {

@@ -1,11 +1,11 @@
 import { listen } from './listen.ts'
-import { buildRuntime, StartupError } from './runtime.ts'
+import { openRuntime, type Runtime, StartupError } from './runtime.ts'
 
 // The only module with side effects: reads the environment, opens files (through buildRuntime), listens.
 async function main(): Promise<void> {
-  let runtime: ReturnType<typeof buildRuntime>
+  let runtime: Runtime
   try {
-    runtime = buildRuntime(process.env)
+    runtime = await openRuntime(process.env)
   } catch (err) {
     if (err instanceof StartupError) {
       console.error(err.message)

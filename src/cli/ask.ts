@@ -39,7 +39,7 @@ export async function askCommand(args: string[], io: CliIo): Promise<number> {
   const maxTokens = numberOption('max-tokens', values['max-tokens'], { min: 1, max: MAX_MAX_TOKENS, integer: true })
   const prompt = positionals[0] === '-' ? await io.readStdin() : positionals[0]!
 
-  const runtime = openRuntime(io)
+  const runtime = await openRuntime(io)
   try {
     const { ctx } = runtime
     const targets = values.target ?? defaultTargets(ctx.catalog())

@@ -1,15 +1,15 @@
 import type { Catalog } from '../providers/catalog.ts'
-import { buildRuntime, type Runtime, StartupError } from '../runtime.ts'
+import { openRuntime as openJuxta, type Runtime, StartupError } from '../runtime.ts'
 import { type CliIo, CliError } from './cli-io.ts'
 import { stripControls } from './terminal-text.ts'
 
 /**
  * Juxta as the server composes it, from the same environment (JUXTA_CONFIG, JUXTA_DATA_DIR, ...): the same config,
- * key store and history database, so a CLI run appears in history. Its log lines go to stderr.
+ * key store and history database (SQLite or PostgreSQL), so a CLI run appears in history. Its log lines go to stderr.
  */
-export function openRuntime(io: CliIo): Runtime {
+export async function openRuntime(io: CliIo): Promise<Runtime> {
   try {
-    return buildRuntime(io.env, { cwd: io.cwd, log: (line) => io.stderr.write(`${stripControls(line)}\n`) })
+    return await openJuxta(io.env, { cwd: io.cwd, log: (line) => io.stderr.write(`${stripControls(line)}\n`) })
   } catch (err) {
     // Config and data-directory problems: the server's own message (it names the file and the problem).
     if (err instanceof StartupError) throw new CliError(err.message)

@@ -20,7 +20,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     ...(values.port !== undefined ? { PORT: values.port } : {}),
     ...(values.host !== undefined ? { HOST: values.host } : {}),
   }
-  const runtime = openRuntime({ ...io, env })
+  const runtime = await openRuntime({ ...io, env })
   let listening: Awaited<ReturnType<typeof listen>>
   try {
     listening = await listen(runtime, (line) => io.stdout.write(`${line}\n`))

@@ -67,7 +67,7 @@ export async function studyCommand(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`)
   }
 
-  const runtime = openRuntime(io)
+  const runtime = await openRuntime(io)
   try {
     const { ctx } = runtime
     const parsed = parsePromptBytes(file, bytes, { expectedSyntax: ctx.studyLimits.expectedSyntax })

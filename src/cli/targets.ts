@@ -22,7 +22,7 @@ export async function targetsCommand(args: string[], io: CliIo): Promise<number>
     return EXIT.ok
   }
   if (positionals.length > 0) throw new UsageError(`targets takes no arguments, got "${positionals[0]}"`)
-  const runtime = openRuntime(io)
+  const runtime = await openRuntime(io)
   try {
     const catalog = runtime.ctx.catalog()
     // A fresh process knows nothing of the local servers yet: it waits for their answer (or the probe's timeout)

@@ -15,6 +15,13 @@ export interface StoreRecorderOptions {
   flushMs?: number
   /** Shortest time between two batches of run writes (starts, results) while runs stream. */
   tickMs?: number
+  /**
+   * Whether a failed write failed because the database is away for now (see storage/unavailable.ts): such
+   * writes are kept, in order, and tried again until the database is back, so nothing is lost. Default: none.
+   */
+  retryable?: (err: unknown) => boolean
+  /** Longest wait between two tries of a kept write (default 2 s; the first wait is 100 ms). */
+  retryMaxMs?: number
 }
 
 interface Pending {
@@ -55,6 +62,9 @@ export class StoreRecorder implements RunRecorder {
   private lastBatchAt = Number.NEGATIVE_INFINITY
   /** The last write of a store without transactions (each awaited in order). */
   private tail: Promise<void> | null = null
+  /** Writes waiting for the database to come back (while it is away), for the log. */
+  private kept = 0
+  private abandoned = false
 
   constructor(
     private readonly store: RunStore,
@@ -236,15 +246,33 @@ export class StoreRecorder implements RunRecorder {
     this.scheduleText()
   }
 
+  /**
+   * Stops waiting for an unavailable database (at shutdown): kept writes are reported lost instead of tried
+   * again. The runs stay `running` in the database and become `interrupted` later, as after a crash.
+   */
+  abandonRetries(): void {
+    this.abandoned = true
+  }
+
   /** Runs `op` after the writes before it (a store whose writes are really asynchronous). */
   private chain(op: Op): void {
     const run = async () => {
-      try {
-        await op.run()
-        if (op.runId === null) this.failed.delete(`*:${op.kind}`)
-      } catch (err) {
-        op.onError?.()
-        this.report(op.runId, op.kind, err)
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await op.run()
+          if (op.runId === null) this.failed.delete(`*:${op.kind}`)
+          if (attempt > 0) this.back()
+          return
+        } catch (err) {
+          if (!this.abandoned && this.options.retryable?.(err)) {
+            if (attempt === 0) this.away(err)
+            await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, this.options.retryMaxMs ?? 2000)))
+            continue
+          }
+          op.onError?.()
+          this.report(op.runId, op.kind, err)
+          return
+        }
       }
     }
     const next = this.tail ? this.tail.then(run) : run()
@@ -252,6 +280,18 @@ export class StoreRecorder implements RunRecorder {
     void next.then(() => {
       if (this.tail === next) this.tail = null
     })
+  }
+
+  private away(err: unknown): void {
+    if (this.kept++ > 0) return
+    const message = redactSecrets(err instanceof Error ? err.message : String(err), this.options.secrets?.() ?? [])
+    this.options.log(`history: the database is unavailable (${message}); keeping writes until it is back`)
+  }
+
+  private back(): void {
+    if (this.kept === 0) return
+    this.kept = 0
+    this.options.log('history: the database is back; kept writes are being written')
   }
 
   private guard(runId: string, kind: string, fn: () => void): void {

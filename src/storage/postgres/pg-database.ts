@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { StorageError } from '../database.ts'
 import type { Migration } from '../migrations.ts'
+import { describePgUrl } from './pg-url.ts'
 import { pgMigrations } from './pg-migrations.ts'
 
 export type PgPool = pg.Pool
@@ -16,16 +17,6 @@ export interface PgDatabaseOptions {
   /** Default 10 connections. */
   max?: number
   migrations?: ReadonlyArray<Migration>
-}
-
-/** Where a connection string points, without its password: for messages and logs. */
-export function describePgUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    return `${u.protocol}//${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.host}${u.pathname}`
-  } catch {
-    return 'an unparsable DATABASE_URL'
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyPgMigrations, describePgUrl, openPgDatabase } from '../../../src/storage/postgres/pg-database.ts'
+import { applyPgMigrations, openPgDatabase } from '../../../src/storage/postgres/pg-database.ts'
+import { describePgUrl } from '../../../src/storage/postgres/pg-url.ts'
 import { type PgServer, startPostgres } from '../../helpers/pg-server.ts'
 
 describe('PostgreSQL schema migrations', () => {
