@@ -15,6 +15,8 @@ export function startServerProcess(options: {
   dataDir: string
   children: ChildProcess[]
   timeoutMs?: number
+  /** More environment (DATABASE_URL, REDIS_URL, JUXTA_SECRET, JUXTA_INSTANCE_ID, …). */
+  env?: Record<string, string>
 }): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
@@ -23,6 +25,7 @@ export function startServerProcess(options: {
       HOST: '127.0.0.1',
       JUXTA_CONFIG: options.configPath,
       JUXTA_DATA_DIR: options.dataDir,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
