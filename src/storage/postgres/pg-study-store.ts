@@ -36,7 +36,8 @@ const CELL_COLUMNS = `study_id, prompt_index, target_index, repeat, target, stat
 const SQL = {
   insertStudy: `INSERT INTO studies (id, created_at, status, name, input) VALUES ($1, $2, 'running', $3, $4)`,
   insertCells: `INSERT INTO study_cells (study_id, prompt_index, target_index, repeat, target, status)
-    SELECT $1, p, t, r, target, 'pending' FROM unnest($2::int[], $3::int[], $4::int[], $5::text[]) AS c(p, t, r, target)`,
+    SELECT $1, p, t, r, target, 'pending'
+    FROM unnest($2::int[], $3::int[], $4::int[], $5::text[]) AS c(p, t, r, target)`,
   study: `SELECT id, ${TIMES}, status, stop_reason, name, input::text AS input FROM studies WHERE id = $1`,
   list: `SELECT s.id, s.name, s.status, s.stop_reason, s.created_at::float8 AS created_at,
       s.started_at::float8 AS started_at, s.finished_at::float8 AS finished_at,

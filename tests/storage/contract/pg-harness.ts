@@ -58,7 +58,8 @@ export async function addPgRun(pool: PgPool, id: string, specs: Spec[]): Promise
   await pool.query('INSERT INTO runs (id) VALUES ($1)', [id])
   for (const [idx, s] of specs.entries()) {
     await pool.query(
-      'INSERT INTO results (run_id, idx, target, label, status, cost_pico, ttft_ms) VALUES ($1, $2, $3, $4, $5, $6, 10)',
+      `INSERT INTO results (run_id, idx, target, label, status, cost_pico, ttft_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, 10)`,
       [id, idx, s.target, s.target.split('/')[1], s.status ?? 'ok', s.pico === null ? null : s.pico.toString()],
     )
   }

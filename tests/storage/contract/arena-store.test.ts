@@ -1,0 +1,36 @@
+import { afterAll } from 'vitest'
+import { SqliteArenaStore } from '../../../src/storage/arena-store.ts'
+import { openSqliteRunStore } from '../../../src/storage/sqlite-run-store.ts'
+import { PgArenaStore } from '../../../src/storage/postgres/pg-arena-store.ts'
+import { addRun, tempDir } from '../fixtures.ts'
+import { arenaStoreContract } from './arena-store-contract.ts'
+import { addPgRun, usePostgres } from './pg-harness.ts'
+
+const tmp = tempDir()
+afterAll(() => tmp.cleanup())
+let files = 0
+
+arenaStoreContract('SQLite', async () => {
+  const runs = openSqliteRunStore(tmp.db(`arena-${++files}.db`))
+  return {
+    store: new SqliteArenaStore(runs.db),
+    addRun: (id, specs) => addRun(runs, id, '2026-01-01T00:00:00Z', 'a prompt', specs),
+    async deleteRun(id) {
+      await runs.deleteRun(id)
+    },
+    close: () => runs.close(),
+  }
+})
+
+const pg = usePostgres()
+arenaStoreContract('PostgreSQL', async () => {
+  const { pool } = await pg.database()
+  return {
+    store: new PgArenaStore(pool),
+    addRun: (id, specs) => addPgRun(pool, id, specs),
+    async deleteRun(id) {
+      await pool.query('DELETE FROM runs WHERE id = $1', [id])
+    },
+    close: () => pool.end(),
+  }
+})
