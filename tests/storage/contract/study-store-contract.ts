@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cellKeys } from '../../../src/studies/cells.ts'
 import type { StudyInput, StudySummary } from '../../../src/studies/types.ts'
 import type { CellOutcome, StudyStore } from '../../../src/storage/study-store.ts'
+import { CELL_FIGURES } from '../../../src/storage/study-rows.ts'
 
 /** One fresh database for one test, with a study store on it. */
 export interface StudyHarness {
@@ -138,34 +139,11 @@ export function studyStoreContract(name: string, open: OpenStudyStore): void {
         '1:1:1:demo/slow',
         '1:1:2:demo/slow',
       ])
+      // A cell before it runs: every figure null, no answer.
+      const noFigures = Object.fromEntries(CELL_FIGURES.map((c) => [c, null]))
       expect(cells[0]).toEqual({
-        prompt_index: 0,
-        target_index: 0,
-        repeat: 1,
-        target: 'demo/fast',
-        status: 'pending',
-        run_id: null,
-        started_at: null,
-        finished_at: null,
-        error_kind: null,
-        error_message: null,
-        cost_pico: null,
-        cost_reason: null,
-        ttft_ms: null,
-        total_ms: null,
-        input_tokens: null,
-        cached_input_tokens: null,
-        output_tokens: null,
-        reasoning_tokens: null,
-        output_tokens_per_s: null,
-        first_answer_ms: null,
-        attempts: null,
-        finish_reason: null,
-        input_cost_usd: null,
-        output_cost_usd: null,
-        price_source: null,
-        expected_pass: null,
-        answer: '',
+        ...{ prompt_index: 0, target_index: 0, repeat: 1, target: 'demo/fast' },
+        ...{ ...noFigures, status: 'pending', answer: '' },
       })
       expect(await store.cells('nope')).toEqual([])
     })
