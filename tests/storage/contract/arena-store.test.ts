@@ -2,9 +2,10 @@ import { afterAll } from 'vitest'
 import { SqliteArenaStore } from '../../../src/storage/arena-store.ts'
 import { openSqliteRunStore } from '../../../src/storage/sqlite-run-store.ts'
 import { PgArenaStore } from '../../../src/storage/postgres/pg-arena-store.ts'
+import { PgRunStore } from '../../../src/storage/postgres/pg-run-store.ts'
 import { addRun, tempDir } from '../fixtures.ts'
 import { arenaStoreContract } from './arena-store-contract.ts'
-import { addPgRun, usePostgres } from './pg-harness.ts'
+import { usePostgres } from './pg-harness.ts'
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())
@@ -25,12 +26,16 @@ arenaStoreContract('SQLite', async () => {
 const pg = usePostgres()
 arenaStoreContract('PostgreSQL', async () => {
   const { pool } = await pg.database()
+  const runs = new PgRunStore(pool, { instanceId: 'contract' })
   return {
     store: new PgArenaStore(pool),
-    addRun: (id, specs) => addPgRun(pool, id, specs),
+    addRun: (id, specs) => addRun(runs, id, '2026-01-01T00:00:00Z', 'a prompt', specs),
     async deleteRun(id) {
-      await pool.query('DELETE FROM runs WHERE id = $1', [id])
+      await runs.deleteRun(id)
     },
-    close: () => pool.end(),
+    async close() {
+      await runs.close()
+      await pool.end()
+    },
   }
 })

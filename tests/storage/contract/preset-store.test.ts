@@ -5,7 +5,7 @@ import { openPgDatabase } from '../../../src/storage/postgres/pg-database.ts'
 import { PgPresetStore } from '../../../src/storage/postgres/pg-preset-store.ts'
 import { tempDir } from '../fixtures.ts'
 import { presetStoreContract } from './preset-store-contract.ts'
-import { testMigrations, usePostgres } from './pg-harness.ts'
+import { usePostgres } from './pg-harness.ts'
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())
@@ -32,7 +32,7 @@ presetStoreContract('PostgreSQL', async (now) => {
     store: new PgPresetStore(pool, now),
     async reopen() {
       await pool.end()
-      pool = await openPgDatabase(url, { migrations: testMigrations })
+      pool = await openPgDatabase(url, { max: 4 })
       return new PgPresetStore(pool, now)
     },
     close: () => pool.end(),
