@@ -11,7 +11,7 @@ describe('the PostgreSQL studies schema (migration 2)', () => {
     await server?.stop()
   })
 
-  it("takes stop_reason 'error' but no unknown reason, deletes a study whole, and folds only ASCII in names", async () => {
+  it("takes stop_reason 'error', no unknown reason, deletes a study whole, folds only ASCII in names", async () => {
     const pool = await openPgDatabase(await server.createDatabase(), { max: 2 })
     try {
       await pool.query(
