@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openPgDatabase } from '../../../src/storage/postgres/pg-database.ts'
-import { type PgServer, startPostgres } from '../../helpers/pg-server.ts'
+import { describe, expect, it } from 'vitest'
+import { usePostgres } from '../contract/pg-harness.ts'
 
 describe('the PostgreSQL studies schema (migration 2)', () => {
-  let server: PgServer
-  beforeAll(async () => {
-    server = await startPostgres()
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const pg = usePostgres()
 
   it("takes stop_reason 'error', no unknown reason, deletes a study whole, folds only ASCII in names", async () => {
-    const pool = await openPgDatabase(await server.createDatabase(), { max: 2 })
+    const { pool } = await pg.database()
     try {
       await pool.query(
         `INSERT INTO studies (id, created_at, status, stop_reason, name, input)
