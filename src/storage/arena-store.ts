@@ -1,28 +1,9 @@
-import type { ArenaStore, JudgeDetail, RunArena, Vote, VoteQuery, VoteSource } from '../arena/types.ts'
+import type { ArenaStore, RunArena, Vote, VoteQuery, VoteSource } from '../arena/types.ts'
 import type { ResultFigure } from '../arena/leaderboard.ts'
 import type { StudyJudgeRecord } from '../arena/study-judge.ts'
 import type { SqliteDatabase } from './database.ts'
 import { StatementCache } from './statements.ts'
-
-interface VoteRow {
-  run_id: string
-  source: string
-  targets: string
-  winner: string
-  blind: number
-  created_at: number
-  detail: string | null
-}
-
-const toVote = (row: VoteRow): Vote => ({
-  run_id: row.run_id,
-  source: row.source as VoteSource,
-  targets: JSON.parse(row.targets) as string[],
-  winner: row.winner,
-  blind: row.blind === 1,
-  created_at: new Date(row.created_at).toISOString(),
-  ...(row.detail ? { detail: JSON.parse(row.detail) as JudgeDetail } : {}),
-})
+import { type VoteRow, toVote, voteRow, votesByRun } from './arena-rows.ts'
 
 const INSERT_VOTE = `INSERT OR REPLACE INTO votes (run_id, source, targets, winner, blind, created_at, detail)
   VALUES (@run_id, @source, @targets, @winner, @blind, @created_at, @detail)`
@@ -50,7 +31,7 @@ export class SqliteArenaStore implements ArenaStore {
     this.db
       .transaction(() => {
         this.sql.get('DELETE FROM votes WHERE run_id = ? AND source = ?').run(runId, source)
-        for (const v of votes) this.sql.get(INSERT_VOTE).run(rowOf({ ...v, run_id: runId, source }))
+        for (const v of votes) this.sql.get(INSERT_VOTE).run(voteRow({ ...v, run_id: runId, source }))
       })
       .immediate()
   }
@@ -62,17 +43,11 @@ export class SqliteArenaStore implements ArenaStore {
   }
 
   async votesOfRuns(runIds: string[]): Promise<Map<string, Vote[]>> {
-    const out = new Map<string, Vote[]>()
-    if (runIds.length === 0) return out
+    if (runIds.length === 0) return new Map()
     const rows = this.sql
       .get('SELECT * FROM votes WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY created_at')
       .all(JSON.stringify(runIds)) as VoteRow[]
-    for (const row of rows) {
-      const list = out.get(row.run_id)
-      if (list) list.push(toVote(row))
-      else out.set(row.run_id, [toVote(row)])
-    }
-    return out
+    return votesByRun(rows)
   }
 
   async blindRuns(runIds: string[]): Promise<Map<string, { voted: boolean }>> {
@@ -148,21 +123,9 @@ export class SqliteArenaStore implements ArenaStore {
           (this.sql.get('SELECT DISTINCT source FROM votes WHERE run_id = ?').pluck().all(runId) as string[]) ?? [],
         )
         for (const v of arena.votes ?? []) {
-          if (!stored.has(v.source)) this.sql.get(INSERT_VOTE).run(rowOf({ ...v, run_id: runId }))
+          if (!stored.has(v.source)) this.sql.get(INSERT_VOTE).run(voteRow({ ...v, run_id: runId }))
         }
       })
       .immediate()
-  }
-}
-
-function rowOf(v: Vote): VoteRow {
-  return {
-    run_id: v.run_id,
-    source: v.source,
-    targets: JSON.stringify(v.targets),
-    winner: v.winner,
-    blind: v.blind ? 1 : 0,
-    created_at: Date.parse(v.created_at),
-    detail: v.detail ? JSON.stringify(v.detail) : null,
   }
 }

@@ -1,6 +1,8 @@
 import { type Cost, type TargetResult, type UsageSource, unknownCost } from '../domain/types.ts'
 import { requestPico } from '../pricing/money.ts'
 import type { ChatRequestParams, TargetError } from '../providers/types.ts'
+import { splitTarget } from '../providers/catalog.ts'
+import type { ImageRef } from '../images/image-data.ts'
 import type { RunLink, RunStatus, StoredRun, StoredTargetResult, StoredTargetStatus } from './types.ts'
 
 export interface RunRow {
@@ -143,4 +145,25 @@ export function toRunLink(row: {
     prompt: row.prompt,
   }
   return row.study_id ? { ...link, study_id: row.study_id } : link
+}
+
+/** A run with its image references; runs without images have no `images` key (older exports look the same). */
+export function withImages(run: StoredRun, images: ImageRef[] | undefined): StoredRun {
+  return images?.length ? { ...run, images } : run
+}
+
+export function groupByRun(rows: ResultRow[]): Map<string, ResultRow[]> {
+  const byRun = new Map<string, ResultRow[]>()
+  for (const row of rows) {
+    const list = byRun.get(row.run_id)
+    if (list) list.push(row)
+    else byRun.set(row.run_id, [row])
+  }
+  return byRun
+}
+
+/** A target id split for its columns (provider, model); a malformed one keeps its whole id as provider. */
+export function targetParts(target: string): { target: string; provider: string; model: string } {
+  const parts = splitTarget(target)
+  return { target, provider: parts?.provider ?? target, model: parts?.model ?? '' }
 }

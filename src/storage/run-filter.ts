@@ -25,7 +25,7 @@ export function searchTerms(q: string): string[] {
 }
 
 const ftsPhrase = (term: string) => `"${term.replaceAll('"', '""')}"`
-const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+export const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 /**
  * Builds a parameterized query over `runs r`; no user text is ever spliced into the SQL. Run keys follow

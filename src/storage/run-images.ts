@@ -26,7 +26,11 @@ export function linkImages(sql: StatementCache, runId: string, images: ReadonlyA
 
 /** The image references of many runs, by run id, in prompt order. */
 export function imageRefsOf(sql: StatementCache, runIds: ReadonlyArray<string>): Map<string, ImageRef[]> {
-  const rows = sql.get(SQL.refsOfMany).all(JSON.stringify(runIds)) as Array<ImageRef & { run_id: string }>
+  return refsByRun(sql.get(SQL.refsOfMany).all(JSON.stringify(runIds)) as Array<ImageRef & { run_id: string }>)
+}
+
+/** Reference rows (ordered by run, then position) grouped by run: both databases read them so. */
+export function refsByRun(rows: ReadonlyArray<ImageRef & { run_id: string }>): Map<string, ImageRef[]> {
   const out = new Map<string, ImageRef[]>()
   for (const { run_id, sha256, mime, bytes } of rows) {
     const list = out.get(run_id) ?? []
@@ -37,16 +41,14 @@ export function imageRefsOf(sql: StatementCache, runIds: ReadonlyArray<string>):
 }
 
 /** The bytes of many runs' images, by run id, in prompt order (follow-ups send earlier images again). */
-export function imageDataOf(
-  sql: StatementCache,
-  runIds: ReadonlyArray<string>,
-): Map<string, Array<{ mime: ImageType; data: Buffer }>> {
-  const rows = sql.get(SQL.dataOfMany).all(JSON.stringify(runIds)) as Array<{
-    run_id: string
-    mime: ImageType
-    data: Buffer
-  }>
-  const out = new Map<string, Array<{ mime: ImageType; data: Buffer }>>()
+export function imageDataOf(sql: StatementCache, runIds: ReadonlyArray<string>): Map<string, ImageBytes[]> {
+  return dataByRun(sql.get(SQL.dataOfMany).all(JSON.stringify(runIds)) as Array<ImageBytes & { run_id: string }>)
+}
+
+export type ImageBytes = { mime: ImageType; data: Buffer }
+
+export function dataByRun(rows: ReadonlyArray<ImageBytes & { run_id: string }>): Map<string, ImageBytes[]> {
+  const out = new Map<string, ImageBytes[]>()
   for (const { run_id, mime, data } of rows) out.set(run_id, [...(out.get(run_id) ?? []), { mime, data }])
   return out
 }

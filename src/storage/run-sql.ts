@@ -1,12 +1,12 @@
 import { SEQ_PER_MS } from './migrations.ts'
 
-const LINK_PROMPT = 200
+export const LINK_PROMPT = 200
 
 /** The next free key in the run's millisecond (see migration 3). */
 const NEXT_SEQ = `(SELECT coalesce(max(seq) + 1, @created_at * ${SEQ_PER_MS}) FROM runs
   WHERE seq >= @created_at * ${SEQ_PER_MS} AND seq < (@created_at + 1) * ${SEQ_PER_MS})`
 
-const RESULT_COLUMNS = [
+export const RESULT_COLUMNS = [
   'label',
   'status',
   'reported_model',

@@ -48,8 +48,18 @@ function mulberry32(seed: number): () => number {
   }
 }
 
-/** Inserts `n` finished runs in one transaction; returns their ids, newest first. */
-export function seedRuns(store: SqliteRunStore, n: number, options: SeedOptions = {}): string[] {
+/** One seeded run: its row (`seq` already time-ordered) and its target results' column values. */
+export interface SeedRun {
+  seq: number
+  id: string
+  created_at: number
+  finished_at: number
+  prompt: string
+  results: Array<ReturnType<typeof resultValues> & { idx: number; target: string; provider: string; model: string }>
+}
+
+/** `n` finished runs, newest first, each with 2 to 4 targets: the same rows for a given seed in either database. */
+export function* seedRows(n: number, options: SeedOptions = {}): Generator<SeedRun> {
   const rand = mulberry32(options.seed ?? 1)
   const pick = <T>(list: ReadonlyArray<T>): T => list[Math.floor(rand() * list.length)]!
   const words = (count: number) => Array.from({ length: count }, () => pick(WORDS)).join(' ')
@@ -59,6 +69,31 @@ export function seedRuns(store: SqliteRunStore, n: number, options: SeedOptions 
       .padStart(6, '0')
   const now = options.now ?? Date.now()
   const span = (options.days ?? 365) * 86_400_000
+  for (let i = 0; i < n; i++) {
+    const created = Math.round(now - (i / Math.max(1, n)) * span)
+    const id = `${created.toString(36).padStart(9, '0')}${hex()}${hex()}`
+    const prompt = `${words(6 + Math.floor(rand() * 30))} #${i}`
+    const count = 2 + Math.floor(rand() * 3)
+    const chosen = [...TARGETS].sort(() => rand() - 0.5).slice(0, count)
+    const results = chosen.map((t, idx) => {
+      const [provider, ...model] = t.target.split('/')
+      const values = resultValues(fakeResult(t.target, t.label, t.price, rand, words))
+      return { ...values, idx, target: t.target, provider: provider!, model: model.join('/') }
+    })
+    // Distinct start times for any n below the span in ms, so the key's low bits never collide.
+    yield {
+      seq: created * SEQ_PER_MS + (i % SEQ_PER_MS),
+      id,
+      created_at: created,
+      finished_at: created + 4000,
+      prompt,
+      results,
+    }
+  }
+}
+
+/** Inserts `n` finished runs in one transaction; returns their ids, newest first. */
+export function seedRuns(store: SqliteRunStore, n: number, options: SeedOptions = {}): string[] {
   const insertRun =
     store.db.prepare(`INSERT INTO runs (seq, id, conversation_id, turn, created_at, finished_at, status, params, prompt)
     VALUES (@seq, @id, @id, 1, @created_at, @finished_at, 'done', '{}', @prompt)`)
@@ -72,33 +107,10 @@ export function seedRuns(store: SqliteRunStore, n: number, options: SeedOptions 
     @ttft_ms, @first_answer_ms, @total_ms, @output_tokens_per_s, @cost_json, @error_json, @text, @reasoning)`)
   const ids: string[] = []
   store.db.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const created = Math.round(now - (i / Math.max(1, n)) * span)
-      const id = `${created.toString(36).padStart(9, '0')}${hex()}${hex()}`
-      ids.push(id)
-      // Distinct start times for any n below the span in ms, so the key's low bits never collide.
-      insertRun.run({
-        seq: created * SEQ_PER_MS + (i % SEQ_PER_MS),
-        id,
-        created_at: created,
-        finished_at: created + 4000,
-        prompt: `${words(6 + Math.floor(rand() * 30))} #${i}`,
-      })
-      const count = 2 + Math.floor(rand() * 3)
-      const chosen = [...TARGETS].sort(() => rand() - 0.5).slice(0, count)
-      chosen.forEach((t, idx) => {
-        const result = fakeResult(t.target, t.label, t.price, rand, words)
-        const [provider, ...model] = t.target.split('/')
-        insertResult.run({
-          ...resultValues(result),
-          run_id: id,
-          idx,
-          created_at: created,
-          target: t.target,
-          provider,
-          model: model.join('/'),
-        })
-      })
+    for (const { results, ...run } of seedRows(n, options)) {
+      ids.push(run.id)
+      insertRun.run(run)
+      for (const r of results) insertResult.run({ ...r, run_id: run.id, created_at: run.created_at })
     }
   })()
   return ids

@@ -50,13 +50,37 @@ export function spendReport(sql: StatementCache, query: SpendQuery): SpendReport
     )
     .safeIntegers(true)
     .all(params) as Array<SplitGroup & { day: bigint; target: string; provider: string }>
+  const label = sql.get('SELECT label FROM results WHERE target = ? ORDER BY run_id DESC LIMIT 1').pluck()
+  const groups = rows.map((split) => ({
+    ...split,
+    day: Number(split.day),
+    pico: split.high * BigInt(SPLIT) + split.low,
+  }))
+  const labels = new Map([...new Set(groups.map((g) => g.target))].map((t) => [t, label.get(t) as string]))
+  return foldSpend(query, groups, labels)
+}
 
+/** Sums of one target's finished results on one UTC day (days since the epoch), as a database groups them. */
+export interface SpendGroup extends Group {
+  day: number
+  target: string
+  provider: string
+}
+
+/**
+ * The report from per day and target groups: totals per provider, model and day, in BigInt throughout.
+ * `labels` holds each target's most recent label.
+ */
+export function foldSpend(
+  query: SpendQuery,
+  rows: ReadonlyArray<SpendGroup>,
+  labels: Map<string, string>,
+): SpendReport {
   const targets = new Map<string, Group & { provider: string }>()
   const providers = new Map<string, Group>()
   const days = new Map<string, { all: Group; providers: Map<string, bigint> }>()
   const total = zero()
-  for (const split of rows) {
-    const row = { ...split, pico: split.high * BigInt(SPLIT) + split.low }
+  for (const row of rows) {
     const t = targets.get(row.target) ?? { ...zero(), provider: row.provider }
     accumulate(t, row)
     targets.set(row.target, t)
@@ -68,8 +92,6 @@ export function spendReport(sql: StatementCache, query: SpendQuery): SpendReport
     day.providers.set(row.provider, (day.providers.get(row.provider) ?? 0n) + row.pico)
     days.set(key, day)
   }
-  const label = sql.get('SELECT label FROM results WHERE target = ? ORDER BY run_id DESC LIMIT 1').pluck()
-
   return {
     from: query.from?.toISOString() ?? null,
     to: query.to?.toISOString() ?? null,
@@ -82,7 +104,7 @@ export function spendReport(sql: StatementCache, query: SpendQuery): SpendReport
         target,
         provider: g.provider,
         model: splitTarget(target)?.model ?? target,
-        label: (label.get(target) as string | undefined) ?? target,
+        label: labels.get(target) ?? target,
         ...figures(g),
         avg_cost_per_request_usd: g.priced === 0n ? null : picoToUsd(divRound(g.pico, g.priced)),
       }))

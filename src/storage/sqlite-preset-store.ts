@@ -1,23 +1,10 @@
 import type Database from 'better-sqlite3'
 import type { Preset, PresetInput } from '../presets/preset-rules.ts'
+import { type PresetRow, presetImportTally, presetValues as values, toPreset } from './preset-rows.ts'
 import type { SqliteDatabase } from './database.ts'
 import type { ExportedPreset, PresetImportOutcome, PresetStore, PresetWrite } from './preset-store.ts'
 
 type Statement = Database.Statement<unknown[]>
-
-interface PresetRow {
-  id: number
-  name: string
-  created_at: number
-  updated_at: number
-  temperature: number | null
-  max_tokens: number | null
-  targets: string
-  system: string | null
-  prompt: string
-}
-
-const MAX_LISTED = 100
 
 /** Presets in the history database (table `presets`, migration 6). */
 export class SqlitePresetStore implements PresetStore {
@@ -76,11 +63,7 @@ export class SqlitePresetStore implements PresetStore {
   }
 
   async importPresets(presets: ExportedPreset[]): Promise<PresetImportOutcome> {
-    const outcome: PresetImportOutcome = { added: 0, replaced: 0, skipped: 0, skipped_presets: [] }
-    const skip = (index: number, name: string, reason: string) => {
-      outcome.skipped++
-      if (outcome.skipped_presets.length < MAX_LISTED) outcome.skipped_presets.push({ index, name, reason })
-    }
+    const { outcome, skip } = presetImportTally()
     this.db
       .transaction(() => {
         presets.forEach((p, index) => {
@@ -97,7 +80,7 @@ export class SqlitePresetStore implements PresetStore {
             this.updateStmt.run({ ...row, id: stored.id })
             outcome.replaced++
           } else {
-            skip(index, p.name, 'a preset with this name and the same or a later change time is stored')
+            skip(index, p.name)
           }
         })
       })
@@ -116,37 +99,5 @@ export class SqlitePresetStore implements PresetStore {
     }
     const row = id === null ? undefined : (this.getStmt.get(id) as PresetRow | undefined)
     return row ? { ok: true, preset: toPreset(row) } : { ok: false, reason: 'not-found' }
-  }
-}
-
-function values(p: PresetInput) {
-  return {
-    name: p.name,
-    temperature: p.temperature,
-    max_tokens: p.max_tokens,
-    targets: JSON.stringify(p.targets),
-    system: p.system,
-    prompt: p.prompt,
-  }
-}
-
-function toPreset(row: PresetRow): Preset {
-  let targets: string[] = []
-  try {
-    const parsed: unknown = JSON.parse(row.targets)
-    if (Array.isArray(parsed)) targets = parsed.filter((t): t is string => typeof t === 'string')
-  } catch {
-    // A damaged list loads as no targets rather than failing the whole page.
-  }
-  return {
-    id: row.id,
-    name: row.name,
-    prompt: row.prompt,
-    system: row.system,
-    targets,
-    temperature: row.temperature,
-    max_tokens: row.max_tokens,
-    created_at: new Date(row.created_at).toISOString(),
-    updated_at: new Date(row.updated_at).toISOString(),
   }
 }

@@ -1,17 +1,25 @@
 import { setImmediate as nextTick } from 'node:timers/promises'
 import type { TargetResult } from '../domain/types.ts'
 import type { ChatMessage } from '../providers/types.ts'
-import { splitTarget } from '../providers/catalog.ts'
 import { openDatabase, type SqliteDatabase } from './database.ts'
 import { conversationFrom } from './conversation.ts'
 import { listRuns } from './run-list.ts'
 import { filterSql } from './run-filter.ts'
-import { resultValues, toRunLink, toStoredRun, type ResultRow, type RunRow } from './rows.ts'
+import {
+  groupByRun,
+  resultValues,
+  targetParts,
+  toRunLink,
+  toStoredRun,
+  withImages,
+  type ResultRow,
+  type RunRow,
+} from './rows.ts'
 import { spendReport } from './spend.ts'
 import { StatementCache } from './statements.ts'
 import { SQL } from './run-sql.ts'
 import { dropOrphanImages, imageHashesOf, imageOf, imageRefsOf, linkImages } from './run-images.ts'
-import type { ImageBlob, ImageRef } from '../images/image-data.ts'
+import type { ImageBlob } from '../images/image-data.ts'
 import type {
   DeleteOutcome,
   ImportOutcome,
@@ -263,24 +271,4 @@ interface LinkRow {
   status: RunStatus
   study_id: string | null
   prompt: string
-}
-
-/** A run with its image references; runs without images have no `images` key (older exports look the same). */
-function withImages(run: StoredRun, images: ImageRef[] | undefined): StoredRun {
-  return images?.length ? { ...run, images } : run
-}
-
-export function groupByRun(rows: ResultRow[]): Map<string, ResultRow[]> {
-  const byRun = new Map<string, ResultRow[]>()
-  for (const row of rows) {
-    const list = byRun.get(row.run_id)
-    if (list) list.push(row)
-    else byRun.set(row.run_id, [row])
-  }
-  return byRun
-}
-
-function targetParts(target: string): { target: string; provider: string; model: string } {
-  const parts = splitTarget(target)
-  return { target, provider: parts?.provider ?? target, model: parts?.model ?? '' }
 }

@@ -1,6 +1,5 @@
 import type { SqliteDatabase } from './database.ts'
 import { StatementCache } from './statements.ts'
-import type { StudyInput } from '../studies/types.ts'
 import type {
   CellKey,
   CellOutcome,
@@ -12,32 +11,16 @@ import type {
   StudyState,
   StudyStore,
 } from './study-store.ts'
-
-const CELL_FIGURES = [
-  'status',
-  'run_id',
-  'started_at',
-  'finished_at',
-  'error_kind',
-  'error_message',
-  'cost_pico',
-  'cost_reason',
-  'ttft_ms',
-  'total_ms',
-  'input_tokens',
-  'cached_input_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'output_tokens_per_s',
-  'first_answer_ms',
-  'attempts',
-  'finish_reason',
-  'input_cost_usd',
-  'output_cost_usd',
-  'price_source',
-  'expected_pass',
-  'answer',
-] as const
+import {
+  CELL_FIGURES,
+  type CellRow,
+  cellValues,
+  type StudyListDbRow,
+  type StudyRow,
+  toStoredCell,
+  toStudyListRow,
+  toStudyRecord,
+} from './study-rows.ts'
 
 const CELL_COLUMNS = `study_id, prompt_index, target_index, repeat, target, status, run_id, started_at, finished_at,
   error_kind, error_message, CAST(cost_pico AS TEXT) AS cost_pico, cost_reason, ttft_ms, total_ms, input_tokens,
@@ -75,23 +58,6 @@ const SQL = {
     ON CONFLICT (study_id) DO UPDATE SET key = excluded.key, summary = excluded.summary`,
 }
 
-interface StudyRow {
-  id: string
-  created_at: number
-  started_at: number | null
-  finished_at: number | null
-  status: StudyRecord['status']
-  stop_reason: StudyRecord['stop_reason']
-  name: string
-  input: string
-}
-
-type CellRow = Omit<StoredCell, 'cost_pico' | 'expected_pass'> & {
-  study_id: string
-  cost_pico: string | null
-  expected_pass: number | null
-}
-
 /** Studies beside the run history, on the history's connection (better-sqlite3 is synchronous). */
 export class SqliteStudyStore implements StudyStore {
   private readonly sql: StatementCache
@@ -117,45 +83,11 @@ export class SqliteStudyStore implements StudyStore {
 
   async getStudy(id: string): Promise<StudyRecord | null> {
     const row = this.sql.get(SQL.study).get(id) as StudyRow | undefined
-    if (!row) return null
-    return {
-      study_id: row.id,
-      name: row.name,
-      status: row.status,
-      stop_reason: row.stop_reason,
-      created_at: row.created_at,
-      started_at: row.started_at,
-      finished_at: row.finished_at,
-      input: JSON.parse(row.input) as StudyInput,
-    }
+    return row ? toStudyRecord(row) : null
   }
 
   async listStudies(limit: number): Promise<StudyListRow[]> {
-    const rows = this.sql.get(SQL.list).all(limit) as Array<
-      Omit<StudyRow, 'input'> & {
-        targets: string
-        prompt_count: number
-        repeats: number
-        cells: number
-        done: number
-        spend: string | null
-      }
-    >
-    return rows.map((r) => ({
-      study_id: r.id,
-      name: r.name,
-      status: r.status,
-      stop_reason: r.stop_reason,
-      created_at: r.created_at,
-      started_at: r.started_at,
-      finished_at: r.finished_at,
-      targets: JSON.parse(r.targets) as string[],
-      prompt_count: r.prompt_count,
-      repeats: r.repeats,
-      cells: r.cells,
-      done: r.done,
-      spend_pico: r.spend === null ? null : BigInt(r.spend),
-    }))
+    return (this.sql.get(SQL.list).all(limit) as StudyListDbRow[]).map(toStudyListRow)
   }
 
   async cells(id: string, filter: { prompt_index?: number } = {}): Promise<StoredCell[]> {
@@ -164,17 +96,12 @@ export class SqliteStudyStore implements StudyStore {
         ? this.sql.get(SQL.cells).all(id)
         : this.sql.get(SQL.cellsOfPrompt).all(id, filter.prompt_index)
     ) as CellRow[]
-    return rows.map(({ study_id: _, cost_pico, expected_pass, ...rest }) => ({
-      ...rest,
-      cost_pico: cost_pico === null ? null : BigInt(cost_pico),
-      expected_pass: expected_pass === null ? null : expected_pass === 1,
-    }))
+    return rows.map(toStoredCell)
   }
 
   async saveCell(id: string, key: CellKey, outcome: CellOutcome): Promise<void> {
     this.sql.get(SQL.saveCell).run({
-      ...outcome,
-      expected_pass: outcome.expected_pass === null ? null : outcome.expected_pass ? 1 : 0,
+      ...cellValues(outcome),
       study_id: id,
       prompt_index: key.prompt_index,
       target_index: key.target_index,

@@ -2,7 +2,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { exportJsonChunks } from '../../src/storage/export-format.ts'
 import { importExport } from '../../src/storage/import-runs.ts'
 import { openSqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
-import { SqliteStudyStore } from '../../src/storage/sqlite-study-store.ts'
 import { cellKeys } from '../../src/studies/cells.ts'
 import type { StudyInput } from '../../src/studies/types.ts'
 import { result, tempDir } from './fixtures.ts'
@@ -51,62 +50,17 @@ describe('runs made by a study', () => {
   })
 })
 
-describe('SqliteStudyStore', () => {
-  it('keeps a study, its cells (exact pico-dollar costs) and its state; recovers running studies', async () => {
-    const runs = openSqliteRunStore(tmp.db('studies.db'))
-    const studies = new SqliteStudyStore(runs.db)
+// The study store's behaviour (cells, exact costs, state, recovery) is in contract/study-store-contract.ts, run
+// against SQLite and PostgreSQL.
+describe("a study's cells", () => {
+  it('start interleaved: repeat 1 first, and within a prompt every target before the next prompt', () => {
     const keys = cellKeys(input)
     expect(keys).toHaveLength(8)
-    // Interleaved: repeat 1 first, and within a prompt every target before the next prompt.
     expect(keys.slice(0, 4).map((k) => `${k.repeat}:${k.prompt_index}:${k.target}`)).toEqual([
       '1:0:demo/fast',
       '1:0:demo/slow',
       '1:1:demo/fast',
       '1:1:demo/slow',
     ])
-    await studies.createStudy({ study_id: 's1', name: 'link', created_at: new Date(1000), input, cells: keys })
-    const big = 9_007_199_254_740_993n // above 2^53: kept exactly
-    await studies.saveCell('s1', keys[1]!, {
-      status: 'ok',
-      run_id: 'r1',
-      started_at: 1100,
-      finished_at: 1200,
-      error_kind: null,
-      error_message: null,
-      cost_pico: big,
-      cost_reason: null,
-      ttft_ms: 12.5,
-      total_ms: 40,
-      input_tokens: 10,
-      cached_input_tokens: 4,
-      output_tokens: 20,
-      reasoning_tokens: 0,
-      output_tokens_per_s: 99.5,
-      first_answer_ms: null,
-      attempts: 1,
-      finish_reason: 'stop',
-      input_cost_usd: null,
-      output_cost_usd: null,
-      price_source: null,
-      expected_pass: true,
-      answer: 'yes',
-    })
-    const cells = await studies.cells('s1')
-    expect(cells).toHaveLength(8)
-    const saved = cells.find((c) => c.run_id === 'r1')!
-    expect(saved).toMatchObject({ status: 'ok', cost_pico: big, cached_input_tokens: 4, expected_pass: true })
-    expect(cells.filter((c) => c.status === 'pending')).toHaveLength(7)
-    expect((await studies.cells('s1', { prompt_index: 1 })).every((c) => c.prompt_index === 1)).toBe(true)
-    expect(await studies.getStudy('s1')).toMatchObject({ status: 'running', input })
-    const [row] = await studies.listStudies(10)
-    expect(row).toMatchObject({ study_id: 's1', cells: 8, done: 1, prompt_count: 2, repeats: 2, spend_pico: big })
-
-    expect(await studies.recoverInterrupted()).toBe(1)
-    expect(await studies.getStudy('s1')).toMatchObject({ status: 'interrupted', stop_reason: 'restart' })
-    await studies.setBudget('s1', 2.5)
-    expect((await studies.getStudy('s1'))!.input.max_usd).toBe(2.5)
-    await studies.setState('s1', { status: 'done', stop_reason: null, finished_at: 5000 })
-    expect(await studies.getStudy('s1')).toMatchObject({ status: 'done', finished_at: 5000, created_at: 1000 })
-    await runs.close()
   })
 })
