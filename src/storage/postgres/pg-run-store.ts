@@ -73,8 +73,8 @@ export class PgRunStore implements RunStore {
       run.created_at.getTime(),
       this.owner,
       JSON.stringify(run.params),
-      run.system,
-      run.prompt,
+      textParam(run.system),
+      textParam(run.prompt),
       run.study_id ?? null,
       targets.map((t) => t.target),
       targets.map((t) => t.provider),
@@ -91,8 +91,8 @@ export class PgRunStore implements RunStore {
     await changes(this.pool, PG.appendPartials, [
       merged.map((u) => u.run_id),
       merged.map((u) => u.index),
-      merged.map((u) => u.text),
-      merged.map((u) => u.reasoning),
+      merged.map((u) => textParam(u.text)),
+      merged.map((u) => textParam(u.reasoning)),
       merged.map((u) => u.attempts),
     ])
   }
@@ -297,8 +297,8 @@ async function importOne(
     run.finished_at === null ? null : Date.parse(run.finished_at),
     status,
     JSON.stringify(run.params),
-    run.system,
-    run.prompt,
+    textParam(run.system),
+    textParam(run.prompt),
   ])
   if (inserted === 0) return false
   for (const [idx, r] of run.results.entries()) {
@@ -326,7 +326,21 @@ async function importOne(
 /** A result's columns in RESULT_COLUMNS order. */
 function resultParams(result: Parameters<typeof resultValues>[0]): unknown[] {
   const values = resultValues(result)
-  return RESULT_COLUMNS.map((c) => (c === 'cost_pico' ? picoParam(values.cost_pico) : values[c]))
+  return RESULT_COLUMNS.map((c) =>
+    c === 'cost_pico'
+      ? picoParam(values.cost_pico)
+      : c === 'text' || c === 'reasoning'
+        ? textParam(values[c])
+        : values[c],
+  )
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite can): a model answer containing one would fail every write of its
+ * run. It becomes U+FFFD, the replacement character, as an invalid byte would.
+ */
+function textParam<T extends string | null>(text: T): T {
+  return (text?.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text) as T
 }
 
 function imageColumns(images: ReadonlyArray<ImageBlob>): unknown[] {
