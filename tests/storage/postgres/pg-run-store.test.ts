@@ -2,8 +2,11 @@ import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openPgDatabase } from '../../../src/storage/postgres/pg-database.ts'
 import { PgRunStore } from '../../../src/storage/postgres/pg-run-store.ts'
+import { seedPgRuns } from '../../../src/storage/postgres/pg-seed.ts'
+import { seedRuns } from '../../../src/storage/seed.ts'
+import { openSqliteRunStore } from '../../../src/storage/sqlite-run-store.ts'
 import { type PgServer, startPostgres } from '../../helpers/pg-server.ts'
-import { addRun, result } from '../fixtures.ts'
+import { addRun, result, tempDir } from '../fixtures.ts'
 
 // What only the PostgreSQL store has: several instances on one database, owners, one round trip per write.
 
@@ -151,5 +154,33 @@ describe('PgRunStore', () => {
     await addRun(store, 'after', '2025-01-01T00:00:01.000Z', 'after the restart', spec)
     expect((await store.listRuns({ limit: 5, q: 'restart' })).runs.map((r) => r.run_id)).toEqual(['after', 'before'])
     await pool.end()
+  })
+
+  it('seeds the same history as SQLite for a seed (the benchmark compares identical rows)', async () => {
+    const tmp = tempDir()
+    const pool = await database()
+    const sqlite = openSqliteRunStore(tmp.db())
+    try {
+      const options = { now: Date.parse('2025-06-01T00:00:00Z'), seed: 3 }
+      expect(await seedPgRuns(pool, 1500, options)).toEqual(seedRuns(sqlite, 1500, options))
+      const store = new PgRunStore(pool)
+      for (const query of [
+        { limit: 30, page: 2 },
+        { limit: 50, q: 'sqlite index' },
+        { limit: 10, q: 'ai', targets: ['demo/fast'] },
+      ]) {
+        expect(await store.listRuns(query)).toEqual(await sqlite.listRuns(query))
+      }
+      expect(await store.spend({})).toEqual(await sqlite.spend({}))
+      const [fromPg, fromSqlite] = [[] as unknown[], [] as unknown[]]
+      for await (const run of store.exportRuns({ q: 'haiku' })) fromPg.push(run)
+      for await (const run of sqlite.exportRuns({ q: 'haiku' })) fromSqlite.push(run)
+      expect(fromPg.length).toBeGreaterThan(10)
+      expect(fromPg).toEqual(fromSqlite)
+    } finally {
+      await sqlite.close()
+      await pool.end()
+      tmp.cleanup()
+    }
   })
 })
