@@ -64,10 +64,11 @@ export const runsSchema = `
   CREATE INDEX results_running ON results (run_id) WHERE status = 'running';
   CREATE INDEX results_spend ON results (created_at, status, target, provider) INCLUDE (cost_pico);
 
+  -- Images once per content hash, referenced by runs in order (SQLite migration 5).
   CREATE TABLE images (
-    sha256 TEXT PRIMARY KEY,
+    sha256 TEXT PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     mime TEXT NOT NULL CHECK (mime IN ('image/png', 'image/jpeg', 'image/webp', 'image/gif')),
-    bytes INTEGER NOT NULL,
+    bytes INTEGER NOT NULL CHECK (bytes = octet_length(data)),
     data BYTEA NOT NULL
   );
   CREATE TABLE run_images (

@@ -1,18 +1,17 @@
-import type pg from 'pg'
+import type { Pool } from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TargetResult } from '../../../src/domain/types.ts'
-import { openPgDatabase } from '../../../src/storage/postgres/pg-database.ts'
-import { PgRunStore } from '../../../src/storage/postgres/pg-run-store.ts'
+import type { PgRunStore } from '../../../src/storage/postgres/pg-run-store.ts'
 import { StoreRecorder } from '../../../src/storage/recorder.ts'
 import { type FakeUpstream, startFakeUpstream, words } from '../../helpers/fake-upstream.ts'
 import { fakeConfig, type RunningJuxta, startJuxta, TEST_KEY } from '../../helpers/juxta.ts'
-import { type PgServer, startPostgres } from '../../helpers/pg-server.ts'
 import { until } from '../fixtures.ts'
+import { usePostgres } from './pg-fixtures.ts'
 
 // A real streamed compare (loopback upstream → openai SDK → engine → recorder) written into PostgreSQL.
 
-let server: PgServer
-let pool: pg.Pool
+const postgres = usePostgres()
+let pool: Pool
 let upstream: FakeUpstream
 let juxta: RunningJuxta
 let store: PgRunStore
@@ -20,9 +19,7 @@ let recorder: StoreRecorder
 const logs: string[] = []
 
 beforeAll(async () => {
-  server = await startPostgres()
-  pool = await openPgDatabase(await server.createDatabase(), { max: 4 })
-  store = new PgRunStore(pool, { instanceId: 'instance-a' })
+  ;({ pool, store } = await postgres.fresh('instance-a'))
   recorder = new StoreRecorder(store, { log: (l) => logs.push(l), flushMs: 30, secrets: () => [TEST_KEY] })
   upstream = await startFakeUpstream()
   upstream.script('slow', { kind: 'text', deltas: words(60), everyMs: 20, usageBody: usage(14, 60) })
@@ -33,11 +30,7 @@ beforeAll(async () => {
     config: fakeConfig({
       s: {
         base_url: upstream.url,
-        models: [
-          { id: 'slow', price: priced },
-          { id: 'quick', price: priced },
-          { id: 'broken', price: priced },
-        ],
+        models: ['slow', 'quick', 'broken'].map((id) => ({ id, price: priced })),
       },
     }),
     store,
@@ -49,7 +42,6 @@ afterAll(async () => {
   await juxta?.close()
   await upstream?.close()
   await pool?.end()
-  await server?.stop()
 })
 
 function usage(prompt: number, completion: number) {

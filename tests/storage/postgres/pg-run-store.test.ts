@@ -1,26 +1,16 @@
 import type pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openPgDatabase } from '../../../src/storage/postgres/pg-database.ts'
+import { describe, expect, it } from 'vitest'
 import { PgRunStore } from '../../../src/storage/postgres/pg-run-store.ts'
 import { seedPgRuns } from '../../../src/storage/postgres/pg-seed.ts'
 import { seedRuns } from '../../../src/storage/seed.ts'
 import { openSqliteRunStore } from '../../../src/storage/sqlite-run-store.ts'
-import { type PgServer, startPostgres } from '../../helpers/pg-server.ts'
 import { addRun, result, tempDir } from '../fixtures.ts'
+import { usePostgres } from './pg-fixtures.ts'
 
 // What only the PostgreSQL store has: several instances on one database, owners, one round trip per write.
 
-let server: PgServer
-beforeAll(async () => {
-  server = await startPostgres()
-}, 60_000)
-afterAll(async () => {
-  await server?.stop()
-})
-
-async function database(): Promise<pg.Pool> {
-  return openPgDatabase(await server.createDatabase(), { max: 6 })
-}
+const postgres = usePostgres()
+const database = async () => (await postgres.fresh()).pool
 
 const spec = [
   { target: 'p/m', pico: 1n, ms: 1 },
@@ -89,8 +79,7 @@ describe('PgRunStore', () => {
   })
 
   it('sends each write the recorder makes as one statement', async () => {
-    const pool = await database()
-    const store = new PgRunStore(pool, { instanceId: 'x' })
+    const { pool, store } = await postgres.fresh('x')
     const statements: string[] = []
     const query = pool.query.bind(pool)
     // Counts what goes to the real server; every call still runs there.
@@ -130,8 +119,7 @@ describe('PgRunStore', () => {
   })
 
   it('stores U+0000, which PostgreSQL text cannot hold, as U+FFFD instead of failing the run', async () => {
-    const pool = await database()
-    const store = new PgRunStore(pool)
+    const { pool, store } = await postgres.fresh()
     await addRun(store, 'nul', '2025-01-01T00:00:00.000Z', 'a\0b', spec, { running: true })
     await store.appendPartials([{ run_id: 'nul', index: 0, text: 'x\0y', reasoning: '\0', attempts: null }])
     await store.saveResult('nul', 1, { ...result({ target: 'q/n', pico: 1n, ms: 1 }), text: 'end\0' })
@@ -145,12 +133,11 @@ describe('PgRunStore', () => {
   })
 
   it('keeps working after the database restarts', async () => {
-    const pool = await database()
-    const store = new PgRunStore(pool)
+    const { pool, store } = await postgres.fresh()
     await addRun(store, 'before', '2025-01-01T00:00:00.000Z', 'before the restart', spec)
-    await server.kill()
+    await postgres.server().kill()
     await expect(store.listRuns({ limit: 5 })).rejects.toThrow()
-    await server.start()
+    await postgres.server().start()
     await addRun(store, 'after', '2025-01-01T00:00:01.000Z', 'after the restart', spec)
     expect((await store.listRuns({ limit: 5, q: 'restart' })).runs.map((r) => r.run_id)).toEqual(['after', 'before'])
     await pool.end()
