@@ -44,10 +44,7 @@ export const runsSchema = `
     reported_model TEXT,
     finish_reason TEXT,
     attempts INTEGER NOT NULL DEFAULT 1,
-    input_tokens INTEGER,
-    cached_input_tokens INTEGER,
-    output_tokens INTEGER,
-    reasoning_tokens INTEGER,
+    input_tokens INTEGER, cached_input_tokens INTEGER, output_tokens INTEGER, reasoning_tokens INTEGER,
     usage_source TEXT NOT NULL DEFAULT 'none',
     cost_pico NUMERIC(30, 0),
     ttft_ms DOUBLE PRECISION,
@@ -72,8 +69,7 @@ export const runsSchema = `
     data BYTEA NOT NULL
   );
   CREATE TABLE run_images (
-    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE, idx INTEGER NOT NULL,
     sha256 TEXT NOT NULL REFERENCES images (sha256),
     PRIMARY KEY (run_id, idx)
   );

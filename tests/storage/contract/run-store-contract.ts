@@ -187,10 +187,15 @@ export function runStoreContract(name: string, open: OpenStore): void {
     })
 
     describe('search and filters', () => {
+      /** The five runs stored, and a search over them giving the ids found, newest first. */
+      const searchable = async (store: RunStore) => {
+        await fiveRuns(store)
+        return async (q: string) => ids((await store.listRuns({ limit: 50, q })).runs)
+      }
+
       it('finds substrings, case- and accent-insensitive, every term and "phrase" required', () =>
         withStore(async (store) => {
-          await fiveRuns(store)
-          const search = async (q: string) => ids((await store.listRuns({ limit: 50, q })).runs)
+          const search = await searchable(store)
           expect(await search('sqlite')).toEqual(['r1'])
           expect(await search('WAL  sqlite')).toEqual(['r1'])
           expect(await search('wal postgres')).toEqual([])
@@ -204,8 +209,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
 
       it('matches short terms and special characters literally', () =>
         withStore(async (store) => {
-          await fiveRuns(store)
-          const search = async (q: string) => ids((await store.listRuns({ limit: 50, q })).runs)
+          const search = await searchable(store)
           expect(await search('QL')).toEqual(['r1'])
           expect(await search('Go')).toEqual(['r4'])
           expect(await search('ai')).toEqual(['r4', 'r2'])
@@ -221,11 +225,10 @@ export function runStoreContract(name: string, open: OpenStore): void {
 
       it('never lets search text become SQL or search syntax', () =>
         withStore(async (store) => {
-          await fiveRuns(store)
+          const search = await searchable(store)
           await addRun(store, 'q', '2024-01-01T00:00:00.000Z', String.raw`a \ backslash and 'quotes'`, [
             { target: 'a/b', pico: 1n, ms: 1 },
           ])
-          const search = async (q: string) => ids((await store.listRuns({ limit: 50, q })).runs)
           expect(await search('sqlite" OR "haiku')).toEqual([])
           expect(await search('NEAR(sqlite wal) * ^')).toEqual([])
           expect(await search("'; DROP TABLE runs; --")).toEqual([])

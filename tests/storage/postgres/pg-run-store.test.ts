@@ -123,12 +123,13 @@ describe('PgRunStore', () => {
     await addRun(store, 'nul', '2025-01-01T00:00:00.000Z', 'a\0b', spec, { running: true })
     await store.appendPartials([{ run_id: 'nul', index: 0, text: 'x\0y', reasoning: '\0', attempts: null }])
     await store.saveResult('nul', 1, { ...result({ target: 'q/n', pico: 1n, ms: 1 }), text: 'end\0' })
-    const run = await store.getRun('nul')
-    expect(run!.prompt).toBe('a\uFFFDb')
-    expect(run!.results.map((r) => [r.text, r.reasoning])).toEqual([
-      ['x\uFFFDy', '\uFFFD'],
-      ['end\uFFFD', ''],
-    ])
+    expect(await store.getRun('nul')).toMatchObject({
+      prompt: 'a\uFFFDb',
+      results: [
+        { text: 'x\uFFFDy', reasoning: '\uFFFD' },
+        { text: 'end\uFFFD', reasoning: '' },
+      ],
+    })
     await pool.end()
   })
 
