@@ -21,6 +21,7 @@ import { HOLD_MODELS, measureIdle, measureMemory, type IdleFootprint } from './p
 import { LOAD_MODELS, measureConcurrency } from './phase-concurrency.ts'
 import { measurePage, PAGE_MODEL } from './phase-page.ts'
 import { measureHistory } from './phase-history.ts'
+import { measureHistoryPg } from './phase-history-pg.ts'
 import { measureStudy, STUDY_MODELS } from './phase-study.ts'
 import { measureOpenLoop } from './phase-open-loop.ts'
 
@@ -194,6 +195,7 @@ async function main(): Promise<void> {
       ['study', () => measureStudy(rig)],
       // Last: it fills the database with 100,000 runs.
       ['history', () => measureHistory(rig, join(work, 'data'))],
+      ['history-pg', () => measureHistoryPg(rig, work)],
     ]
     for (const [name, run] of phases) {
       if (only && !only.has(name)) continue

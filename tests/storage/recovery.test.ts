@@ -26,13 +26,13 @@ describe('recovery sweep at start', () => {
     const reopened = openSqliteRunStore(path, { log: (l) => logs.push(l) })
     expect(logs).toEqual(['history: marked 1 unfinished run(s) from an earlier start as interrupted'])
     expect(reopened.db.pragma('integrity_check', { simple: true })).toBe('ok')
+    // What recovery keeps (text, reasoning, attempts, unknown cost) is store behaviour: see the contract suite.
     const run = await reopened.getRun(request.run_id)
     expect(run!.status).toBe('interrupted')
-    expect(run!.finished_at).toBeNull()
-    expect(run!.results.map((r) => r.status)).toEqual(['interrupted', 'interrupted'])
-    expect(run!.results[0]!.text).toBe('The first half')
-    expect(run!.results[1]!).toMatchObject({ reasoning: 'Thinking about', attempts: 2, label: 'Demo thinker' })
-    expect(run!.results[1]!.cost).toMatchObject({ source: 'unknown', reason: 'interrupted', total_usd: null })
+    expect(run!.results.map((r) => [r.status, r.text])).toEqual([
+      ['interrupted', 'The first half'],
+      ['interrupted', ''],
+    ])
 
     const untouched = await reopened.getRun(done.run_id)
     expect(untouched!.status).toBe('done')

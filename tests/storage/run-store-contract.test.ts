@@ -1,10 +1,8 @@
-import { afterAll, beforeAll } from 'vitest'
-import { openPgDatabase } from '../../src/storage/postgres/pg-database.ts'
-import { PgRunStore } from '../../src/storage/postgres/pg-run-store.ts'
+import { afterAll } from 'vitest'
 import { openSqliteRunStore } from '../../src/storage/sqlite-run-store.ts'
-import { type PgServer, startPostgres } from '../helpers/pg-server.ts'
 import { runStoreContract } from './contract/run-store-contract.ts'
 import { tempDir } from './fixtures.ts'
+import { usePostgres } from './postgres/pg-fixtures.ts'
 
 // One RunStore behaviour, two databases: every test gets a fresh database of its own.
 
@@ -17,17 +15,10 @@ runStoreContract('SQLite', async () => {
   return { store, close: () => store.close() }
 })
 
-let server: PgServer
-beforeAll(async () => {
-  server = await startPostgres()
-}, 60_000)
-afterAll(async () => {
-  await server?.stop()
-})
+const postgres = usePostgres()
 
 runStoreContract('PostgreSQL', async () => {
-  const pool = await openPgDatabase(await server.createDatabase(), { max: 4 })
-  const store = new PgRunStore(pool, { instanceId: 'contract' })
+  const { pool, store } = await postgres.fresh('contract')
   return {
     store,
     close: async () => {

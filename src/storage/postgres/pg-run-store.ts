@@ -17,22 +17,7 @@ import {
   withImages,
 } from '../rows.ts'
 import { foldSpend, type SpendGroup } from '../spend.ts'
-import type {
-  DeleteOutcome,
-  ImportOutcome,
-  NewRun,
-  PartialUpdate,
-  RunDetail,
-  RunFilter,
-  RunListPage,
-  RunListQuery,
-  RunStatus,
-  RunStore,
-  SkippedRun,
-  SpendQuery,
-  SpendReport,
-  StoredRun,
-} from '../types.ts'
+import type * as T from '../types.ts'
 import { pgTransaction, type PgPool } from './pg-database.ts'
 import { changes, type PgQueryable, picoParam, rows } from './pg-query.ts'
 import { pgFilterSql } from './pg-run-filter.ts'
@@ -54,7 +39,7 @@ export interface PgRunStoreOptions {
  * both). Each write the recorder sends is one statement, so one round trip; several instances may write at
  * once. The pool belongs to the caller: `close()` leaves it open for the other stores sharing it.
  */
-export class PgRunStore implements RunStore {
+export class PgRunStore implements T.RunStore {
   private readonly owner: string | null
 
   constructor(
@@ -64,7 +49,7 @@ export class PgRunStore implements RunStore {
     this.owner = options.instanceId ?? null
   }
 
-  async startRun(run: NewRun): Promise<void> {
+  async startRun(run: T.NewRun): Promise<void> {
     const targets = run.targets.map((t) => ({ ...targetParts(t.target), label: t.label }))
     const images = run.images ?? []
     const values = [
@@ -73,8 +58,8 @@ export class PgRunStore implements RunStore {
       run.created_at.getTime(),
       this.owner,
       JSON.stringify(run.params),
-      run.system,
-      run.prompt,
+      textParam(run.system),
+      textParam(run.prompt),
       run.study_id ?? null,
       targets.map((t) => t.target),
       targets.map((t) => t.provider),
@@ -85,14 +70,14 @@ export class PgRunStore implements RunStore {
     await withFreshSeq(() => changes(this.pool, PG.startRun, values))
   }
 
-  async appendPartials(updates: PartialUpdate[]): Promise<void> {
+  async appendPartials(updates: T.PartialUpdate[]): Promise<void> {
     if (updates.length === 0) return
     const merged = mergePartials(updates)
     await changes(this.pool, PG.appendPartials, [
       merged.map((u) => u.run_id),
       merged.map((u) => u.index),
-      merged.map((u) => u.text),
-      merged.map((u) => u.reasoning),
+      merged.map((u) => textParam(u.text)),
+      merged.map((u) => textParam(u.reasoning)),
       merged.map((u) => u.attempts),
     ])
   }
@@ -119,7 +104,7 @@ export class PgRunStore implements RunStore {
     return (await rows<{ n: number }>(this.pool, PG.interrupt, [owners]))[0]!.n
   }
 
-  async listRuns(query: RunListQuery): Promise<RunListPage> {
+  async listRuns(query: T.RunListQuery): Promise<T.RunListPage> {
     const cursor: Cursor | undefined = query.cursor ? (decodeCursor(query.cursor) ?? undefined) : undefined
     if (query.cursor && !cursor) throw new RangeError('invalid cursor')
     const pageMode = !cursor && query.page !== undefined
@@ -149,7 +134,7 @@ export class PgRunStore implements RunStore {
     return { ...page, ...pageCount(query, counted[0]!.n) }
   }
 
-  async getRun(runId: string): Promise<RunDetail | null> {
+  async getRun(runId: string): Promise<T.RunDetail | null> {
     const [run] = await rows<RunRow>(this.pool, PG.runById, [runId])
     if (!run) return null
     const [results, parent, children, refs] = await Promise.all([
@@ -176,9 +161,9 @@ export class PgRunStore implements RunStore {
     return buildConversation(chain, answers, dataByRun(images))
   }
 
-  async deleteRun(runId: string): Promise<DeleteOutcome> {
-    return pgTransaction(this.pool, async (client): Promise<DeleteOutcome> => {
-      const found = await rows<{ id: string; status: RunStatus }>(client, PG.descendants, [runId])
+  async deleteRun(runId: string): Promise<T.DeleteOutcome> {
+    return pgTransaction(this.pool, async (client): Promise<T.DeleteOutcome> => {
+      const found = await rows<{ id: string; status: T.RunStatus }>(client, PG.descendants, [runId])
       if (found.length === 0) return { status: 'not-found' }
       const running = found.filter((r) => r.status === 'running').map((r) => r.id)
       if (running.length > 0) return { status: 'running', run_ids: running }
@@ -190,7 +175,7 @@ export class PgRunStore implements RunStore {
     })
   }
 
-  async *exportRuns(filter: RunFilter): AsyncIterable<StoredRun> {
+  async *exportRuns(filter: T.RunFilter): AsyncIterable<T.StoredRun> {
     // The matching ids first (one search), then the runs in batches, as the SQLite store does.
     const { where, values } = pgFilterSql(filter)
     const ids = (
@@ -214,11 +199,11 @@ export class PgRunStore implements RunStore {
   }
 
   /** One transaction; each run in a savepoint, so a run the database refuses is undone alone. */
-  async importRuns(runs: StoredRun[], images: ReadonlyMap<string, ImageBlob> = new Map()): Promise<ImportOutcome> {
+  async importRuns(runs: T.StoredRun[], images: ReadonlyMap<string, ImageBlob> = new Map()): Promise<T.ImportOutcome> {
     if (runs.length === 0) return { imported: 0, skipped: 0, skipped_runs: [] }
-    return pgTransaction(this.pool, async (client): Promise<ImportOutcome> => {
+    return pgTransaction(this.pool, async (client): Promise<T.ImportOutcome> => {
       let imported = 0
-      const skipped: SkippedRun[] = []
+      const skipped: T.SkippedRun[] = []
       for (const [index, run] of runs.entries()) {
         await client.query('SAVEPOINT one_run')
         try {
@@ -240,7 +225,7 @@ export class PgRunStore implements RunStore {
   }
 
   /** Grouped by day and target in SQL with NUMERIC sums (exact at any size), read as BigInt and folded as SQLite's. */
-  async spend(query: SpendQuery): Promise<SpendReport> {
+  async spend(query: T.SpendQuery): Promise<T.SpendReport> {
     const clauses = ["status <> 'running'"]
     const values: number[] = []
     if (query.from) {
@@ -275,14 +260,14 @@ export class PgRunStore implements RunStore {
 interface LinkRow {
   id: string
   created_at: number
-  status: RunStatus
+  status: T.RunStatus
   study_id: string | null
   prompt: string
 }
 
 async function importOne(
   client: PgQueryable,
-  run: StoredRun,
+  run: T.StoredRun,
   images: ReadonlyMap<string, ImageBlob>,
 ): Promise<boolean> {
   // A run exported while it was streaming can never finish now.
@@ -297,8 +282,8 @@ async function importOne(
     run.finished_at === null ? null : Date.parse(run.finished_at),
     status,
     JSON.stringify(run.params),
-    run.system,
-    run.prompt,
+    textParam(run.system),
+    textParam(run.prompt),
   ])
   if (inserted === 0) return false
   for (const [idx, r] of run.results.entries()) {
@@ -326,7 +311,21 @@ async function importOne(
 /** A result's columns in RESULT_COLUMNS order. */
 function resultParams(result: Parameters<typeof resultValues>[0]): unknown[] {
   const values = resultValues(result)
-  return RESULT_COLUMNS.map((c) => (c === 'cost_pico' ? picoParam(values.cost_pico) : values[c]))
+  return RESULT_COLUMNS.map((c) =>
+    c === 'cost_pico'
+      ? picoParam(values.cost_pico)
+      : c === 'text' || c === 'reasoning'
+        ? textParam(values[c])
+        : values[c],
+  )
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite can): a model answer containing one would fail every write of its
+ * run. It becomes U+FFFD, the replacement character, as an invalid byte would.
+ */
+function textParam<T extends string | null>(text: T): T {
+  return (text?.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text) as T
 }
 
 function imageColumns(images: ReadonlyArray<ImageBlob>): unknown[] {
@@ -339,8 +338,8 @@ function imageColumns(images: ReadonlyArray<ImageBlob>): unknown[] {
 }
 
 /** One update per target: the text of repeated ones joined in order, the latest attempt count kept. */
-function mergePartials(updates: PartialUpdate[]): PartialUpdate[] {
-  const byTarget = new Map<string, PartialUpdate>()
+function mergePartials(updates: T.PartialUpdate[]): T.PartialUpdate[] {
+  const byTarget = new Map<string, T.PartialUpdate>()
   for (const u of updates) {
     const key = `${u.index}:${u.run_id}`
     const seen = byTarget.get(key)

@@ -44,10 +44,7 @@ export const runsSchema = `
     reported_model TEXT,
     finish_reason TEXT,
     attempts INTEGER NOT NULL DEFAULT 1,
-    input_tokens INTEGER,
-    cached_input_tokens INTEGER,
-    output_tokens INTEGER,
-    reasoning_tokens INTEGER,
+    input_tokens INTEGER, cached_input_tokens INTEGER, output_tokens INTEGER, reasoning_tokens INTEGER,
     usage_source TEXT NOT NULL DEFAULT 'none',
     cost_pico NUMERIC(30, 0),
     ttft_ms DOUBLE PRECISION,
@@ -64,15 +61,15 @@ export const runsSchema = `
   CREATE INDEX results_running ON results (run_id) WHERE status = 'running';
   CREATE INDEX results_spend ON results (created_at, status, target, provider) INCLUDE (cost_pico);
 
+  -- Images once per content hash, referenced by runs in order (SQLite migration 5).
   CREATE TABLE images (
-    sha256 TEXT PRIMARY KEY,
+    sha256 TEXT PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     mime TEXT NOT NULL CHECK (mime IN ('image/png', 'image/jpeg', 'image/webp', 'image/gif')),
-    bytes INTEGER NOT NULL,
+    bytes INTEGER NOT NULL CHECK (bytes = octet_length(data)),
     data BYTEA NOT NULL
   );
   CREATE TABLE run_images (
-    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE, idx INTEGER NOT NULL,
     sha256 TEXT NOT NULL REFERENCES images (sha256),
     PRIMARY KEY (run_id, idx)
   );

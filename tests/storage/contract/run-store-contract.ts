@@ -9,6 +9,12 @@ export type OpenStore = () => Promise<{ store: RunStore; close(): Promise<void> 
 
 const ids = (runs: Array<{ run_id: string }>) => runs.map((r) => r.run_id)
 
+/** Two targets, each priced at one pico-dollar. */
+const TWO: Spec[] = [
+  { target: 'p/m', pico: 1n, ms: 1 },
+  { target: 'q/n', pico: 1n, ms: 1 },
+]
+
 /** A tiny image of a given type, with distinct bytes per `n`. */
 function image(n: number): ImageBlob {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, n])
@@ -181,10 +187,15 @@ export function runStoreContract(name: string, open: OpenStore): void {
     })
 
     describe('search and filters', () => {
+      /** The five runs stored, and a search over them giving the ids found, newest first. */
+      const searchable = async (store: RunStore) => {
+        await fiveRuns(store)
+        return async (q: string) => ids((await store.listRuns({ limit: 50, q })).runs)
+      }
+
       it('finds substrings, case- and accent-insensitive, every term and "phrase" required', () =>
         withStore(async (store) => {
-          await fiveRuns(store)
-          const search = async (q: string) => ids((await store.listRuns({ limit: 50, q })).runs)
+          const search = await searchable(store)
           expect(await search('sqlite')).toEqual(['r1'])
           expect(await search('WAL  sqlite')).toEqual(['r1'])
           expect(await search('wal postgres')).toEqual([])
@@ -198,8 +209,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
 
       it('matches short terms and special characters literally', () =>
         withStore(async (store) => {
-          await fiveRuns(store)
-          const search = async (q: string) => ids((await store.listRuns({ limit: 50, q })).runs)
+          const search = await searchable(store)
           expect(await search('QL')).toEqual(['r1'])
           expect(await search('Go')).toEqual(['r4'])
           expect(await search('ai')).toEqual(['r4', 'r2'])
@@ -215,11 +225,10 @@ export function runStoreContract(name: string, open: OpenStore): void {
 
       it('never lets search text become SQL or search syntax', () =>
         withStore(async (store) => {
-          await fiveRuns(store)
+          const search = await searchable(store)
           await addRun(store, 'q', '2024-01-01T00:00:00.000Z', String.raw`a \ backslash and 'quotes'`, [
             { target: 'a/b', pico: 1n, ms: 1 },
           ])
-          const search = async (q: string) => ids((await store.listRuns({ limit: 50, q })).runs)
           expect(await search('sqlite" OR "haiku')).toEqual([])
           expect(await search('NEAR(sqlite wal) * ^')).toEqual([])
           expect(await search("'; DROP TABLE runs; --")).toEqual([])
@@ -479,17 +488,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
         withStore(async (store) => {
           const img = image(3)
           await addRunWithImages(store, 't1', '2025-01-01T00:00:00.000Z', [img])
-          await addRun(
-            store,
-            't2',
-            '2025-01-01T00:01:00.000Z',
-            'second',
-            [
-              { target: 'p/m', pico: 1n, ms: 1 },
-              { target: 'q/n', pico: 1n, ms: 1 },
-            ],
-            { parent: 't1' },
-          )
+          await addRun(store, 't2', '2025-01-01T00:01:00.000Z', 'second', TWO, { parent: 't1' })
           await store.saveResult('t2', 1, {
             ...result({ target: 'q/n', status: 'error', pico: null, ms: 1 }),
             text: '',
@@ -523,17 +522,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     describe('streaming and crash recovery', () => {
       it('appends partial text per target in one batch, and a finished run closes targets left running', () =>
         withStore(async (store) => {
-          await addRun(
-            store,
-            's',
-            '2025-01-01T00:00:00.000Z',
-            'stream',
-            [
-              { target: 'p/m', pico: 1n, ms: 1 },
-              { target: 'q/n', pico: 1n, ms: 1 },
-            ],
-            { running: true },
-          )
+          await addRun(store, 's', '2025-01-01T00:00:00.000Z', 'stream', TWO, { running: true })
           await store.appendPartials([])
           await store.appendPartials([
             { run_id: 's', index: 0, text: 'Hel', reasoning: '', attempts: null },
@@ -568,17 +557,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
           await addRun(store, 'done', '2025-01-01T00:00:00.000Z', 'finished', [{ target: 'p/m', pico: 1n, ms: 1 }])
           const before = await store.getRun('done')
           for (const id of ['cut1', 'cut2']) {
-            await addRun(
-              store,
-              id,
-              '2025-01-02T00:00:00.000Z',
-              id,
-              [
-                { target: 'p/m', pico: 1n, ms: 1 },
-                { target: 'q/n', pico: 1n, ms: 1 },
-              ],
-              { running: true },
-            )
+            await addRun(store, id, '2025-01-02T00:00:00.000Z', id, TWO, { running: true })
             await store.appendPartials([
               { run_id: id, index: 0, text: 'The first half', reasoning: '', attempts: null },
               { run_id: id, index: 1, text: '', reasoning: 'Thinking about', attempts: 2 },
