@@ -14,7 +14,7 @@ const storesOf = (path: string): HistoryStores => {
 }
 
 describe('copying a history through the export format', () => {
-  it('carries runs, follow-ups, votes, blind letters and presets in batches, and a second copy skips them', async () => {
+  it('carries runs, follow-ups, votes, blind letters and presets in batches; a second copy skips them', async () => {
     const h = harness(tmp.db('from.db'))
     const from: HistoryStores = {
       store: h.store,
