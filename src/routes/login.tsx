@@ -46,13 +46,13 @@ export function loginRoutes(auth: Auth): Hono {
     const next = safeNext(form.next, originOf(c))
     if (!given) return c.html(<LoginPage next={next} failed />, 401)
     const client = auth.client(c)
-    const attempt = auth.tryToken(client, given, 'login form')
+    const attempt = await auth.tryToken(client, given, 'login form')
     if (attempt.outcome === 'throttled') {
       c.header('Retry-After', String(attempt.retryAfterS))
       return c.html(<LoginPage next={next} retryAfterS={attempt.retryAfterS} />, 429)
     }
     if (attempt.outcome === 'wrong') return c.html(<LoginPage next={next} failed />, 401)
-    setCookie(c, AUTH_COOKIE, auth.sessions.start(), {
+    setCookie(c, AUTH_COOKIE, await auth.sessions.start(), {
       httpOnly: true,
       sameSite: 'Strict',
       path: '/',
@@ -63,9 +63,10 @@ export function loginRoutes(auth: Auth): Hono {
     return c.redirect(next, 303)
   })
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
     const client = auth.client(c)
-    if (auth.sessions?.end(getCookie(c, AUTH_COOKIE))) auth.options.log(`auth: session ended for ${client.address}`)
+    if (await auth.sessions?.end(getCookie(c, AUTH_COOKIE)))
+      auth.options.log(`auth: session ended for ${client.address}`)
     deleteCookie(c, AUTH_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: client.https })
     return c.redirect(auth.token ? '/login' : '/', 303)
   })
