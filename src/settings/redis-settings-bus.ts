@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type { SettingsBus, SettingsListener, SettingsTopic } from './settings-bus.ts'
+
+export interface RedisSettingsBusOptions {
+  /** The publishing connection (the caller's, with its own `error` listener); the subscriber is a duplicate. */
+  redis: Redis
+  /** Channel prefix (default `juxta:`): the channel is `<prefix>settings`. */
+  prefix?: string
+  /** This instance's id, so it skips its own messages. Default: a random UUID. */
+  instanceId?: string
+  log: (line: string) => void
+}
+
+const TOPICS: ReadonlySet<string> = new Set(['keys', 'providers'])
+
+/**
+ * Settings changes over Redis pub/sub: one message per change on `<prefix>settings`, `{ from, topic }`.
+ * Pub/sub delivers only to connected subscribers, so after its connection comes back an instance reloads
+ * everything (topic `all`): what it missed while away is then read from the database, not lost.
+ */
+export class RedisSettingsBus implements SettingsBus {
+  readonly instanceId: string
+  private readonly channel: string
+  private readonly listeners: SettingsListener[] = []
+  private readonly subscriber: Redis
+  private everReady = false
+  private lastError = 0
+
+  private constructor(private readonly options: RedisSettingsBusOptions) {
+    this.instanceId = options.instanceId ?? randomUUID()
+    this.channel = `${options.prefix ?? 'juxta:'}settings`
+    this.subscriber = options.redis.duplicate()
+    this.subscriber.on('error', (err: Error) => {
+      if (Date.now() - this.lastError < 5000) return
+      this.lastError = Date.now()
+      options.log(`settings: Redis subscriber connection lost (${err.message}); reconnecting`)
+    })
+    this.subscriber.on('message', (channel: string, text: string) => {
+      if (channel === this.channel) this.received(text)
+    })
+    this.subscriber.on('ready', () => {
+      // ioredis re-subscribes on its own after a reconnect; changes published meanwhile were missed.
+      if (this.everReady) this.notify('all')
+      this.everReady = true
+    })
+  }
+
+  /** Subscribes before resolving: a change published after this by another instance reaches this one. */
+  static async open(options: RedisSettingsBusOptions): Promise<RedisSettingsBus> {
+    const bus = new RedisSettingsBus(options)
+    await bus.subscriber.subscribe(bus.channel)
+    return bus
+  }
+
+  async publish(topic: Exclude<SettingsTopic, 'all'>): Promise<void> {
+    await this.options.redis.publish(this.channel, JSON.stringify({ from: this.instanceId, topic }))
+  }
+
+  subscribe(listener: SettingsListener): void {
+    this.listeners.push(listener)
+  }
+
+  async close(): Promise<void> {
+    this.subscriber.disconnect()
+  }
+
+  private received(text: string): void {
+    let message: { from?: unknown; topic?: unknown }
+    try {
+      message = JSON.parse(text)
+    } catch {
+      return
+    }
+    if (message.from === this.instanceId || typeof message.topic !== 'string' || !TOPICS.has(message.topic)) return
+    this.notify(message.topic as SettingsTopic)
+  }
+
+  private notify(topic: SettingsTopic): void {
+    for (const listener of this.listeners) {
+      Promise.resolve()
+        .then(() => listener(topic))
+        .catch((err: Error) =>
+          this.options.log(`settings: could not apply a change from another instance (${err.message})`),
+        )
+    }
+  }
+}
