@@ -64,8 +64,8 @@ export class Auth {
       await this.throttle.success(client.key)
       return { outcome: 'ok' }
     }
-    await this.throttle.failure(client.key, { via, address: client.address })
-    return { outcome: 'wrong' }
+    const after = await this.throttle.failure(client.key, { via, address: client.address })
+    return after.blocked ? { outcome: 'throttled', retryAfterS: after.retryAfterS } : { outcome: 'wrong' }
   }
 }
 

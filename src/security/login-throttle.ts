@@ -31,8 +31,12 @@ export type ThrottleCheck = { blocked: false } | { blocked: true; retryAfterS: n
 export interface LoginThrottle {
   /** Whether `client` may try a token now. */
   check(client: string): Promise<ThrottleCheck>
-  /** Records a wrong token; `via` and `address` only go to the log. */
-  failure(client: string, context: { via: string; address: string }): Promise<void>
+  /**
+   * Records a wrong token; `via` and `address` only go to the log. When the client was blocked meanwhile (an
+   * attempt racing others that another instance or request already counted), it is not counted and the block
+   * is returned, so the attempt is answered as throttled.
+   */
+  failure(client: string, context: { via: string; address: string }): Promise<ThrottleCheck>
   /** A right token: the client starts afresh. */
   success(client: string): Promise<void>
 }
@@ -111,13 +115,16 @@ export class MemoryLoginThrottle implements LoginThrottle {
   }
 
   /** Records a wrong token; `via` and `address` only go to the log. */
-  async failure(client: string, context: { via: string; address: string }): Promise<void> {
-    this.failureNow(client, context)
+  async failure(client: string, context: { via: string; address: string }): Promise<ThrottleCheck> {
+    return this.failureNow(client, context)
   }
 
-  failureNow(client: string, context: { via: string; address: string }): void {
+  failureNow(client: string, context: { via: string; address: string }): ThrottleCheck {
     const now = this.options.now()
     let entry = this.live(client)
+    if (entry && entry.blockedUntil > now) {
+      return { blocked: true, retryAfterS: Math.ceil((entry.blockedUntil - now) / 1000) }
+    }
     if (entry) {
       this.clients.delete(client) // re-inserted below: Map order is then least recently failing first
     } else {
@@ -128,13 +135,14 @@ export class MemoryLoginThrottle implements LoginThrottle {
     entry.lastFailure = now
     entry.failures = entry.failures.filter((t) => t > now - this.windowMs)
     entry.failures.push(now)
-    if (entry.failures.length < this.maxFailures) return
+    if (entry.failures.length < this.maxFailures) return { blocked: false }
     const duration = Math.min(this.blockMs * 2 ** entry.blocks, this.maxBlockMs)
     entry.blocks++
     entry.blockedUntil = now + duration
     entry.failures = []
     const rules = { maxFailures: this.maxFailures, windowMs: this.windowMs }
     this.options.log(blockLine(rules, context, duration, entry.blocks))
+    return { blocked: false }
   }
 
   /** A right token: the client starts afresh. */

@@ -22,7 +22,8 @@ export interface RedisThrottleOptions extends Omit<ThrottleOptions, 'maxClients'
  * One failure, atomically: the same rules as MemoryLoginThrottle (failures within the window, a block that
  * doubles each round up to the maximum, records forgotten `memory` after their last failure). The record is a
  * hash: f = failure times in the window (space separated), b = blocked until, n = blocks so far, l = last
- * failure. It expires by itself once neither its block nor its memory matters. Returns [block ms or -1, n].
+ * failure. It expires by itself once neither its block nor its memory matters. Returns [block ms or -1, n], or
+ * [-2, n, blocked until] for a failure that arrived while the client was blocked (not counted).
  */
 const FAILURE_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -30,6 +31,7 @@ local maxFailures, windowMs = tonumber(ARGV[2]), tonumber(ARGV[3])
 local blockMs, maxBlockMs, memoryMs = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local r = redis.call('HMGET', KEYS[1], 'f', 'b', 'n', 'l')
 local b, n, l = tonumber(r[2]) or 0, tonumber(r[3]) or 0, tonumber(r[4]) or 0
+if b > now then return {-2, n, b} end
 local failures = {}
 if r[4] and not (b <= now and l + memoryMs <= now) then
   for t in string.gmatch(r[1] or '', '%S+') do
@@ -81,15 +83,18 @@ export class RedisLoginThrottle implements LoginThrottle {
     return until > now ? { blocked: true, retryAfterS: Math.ceil((until - now) / 1000) } : { blocked: false }
   }
 
-  async failure(client: string, context: { via: string; address: string }): Promise<void> {
+  async failure(client: string, context: { via: string; address: string }): Promise<ThrottleCheck> {
     const r = this.rules
-    const args = [this.options.now(), r.maxFailures, r.windowMs, r.blockMs, r.maxBlockMs, r.memoryMs]
+    const now = this.options.now()
+    const args = [now, r.maxFailures, r.windowMs, r.blockMs, r.maxBlockMs, r.memoryMs]
     const result = await this.shared(
-      () => this.options.redis.eval(FAILURE_SCRIPT, 1, this.key(client), ...args) as Promise<[number, number]>,
+      () => this.options.redis.eval(FAILURE_SCRIPT, 1, this.key(client), ...args) as Promise<number[]>,
     )
     if (result === undefined) return this.fallback.failureNow(client, context)
-    const [duration, blocks] = result
+    const [duration = -1, blocks = 0, until = 0] = result
+    if (duration === -2) return { blocked: true, retryAfterS: Math.ceil((until - now) / 1000) }
     if (duration >= 0) this.options.log(blockLine(r, context, duration, blocks))
+    return { blocked: false }
   }
 
   async success(client: string): Promise<void> {

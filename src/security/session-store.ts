@@ -29,6 +29,8 @@ export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, SessionRecord>()
 
   async insert(session: SessionRecord): Promise<void> {
+    // As the databases' primary key: an id is never silently reused.
+    if (this.sessions.has(session.idHash)) throw new Error('a session with this id exists')
     this.sessions.set(session.idHash, { ...session })
   }
 
