@@ -9,6 +9,8 @@ export interface RedisSettingsBusOptions {
   prefix?: string
   /** This instance's id, so it skips its own messages. Default: a random UUID. */
   instanceId?: string
+  /** A publish not acknowledged within this is given up (default 1 s): a settings change never waits on Redis. */
+  publishTimeoutMs?: number
   log: (line: string) => void
 }
 
@@ -53,8 +55,23 @@ export class RedisSettingsBus implements SettingsBus {
     return bus
   }
 
+  /**
+   * Rejects when Redis does not take the message in time; the change is already written, and instances that
+   * missed it reload everything when their own connection comes back.
+   */
   async publish(topic: Exclude<SettingsTopic, 'all'>): Promise<void> {
-    await this.options.redis.publish(this.channel, JSON.stringify({ from: this.instanceId, topic }))
+    const timeoutMs = this.options.publishTimeoutMs ?? 1000
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        this.options.redis.publish(this.channel, JSON.stringify({ from: this.instanceId, topic })),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
+        }),
+      ])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   subscribe(listener: SettingsListener): void {
