@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { isValidElement } from 'hono/jsx'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { AUTH_COOKIE, type Auth } from '../security/auth.ts'
+import { AUTH_COOKIE, type Auth, sessionsUnavailable } from '../security/auth.ts'
 import { safeNext } from '../security/safe-redirect.ts'
 import { LoginPage } from '../../views/login-page.tsx'
 import { LoggedInSession } from '../../views/logout-control.tsx'
@@ -52,7 +52,13 @@ export function loginRoutes(auth: Auth): Hono {
       return c.html(<LoginPage next={next} retryAfterS={attempt.retryAfterS} />, 429)
     }
     if (attempt.outcome === 'wrong') return c.html(<LoginPage next={next} failed />, 401)
-    setCookie(c, AUTH_COOKIE, await auth.sessions.start(), {
+    let session: string
+    try {
+      session = await auth.sessions.start()
+    } catch {
+      return sessionsUnavailable(c)
+    }
+    setCookie(c, AUTH_COOKIE, session, {
       httpOnly: true,
       sameSite: 'Strict',
       path: '/',
@@ -65,8 +71,13 @@ export function loginRoutes(auth: Auth): Hono {
 
   app.post('/logout', async (c) => {
     const client = auth.client(c)
-    if (await auth.sessions?.end(getCookie(c, AUTH_COOKIE)))
-      auth.options.log(`auth: session ended for ${client.address}`)
+    let ended: boolean | undefined
+    try {
+      ended = await auth.sessions?.end(getCookie(c, AUTH_COOKIE))
+    } catch {
+      return sessionsUnavailable(c) // the cookie stays: the session still exists on the server
+    }
+    if (ended) auth.options.log(`auth: session ended for ${client.address}`)
     deleteCookie(c, AUTH_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: client.https })
     return c.redirect(auth.token ? '/login' : '/', 303)
   })

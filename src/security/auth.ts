@@ -92,7 +92,14 @@ export function authGuard(auth: Auth, pages: GuardPages): MiddlewareHandler {
       if (attempt.outcome === 'throttled') return tooManyAttempts(c, attempt.retryAfterS)
       return unauthorized(c)
     }
-    if (await auth.sessions?.check(getCookie(c, AUTH_COOKIE))) {
+    let live: boolean | undefined
+    try {
+      live = await auth.sessions?.check(getCookie(c, AUTH_COOKIE))
+    } catch {
+      // Sessions kept in a database that is away: say so rather than send the person to log in again.
+      return sessionsUnavailable(c)
+    }
+    if (live) {
       pages.loggedIn(c)
       return next()
     }
@@ -121,4 +128,11 @@ export function tooManyAttempts(c: Context, retryAfterS: number): Response {
   c.header('Retry-After', String(retryAfterS))
   const message = `too many wrong tokens from this address; try again in ${retryAfterS} s`
   return errorFor(c, 429, message)
+}
+
+/** The session store (a database) did not answer: a 503 that says what to do. */
+export function sessionsUnavailable(c: Context): Response {
+  c.header('Cache-Control', 'no-store')
+  c.header('Retry-After', '5')
+  return errorFor(c, 503, 'login sessions are unavailable (the database does not answer); try again shortly')
 }

@@ -301,12 +301,12 @@ export class ProviderSettings {
       )
     }
     this.deps.reconfigure()
-    for (const topic of topics) {
-      // Written already: an instance that misses this reloads everything when its Redis connection returns.
-      await this.deps.settingsBus.publish(topic).catch((err: Error) => {
-        this.deps.log(`settings: could not tell the other instances about a ${topic} change (${err.message})`)
-      })
-    }
+    // Written already: an instance that misses this reloads everything when its Redis connection returns.
+    await this.deps.settingsBus.publish(topics).catch((err: Error) => {
+      this.deps.log(
+        `settings: could not tell the other instances about a ${topics.join(' and ')} change (${err.message})`,
+      )
+    })
     return { ok: true, notice: done() }
   }
 }

@@ -17,7 +17,7 @@ export interface RedisSettingsBusOptions {
 const TOPICS: ReadonlySet<string> = new Set(['keys', 'providers'])
 
 /**
- * Settings changes over Redis pub/sub: one message per change on `<prefix>settings`, `{ from, topic }`.
+ * Settings changes over Redis pub/sub: one message per change on `<prefix>settings`, `{ from, topics }`.
  * Pub/sub delivers only to connected subscribers, so after its connection comes back an instance reloads
  * everything (topic `all`): what it missed while away is then read from the database, not lost.
  */
@@ -28,6 +28,7 @@ export class RedisSettingsBus implements SettingsBus {
   private readonly subscriber: Redis
   private everReady = false
   private lastError = 0
+  private retry: NodeJS.Timeout | undefined
 
   private constructor(private readonly options: RedisSettingsBusOptions) {
     this.instanceId = options.instanceId ?? randomUUID()
@@ -59,12 +60,12 @@ export class RedisSettingsBus implements SettingsBus {
    * Rejects when Redis does not take the message in time; the change is already written, and instances that
    * missed it reload everything when their own connection comes back.
    */
-  async publish(topic: Exclude<SettingsTopic, 'all'>): Promise<void> {
+  async publish(topics: ReadonlyArray<Exclude<SettingsTopic, 'all'>>): Promise<void> {
     const timeoutMs = this.options.publishTimeoutMs ?? 1000
     let timer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
-        this.options.redis.publish(this.channel, JSON.stringify({ from: this.instanceId, topic })),
+        this.options.redis.publish(this.channel, JSON.stringify({ from: this.instanceId, topics })),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
         }),
@@ -79,27 +80,33 @@ export class RedisSettingsBus implements SettingsBus {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.retry)
     this.subscriber.disconnect()
   }
 
   private received(text: string): void {
-    let message: { from?: unknown; topic?: unknown }
+    let message: { from?: unknown; topics?: unknown }
     try {
       message = JSON.parse(text)
     } catch {
       return
     }
-    if (message.from === this.instanceId || typeof message.topic !== 'string' || !TOPICS.has(message.topic)) return
-    this.notify(message.topic as SettingsTopic)
+    if (message.from === this.instanceId || !Array.isArray(message.topics)) return
+    const topics = message.topics.filter((t): t is SettingsTopic => typeof t === 'string' && TOPICS.has(t))
+    if (topics.length > 0) this.notify(topics.length === 1 ? topics[0]! : 'all')
   }
 
+  /** A listener that fails (the database away while reloading) is tried again, with everything, in 5 s. */
   private notify(topic: SettingsTopic): void {
     for (const listener of this.listeners) {
       Promise.resolve()
         .then(() => listener(topic))
-        .catch((err: Error) =>
-          this.options.log(`settings: could not apply a change from another instance (${err.message})`),
-        )
+        .catch((err: Error) => {
+          this.options.log(`settings: could not apply a change from another instance (${err.message}); retrying`)
+          clearTimeout(this.retry)
+          this.retry = setTimeout(() => this.notify('all'), 5000)
+          this.retry.unref()
+        })
     }
   }
 }

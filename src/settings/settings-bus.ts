@@ -9,7 +9,8 @@ export type SettingsListener = (topic: SettingsTopic) => void | Promise<void>
  * bus is `LocalSettingsBus`, which has no one to tell.
  */
 export interface SettingsBus {
-  publish(topic: Exclude<SettingsTopic, 'all'>): Promise<void>
+  /** One announcement per change, naming every document it wrote (applied together on the other side). */
+  publish(topics: ReadonlyArray<Exclude<SettingsTopic, 'all'>>): Promise<void>
   /** `listener` runs for changes made by other instances, never for this instance's own. */
   subscribe(listener: SettingsListener): void
   close(): Promise<void>

@@ -203,6 +203,29 @@ describe('settings shared by two instances (PostgreSQL + Redis)', () => {
   })
 })
 
+describe('an announcement that arrives while the database is away', () => {
+  it('is applied once the database is back', async () => {
+    const url = await pgServer.createDatabase()
+    const prefix = `t${++prefixes}:`
+    const b = await instance(url, prefix)
+    // A change written by another instance, announced only after the database went away.
+    const other = await KeyStore.openShared(new PgSettingsDocument(b.pool, 'keys'), { secret: SECRET })
+    await other.set('up', upstream.url, KEY)
+    await pgServer.kill()
+    try {
+      const publisher = new Redis(redisServer.url)
+      publisher.on('error', () => {})
+      clients.push(publisher)
+      await publisher.publish(`${prefix}settings`, JSON.stringify({ from: 'another-instance', topics: ['keys'] }))
+      await expect.poll(() => b.logs.some((l) => /could not apply a change.*retrying/.test(l))).toBe(true)
+      expect(b.juxta.ctx.catalog().provider('up')?.keyStatus).toBe('missing')
+    } finally {
+      await pgServer.start()
+    }
+    await expect.poll(() => b.juxta.ctx.catalog().provider('up')?.keyStatus, { timeout: 15_000 }).toBe('stored')
+  })
+})
+
 describe('a change that loses the race to another instance', () => {
   it("is applied again over the winner's document, whose key-derivation salt the loser adopts", async () => {
     const url = await pgServer.createDatabase()

@@ -140,3 +140,36 @@ describe('login sessions in PostgreSQL', () => {
     expect((await b.get('/settings', { cookie })).status).toBe(401)
   })
 })
+
+describe('login sessions while PostgreSQL is away', () => {
+  const TOKEN = 'pg-away-token-0123456789abcdef0123'
+  let juxta: RunningJuxta | undefined
+  afterAll(async () => {
+    await juxta?.close()
+  })
+
+  it('answer 503 saying so (not a login page), and the same cookie works once it is back', async () => {
+    const pool = await openPgDatabase(await pgServer.createDatabase())
+    pools.push(pool)
+    juxta = await startJuxta({
+      config: { providers: {} },
+      access: { authToken: TOKEN, allowedHosts: [] },
+      sessionStore: new PgSessionStore(pool),
+    })
+    const client = new LoginClient(juxta.url)
+    const cookie = sessionCookie(await client.login(TOKEN))
+    await pgServer.kill()
+    try {
+      const page = await client.get('/settings', { cookie, accept: 'text/html' })
+      expect(page.status).toBe(503)
+      expect(page.body).toMatch(/login sessions are unavailable \(the database does not answer\)/)
+      const api = await client.get('/api/runs', { cookie })
+      expect(api.status).toBe(503)
+      expect(JSON.parse(api.body).error.message).toMatch(/login sessions are unavailable/)
+      expect((await client.login(TOKEN)).status).toBe(503)
+    } finally {
+      await pgServer.start()
+    }
+    expect((await client.get('/settings', { cookie })).status).toBe(200)
+  })
+})
