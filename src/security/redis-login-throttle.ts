@@ -55,6 +55,8 @@ redis.call('PEXPIRE', KEYS[1], math.max(1, ttl))
 return {duration, n}
 `
 
+const AWAY: ReadonlySet<string> = new Set(['reconnecting', 'close', 'end'])
+
 /**
  * The login throttle shared by every instance through Redis: wrong tokens sent to instance A count on instance
  * B. While Redis is away (or slower than `timeoutMs`) the instance throttles on its own memory and logs it once,
@@ -110,6 +112,8 @@ export class RedisLoginThrottle implements LoginThrottle {
   private async shared<T>(call: () => Promise<T>): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined
     try {
+      // Known to be away: no call queued behind the reconnect, no waiting for the timeout on every login.
+      if (AWAY.has(this.options.redis.status)) throw new Error(`connection ${this.options.redis.status}`)
       const answer = await Promise.race([
         call(),
         new Promise<never>((_, reject) => {

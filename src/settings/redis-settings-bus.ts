@@ -61,6 +61,10 @@ export class RedisSettingsBus implements SettingsBus {
    * missed it reload everything when their own connection comes back.
    */
   async publish(topics: ReadonlyArray<Exclude<SettingsTopic, 'all'>>): Promise<void> {
+    const { status } = this.options.redis
+    if (status === 'reconnecting' || status === 'close' || status === 'end') {
+      throw new Error(`Redis connection ${status}`)
+    }
     const timeoutMs = this.options.publishTimeoutMs ?? 1000
     let timer: NodeJS.Timeout | undefined
     try {
