@@ -70,7 +70,7 @@ describe('ProviderSettings', async () => {
     expect(ctx.catalog().provider('mine')).toBeUndefined()
   })
 
-  it('says one thing per field: no second base_url line, no "empty models" when the lines were unreadable', async () => {
+  it('says one thing per field: no second base_url line, no "empty models" for unreadable lines', async () => {
     const { rules: r } = rules()
     const outcome = await r.addProvider({ id: 'Bad Id!', base_url: 'ftp://x', models: 'm1 abc' })
     expect(outcome.ok).toBe(false)

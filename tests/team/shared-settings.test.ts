@@ -121,7 +121,7 @@ describe('settings shared by two instances (PostgreSQL + Redis)', () => {
     expect(a.juxta.ctx.keys.secrets()).not.toContain(KEY)
   })
 
-  it("shows a custom provider added on A on B's compare page without a restart, and B uses its price changes", async () => {
+  it("shows a custom provider added on A on B's compare page at once, and B uses its new prices", async () => {
     const [a, b] = await pair()
     const added = await formPost(a.juxta.url, '/settings/providers', {
       id: 'mine',
