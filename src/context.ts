@@ -20,6 +20,8 @@ import { createUpstreamHttp } from './security/guarded-fetch.ts'
 import type { AccessOptions } from './security/access-env.ts'
 import { Auth } from './security/auth.ts'
 import { MemorySessionStore, type SessionStore } from './security/session-store.ts'
+import type { LoginThrottle } from './security/login-throttle.ts'
+import { LocalSettingsBus, type SettingsBus, type SettingsTopic } from './settings/settings-bus.ts'
 import { ReachabilityMonitor } from './providers/reachability.ts'
 import type { StudyStore } from './storage/study-store.ts'
 import type { StudyService } from './studies/types.ts'
@@ -55,6 +57,8 @@ export interface AppContext {
   customProviders: CustomProviderStore
   /** Rebuilds the catalog from config, custom providers and stored keys; takes effect for the next request. */
   reconfigure: () => void
+  /** Where a settings change is announced to the other instances (a no-op when alone). */
+  settingsBus: SettingsBus
   /** fetch for upstream calls made outside the adapter (provider test, discovery): same routing and guard. */
   upstreamFetch: typeof fetch
   /** Whether the local servers (Ollama, llama.cpp, …) listen; cached, checked in the background. */
@@ -91,6 +95,13 @@ export interface ContextOptions {
   access?: AccessOptions
   /** Login sessions. Default: in memory (a restart logs everyone out). */
   sessionStore?: SessionStore
+  /** The token-guessing throttle. Default: in memory (per instance); RedisLoginThrottle shares it. */
+  loginThrottle?: LoginThrottle
+  /**
+   * Settings changes to and from other instances (RedisSettingsBus). Default: none. A change another instance
+   * announces reloads the keys and/or custom providers and rebuilds the catalog.
+   */
+  settingsBus?: SettingsBus
   /** Wall clock for login sessions and the login throttle (tests move it). Default: Date.now. */
   now?: () => number
   /** Default: probes through the upstream fetch with the real clock. */
@@ -155,6 +166,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
       labelOf: (target) => catalog.find(target)?.model.label,
       secrets,
     })
+  const settingsBus = options.settingsBus ?? new LocalSettingsBus()
   const ctx: AppContext = {
     config,
     settings,
@@ -173,6 +185,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     reconfigure: () => {
       catalog = buildCatalog().catalog
     },
+    settingsBus,
     upstreamFetch: routedFetch,
     reachability: options.reachability ?? new ReachabilityMonitor({ fetch: routedFetch }),
     access: options.access ?? { allowedHosts: [] },
@@ -180,6 +193,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
       token: options.access?.authToken,
       trustProxy: options.access?.trustProxy,
       sessionStore: options.sessionStore ?? new MemorySessionStore(),
+      throttle: options.loginThrottle,
       now: options.now ?? Date.now,
       log,
     }),
@@ -194,6 +208,11 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
       },
     },
   }
+  settingsBus.subscribe(async (topic: SettingsTopic) => {
+    if (topic !== 'providers') await keys.reload()
+    if (topic !== 'keys') await customProviders.reload()
+    ctx.reconfigure()
+  })
   if (options.studyStore) {
     ctx.studies = new DefaultStudyService({
       engine: ctx,

@@ -3,6 +3,7 @@ import type { StoredKeyLookup } from '../providers/catalog.ts'
 import { originOf } from '../security/base-url.ts'
 import { KeyCipher, keyBinding, newKdfParams, type KdfParams } from './key-cipher.ts'
 import { changeThenSave, readPrivateFile, writePrivateFile } from './private-file.ts'
+import { SerialQueue, type SharedDocument, WRITE_ATTEMPTS } from '../settings/shared-document.ts'
 
 const Sealed = z.strictObject({ nonce: z.string(), data: z.string(), tag: z.string() })
 const Entry = z.union([
@@ -51,54 +52,35 @@ interface Held {
   key: string | undefined
 }
 
+/** Where the keys live: memory only, a 0600 file, or a database document shared by every instance. */
+export type KeyStorage = 'memory' | 'file' | 'database'
+
+type Backing = { kind: 'memory' } | { kind: 'file'; path: string } | { kind: 'database'; doc: SharedDocument }
+
+const EMPTY: KeyFile = { version: 1, keys: {} }
+
 /**
- * API keys entered in the settings page, in one 0600 JSON file (never in the history database). Each key is
- * bound to the origin of the base URL it was saved for and is handed out only for that origin.
+ * API keys entered in the settings page, in one 0600 JSON file (never in the history database), or, for a team
+ * (DATABASE_URL), in one database document that every instance reads: there only sealed with JUXTA_SECRET, never
+ * in plaintext. Each key is bound to the origin of the base URL it was saved for and is handed out only for that
+ * origin. Reads are synchronous from memory (the catalog asks per request); changes write through.
  */
 export class KeyStore implements StoredKeyLookup {
-  private readonly held = new Map<string, Held>()
+  private held = new Map<string, Held>()
   private kdf: KdfParams | undefined
-  private readonly cipher: KeyCipher | undefined
+  private cipher: KeyCipher | undefined
+  /** The shared document's version that `held` reflects. */
+  private version = 0
+  private readonly queue = new SerialQueue()
 
   private constructor(
-    /** Null for a store that lives in memory only (tests, or no data directory). */
-    readonly path: string | null,
+    private readonly backing: Backing,
     file: KeyFile,
-    secret: string | undefined,
+    private readonly secret: string | undefined,
     private readonly log: (line: string) => void,
   ) {
-    this.kdf = file.kdf
-    if (secret) {
-      this.kdf ??= newKdfParams()
-      this.cipher = KeyCipher.fromSecret(secret, this.kdf)
-    }
-    let unreadable = 0
-    let migrate = false
-    for (const [id, entry] of Object.entries(file.keys)) {
-      let key: string | undefined
-      if ('plain' in entry) {
-        key = entry.plain
-        migrate ||= this.cipher !== undefined
-      } else if (this.cipher) {
-        try {
-          key = this.cipher.open(entry.sealed, keyBinding(id, entry.origin))
-        } catch {
-          key = undefined
-        }
-      }
-      if (key === undefined) unreadable++
-      this.held.set(id, { entry, key })
-    }
-    if (unreadable > 0) {
-      log(
-        `keys: ${unreadable} stored key(s) cannot be decrypted ` +
-          `(${secret ? 'JUXTA_SECRET differs from the one they were saved with' : 'JUXTA_SECRET is not set'}); ` +
-          'enter them again or restore the secret',
-      )
-    }
-    if (migrate) {
-      for (const [id, held] of this.held)
-        if ('plain' in held.entry && held.key !== undefined) held.entry = this.seal(id, held.entry.origin, held.key)
+    const plain = this.adopt(file)
+    if (plain > 0 && backing.kind === 'file') {
       this.save()
       log('keys: stored keys are now encrypted with JUXTA_SECRET')
     }
@@ -110,34 +92,32 @@ export class KeyStore implements StoredKeyLookup {
    */
   static open(path: string, options: KeyStoreOptions = {}): KeyStore {
     const log = options.log ?? (() => {})
-    let text: string | undefined
-    try {
-      text = readPrivateFile(path, log)
-    } catch (err) {
-      throw new KeyStoreError(`cannot read the key file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
-    }
-    let file: KeyFile = { version: 1, keys: {} }
-    if (text !== undefined) {
-      let raw: unknown
-      try {
-        raw = JSON.parse(text)
-      } catch {
-        throw new KeyStoreError(
-          `the key file ${path} is not valid JSON; fix it or move it away (Juxta will not overwrite it)`,
-        )
-      }
-      const parsed = KeyFile.safeParse(raw)
-      if (!parsed.success)
-        throw new KeyStoreError(
-          `the key file ${path} has an unknown format; fix it or move it away (Juxta will not overwrite it)`,
-        )
-      file = parsed.data
-    }
-    return new KeyStore(path, file, options.secret, log)
+    return new KeyStore({ kind: 'file', path }, readKeyFile(path, log), options.secret, log)
+  }
+
+  /**
+   * Opens the keys kept in a shared database document (see `openPgSettings`). Throws KeyStoreError when the
+   * document is not a key file, rather than overwrite it.
+   */
+  static async openShared(doc: SharedDocument, options: KeyStoreOptions = {}): Promise<KeyStore> {
+    const stored = await doc.read()
+    const file = stored ? parseKeyFile(stored.text, doc.description) : EMPTY
+    const store = new KeyStore({ kind: 'database', doc }, file, options.secret, options.log ?? (() => {}))
+    store.version = stored?.version ?? 0
+    return store
   }
 
   static inMemory(options: KeyStoreOptions = {}): KeyStore {
-    return new KeyStore(null, { version: 1, keys: {} }, options.secret, options.log ?? (() => {}))
+    return new KeyStore({ kind: 'memory' }, EMPTY, options.secret, options.log ?? (() => {}))
+  }
+
+  /** The key file's path; null unless the keys live in a file. */
+  get path(): string | null {
+    return this.backing.kind === 'file' ? this.backing.path : null
+  }
+
+  get storage(): KeyStorage {
+    return this.backing.kind
   }
 
   get encrypted(): boolean {
@@ -157,25 +137,44 @@ export class KeyStore implements StoredKeyLookup {
     return held.key === undefined ? { kind: 'unreadable' } : { kind: 'stored', key: held.key }
   }
 
-  /** Saves (or replaces) the key for a provider, bound to the origin of `baseURL`. */
-  set(providerId: string, baseURL: string, key: string): void {
+  /**
+   * Saves (or replaces) the key for a provider, bound to the origin of `baseURL`. A file or memory store has
+   * changed when this returns (the promise is already settled); a database store when the promise resolves.
+   */
+  set(providerId: string, baseURL: string, key: string): Promise<void> {
     const origin = originOf(baseURL)
     if (!origin) throw new KeyStoreError('a key can only be stored for an http(s) base URL')
-    const entry: Entry = this.cipher ? this.seal(providerId, origin, key) : { origin, plain: key }
-    this.change(providerId, { entry, key })
+    if (this.backing.kind === 'database' && !this.secret) {
+      throw new KeyStoreError('keys are kept in the database only encrypted: set JUXTA_SECRET to store one')
+    }
+    return this.change(providerId, () => ({
+      entry: this.cipher ? this.seal(providerId, origin, key) : { origin, plain: key },
+      key,
+    }))
   }
 
-  delete(providerId: string): boolean {
-    if (!this.held.has(providerId)) return false
-    this.change(providerId, undefined)
-    return true
+  /** Whether there was a key to delete. */
+  delete(providerId: string): Promise<boolean> {
+    if (!this.held.has(providerId)) return Promise.resolve(false)
+    return this.change(providerId, () => undefined).then(() => true)
   }
 
   /** Drops the provider's key when `baseURL` is on another origin than the one it was saved for. */
-  dropIfMoved(providerId: string, baseURL: string): boolean {
+  dropIfMoved(providerId: string, baseURL: string): Promise<boolean> {
     const held = this.held.get(providerId)
-    if (!held || held.entry.origin === originOf(baseURL)) return false
+    if (!held || held.entry.origin === originOf(baseURL)) return Promise.resolve(false)
     return this.delete(providerId)
+  }
+
+  /** Reads the file or document again: another instance (or person) may have changed it. */
+  reload(): Promise<void> {
+    const { backing } = this
+    if (backing.kind === 'memory') return Promise.resolve()
+    if (backing.kind === 'file') {
+      this.adopt(readKeyFile(backing.path, this.log))
+      return Promise.resolve()
+    }
+    return this.queue.run(() => this.reloadShared(backing.doc))
   }
 
   /** Every key held in memory, for redaction. */
@@ -183,24 +182,126 @@ export class KeyStore implements StoredKeyLookup {
     return [...this.held.values()].flatMap((h) => (h.key === undefined ? [] : [h.key]))
   }
 
+  /**
+   * Takes a file's contents as the current state: a new key-derivation salt gets a new cipher; keys that cannot
+   * be opened are counted and logged. Plain keys are sealed in memory when there is a secret; returns how many.
+   */
+  private adopt(file: KeyFile): number {
+    if (file.kdf && (!this.kdf || file.kdf.salt !== this.kdf.salt || this.cipher === undefined)) {
+      this.kdf = file.kdf
+      this.cipher = undefined
+    }
+    if (this.secret && !this.cipher) {
+      this.kdf ??= newKdfParams()
+      this.cipher = KeyCipher.fromSecret(this.secret, this.kdf)
+    }
+    const held = new Map<string, Held>()
+    let unreadable = 0
+    let plain = 0
+    for (const [id, entry] of Object.entries(file.keys)) {
+      let key: string | undefined
+      let kept: Entry = entry
+      if ('plain' in entry) {
+        key = entry.plain
+        if (this.cipher) {
+          kept = this.seal(id, entry.origin, key)
+          plain++
+        }
+      } else if (this.cipher) {
+        try {
+          key = this.cipher.open(entry.sealed, keyBinding(id, entry.origin))
+        } catch {
+          key = undefined
+        }
+      }
+      if (key === undefined) unreadable++
+      held.set(id, { entry: kept, key })
+    }
+    this.held = held
+    if (unreadable > 0) {
+      this.log(
+        `keys: ${unreadable} stored key(s) cannot be decrypted ` +
+          `(${this.secret ? 'JUXTA_SECRET differs from the one they were saved with' : 'JUXTA_SECRET is not set'}); ` +
+          'enter them again or restore the secret',
+      )
+    }
+    return plain
+  }
+
   private seal(providerId: string, origin: string, key: string): Entry {
     return { origin, sealed: this.cipher!.seal(key, keyBinding(providerId, origin)) }
   }
 
-  /** Applies one change and writes the file; when the write fails, memory is put back as it was. */
-  private change(providerId: string, next: Held | undefined): void {
-    changeThenSave(this.held, providerId, next, () => this.save())
+  /**
+   * Applies one change and writes it. A file: when the write fails, memory is put back as it was. A shared
+   * document: the change is applied to a copy, written over the version read, and only then kept; when another
+   * instance wrote first, its document is read and the change applied again.
+   */
+  private change(providerId: string, next: () => Held | undefined): Promise<void> {
+    const { backing } = this
+    if (backing.kind !== 'database') {
+      changeThenSave(this.held, providerId, next(), () => this.save())
+      return Promise.resolve()
+    }
+    return this.queue.run(async () => {
+      for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+        const draft = new Map(this.held)
+        const value = next()
+        if (value) draft.set(providerId, value)
+        else draft.delete(providerId)
+        if (await backing.doc.write(this.serialize(draft), this.version)) {
+          this.held = draft
+          this.version++
+          return
+        }
+        await this.reloadShared(backing.doc)
+      }
+      throw new KeyStoreError('the stored keys kept changing on another instance; try again')
+    })
   }
 
-  private save(): void {
-    if (this.path === null) return
+  private async reloadShared(doc: SharedDocument): Promise<void> {
+    const stored = await doc.read()
+    if (!stored || stored.version === this.version) return
+    this.adopt(parseKeyFile(stored.text, doc.description))
+    this.version = stored.version
+  }
+
+  private serialize(held: ReadonlyMap<string, Held>): string {
     const file: KeyFile = {
       version: 1,
       ...(this.kdf ? { kdf: this.kdf } : {}),
-      keys: Object.fromEntries([...this.held].map(([id, h]) => [id, h.entry])),
+      keys: Object.fromEntries([...held].map(([id, h]) => [id, h.entry])),
     }
-    writePrivateFile(this.path, `${JSON.stringify(file, null, 2)}\n`)
+    return `${JSON.stringify(file, null, 2)}\n`
   }
+
+  private save(): void {
+    if (this.backing.kind === 'file') writePrivateFile(this.backing.path, this.serialize(this.held))
+  }
+}
+
+function readKeyFile(path: string, log: (line: string) => void): KeyFile {
+  let text: string | undefined
+  try {
+    text = readPrivateFile(path, log)
+  } catch (err) {
+    throw new KeyStoreError(`cannot read the key file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  return text === undefined ? EMPTY : parseKeyFile(text, `the key file ${path}`)
+}
+
+function parseKeyFile(text: string, where: string): KeyFile {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new KeyStoreError(`${where} is not valid JSON; fix it or move it away (Juxta will not overwrite it)`)
+  }
+  const parsed = KeyFile.safeParse(raw)
+  if (!parsed.success)
+    throw new KeyStoreError(`${where} has an unknown format; fix it or move it away (Juxta will not overwrite it)`)
+  return parsed.data
 }
 
 /** At most the last four characters, and none for keys so short that four would give much away. */

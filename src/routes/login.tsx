@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { isValidElement } from 'hono/jsx'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { AUTH_COOKIE, type Auth } from '../security/auth.ts'
+import { AUTH_COOKIE, type Auth, sessionsUnavailable } from '../security/auth.ts'
 import { safeNext } from '../security/safe-redirect.ts'
 import { LoginPage } from '../../views/login-page.tsx'
 import { LoggedInSession } from '../../views/logout-control.tsx'
@@ -46,13 +46,19 @@ export function loginRoutes(auth: Auth): Hono {
     const next = safeNext(form.next, originOf(c))
     if (!given) return c.html(<LoginPage next={next} failed />, 401)
     const client = auth.client(c)
-    const attempt = auth.tryToken(client, given, 'login form')
+    const attempt = await auth.tryToken(client, given, 'login form')
     if (attempt.outcome === 'throttled') {
       c.header('Retry-After', String(attempt.retryAfterS))
       return c.html(<LoginPage next={next} retryAfterS={attempt.retryAfterS} />, 429)
     }
     if (attempt.outcome === 'wrong') return c.html(<LoginPage next={next} failed />, 401)
-    setCookie(c, AUTH_COOKIE, auth.sessions.start(), {
+    let session: string
+    try {
+      session = await auth.sessions.start()
+    } catch {
+      return sessionsUnavailable(c)
+    }
+    setCookie(c, AUTH_COOKIE, session, {
       httpOnly: true,
       sameSite: 'Strict',
       path: '/',
@@ -63,9 +69,15 @@ export function loginRoutes(auth: Auth): Hono {
     return c.redirect(next, 303)
   })
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
     const client = auth.client(c)
-    if (auth.sessions?.end(getCookie(c, AUTH_COOKIE))) auth.options.log(`auth: session ended for ${client.address}`)
+    let ended: boolean | undefined
+    try {
+      ended = await auth.sessions?.end(getCookie(c, AUTH_COOKIE))
+    } catch {
+      return sessionsUnavailable(c) // the cookie stays: the session still exists on the server
+    }
+    if (ended) auth.options.log(`auth: session ended for ${client.address}`)
     deleteCookie(c, AUTH_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: client.https })
     return c.redirect(auth.token ? '/login' : '/', 303)
   })

@@ -61,7 +61,7 @@ async function formOf(c: Context): Promise<FormBody | undefined> {
   }
 }
 
-const problems = (c: Context, issues: Issue[], status: 400 | 404 | 409 | 422 | 500 = 422) =>
+const problems = (c: Context, issues: Issue[], status: 400 | 404 | 409 | 422 | 500 | 503 = 422) =>
   c.html(<FormErrors issues={issues} />, status)
 const BAD_BODY: Issue[] = [{ path: '', message: 'the form could not be read' }]
 
@@ -91,7 +91,7 @@ export function settingsRoutes(ctx: AppContext): Hono {
 
   app.post('/providers', async (c) => {
     const form = await formOf(c)
-    return form ? reply(c, rules.addProvider(form)) : problems(c, BAD_BODY, 400)
+    return form ? reply(c, await rules.addProvider(form)) : problems(c, BAD_BODY, 400)
   })
 
   app.post('/providers/:id', async (c) => {
@@ -99,7 +99,7 @@ export function settingsRoutes(ctx: AppContext): Hono {
     const editing = rules.editable(id)
     if (!editing.ok) return reply(c, editing.outcome)
     const form = await formOf(c)
-    return form ? reply(c, rules.editProvider(id, form)) : problems(c, BAD_BODY, 400)
+    return form ? reply(c, await rules.editProvider(id, form)) : problems(c, BAD_BODY, 400)
   })
 
   app.post('/providers/:id/models', async (c) => {
@@ -111,10 +111,10 @@ export function settingsRoutes(ctx: AppContext): Hono {
     const picked = (Array.isArray(form.model) ? form.model : [form.model]).filter(
       (m): m is string => typeof m === 'string',
     )
-    return reply(c, rules.addModels(id, picked))
+    return reply(c, await rules.addModels(id, picked))
   })
 
-  app.delete('/providers/:id', (c) => reply(c, rules.removeProvider(c.req.param('id'))))
+  app.delete('/providers/:id', async (c) => reply(c, await rules.removeProvider(c.req.param('id'))))
 
   app.post('/providers/:id/key', async (c) => {
     const id = c.req.param('id')
@@ -122,12 +122,12 @@ export function settingsRoutes(ctx: AppContext): Hono {
     if (refused) return reply(c, refused)
     const form = await formOf(c)
     if (!form) return problems(c, BAD_BODY, 400)
-    return reply(c, rules.storeKey(id, typeof form.api_key === 'string' ? form.api_key : ''), id)
+    return reply(c, await rules.storeKey(id, typeof form.api_key === 'string' ? form.api_key : ''), id)
   })
 
-  app.delete('/providers/:id/key', (c) => {
+  app.delete('/providers/:id/key', async (c) => {
     const id = c.req.param('id')
-    return reply(c, rules.deleteKey(id), id)
+    return reply(c, await rules.deleteKey(id), id)
   })
 
   app.post('/providers/:id/test', async (c) => {

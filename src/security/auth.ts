@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
-import { LoginThrottle } from './login-throttle.ts'
+import { type LoginThrottle, MemoryLoginThrottle } from './login-throttle.ts'
 import { requestClient, type RequestClient } from './request-client.ts'
 import type { SessionStore } from './session-store.ts'
 import { Sessions } from './sessions.ts'
@@ -26,6 +26,8 @@ export interface AuthOptions {
   /** JUXTA_TRUST_PROXY: take the client address and scheme from X-Forwarded-For / -Proto. */
   trustProxy?: boolean
   sessionStore: SessionStore
+  /** Default: in memory, per instance. Several instances share a Redis-backed one (RedisLoginThrottle). */
+  throttle?: LoginThrottle
   now: () => number
   log: (line: string) => void
 }
@@ -44,9 +46,9 @@ export class Auth {
     this.token = options.token || undefined
     this.trustProxy = options.trustProxy ?? false
     this.sessions = this.token
-      ? new Sessions({ store: options.sessionStore, token: this.token, now: options.now })
+      ? new Sessions({ store: options.sessionStore, token: this.token, now: options.now, log: options.log })
       : undefined
-    this.throttle = new LoginThrottle({ now: options.now, log: options.log })
+    this.throttle = options.throttle ?? new MemoryLoginThrottle({ now: options.now, log: options.log })
   }
 
   client(c: Context): RequestClient {
@@ -54,16 +56,16 @@ export class Auth {
   }
 
   /** A token a client presents (login form or bearer header); refused unchecked while the client is blocked. */
-  tryToken(client: RequestClient, given: string, via: 'login form' | 'bearer header'): TokenAttempt {
+  async tryToken(client: RequestClient, given: string, via: 'login form' | 'bearer header'): Promise<TokenAttempt> {
     if (!this.token) return { outcome: 'wrong' }
-    const check = this.throttle.check(client.key)
+    const check = await this.throttle.check(client.key)
     if (check.blocked) return { outcome: 'throttled', retryAfterS: check.retryAfterS }
     if (sameSecret(given, this.token)) {
-      this.throttle.success(client.key)
+      await this.throttle.success(client.key)
       return { outcome: 'ok' }
     }
-    this.throttle.failure(client.key, { via, address: client.address })
-    return { outcome: 'wrong' }
+    const after = await this.throttle.failure(client.key, { via, address: client.address })
+    return after.blocked ? { outcome: 'throttled', retryAfterS: after.retryAfterS } : { outcome: 'wrong' }
   }
 }
 
@@ -85,12 +87,19 @@ export function authGuard(auth: Auth, pages: GuardPages): MiddlewareHandler {
     const header = c.req.header('authorization')
     if (header !== undefined) {
       const given = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? ''
-      const attempt = auth.tryToken(auth.client(c), given, 'bearer header')
+      const attempt = await auth.tryToken(auth.client(c), given, 'bearer header')
       if (attempt.outcome === 'ok') return next()
       if (attempt.outcome === 'throttled') return tooManyAttempts(c, attempt.retryAfterS)
       return unauthorized(c)
     }
-    if (auth.sessions?.check(getCookie(c, AUTH_COOKIE))) {
+    let live: boolean | undefined
+    try {
+      live = await auth.sessions?.check(getCookie(c, AUTH_COOKIE))
+    } catch {
+      // Sessions kept in a database that is away: say so rather than send the person to log in again.
+      return sessionsUnavailable(c)
+    }
+    if (live) {
       pages.loggedIn(c)
       return next()
     }
@@ -119,4 +128,11 @@ export function tooManyAttempts(c: Context, retryAfterS: number): Response {
   c.header('Retry-After', String(retryAfterS))
   const message = `too many wrong tokens from this address; try again in ${retryAfterS} s`
   return errorFor(c, 429, message)
+}
+
+/** The session store (a database) did not answer: a 503 that says what to do. */
+export function sessionsUnavailable(c: Context): Response {
+  c.header('Cache-Control', 'no-store')
+  c.header('Retry-After', '5')
+  return errorFor(c, 503, 'login sessions are unavailable (the database does not answer); try again shortly')
 }

@@ -24,7 +24,56 @@ interface Entry {
 
 export type ThrottleCheck = { blocked: false } | { blocked: true; retryAfterS: number }
 
+/**
+ * The token-guessing throttle, per client. In memory by default (one instance); `RedisLoginThrottle` keeps the
+ * same records in Redis so every instance behind a proxy counts a client's failures together.
+ */
+export interface LoginThrottle {
+  /** Whether `client` may try a token now. */
+  check(client: string): Promise<ThrottleCheck>
+  /**
+   * Records a wrong token; `via` and `address` only go to the log. When the client was blocked meanwhile (an
+   * attempt racing others that another instance or request already counted), it is not counted and the block
+   * is returned, so the attempt is answered as throttled.
+   */
+  failure(client: string, context: { via: string; address: string }): Promise<ThrottleCheck>
+  /** A right token: the client starts afresh. */
+  success(client: string): Promise<void>
+}
+
 const MINUTE = 60_000
+
+/** The rules with their defaults filled in: shared by the memory and the Redis throttle. */
+export interface ThrottleRules {
+  maxFailures: number
+  windowMs: number
+  blockMs: number
+  maxBlockMs: number
+  memoryMs: number
+}
+
+export function throttleRules(options: Omit<ThrottleOptions, 'now' | 'log'>): ThrottleRules {
+  return {
+    maxFailures: options.maxFailures ?? 5,
+    windowMs: options.windowMs ?? MINUTE,
+    blockMs: options.blockMs ?? MINUTE,
+    maxBlockMs: options.maxBlockMs ?? 60 * MINUTE,
+    memoryMs: options.memoryMs ?? 24 * 60 * MINUTE,
+  }
+}
+
+/** The log line of a new block, the same from every throttle. */
+export function blockLine(
+  rules: Pick<ThrottleRules, 'maxFailures' | 'windowMs'>,
+  context: { via: string; address: string },
+  durationMs: number,
+  blocks: number,
+): string {
+  return (
+    `auth: ${rules.maxFailures} wrong tokens from ${context.address} within ${rules.windowMs / 1000} s ` +
+    `(last via ${context.via}); refusing it for ${durationMs / 1000} s (block ${blocks})`
+  )
+}
 
 /**
  * Slows down token guessing, per client: after `maxFailures` wrong tokens within `windowMs` the client is
@@ -32,7 +81,7 @@ const MINUTE = 60_000
  * token clears the client's record. Memory is bounded: at most `maxClients` records, and a record is
  * dropped `memoryMs` after its last failure. The guessed values are never seen here, so never logged.
  */
-export class LoginThrottle {
+export class MemoryLoginThrottle implements LoginThrottle {
   private readonly clients = new Map<string, Entry>()
   private readonly maxFailures: number
   private readonly windowMs: number
@@ -43,16 +92,22 @@ export class LoginThrottle {
   private lastFullLog = -Infinity
 
   constructor(private readonly options: ThrottleOptions) {
-    this.maxFailures = options.maxFailures ?? 5
-    this.windowMs = options.windowMs ?? MINUTE
-    this.blockMs = options.blockMs ?? MINUTE
-    this.maxBlockMs = options.maxBlockMs ?? 60 * MINUTE
-    this.memoryMs = options.memoryMs ?? 24 * 60 * MINUTE
+    const rules = throttleRules(options)
+    this.maxFailures = rules.maxFailures
+    this.windowMs = rules.windowMs
+    this.blockMs = rules.blockMs
+    this.maxBlockMs = rules.maxBlockMs
+    this.memoryMs = rules.memoryMs
     this.maxClients = options.maxClients ?? 10_000
   }
 
   /** Whether `client` may try a token now. */
-  check(client: string): ThrottleCheck {
+  async check(client: string): Promise<ThrottleCheck> {
+    return this.checkNow(client)
+  }
+
+  /** The same check without a promise (the Redis throttle's fallback while Redis is away). */
+  checkNow(client: string): ThrottleCheck {
     const entry = this.live(client)
     const now = this.options.now()
     if (!entry || entry.blockedUntil <= now) return { blocked: false }
@@ -60,9 +115,16 @@ export class LoginThrottle {
   }
 
   /** Records a wrong token; `via` and `address` only go to the log. */
-  failure(client: string, context: { via: string; address: string }): void {
+  async failure(client: string, context: { via: string; address: string }): Promise<ThrottleCheck> {
+    return this.failureNow(client, context)
+  }
+
+  failureNow(client: string, context: { via: string; address: string }): ThrottleCheck {
     const now = this.options.now()
     let entry = this.live(client)
+    if (entry && entry.blockedUntil > now) {
+      return { blocked: true, retryAfterS: Math.ceil((entry.blockedUntil - now) / 1000) }
+    }
     if (entry) {
       this.clients.delete(client) // re-inserted below: Map order is then least recently failing first
     } else {
@@ -73,19 +135,22 @@ export class LoginThrottle {
     entry.lastFailure = now
     entry.failures = entry.failures.filter((t) => t > now - this.windowMs)
     entry.failures.push(now)
-    if (entry.failures.length < this.maxFailures) return
+    if (entry.failures.length < this.maxFailures) return { blocked: false }
     const duration = Math.min(this.blockMs * 2 ** entry.blocks, this.maxBlockMs)
     entry.blocks++
     entry.blockedUntil = now + duration
     entry.failures = []
-    this.options.log(
-      `auth: ${this.maxFailures} wrong tokens from ${context.address} within ${this.windowMs / 1000} s ` +
-        `(last via ${context.via}); refusing it for ${duration / 1000} s (block ${entry.blocks})`,
-    )
+    const rules = { maxFailures: this.maxFailures, windowMs: this.windowMs }
+    this.options.log(blockLine(rules, context, duration, entry.blocks))
+    return { blocked: false }
   }
 
   /** A right token: the client starts afresh. */
-  success(client: string): void {
+  async success(client: string): Promise<void> {
+    this.successNow(client)
+  }
+
+  successNow(client: string): void {
     this.clients.delete(client)
   }
 

@@ -11,39 +11,44 @@ export interface SessionRecord {
   expiresAt: number
 }
 
-/** Where sessions live: in memory (they end with the process) or in the history database. Synchronous. */
+/**
+ * Where sessions live: in memory (they end with the process), in the SQLite history database, or in PostgreSQL
+ * (shared by every instance). Async, so one contract covers a local file and a server.
+ */
 export interface SessionStore {
-  insert(session: SessionRecord): void
-  find(idHash: string): SessionRecord | undefined
-  touch(idHash: string, lastSeenAt: number, expiresAt: number): void
+  insert(session: SessionRecord): Promise<void>
+  find(idHash: string): Promise<SessionRecord | undefined>
+  touch(idHash: string, lastSeenAt: number, expiresAt: number): Promise<void>
   /** Whether there was such a session. */
-  delete(idHash: string): boolean
+  delete(idHash: string): Promise<boolean>
   /** Deletes expired sessions and those another token issued; returns how many went. */
-  prune(now: number, tokenFingerprint: string): number
+  prune(now: number, tokenFingerprint: string): Promise<number>
 }
 
 export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, SessionRecord>()
 
-  insert(session: SessionRecord): void {
+  async insert(session: SessionRecord): Promise<void> {
+    // As the databases' primary key: an id is never silently reused.
+    if (this.sessions.has(session.idHash)) throw new Error('a session with this id exists')
     this.sessions.set(session.idHash, { ...session })
   }
 
-  find(idHash: string): SessionRecord | undefined {
+  async find(idHash: string): Promise<SessionRecord | undefined> {
     const s = this.sessions.get(idHash)
     return s ? { ...s } : undefined
   }
 
-  touch(idHash: string, lastSeenAt: number, expiresAt: number): void {
+  async touch(idHash: string, lastSeenAt: number, expiresAt: number): Promise<void> {
     const s = this.sessions.get(idHash)
     if (s) Object.assign(s, { lastSeenAt, expiresAt })
   }
 
-  delete(idHash: string): boolean {
+  async delete(idHash: string): Promise<boolean> {
     return this.sessions.delete(idHash)
   }
 
-  prune(now: number, tokenFingerprint: string): number {
+  async prune(now: number, tokenFingerprint: string): Promise<number> {
     let n = 0
     for (const [id, s] of this.sessions) {
       if (s.expiresAt <= now || s.tokenFingerprint !== tokenFingerprint) {

@@ -15,6 +15,8 @@ export interface SessionOptions {
   now: () => number
   idleMs?: number
   absoluteMs?: number
+  /** Where a failed start-up prune is reported. */
+  log?: (line: string) => void
 }
 
 const hashId = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex')
@@ -42,7 +44,10 @@ export class Sessions {
     this.fingerprint = tokenFingerprint(options.token)
     this.idleMs = options.idleMs ?? SESSION_IDLE_MS
     this.absoluteMs = options.absoluteMs ?? SESSION_ABSOLUTE_MS
-    options.store.prune(options.now(), this.fingerprint)
+    // Not awaited: a constructor cannot, and a prune that fails (database away) is redone at the next login.
+    options.store.prune(options.now(), this.fingerprint).catch((err: Error) => {
+      options.log?.(`auth: could not prune login sessions (${err.message})`)
+    })
   }
 
   /** Seconds the cookie may live in the browser: the absolute limit (the server enforces the idle one). */
@@ -51,11 +56,11 @@ export class Sessions {
   }
 
   /** A new session; the returned cookie value exists nowhere else. */
-  start(): string {
+  async start(): Promise<string> {
     const now = this.options.now()
-    this.options.store.prune(now, this.fingerprint)
+    await this.options.store.prune(now, this.fingerprint)
     const value = randomBytes(ID_BYTES).toString('base64url')
-    this.options.store.insert({
+    await this.options.store.insert({
       idHash: hashId(value),
       tokenFingerprint: this.fingerprint,
       issuedAt: now,
@@ -66,26 +71,26 @@ export class Sessions {
   }
 
   /** Whether a cookie value names a live session of the current token; keeps it alive. */
-  check(value: string | undefined): boolean {
+  async check(value: string | undefined): Promise<boolean> {
     if (value === undefined || !COOKIE_VALUE.test(value)) return false
     const idHash = hashId(value)
-    const session = this.options.store.find(idHash)
+    const session = await this.options.store.find(idHash)
     if (!session) return false
     const now = this.options.now()
     // Not secret-dependent timing: the lookup above already needed the right cookie.
     const sameToken = session.tokenFingerprint === this.fingerprint
     if (!sameToken || session.expiresAt <= now || session.issuedAt + this.absoluteMs <= now) {
-      this.options.store.delete(idHash)
+      await this.options.store.delete(idHash)
       return false
     }
     if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
-      this.options.store.touch(idHash, now, Math.min(now + this.idleMs, session.issuedAt + this.absoluteMs))
+      await this.options.store.touch(idHash, now, Math.min(now + this.idleMs, session.issuedAt + this.absoluteMs))
     }
     return true
   }
 
   /** Logout: whether a session ended. It is gone from the server, so even a copied cookie is worthless. */
-  end(value: string | undefined): boolean {
-    return value !== undefined && COOKIE_VALUE.test(value) && this.options.store.delete(hashId(value))
+  async end(value: string | undefined): Promise<boolean> {
+    return value !== undefined && COOKIE_VALUE.test(value) && (await this.options.store.delete(hashId(value)))
   }
 }

@@ -3,6 +3,7 @@ import { ConfigSchema, ProviderSchema, type AppConfig, type ProviderConfig } fro
 import { formatPath } from '../config/load.ts'
 import { changeThenSave, readPrivateFile, writePrivateFile } from '../keys/private-file.ts'
 import { urlProblem } from '../security/base-url.ts'
+import { SerialQueue, type SharedDocument, WRITE_ATTEMPTS } from './shared-document.ts'
 
 export const ProviderIdSchema = ConfigSchema.shape.providers.keyType
 
@@ -46,52 +47,48 @@ export function validateCustomProvider(
   return issues.length === 0 && parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues }
 }
 
+type Backing = { kind: 'memory' } | { kind: 'file'; path: string } | { kind: 'database'; doc: SharedDocument }
+
 /**
- * Providers added in the settings page, kept in `providers.json` in the data directory and merged with the
- * config file at start and on every change. The config file wins on an id clash: its providers (and the
- * env keys they carry) can never be redirected from the page.
+ * Providers added in the settings page, kept in `providers.json` in the data directory (or, for a team, in one
+ * database document every instance reads) and merged with the config file at start and on every change. The
+ * config file wins on an id clash: its providers (and the env keys they carry) can never be redirected from the
+ * page. Reads are synchronous from memory; changes write through.
  */
 export class CustomProviderStore {
-  private readonly providers = new Map<string, ProviderConfig>()
+  private providers = new Map<string, ProviderConfig>()
+  /** The shared document's version that `providers` reflects. */
+  private version = 0
+  private readonly queue = new SerialQueue()
 
   private constructor(
-    readonly path: string | null,
+    private readonly backing: Backing,
     entries: Record<string, unknown>,
-    log: (line: string) => void,
+    private readonly log: (line: string) => void,
   ) {
-    for (const [id, raw] of Object.entries(entries)) {
-      const checked = validateCustomProvider(id, raw)
-      if (checked.ok) this.providers.set(id, checked.value)
-      else
-        log(
-          `providers: skipped "${id.slice(0, 40)}" from ${path}: ` +
-            checked.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
-        )
-    }
+    this.adopt(entries)
   }
 
   static open(path: string, log: (line: string) => void = () => {}): CustomProviderStore {
-    let text: string | undefined
-    try {
-      text = readPrivateFile(path, log)
-    } catch (err) {
-      throw new ProviderFileError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
-    }
-    if (text === undefined) return new CustomProviderStore(path, {}, log)
-    let raw: unknown
-    try {
-      raw = JSON.parse(text)
-    } catch {
-      throw new ProviderFileError(`${path} is not valid JSON; fix it or move it away (Juxta will not overwrite it)`)
-    }
-    const file = ProvidersFile.safeParse(raw)
-    if (!file.success)
-      throw new ProviderFileError(`${path} has an unknown format; fix it or move it away (Juxta will not overwrite it)`)
-    return new CustomProviderStore(path, file.data.providers, log)
+    return new CustomProviderStore({ kind: 'file', path }, readProvidersFile(path, log), log)
+  }
+
+  /** Opens the providers kept in a shared database document (see `openPgSettings`). */
+  static async openShared(doc: SharedDocument, log: (line: string) => void = () => {}): Promise<CustomProviderStore> {
+    const stored = await doc.read()
+    const entries = stored ? parseProvidersFile(stored.text, doc.description) : {}
+    const store = new CustomProviderStore({ kind: 'database', doc }, entries, log)
+    store.version = stored?.version ?? 0
+    return store
   }
 
   static inMemory(): CustomProviderStore {
-    return new CustomProviderStore(null, {}, () => {})
+    return new CustomProviderStore({ kind: 'memory' }, {}, () => {})
+  }
+
+  /** The file's path; null unless the providers live in a file. */
+  get path(): string | null {
+    return this.backing.kind === 'file' ? this.backing.path : null
   }
 
   all(): ReadonlyMap<string, ProviderConfig> {
@@ -106,26 +103,105 @@ export class CustomProviderStore {
     return this.providers.has(id)
   }
 
-  put(id: string, provider: ProviderConfig): void {
-    this.change(id, provider)
+  /** A file or memory store has changed when this returns; a database store when the promise resolves. */
+  put(id: string, provider: ProviderConfig): Promise<void> {
+    return this.change(id, provider)
   }
 
-  remove(id: string): boolean {
-    if (!this.providers.has(id)) return false
-    this.change(id, undefined)
-    return true
+  remove(id: string): Promise<boolean> {
+    if (!this.providers.has(id)) return Promise.resolve(false)
+    return this.change(id, undefined).then(() => true)
   }
 
-  /** Applies one change and writes the file; when the write fails, memory is put back as it was. */
-  private change(id: string, next: ProviderConfig | undefined): void {
-    changeThenSave(this.providers, id, next, () => this.save())
+  /** Reads the file or document again: another instance may have changed it. */
+  reload(): Promise<void> {
+    const { backing } = this
+    if (backing.kind === 'memory') return Promise.resolve()
+    if (backing.kind === 'file') {
+      this.adopt(readProvidersFile(backing.path, this.log))
+      return Promise.resolve()
+    }
+    return this.queue.run(() => this.reloadShared(backing.doc))
+  }
+
+  private adopt(entries: Record<string, unknown>): void {
+    const providers = new Map<string, ProviderConfig>()
+    const where = this.backing.kind === 'database' ? this.backing.doc.description : this.path
+    for (const [id, raw] of Object.entries(entries)) {
+      const checked = validateCustomProvider(id, raw)
+      if (checked.ok) providers.set(id, checked.value)
+      else
+        this.log(
+          `providers: skipped "${id.slice(0, 40)}" from ${where}: ` +
+            checked.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+        )
+    }
+    this.providers = providers
+  }
+
+  /**
+   * Applies one change and writes it. A file: when the write fails, memory is put back as it was. A shared
+   * document: written over the version read, kept only once written; another instance's newer document is read
+   * and the change applied to it again.
+   */
+  private change(id: string, next: ProviderConfig | undefined): Promise<void> {
+    const { backing } = this
+    if (backing.kind !== 'database') {
+      changeThenSave(this.providers, id, next, () => this.save())
+      return Promise.resolve()
+    }
+    return this.queue.run(async () => {
+      for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+        const draft = new Map(this.providers)
+        if (next) draft.set(id, next)
+        else draft.delete(id)
+        if (await backing.doc.write(serialize(draft), this.version)) {
+          this.providers = draft
+          this.version++
+          return
+        }
+        await this.reloadShared(backing.doc)
+      }
+      throw new ProviderFileError('the custom providers kept changing on another instance; try again')
+    })
+  }
+
+  private async reloadShared(doc: SharedDocument): Promise<void> {
+    const stored = await doc.read()
+    if (!stored || stored.version === this.version) return
+    this.adopt(parseProvidersFile(stored.text, doc.description))
+    this.version = stored.version
   }
 
   private save(): void {
-    if (this.path === null) return
-    const file = { version: 1, providers: Object.fromEntries(this.providers) }
-    writePrivateFile(this.path, `${JSON.stringify(file, null, 2)}\n`)
+    if (this.backing.kind === 'file') writePrivateFile(this.backing.path, serialize(this.providers))
   }
+}
+
+const serialize = (providers: ReadonlyMap<string, ProviderConfig>) =>
+  `${JSON.stringify({ version: 1, providers: Object.fromEntries(providers) }, null, 2)}\n`
+
+function readProvidersFile(path: string, log: (line: string) => void): Record<string, unknown> {
+  let text: string | undefined
+  try {
+    text = readPrivateFile(path, log)
+  } catch (err) {
+    throw new ProviderFileError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  return text === undefined ? {} : parseProvidersFile(text, path)
+}
+
+function parseProvidersFile(text: string, where: string): Record<string, unknown> {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new ProviderFileError(`${where} is not valid JSON; fix it or move it away (Juxta will not overwrite it)`)
+  }
+  const file = ProvidersFile.safeParse(raw)
+  if (!file.success)
+    throw new ProviderFileError(`${where} has an unknown format; fix it or move it away (Juxta will not overwrite it)`)
+  return file.data.providers
 }
 
 /** The config's providers, then the custom ones it does not already define. */

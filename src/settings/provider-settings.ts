@@ -1,19 +1,20 @@
 import type { LoadedConfig } from '../config/load.ts'
 import { type ProviderConfig, ProviderSchema } from '../config/schema.ts'
-import type { KeyStore, StoredKeyState } from '../keys/key-store.ts'
+import { type KeyStore, KeyStoreError, type StoredKeyState } from '../keys/key-store.ts'
 import type { Catalog } from '../providers/catalog.ts'
 import type { ProviderEntry } from '../providers/types.ts'
 import { originOf, urlProblem } from '../security/base-url.ts'
-import { type CustomProviderStore, type Issue, validateCustomProvider } from './custom-providers.ts'
+import { type CustomProviderStore, type Issue, ProviderFileError, validateCustomProvider } from './custom-providers.ts'
 import { type LocalServer, OLLAMA_ORIGIN } from './discovery.ts'
 import { type FormBody, readProviderForm } from './provider-form.ts'
+import type { SettingsBus, SettingsTopic } from './settings-bus.ts'
 
 const ApiKeySchema = ProviderSchema.shape.api_key.unwrap()
 
 /** What a settings change did: a notice for the person, or the problems and the HTTP status that fits them. */
 export type SettingsOutcome =
   | { ok: true; notice: string }
-  | { ok: false; status: 400 | 404 | 409 | 422 | 500; issues: Issue[] }
+  | { ok: false; status: 400 | 404 | 409 | 422 | 500 | 503; issues: Issue[] }
 
 export type ProviderSource = 'builtin' | 'config' | 'custom'
 
@@ -31,10 +32,14 @@ export interface ProviderSettingsDeps {
   customProviders: CustomProviderStore
   /** Rebuilds the catalog after a change; takes effect for the next request. */
   reconfigure: () => void
+  /** Tells the other instances (if any) what changed, once it is written. */
+  settingsBus: SettingsBus
   log: (line: string) => void
 }
 
-const fail = (status: 400 | 404 | 409 | 422 | 500, message: string, path = ''): SettingsOutcome => ({
+type Topic = Exclude<SettingsTopic, 'all'>
+
+const fail = (status: 400 | 404 | 409 | 422 | 500 | 503, message: string, path = ''): SettingsOutcome => ({
   ok: false,
   status,
   issues: [{ path, message }],
@@ -80,6 +85,13 @@ export class ProviderSettings {
   /** Where keys typed in the page are kept, in the words shown beside the key fields. */
   storageNote(): string {
     const { keys } = this.deps
+    if (keys.storage === 'database') {
+      return keys.encrypted
+        ? 'Keys typed here are stored in the database, encrypted with JUXTA_SECRET (AES-256-GCM), used by every ' +
+            'Juxta instance at once, and never shown again. Keys from the environment or the config file take ' +
+            'precedence and are never written by Juxta.'
+        : 'Keys cannot be stored here: the database keeps keys only encrypted, so set JUXTA_SECRET first.'
+    }
     if (keys.path === null) {
       return 'Keys typed here are kept in memory only and are gone after a restart. They are never shown again.'
     }
@@ -106,7 +118,7 @@ export class ProviderSettings {
     return { ok: false, outcome }
   }
 
-  addProvider(form: FormBody): SettingsOutcome {
+  async addProvider(form: FormBody): Promise<SettingsOutcome> {
     const f = readProviderForm(form)
     const issues = [...f.issues]
     if (f.id && (this.deps.catalog().provider(f.id) || this.deps.customProviders.has(f.id))) {
@@ -123,13 +135,15 @@ export class ProviderSettings {
     if (issues.length > 0 || !checked.ok) return { ok: false, status: 422, issues: onePerField(issues) }
     const provider = checked.value
     return this.save(
-      () => {
-        this.deps.customProviders.put(f.id, provider)
+      ['providers', 'keys'],
+      async () => {
+        await this.deps.customProviders.put(f.id, provider)
         try {
-          this.deps.keys.delete(f.id) // a key left by an earlier provider of that id is not inherited
-          if (key !== undefined && provider.requires_key !== false) this.deps.keys.set(f.id, provider.base_url!, key)
+          await this.deps.keys.delete(f.id) // a key left by an earlier provider of that id is not inherited
+          if (key !== undefined && provider.requires_key !== false)
+            await this.deps.keys.set(f.id, provider.base_url!, key)
         } catch (err) {
-          this.deps.customProviders.remove(f.id)
+          await this.deps.customProviders.remove(f.id)
           throw err
         }
       },
@@ -140,7 +154,7 @@ export class ProviderSettings {
     )
   }
 
-  editProvider(id: string, form: FormBody): SettingsOutcome {
+  async editProvider(id: string, form: FormBody): Promise<SettingsOutcome> {
     const editing = this.editable(id)
     if (!editing.ok) return editing.outcome
     const f = readProviderForm(form)
@@ -152,11 +166,12 @@ export class ProviderSettings {
     const after = checked.value.base_url!
     let dropped = false
     return this.save(
-      () => {
-        this.deps.customProviders.put(id, checked.value)
+      ['providers', 'keys'],
+      async () => {
+        await this.deps.customProviders.put(id, checked.value)
         // A key saved for one origin never follows the provider to another (and is never sent there even if
         // this delete failed: the store hands keys out only for the origin they were saved for).
-        dropped = this.deps.keys.dropIfMoved(id, after)
+        dropped = await this.deps.keys.dropIfMoved(id, after)
       },
       () => {
         this.deps.log(
@@ -170,7 +185,7 @@ export class ProviderSettings {
     )
   }
 
-  addModels(id: string, picked: string[]): SettingsOutcome {
+  async addModels(id: string, picked: string[]): Promise<SettingsOutcome> {
     const editing = this.editable(id)
     if (!editing.ok) return editing.outcome
     const { existing } = editing
@@ -179,21 +194,23 @@ export class ProviderSettings {
     const checked = validateCustomProvider(id, { ...existing, models })
     if (!checked.ok) return { ok: false, status: 422, issues: checked.issues }
     return this.save(
+      ['providers'],
       () => this.deps.customProviders.put(id, checked.value),
       () => `Added ${checked.value.models.length - existing.models.length} model(s) to ${id}.`,
     )
   }
 
-  removeProvider(id: string): SettingsOutcome {
+  async removeProvider(id: string): Promise<SettingsOutcome> {
     if (!this.deps.customProviders.has(id)) {
       return this.deps.catalog().provider(id)
         ? fail(409, 'providers from the config file are removed in the config file')
         : NO_SUCH_PROVIDER()
     }
     return this.save(
-      () => {
-        this.deps.customProviders.remove(id)
-        this.deps.keys.delete(id)
+      ['providers', 'keys'],
+      async () => {
+        await this.deps.customProviders.remove(id)
+        await this.deps.keys.delete(id)
       },
       () => {
         this.deps.log(`settings: removed provider ${id}`)
@@ -218,13 +235,14 @@ export class ProviderSettings {
   }
 
   /** Stores a key typed in the page, unless a key from the environment or the config file takes precedence. */
-  storeKey(id: string, raw: string): SettingsOutcome {
+  async storeKey(id: string, raw: string): Promise<SettingsOutcome> {
     const refused = this.keyRefusal(id)
     if (refused) return refused
     const baseURL = this.deps.catalog().provider(id)!.baseURL
     const k = checkKey(raw)
     if (!k.ok) return { ok: false, status: 422, issues: [k.issue] }
     return this.save(
+      ['keys'],
       () => this.deps.keys.set(id, baseURL, k.key),
       () => {
         this.deps.log(`settings: stored a key for ${id}`)
@@ -233,12 +251,13 @@ export class ProviderSettings {
     )
   }
 
-  deleteKey(id: string): SettingsOutcome {
+  async deleteKey(id: string): Promise<SettingsOutcome> {
     if (!this.deps.catalog().provider(id)) return NO_SUCH_PROVIDER()
     let had = false
     return this.save(
-      () => {
-        had = this.deps.keys.delete(id)
+      ['keys'],
+      async () => {
+        had = await this.deps.keys.delete(id)
       },
       () => {
         if (had) this.deps.log(`settings: deleted the stored key for ${id}`)
@@ -260,14 +279,21 @@ export class ProviderSettings {
   }
 
   /**
-   * Runs a change to the key or provider file, then rebuilds the catalog. Each store undoes its own change when
-   * its write fails, so a failed save leaves both files and the catalog as they were.
+   * Runs a change to the key or provider store, rebuilds the catalog, then tells the other instances. Each store
+   * keeps its change only once written, so a failed save leaves both stores and the catalog as they were.
+   * Every settings change goes through here.
    */
-  private save(change: () => void, done: () => string): SettingsOutcome {
+  private async save(topics: Topic[], change: () => Promise<unknown>, done: () => string): Promise<SettingsOutcome> {
     try {
-      change()
+      await change()
     } catch (err) {
+      // A refusal (no JUXTA_SECRET for the database) or a change racing another instance's: said as it is.
+      if (err instanceof KeyStoreError || err instanceof ProviderFileError) return fail(409, err.message)
       const code = (err as NodeJS.ErrnoException).code ?? 'error'
+      if (this.deps.keys.storage === 'database') {
+        this.deps.log(`settings: could not write to the database (${code})`)
+        return fail(503, `could not write to the database (${code}); nothing was changed, try again when it is back`)
+      }
       this.deps.log(`settings: could not write to the data directory (${code})`)
       return fail(
         500,
@@ -275,6 +301,12 @@ export class ProviderSettings {
       )
     }
     this.deps.reconfigure()
+    // Written already: an instance that misses this reloads everything when its Redis connection returns.
+    await this.deps.settingsBus.publish(topics).catch((err: Error) => {
+      this.deps.log(
+        `settings: could not tell the other instances about a ${topics.join(' and ')} change (${err.message})`,
+      )
+    })
     return { ok: true, notice: done() }
   }
 }

@@ -30,11 +30,11 @@ export class SqliteSessionStore implements SessionStore {
     this.pruneStmt = db.prepare('DELETE FROM login_sessions WHERE expires_at <= ? OR token_fp <> ?')
   }
 
-  insert(s: SessionRecord): void {
+  async insert(s: SessionRecord): Promise<void> {
     this.insertStmt.run(s.idHash, s.tokenFingerprint, s.issuedAt, s.lastSeenAt, s.expiresAt)
   }
 
-  find(idHash: string): SessionRecord | undefined {
+  async find(idHash: string): Promise<SessionRecord | undefined> {
     const row = this.findStmt.get(idHash) as SessionRow | undefined
     if (!row) return undefined
     return {
@@ -46,15 +46,15 @@ export class SqliteSessionStore implements SessionStore {
     }
   }
 
-  touch(idHash: string, lastSeenAt: number, expiresAt: number): void {
+  async touch(idHash: string, lastSeenAt: number, expiresAt: number): Promise<void> {
     this.touchStmt.run(lastSeenAt, expiresAt, idHash)
   }
 
-  delete(idHash: string): boolean {
+  async delete(idHash: string): Promise<boolean> {
     return this.deleteStmt.run(idHash).changes > 0
   }
 
-  prune(now: number, tokenFingerprint: string): number {
+  async prune(now: number, tokenFingerprint: string): Promise<number> {
     return this.pruneStmt.run(now, tokenFingerprint).changes
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startJuxta, type RunningJuxta } from '../helpers/juxta.ts'
-import { LoginThrottle } from '../../src/security/login-throttle.ts'
+import { MemoryLoginThrottle } from '../../src/security/login-throttle.ts'
 import { LoginClient, sessionCookie } from './login-client.ts'
 
 const TOKEN = 'throttle-test-token-0123456789abcdef'
@@ -12,9 +12,9 @@ describe('LoginThrottle', () => {
   let now = 0
   let logs: string[] = []
   const make = (options: { maxClients?: number } = {}) =>
-    new LoginThrottle({ now: () => now, log: (l) => logs.push(l), ...options })
-  const fail = (t: LoginThrottle, client: string, times = 1) => {
-    for (let i = 0; i < times; i++) t.failure(client, { via: 'bearer header', address: client })
+    new MemoryLoginThrottle({ now: () => now, log: (l) => logs.push(l), ...options })
+  const fail = (t: MemoryLoginThrottle, client: string, times = 1) => {
+    for (let i = 0; i < times; i++) t.failureNow(client, { via: 'bearer header', address: client })
   }
 
   beforeEach(() => {
@@ -25,18 +25,18 @@ describe('LoginThrottle', () => {
   it('blocks after 5 wrong tokens within a minute, for a minute, then twice as long each round', () => {
     const t = make()
     fail(t, 'a', 4)
-    expect(t.check('a')).toEqual({ blocked: false })
+    expect(t.checkNow('a')).toEqual({ blocked: false })
     fail(t, 'a')
-    expect(t.check('a')).toEqual({ blocked: true, retryAfterS: 60 })
+    expect(t.checkNow('a')).toEqual({ blocked: true, retryAfterS: 60 })
     now += 59 * SECOND + 1
-    expect(t.check('a')).toEqual({ blocked: true, retryAfterS: 1 })
+    expect(t.checkNow('a')).toEqual({ blocked: true, retryAfterS: 1 })
     now += 1 * SECOND
-    expect(t.check('a')).toEqual({ blocked: false })
+    expect(t.checkNow('a')).toEqual({ blocked: false })
     fail(t, 'a', 5)
-    expect(t.check('a')).toEqual({ blocked: true, retryAfterS: 120 })
+    expect(t.checkNow('a')).toEqual({ blocked: true, retryAfterS: 120 })
     now += 2 * MINUTE
     fail(t, 'a', 5)
-    expect(t.check('a')).toEqual({ blocked: true, retryAfterS: 240 })
+    expect(t.checkNow('a')).toEqual({ blocked: true, retryAfterS: 240 })
     expect(logs).toHaveLength(3)
     expect(logs[2]).toMatch(/refusing it for 240 s/)
   })
@@ -46,16 +46,16 @@ describe('LoginThrottle', () => {
     fail(t, 'a', 4)
     now += MINUTE + 1
     fail(t, 'a', 4)
-    expect(t.check('a').blocked).toBe(false)
+    expect(t.checkNow('a').blocked).toBe(false)
     fail(t, 'a')
-    expect(t.check('a').blocked).toBe(true)
+    expect(t.checkNow('a').blocked).toBe(true)
   })
 
   it('caps the delay at an hour', () => {
     const t = make()
     for (let round = 0; round < 10; round++) {
       fail(t, 'a', 5)
-      const check = t.check('a')
+      const check = t.checkNow('a')
       if (!check.blocked) throw new Error('not blocked')
       now += check.retryAfterS * SECOND
       if (round === 9) expect(check.retryAfterS).toBe(3600)
@@ -67,19 +67,19 @@ describe('LoginThrottle', () => {
     fail(t, 'a', 5)
     now += MINUTE
     fail(t, 'a', 2)
-    t.success('a')
+    t.successNow('a')
     fail(t, 'a', 4)
-    expect(t.check('a').blocked).toBe(false)
+    expect(t.checkNow('a').blocked).toBe(false)
     fail(t, 'a')
     // The first block again, not the second: the record was cleared.
-    expect(t.check('a')).toEqual({ blocked: true, retryAfterS: 60 })
+    expect(t.checkNow('a')).toEqual({ blocked: true, retryAfterS: 60 })
   })
 
   it('keeps clients apart', () => {
     const t = make()
     fail(t, 'a', 5)
-    expect(t.check('a').blocked).toBe(true)
-    expect(t.check('b').blocked).toBe(false)
+    expect(t.checkNow('a').blocked).toBe(true)
+    expect(t.checkNow('b').blocked).toBe(false)
   })
 
   it('bounds its memory: at most maxClients records, the least recently failing forgotten first', () => {
@@ -87,7 +87,7 @@ describe('LoginThrottle', () => {
     for (let i = 0; i < 1000; i++) fail(t, `client-${i}`)
     expect(t.size).toBe(100)
     fail(t, 'client-999', 4)
-    expect(t.check('client-999').blocked).toBe(true)
+    expect(t.checkNow('client-999').blocked).toBe(true)
     expect(logs.filter((l) => /forgetting the oldest/.test(l))).toHaveLength(1)
   })
 
@@ -98,7 +98,7 @@ describe('LoginThrottle', () => {
     fail(t, 'b')
     expect(t.size).toBe(1)
     fail(t, 'a', 5)
-    expect(t.check('a')).toEqual({ blocked: true, retryAfterS: 60 })
+    expect(t.checkNow('a')).toEqual({ blocked: true, retryAfterS: 60 })
   })
 })
 
