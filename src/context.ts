@@ -13,6 +13,7 @@ import type { RunStore } from './storage/types.ts'
 import type { PresetStore } from './storage/preset-store.ts'
 import type { ArenaStore } from './arena/types.ts'
 import { StoreRecorder } from './storage/recorder.ts'
+import { isStoreUnavailable } from './storage/unavailable.ts'
 import type { Hono } from 'hono'
 import { KeyStore } from './keys/key-store.ts'
 import { CustomProviderStore, mergeProviders } from './settings/custom-providers.ts'
@@ -165,6 +166,8 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
       log,
       labelOf: (target) => catalog.find(target)?.model.label,
       secrets,
+      // A server database that is away for a moment (a restart, a failover): writes wait for it, none is lost.
+      retryable: isStoreUnavailable,
     })
   const settingsBus = options.settingsBus ?? new LocalSettingsBus()
   const ctx: AppContext = {

@@ -12,6 +12,8 @@ export interface RunRecorder {
   finished(runId: string, results: TargetResult[]): void
   /** Writes whatever is buffered (on shutdown). */
   flush?(): Promise<void>
+  /** Stops waiting for a database that is away: what is still kept is given up (a shutdown that must end). */
+  abandonRetries?(): void
 }
 
 export interface RunMeta {

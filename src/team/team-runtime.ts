@@ -1,11 +1,159 @@
-import type { Runtime, RuntimeOptions } from '../runtime.ts'
-import { StartupError } from '../runtime.ts'
+import { Redis } from 'ioredis'
+import { createApp } from '../app.ts'
+import { ConfigError, loadConfigFile } from '../config/load.ts'
+import { createContext } from '../context.ts'
+import { type Runtime, type RuntimeOptions, readBaseEnv, StartupError, startupStep } from '../runtime.ts'
+import { RedisLoginThrottle } from '../security/redis-login-throttle.ts'
+import { RedisSettingsBus } from '../settings/redis-settings-bus.ts'
+import { StorageError } from '../storage/database.ts'
+import { PgArenaStore } from '../storage/postgres/pg-arena-store.ts'
+import { openPgDatabase } from '../storage/postgres/pg-database.ts'
+import { PgPresetStore } from '../storage/postgres/pg-preset-store.ts'
+import { PgRunStore } from '../storage/postgres/pg-run-store.ts'
+import { PgSessionStore } from '../storage/postgres/pg-session-store.ts'
+import { openPgSettings } from '../storage/postgres/pg-settings-document.ts'
+import { PgStudyStore } from '../storage/postgres/pg-study-store.ts'
+import { describePgUrl } from '../storage/postgres/pg-url.ts'
+import { InstanceRegistry } from './instance-registry.ts'
 import type { TeamSettings } from './team-env.ts'
 
-/** Filled in when the PostgreSQL stores land. */
+/** At shutdown, how long writes kept for an unavailable database may still wait before they are given up. */
+const CLOSE_GRACE_MS = 5000
+
+/**
+ * Juxta on PostgreSQL (DATABASE_URL) and, for several instances, Redis (REDIS_URL): every store on one pool,
+ * this instance's lease in the shared registry, and with Redis the shared live runs, commands, study queue,
+ * login throttle and settings announcements. Opens connections but never listens; `close()` ends them all.
+ */
 export async function buildTeamRuntime(
-  _env: Readonly<Record<string, string | undefined>>,
-  _options: RuntimeOptions & { team: TeamSettings },
+  env: Readonly<Record<string, string | undefined>>,
+  options: RuntimeOptions & { team: TeamSettings },
 ): Promise<Runtime> {
-  throw new StartupError('DATABASE_URL: not yet')
+  const { log, port, access, configPath, dataDir } = readBaseEnv(env, options)
+  const team = options.team
+  const config = startupStep(() => loadConfigFile(configPath, env), ConfigError)
+  const where = describePgUrl(team.databaseUrl!)
+  const pool = await startupAsync(() => openPgDatabase(team.databaseUrl!, { log }), where)
+  const cleanup: Array<() => Promise<unknown>> = [() => pool.end()]
+  const undo = async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => {})
+  }
+  try {
+    const redis = team.redisUrl ? await connectRedis(team.redisUrl, log) : null
+    if (redis) cleanup.push(() => redis.quit())
+    const store = new PgRunStore(pool, { instanceId: team.instanceId })
+    const studyStore = new PgStudyStore(pool)
+    const registry = new InstanceRegistry({
+      pool,
+      instanceId: team.instanceId,
+      interruptRunsOf: (owners) => store.interruptRunsOf(owners),
+      log,
+    })
+    const others = await registry.register()
+    cleanup.push(() => registry.close())
+    if (others > 0 && !redis) {
+      throw new StartupError(
+        `Refusing to start: ${others} other Juxta instance(s) use ${where} and REDIS_URL is not set. ` +
+          'Several instances share live runs, stops, study work and settings through Redis: set REDIS_URL ' +
+          '(the same for every instance), or stop the other instance',
+      )
+    }
+    // Alone on the database: studies left running by an earlier start stopped with it (with Redis, their cells
+    // wait in the shared queue instead, for this instance to go on with them).
+    if (others === 0 && !redis) {
+      const studies = await studyStore.recoverInterrupted()
+      if (studies > 0) log(`studies: marked ${studies} unfinished stud${studies === 1 ? 'y' : 'ies'} as interrupted`)
+    }
+    const shared = await startupAsync(() => openPgSettings(pool, { secret: access.secret, log }), where)
+    const settingsBus = redis
+      ? await RedisSettingsBus.open({ redis, prefix: team.redisPrefix, instanceId: team.instanceId, log })
+      : undefined
+    if (settingsBus) cleanup.push(() => settingsBus.close())
+    const ctx = createContext(config, {
+      store,
+      presets: new PgPresetStore(pool),
+      arena: new PgArenaStore(pool),
+      keys: shared.keys,
+      customProviders: shared.customProviders,
+      sessionStore: new PgSessionStore(pool),
+      loginThrottle: redis ? new RedisLoginThrottle({ redis, prefix: team.redisPrefix, now: Date.now, log }) : undefined,
+      settingsBus,
+      studyStore,
+      live: { redis: redis ?? undefined, prefix: team.redisPrefix, instanceId: team.instanceId },
+      access: access.access,
+      log,
+    })
+    registry.start()
+    log(
+      `team: instance ${team.instanceId} on ${where}${redis ? ` with Redis (${redisWhere(team.redisUrl!)})` : ''}` +
+        (others > 0 ? `, beside ${others} other instance(s)` : ''),
+    )
+    let closing: Promise<void> | null = null
+    return {
+      ctx,
+      app: createApp(ctx),
+      host: access.host,
+      port,
+      configPath,
+      dataDir,
+      close: () => {
+        closing ??= (async () => {
+          await Promise.resolve(ctx.studies?.close()).catch(() => {})
+          const abandon = setTimeout(() => ctx.recorder.abandonRetries?.(), CLOSE_GRACE_MS)
+          await Promise.resolve(ctx.recorder.flush?.()).catch(() => {})
+          clearTimeout(abandon)
+          await Promise.resolve(ctx.live.close?.()).catch(() => {})
+          await undo()
+        })()
+        return closing
+      },
+    }
+  } catch (err) {
+    await undo()
+    throw err
+  }
 }
+
+/** A start-up step that talks to the database: its failure is one line naming the server (never its password). */
+async function startupAsync<T>(step: () => Promise<T>, where: string): Promise<T> {
+  try {
+    return await step()
+  } catch (err) {
+    if (err instanceof StartupError) throw err
+    const message = err instanceof Error ? err.message : String(err)
+    if (err instanceof StorageError) throw new StartupError(message)
+    throw new StartupError(`cannot use the database ${where}: ${message}`)
+  }
+}
+
+function redisWhere(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host}`
+  } catch {
+    return 'REDIS_URL'
+  }
+}
+
+/**
+ * Connects to Redis and waits until it answers: a wrong REDIS_URL stops the start with a message, while a Redis
+ * that goes away later is reconnected by ioredis on its own (the error listener keeps it from crashing anything).
+ */
+async function connectRedis(url: string, log: (line: string) => void): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true })
+  let last = 0
+  redis.on('error', (err: Error) => {
+    if (Date.now() - last < 5000) return
+    last = Date.now()
+    log(`redis: ${err.message}; reconnecting`)
+  })
+  try {
+    await redis.connect()
+    await redis.ping()
+    return redis
+  } catch (err) {
+    redis.disconnect()
+    throw new StartupError(`cannot reach Redis at ${redisWhere(url)}: ${err instanceof Error ? err.message : err}`)
+  }
+}
+
