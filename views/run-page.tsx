@@ -8,7 +8,14 @@ import { formatWhen } from './history-page.tsx'
  * A stored run, shown as it was live, with "run again" and "continue". A blind run not voted on yet shows no
  * export links and a follow-up form that names no target.
  */
-export function RunPage(props: { run: RunDetail; view: RunViewProps; canContinue: boolean; hidden: boolean }) {
+export function RunPage(props: {
+  run: RunDetail
+  view: RunViewProps
+  canContinue: boolean
+  hidden: boolean
+  /** A running run with a live log: the page attaches to it (src/routes/live-runs.tsx) and follows it. */
+  attach?: boolean
+}) {
   const r = props.run
   return (
     <Layout title={`Run ${formatWhen(r.created_at)}`} active="history">
@@ -64,6 +71,18 @@ export function RunPage(props: { run: RunDetail; view: RunViewProps; canContinue
       <section id="run" class="run-area" aria-label="Results">
         <RunView {...props.view} />
       </section>
+      {/* Outside #run, which its first message replaces: htmx stops reading a stream whose element is swapped. */}
+      {props.attach ? (
+        <div
+          id="live-attach"
+          hx-sse:connect={`/runs/${r.run_id}/live`}
+          hx-sse:close="done"
+          hx-target="#run"
+          hx-swap="innerHTML"
+        ></div>
+      ) : (
+        ''
+      )}
       {props.canContinue ? (
         <form
           id="followup"

@@ -9,6 +9,7 @@ import { runResponse } from '../engine/run-response.ts'
 import { PAGE_WAIT_MS } from '../providers/reachability.ts'
 import { targetList } from '../providers/target-list.ts'
 import { abortSoon, cutUpstreams } from '../http/upstream-cut.ts'
+import { type LiveRun, RunRegistry } from '../web/run-registry.ts'
 
 /**
  * An event stream written straight into one ReadableStream: the events of one event-loop turn leave as one
@@ -67,7 +68,7 @@ function busy(ctx: AppContext): Response {
 }
 
 /** JSON API: list targets, run a compare (whole or streamed). */
-export function apiRoutes(ctx: AppContext): Hono {
+export function apiRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
   const app = new Hono()
 
   app.get('/targets', async (c) => {
@@ -96,12 +97,25 @@ export function apiRoutes(ctx: AppContext): Hono {
       abortSoon(controller)
     }
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })
+    // Held like a page's run: Stop and "retry this column" may come from any instance (src/live).
+    const live: LiveRun = {
+      request,
+      meta,
+      controller,
+      results: request.targets.map(() => undefined),
+      retries: new Map(),
+      done: false,
+      turn: 1,
+    }
+    registry.add(live)
 
     if (!body.stream) {
       try {
         const run = await executeRun(ctx, request, meta, { signal: controller.signal })
+        live.results = [...run.results]
         return c.json(runResponse(run))
       } finally {
+        live.done = true
         release()
         c.req.raw.signal.removeEventListener('abort', onClientGone)
       }
@@ -132,12 +146,16 @@ export function apiRoutes(ctx: AppContext): Hono {
       stream.send(event.type, JSON.stringify(payload))
     }
     executeRun(ctx, request, meta, { signal: controller.signal, onEvent: send })
-      .then((run) => stream.send('done', JSON.stringify(runResponse(run))))
+      .then((run) => {
+        live.results = [...run.results]
+        stream.send('done', JSON.stringify(runResponse(run)))
+      })
       .catch((err: unknown) => {
         const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
         ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(detail, ctx.secrets())}`)
       })
       .finally(() => {
+        live.done = true
         release()
         stream.close()
       })
