@@ -38,7 +38,7 @@ export class PageReplay {
       blind ? blindColumn(i) : { ...columnInfo(ctx, t), label: start.labels[i] ?? t },
     )
     this.results = start.targets.map(() => undefined)
-    start.targets.forEach((_, i) => this.composer.open(i))
+    for (let i = 0; i < start.targets.length; i++) this.composer.open(i)
   }
 
   /** The partials for these entries, in order. */
