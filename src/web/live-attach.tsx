@@ -77,7 +77,10 @@ export class PageReplay {
         />,
       )) +
       partial('announce', 'innerHTML', escapeHtml(announceText(label, result, this.blind))) +
-      partial('run-state', 'innerHTML', escapeHtml(this.finished < n ? `${this.finished} of ${n} done…` : 'Done'))
+      // A retry's stream leaves the run's state alone, as the owner's own retry stream does.
+      (this.withActions
+        ? partial('run-state', 'innerHTML', escapeHtml(this.finished < n ? `${this.finished} of ${n} done…` : 'Done'))
+        : '')
     )
   }
 
