@@ -75,8 +75,12 @@ export class RedisEventLog implements RunEventLog {
     for (const delta of p.deltas.values()) this.write(runId, delta)
   }
 
+  /**
+   * Connected, or connecting (ioredis queues the command until the connection is up, a bounded wait). While it
+   * reconnects after a loss, or is closed, entries are dropped rather than queued behind an outage.
+   */
   private ready(): boolean {
-    if (this.options.redis.status === 'ready') return true
+    if (WRITABLE.has(this.options.redis.status)) return true
     this.failed(new Error(`connection ${this.options.redis.status}`))
     return false
   }
@@ -146,6 +150,8 @@ export class RedisEventLog implements RunEventLog {
     for (const conn of this.followers) conn.disconnect()
   }
 }
+
+const WRITABLE = new Set(['ready', 'connect', 'connecting'])
 
 function toEntry([id, fields]: [string, string[]]): LiveEntry {
   const at = fields.indexOf('e')
