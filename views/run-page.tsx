@@ -71,12 +71,17 @@ export function RunPage(props: {
       <section id="run" class="run-area" aria-label="Results">
         <RunView {...props.view} />
       </section>
-      {/* Outside #run, which its first message replaces: htmx stops reading a stream whose element is swapped. */}
+      {/* Outside #run, which its first message replaces: htmx stops reading a stream whose element is swapped.
+          A GET on load rather than hx-sse:connect: htmx may process the page before its SSE extension registers
+          (both scripts are deferred), and core always processes hx-get; the config restores what hx-sse:connect
+          means (reconnect with Last-Event-ID, pause in a hidden tab, do not hold the element's request). */}
       {props.attach ? (
         <div
           id="live-attach"
-          hx-sse:connect={`/runs/${r.run_id}/live`}
+          hx-get={`/runs/${r.run_id}/live`}
+          hx-trigger="load"
           hx-sse:close="done"
+          hx-config={JSON.stringify({ sse: { reconnect: true, pauseOnBackground: true, releaseOn: 'immediate' } })}
           hx-target="#run"
           hx-swap="innerHTML"
         ></div>

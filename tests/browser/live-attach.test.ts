@@ -72,24 +72,33 @@ describe('the run page of a run on another instance', () => {
 
     const { page, watch } = await watchedPage(browser, b.url)
     await page.goto(`${b.url}/runs/${runId}`)
-    const words = async () => {
-      const shown = await page.locator('#run .col-body, #run .answer, #m0, #t0').allInnerTexts()
-      return Math.max(0, ...[...shown.join(' ').matchAll(/w(\d+)/g)].map((m) => Number(m[1])))
+    // The words the column shows (its rendered blocks, then its tail), by number: w1, w2, …
+    const numbers = async () => {
+      const shown = await page.locator('#m0, #t0').allTextContents()
+      return [...shown.join(' ').matchAll(/w(\d+)/g)].map((m) => Number(m[1]))
+    }
+    const words = async () => Math.max(0, ...(await numbers()))
+    // Shown once each, in order: nothing replayed twice, nothing skipped.
+    const inOrder = async () => {
+      const n = await numbers()
+      expect(n).toEqual(Array.from({ length: n.length }, (_, i) => i + 1))
     }
     // Text arrives live: more words than the page first showed, before the run is over.
     const first = await words()
     await expect.poll(words, { timeout: 10_000 }).toBeGreaterThan(first + 3)
     expect(await words()).toBeLessThan(DELTAS)
+    await inOrder()
     expect(await axeViolations(page)).toEqual([])
 
     await page.reload()
     const afterReload = await words()
     expect(afterReload).toBeLessThan(DELTAS)
     await expect.poll(words, { timeout: 10_000 }).toBeGreaterThan(afterReload)
+    await inOrder()
     await expect.poll(words, { timeout: 20_000 }).toBe(DELTAS)
-    await expect.poll(() => page.locator('#run-state').innerText(), { timeout: 5000 }).toBe('Done')
+    await expect.poll(() => page.locator('#run-state').textContent(), { timeout: 5000 }).toBe('Done')
     expect(await page.locator('#stop').count()).toBe(0)
-    const answer = await page.locator('#m0').innerText()
+    const answer = (await page.locator('#m0').textContent()) ?? ''
     expect(answer.trim()).toBe(Array.from({ length: DELTAS }, (_, i) => `w${i + 1}`).join(' '))
     await ended
     // One attach per load, no reconnect loop; nothing failed in the page.

@@ -109,7 +109,7 @@ describe('two instances sharing one store and one Redis', () => {
       .toBeGreaterThan(0)
     expect(partial.status).toBe('running')
     const page = await (await fetch(`${b.url}/runs/${run.runId}`)).text()
-    expect(page).toContain(`hx-sse:connect="/runs/${run.runId}/live"`)
+    expect(page).toContain(`hx-get="/runs/${run.runId}/live"`)
     expect(page).toContain('w1')
     // B's API events and B's page stream, both attached to A's run mid-way.
     const [events, pageStream] = await Promise.all([
@@ -209,7 +209,7 @@ describe('two instances sharing one store and one Redis', () => {
     expect(events.map((f) => f.event)).toEqual(['run', 'result', 'done'])
     expect(doneText(events)).toBe('w1 w2 w3 w4 w5')
     const page = await (await fetch(`${b.url}/runs/${run.runId}`)).text()
-    expect(page).not.toContain('hx-sse:connect')
+    expect(page).not.toContain(`/runs/${run.runId}/live`)
     const live = await frames(`${b.url}/runs/${run.runId}/live`)
     expect(live).toEqual([{ event: 'done', data: '' }])
   })
