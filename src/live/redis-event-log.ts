@@ -1,13 +1,6 @@
 import type { Redis } from 'ioredis'
-import type { RunEvent } from '../engine/types.ts'
+import { DeltaCoalescer } from './delta-coalescer.ts'
 import type { LiveEntry, LiveEvent, RunEventLog } from './types.ts'
-
-type Delta = Extract<RunEvent, { type: 'delta' }>
-
-interface Pending {
-  deltas: Map<string, Delta>
-  timer: NodeJS.Timeout | null
-}
 
 export interface RedisEventLogOptions {
   redis: Redis
@@ -31,48 +24,33 @@ export interface RedisEventLogOptions {
  * away entries are dropped with one log line, and the run goes on. Followers block on their own connection.
  */
 export class RedisEventLog implements RunEventLog {
-  private readonly pending = new Map<string, Pending>()
   private failing = false
   private readonly followers = new Set<Redis>()
+  private readonly coalescer: DeltaCoalescer
 
-  constructor(private readonly options: RedisEventLogOptions) {}
+  constructor(private readonly options: RedisEventLogOptions) {
+    this.coalescer = new DeltaCoalescer((runId, event) => this.entry(runId, event), options.coalesceMs ?? 50)
+  }
 
   private key(runId: string): string {
     return `${this.options.prefix}run:${runId}:events`
   }
 
   append(runId: string, event: LiveEvent): void {
-    if (event.type === 'delta') {
-      let p = this.pending.get(runId)
-      if (!p) {
-        p = { deltas: new Map(), timer: null }
-        this.pending.set(runId, p)
-      }
-      const slot = `${event.index}:${event.kind}`
-      const had = p.deltas.get(slot)
-      p.deltas.set(slot, had ? { ...had, text: had.text + event.text } : { ...event })
-      p.timer ??= setTimeout(() => this.flush(runId), this.options.coalesceMs ?? 50)
-      return
-    }
-    // Anything else keeps its place after the deltas before it.
-    this.flush(runId)
-    this.write(runId, event)
-    const { redis } = this.options
-    if (event.type === 'start' && this.ready()) {
-      redis.expire(this.key(runId), this.options.orphanTtlSeconds ?? 86_400).catch((err) => this.failed(err))
-    }
-    if (event.type === 'end') {
-      this.pending.delete(runId)
-      if (this.ready()) redis.expire(this.key(runId), this.options.ttlSeconds ?? 600).catch((err) => this.failed(err))
-    }
+    this.coalescer.append(runId, event)
   }
 
-  private flush(runId: string): void {
-    const p = this.pending.get(runId)
-    if (!p) return
-    if (p.timer) clearTimeout(p.timer)
-    this.pending.delete(runId)
-    for (const delta of p.deltas.values()) this.write(runId, delta)
+  /** One entry to the stream; the expiries go with the start (an orphan's) and the end. */
+  private entry(runId: string, event: LiveEvent): void {
+    this.write(runId, event)
+    const { redis } = this.options
+    const ttl =
+      event.type === 'start'
+        ? (this.options.orphanTtlSeconds ?? 86_400)
+        : event.type === 'end'
+          ? (this.options.ttlSeconds ?? 600)
+          : null
+    if (ttl !== null && this.ready()) redis.expire(this.key(runId), ttl).catch((err) => this.failed(err))
   }
 
   /**
@@ -146,7 +124,7 @@ export class RedisEventLog implements RunEventLog {
   }
 
   async close(): Promise<void> {
-    for (const runId of [...this.pending.keys()]) this.flush(runId)
+    this.coalescer.flushAll()
     for (const conn of this.followers) conn.disconnect()
   }
 }

@@ -77,6 +77,24 @@ describe.each(kinds)('the run event log %s', (_name, make) => {
     await log.close()
   })
 
+  it('coalesces a 1,000-delta answer into a few entries', async () => {
+    const log = make()
+    log.append('big', start('big'))
+    let expected = ''
+    for (let i = 0; i < 1000; i++) {
+      log.append('big', delta(0, ` t${i}`))
+      expected += ` t${i}`
+      if (i % 250 === 249) await new Promise((r) => setTimeout(r, 60))
+    }
+    log.append('big', { type: 'end' })
+    const entries = await readUntilEnd(log, 'big')
+    expect(textOf(entries, 0)).toBe(expected)
+    const deltas = entries.filter((e) => e.event.type === 'delta').length
+    expect(deltas).toBeGreaterThanOrEqual(4)
+    expect(deltas).toBeLessThan(20)
+    await log.close()
+  })
+
   it('stops following when the reader leaves', async () => {
     const log = make()
     log.append('r2', start('r2'))
@@ -93,24 +111,33 @@ describe.each(kinds)('the run event log %s', (_name, make) => {
   })
 })
 
+describe('the in-memory event log', () => {
+  it('forgets a run some time after its end, and keeps a bounded number of runs', async () => {
+    const log = new MemoryEventLog({ ttlMs: 30, maxRuns: 2 })
+    log.append('old', start('old'))
+    log.append('old', { type: 'end' })
+    log.append('live', start('live'))
+    log.append('new', start('new'))
+    // Over two runs: the ended one goes first, the running ones stay.
+    expect(await log.read('old')).toBeNull()
+    expect(await log.read('live')).toHaveLength(1)
+    log.append('new', { type: 'end' })
+    await new Promise((r) => setTimeout(r, 80))
+    expect(await log.read('new')).toBeNull()
+    expect(await log.read('live')).toHaveLength(1)
+    await log.close()
+  })
+})
+
 describe('the Redis event log', () => {
-  it('coalesces a 1,000-delta answer into a few entries, caps the stream and expires it after the end', async () => {
+  it('expires a log some minutes after its end', async () => {
     const prefix = `t${++prefixes}:`
     const log = new RedisEventLog({ redis, prefix, log: (l) => logs.push(l), ttlSeconds: 120 })
-    log.append('big', start('big'))
-    let expected = ''
-    for (let i = 0; i < 1000; i++) {
-      log.append('big', delta(0, ` t${i}`))
-      expected += ` t${i}`
-      if (i % 250 === 249) await new Promise((r) => setTimeout(r, 60))
-    }
-    log.append('big', { type: 'end' })
-    const entries = await readUntilEnd(log, 'big')
-    expect(textOf(entries, 0)).toBe(expected)
-    const deltas = entries.filter((e) => e.event.type === 'delta').length
-    expect(deltas).toBeGreaterThanOrEqual(4)
-    expect(deltas).toBeLessThan(20)
-    const ttl = await redis.ttl(`${prefix}run:big:events`)
+    log.append('ttl', start('ttl'))
+    log.append('ttl', delta(0, 'x'))
+    log.append('ttl', { type: 'end' })
+    await readUntilEnd(log, 'ttl')
+    const ttl = await redis.ttl(`${prefix}run:ttl:events`)
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(120)
     await log.close()
