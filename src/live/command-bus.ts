@@ -59,8 +59,17 @@ export class RedisCommandBus implements CommandBus {
     if (this.subscriber) return
     const sub = this.options.redis.duplicate()
     this.subscriber = sub
-    // ioredis reconnects and subscribes again on its own; an error must not crash the process.
-    sub.on('error', (err: Error) => this.options.log(`live runs: command channel: ${err.message}`))
+    // ioredis reconnects and subscribes again on its own; an error must not crash the process, and an outage is
+    // one line, not one per reconnect attempt.
+    let down = false
+    sub.on('error', (err: Error) => {
+      if (!down) this.options.log(`live runs: command channel down, reconnecting (${err.message})`)
+      down = true
+    })
+    sub.on('ready', () => {
+      if (down) this.options.log('live runs: command channel back')
+      down = false
+    })
     sub.on('message', (_channel: string, message: string) => {
       let parsed: ReturnType<typeof CommandSchema.safeParse>
       try {
