@@ -32,6 +32,8 @@ export class LiveRuns {
   readonly instanceId: string
   readonly events: RunEventLog
   readonly commands: CommandBus
+  /** How long a page waits for a retry it asked of another instance to start (the owner may not hold the run). */
+  retryWaitMs = 10_000
   private handler: ((command: RunCommand) => boolean) | null = null
 
   constructor(

@@ -97,7 +97,8 @@ export function apiRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
       abortSoon(controller)
     }
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })
-    // Held like a page's run: Stop and "retry this column" may come from any instance (src/live).
+    // Held while it runs, so that Stop may come from any instance (src/live); let go at its end (an API client
+    // keeps its results: holding every API run's answers would grow the process).
     const live: LiveRun = {
       request,
       meta,
@@ -112,10 +113,9 @@ export function apiRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
     if (!body.stream) {
       try {
         const run = await executeRun(ctx, request, meta, { signal: controller.signal })
-        live.results = [...run.results]
         return c.json(runResponse(run))
       } finally {
-        live.done = true
+        registry.delete(live)
         release()
         c.req.raw.signal.removeEventListener('abort', onClientGone)
       }
@@ -146,16 +146,13 @@ export function apiRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
       stream.send(event.type, JSON.stringify(payload))
     }
     executeRun(ctx, request, meta, { signal: controller.signal, onEvent: send })
-      .then((run) => {
-        live.results = [...run.results]
-        stream.send('done', JSON.stringify(runResponse(run)))
-      })
+      .then((run) => stream.send('done', JSON.stringify(runResponse(run))))
       .catch((err: unknown) => {
         const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
         ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(detail, ctx.secrets())}`)
       })
       .finally(() => {
-        live.done = true
+        registry.delete(live)
         release()
         stream.close()
       })

@@ -2,7 +2,7 @@ import type { SSEStreamingApi } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
 import type { TargetResult } from '../domain/types.ts'
 import type { LiveEntry, RunStartEvent } from '../live/types.ts'
-import type { ColumnInfo } from '../../views/run-view.tsx'
+import { type ColumnInfo, ids } from '../../views/run-view.tsx'
 import { ColumnResetParts, ColumnResultParts, RunView, announceText } from '../../views/run-page-parts.tsx'
 import { RunSummaryParts } from '../../views/summary-table.tsx'
 import { PageStreamComposer, partial } from './page-stream.ts'
@@ -193,23 +193,31 @@ export async function streamAttach(stream: SSEStreamingApi, options: AttachOptio
 
 /**
  * "Retry this column" asked here for a run another instance owns: the owner re-runs it into the log; this streams
- * that column's events from `after` (the log's end when the command was sent) until its new result.
+ * that column's events from the log's end when the command was sent until its new result.
  */
 export async function streamRemoteRetry(
   stream: SSEStreamingApi,
   options: { ctx: AppContext; entries: LiveEntry[]; start: RunStartEvent; index: number },
 ): Promise<void> {
   const { ctx, entries, start, index } = options
-  const signal = abortSignalOf(stream)
+  // The owner says nothing when it no longer holds the run (or has no free slot): the wait for its first event
+  // is bounded, and the column then says why nothing happened.
+  const controller = new AbortController()
+  stream.onAbort(() => controller.abort())
+  let started = false
+  const noAnswer = setTimeout(() => controller.abort(), ctx.live.retryWaitMs)
   const out = writer(stream)
   const replay = new PageReplay(ctx, start, false, false)
   await replay.apply(entries)
-  replay.composer.open(index)
   try {
-    out.send({ data: await html(<ColumnResetParts index={index} />) })
     let done = false
-    for await (const batch of batches(ctx, start.run_id, entries.at(-1)!.id, signal)) {
-      const mine = batch.filter((e) => 'index' in e.event && e.event.index === index && e.event.type !== 'restart')
+    for await (const batch of batches(ctx, start.run_id, entries.at(-1)!.id, controller.signal)) {
+      // Its `restart` empties the column (the same partials as the owner's own retry stream).
+      const mine = batch.filter((e) => 'index' in e.event && e.event.index === index)
+      if (mine.some((e) => e.event.type === 'restart')) {
+        started = true
+        clearTimeout(noAnswer)
+      }
       out.send({ data: await replay.apply(mine) })
       if (mine.some((e) => e.event.type === 'result')) {
         done = true
@@ -217,8 +225,15 @@ export async function streamRemoteRetry(
       }
     }
     if (done && !stream.aborted) out.send({ data: await html(<RunSummaryParts summary={await replay.summary()} />) })
+    if (!started && !stream.aborted) {
+      const note = '<p class="error" role="alert">The instance that ran this run did not retry it (it no longer holds '
+      out.send({
+        data: partial(ids.error(index), 'innerHTML', `${note}the run, or is busy). Try again later.</p>`),
+      })
+    }
     await out.send({ event: 'done', data: start.run_id })
   } finally {
+    clearTimeout(noAnswer)
     await out.stop()
   }
 }

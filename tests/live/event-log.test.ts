@@ -37,9 +37,14 @@ const delta = (index: number, text: string): LiveEvent => ({ type: 'delta', inde
 const textOf = (entries: LiveEntry[], index: number) =>
   entries.map((e) => (e.event.type === 'delta' && e.event.index === index ? e.event.text : '')).join('')
 
-async function readUntilEnd(log: RunEventLog, runId: string, after?: string): Promise<LiveEntry[]> {
+/** Follows a log to its end (or for `batches` batches). */
+async function readUntilEnd(log: RunEventLog, runId: string, after?: string, batches = Infinity): Promise<LiveEntry[]> {
   const got: LiveEntry[] = []
-  for await (const batch of log.follow(runId, after, new AbortController().signal)) got.push(...batch)
+  let n = 0
+  for await (const batch of log.follow(runId, after, new AbortController().signal)) {
+    got.push(...batch)
+    if (++n >= batches) break
+  }
   return got
 }
 
@@ -125,6 +130,19 @@ describe('the in-memory event log', () => {
     await new Promise((r) => setTimeout(r, 80))
     expect(await log.read('new')).toBeNull()
     expect(await log.read('live')).toHaveLength(1)
+    await log.close()
+  })
+
+  it('lets a huge answer go as soon as its run ends (history holds it)', async () => {
+    const log = new MemoryEventLog({ endedBytes: 10_000 })
+    log.append('small', start('small'))
+    log.append('small', { type: 'end' })
+    log.append('huge', start('huge'))
+    log.append('huge', delta(0, 'x'.repeat(50_000)))
+    expect(textOf(await readUntilEnd(log, 'huge', undefined, 2), 0)).toHaveLength(50_000)
+    log.append('huge', { type: 'end' })
+    expect(await log.read('huge')).toBeNull()
+    expect(await log.read('small')).toHaveLength(2)
     await log.close()
   })
 })

@@ -201,6 +201,26 @@ describe('two instances sharing one store and one Redis', () => {
     expect(await (await fetch(`${a.url}/runs/${runId}/answers/0`)).text()).toBe('w1 w2 w3 w4 w5')
   })
 
+  it('a retry the owner does not make (an API run it no longer holds) ends with a note, the answer kept', async () => {
+    const run = await startRun(a, 'quick')
+    await run.all
+    b.ctx.live.retryWaitMs = 300
+    try {
+      const res = await fetch(`${b.url}/runs/${run.runId}/retry/0`, { method: 'POST', headers: { origin: b.url } })
+      expect(res.status).toBe(200)
+      const got: SSEFrame[] = []
+      for await (const f of readSSE(res.body!)) got.push(f)
+      const html = got.map((f) => f.data).join('')
+      expect(html).toContain('did not retry it')
+      // The column was not emptied: no reset partials.
+      expect(html).not.toContain('hx-target="#m0"')
+      expect(got.at(-1)).toMatchObject({ event: 'done' })
+      expect(upstream.requestsFor('quick')).toHaveLength(3)
+    } finally {
+      b.ctx.live.retryWaitMs = 10_000
+    }
+  })
+
   it('falls back to history for a run with no live log', async () => {
     const run = await startRun(a, 'quick')
     await run.all
