@@ -27,6 +27,8 @@ import { studyReportRoutes } from './routes/study-report.tsx'
 import { NotFoundPage } from '../views/not-found-page.tsx'
 import { UnavailablePage } from '../views/unavailable-page.tsx'
 import { isStoreUnavailable } from './storage/unavailable.ts'
+import { liveRunRoutes } from './routes/live-runs.tsx'
+import { retryInBackground } from './web/column-retry.ts'
 
 const MAX_BODY = 1024 * 1024
 /** History exports are larger than any other body. */
@@ -63,7 +65,16 @@ export function createApp(ctx: AppContext): Hono {
       { paths: ['/studies', '/studies/estimate'], bytes: STUDY_MAX_BYTES },
     ]),
   )
-  app.route('/api', apiRoutes(ctx))
+  // One registry of open runs: the page and API streams fill it; the copy and diff routes read finished runs from
+  // it; commands from other instances (Stop, "retry this column") act on it.
+  const registry = new RunRegistry()
+  ctx.live.handle((command) =>
+    command.kind === 'stop'
+      ? registry.stop(command.run_id)
+      : retryInBackground(ctx, registry, command.run_id, command.index ?? -1),
+  )
+  app.route('/', liveRunRoutes(ctx))
+  app.route('/api', apiRoutes(ctx, registry))
   app.route('/api', estimateRoutes(ctx))
   app.route('/api/runs', runsApiRoutes(ctx))
   app.route('/api/spend', spendApiRoutes(ctx))
@@ -74,8 +85,6 @@ export function createApp(ctx: AppContext): Hono {
   app.route('/', loginRoutes(ctx.auth))
   app.route('/settings', settingsRoutes(ctx))
   app.route('/', assetRoutes())
-  // One registry of open runs: the page stream fills it; the copy and diff routes read finished runs from it.
-  const registry = new RunRegistry()
   app.route('/presets', presetFormRoutes(ctx))
   app.route('/', answerDiffRoutes(ctx, registry))
   app.route('/', arenaRoutes(ctx, registry))

@@ -29,6 +29,9 @@ import type { StudyService } from './studies/types.ts'
 import type { StudyLimits } from './studies/input.ts'
 import { DefaultStudyService } from './studies/study-service.ts'
 import { checkExpected, parseExpected } from './studies/expected.ts'
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { LiveRuns } from './live/live-runs.ts'
 
 /** The demo provider is reached through the SDK like any other, on an origin that never leaves the process. */
 export const DEMO_ORIGIN = 'http://demo.juxta.internal'
@@ -74,6 +77,8 @@ export interface AppContext {
   studies: StudyService | null
   /** What a study body is checked against (targets, limits, `expected` syntax). */
   studyLimits: StudyLimits
+  /** Live runs: every run's event log (watchers attach to it) and the commands to a run's owner instance. */
+  live: LiveRuns
 }
 
 export interface ContextOptions {
@@ -109,6 +114,11 @@ export interface ContextOptions {
   reachability?: ReachabilityMonitor
   /** Where studies are kept (beside the history); without it there are no studies. */
   studyStore?: StudyStore
+  /**
+   * Live runs shared across instances through Redis (event logs, commands). Default: in this process only, with
+   * a random instance id and the `juxta:` prefix.
+   */
+  live?: { redis?: Redis; prefix?: string; instanceId?: string }
 }
 
 export function createContext(config: LoadedConfig, options: ContextOptions = {}): AppContext {
@@ -170,13 +180,24 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
       retryable: isStoreUnavailable,
     })
   const settingsBus = options.settingsBus ?? new LocalSettingsBus()
+  const live = new LiveRuns(
+    {
+      redis: options.live?.redis,
+      prefix: options.live?.prefix ?? 'juxta:',
+      instanceId: options.live?.instanceId ?? randomUUID(),
+      log,
+    },
+    {},
+    (target) => catalog.find(target)?.model.label ?? target,
+  )
+  const baseRecorder = options.recorder ?? (options.store ? storeRecorder(options.store) : noRecorder)
   const ctx: AppContext = {
     config,
     settings,
     catalog: () => catalog,
     adapter: new OpenAICompatibleAdapter({ connectTimeoutMs: settings.connect_timeout_ms, fetch: streamingFetch }),
     pricer: options.pricer ?? new PriceBook(),
-    recorder: options.recorder ?? (options.store ? storeRecorder(options.store) : noRecorder),
+    recorder: live.recorder(baseRecorder),
     runSlots: new RunSlots(settings.max_concurrent_runs),
     store: options.store ?? null,
     presets: options.presets ?? null,
@@ -210,6 +231,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
         return parsed.ok ? null : parsed.message
       },
     },
+    live,
   }
   settingsBus.subscribe(async (topic: SettingsTopic) => {
     if (topic !== 'providers') await keys.reload()

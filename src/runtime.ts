@@ -98,6 +98,8 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
           .catch(() => {})
           .then(() => ctx.recorder.flush?.())
           .catch(() => {})
+          .then(() => ctx.live.close())
+          .catch(() => {})
           .finally(() => store.close().catch(() => {}))
           .finally(() => lease.release())
         return closing

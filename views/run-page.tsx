@@ -8,7 +8,14 @@ import { formatWhen } from './history-page.tsx'
  * A stored run, shown as it was live, with "run again" and "continue". A blind run not voted on yet shows no
  * export links and a follow-up form that names no target.
  */
-export function RunPage(props: { run: RunDetail; view: RunViewProps; canContinue: boolean; hidden: boolean }) {
+export function RunPage(props: {
+  run: RunDetail
+  view: RunViewProps
+  canContinue: boolean
+  hidden: boolean
+  /** A running run with a live log: the page attaches to it (src/routes/live-runs.tsx) and follows it. */
+  attach?: boolean
+}) {
   const r = props.run
   return (
     <Layout title={`Run ${formatWhen(r.created_at)}`} active="history">
@@ -64,6 +71,23 @@ export function RunPage(props: { run: RunDetail; view: RunViewProps; canContinue
       <section id="run" class="run-area" aria-label="Results">
         <RunView {...props.view} />
       </section>
+      {/* Outside #run, which its first message replaces: htmx stops reading a stream whose element is swapped.
+          A GET on load rather than hx-sse:connect: htmx may process the page before its SSE extension registers
+          (both scripts are deferred), and core always processes hx-get; the config restores what hx-sse:connect
+          means (reconnect with Last-Event-ID, pause in a hidden tab, do not hold the element's request). */}
+      {props.attach ? (
+        <div
+          id="live-attach"
+          hx-get={`/runs/${r.run_id}/live`}
+          hx-trigger="load"
+          hx-sse:close="done"
+          hx-config={JSON.stringify({ sse: { reconnect: true, pauseOnBackground: true, releaseOn: 'immediate' } })}
+          hx-target="#run"
+          hx-swap="innerHTML"
+        ></div>
+      ) : (
+        ''
+      )}
       {props.canContinue ? (
         <form
           id="followup"

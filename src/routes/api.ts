@@ -9,6 +9,7 @@ import { runResponse } from '../engine/run-response.ts'
 import { PAGE_WAIT_MS } from '../providers/reachability.ts'
 import { targetList } from '../providers/target-list.ts'
 import { abortSoon, cutUpstreams } from '../http/upstream-cut.ts'
+import { type LiveRun, RunRegistry } from '../web/run-registry.ts'
 
 /**
  * An event stream written straight into one ReadableStream: the events of one event-loop turn leave as one
@@ -67,7 +68,7 @@ function busy(ctx: AppContext): Response {
 }
 
 /** JSON API: list targets, run a compare (whole or streamed). */
-export function apiRoutes(ctx: AppContext): Hono {
+export function apiRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
   const app = new Hono()
 
   app.get('/targets', async (c) => {
@@ -96,12 +97,25 @@ export function apiRoutes(ctx: AppContext): Hono {
       abortSoon(controller)
     }
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })
+    // Held while it runs, so that Stop may come from any instance (src/live); let go at its end (an API client
+    // keeps its results: holding every API run's answers would grow the process).
+    const live: LiveRun = {
+      request,
+      meta,
+      controller,
+      results: request.targets.map(() => undefined),
+      retries: new Map(),
+      done: false,
+      turn: 1,
+    }
+    registry.add(live)
 
     if (!body.stream) {
       try {
         const run = await executeRun(ctx, request, meta, { signal: controller.signal })
         return c.json(runResponse(run))
       } finally {
+        registry.delete(live)
         release()
         c.req.raw.signal.removeEventListener('abort', onClientGone)
       }
@@ -138,6 +152,7 @@ export function apiRoutes(ctx: AppContext): Hono {
         ctx.log(`error streaming run ${request.run_id}: ${redactSecrets(detail, ctx.secrets())}`)
       })
       .finally(() => {
+        registry.delete(live)
         release()
         stream.close()
       })

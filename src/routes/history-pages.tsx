@@ -82,7 +82,9 @@ export function historyPageRoutes(ctx: AppContext): Hono {
     const canContinue =
       run.status !== 'running' && run.targets.every((t) => ctx.catalog().find(t)?.provider.keyStatus !== 'missing')
     data.view.judge = await arenaPanel(ctx, data)
-    return c.html(<RunPage run={run} view={data.view} canContinue={canContinue} hidden={data.hidden} />)
+    // Still running on some instance: the page attaches to its live log.
+    const attach = run.status === 'running' && (await ctx.live.startOf(run.run_id)) !== null
+    return c.html(<RunPage run={run} view={data.view} canContinue={canContinue} hidden={data.hidden} attach={attach} />)
   })
 
   app.post('/history/import', async (c) => {

@@ -18,6 +18,7 @@ import { imageSizeProblem, MAX_IMAGES, sniffImageType } from '../images/image-da
 import { presetsForPage } from './preset-page.ts'
 import { shuffled } from '../arena/letters.ts'
 import { isHidden } from '../web/blind-state.ts'
+import { streamRemoteRetry } from '../web/live-attach.tsx'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
@@ -66,6 +67,24 @@ const busyMessage = (ctx: AppContext) => {
 function busyForm(c: Context, ctx: AppContext): Response {
   c.header('Retry-After', String(ctx.runSlots.retryAfterSeconds))
   return c.html(<FormErrors title="Not started:" issues={[{ path: '', message: busyMessage(ctx) }]} />, 429) as Response
+}
+
+/** "Retry this column" for a run another instance owns: a command to it, then its events from the run's log. */
+async function remoteRetry(c: Context, ctx: AppContext, runId: string, index: number): Promise<Response> {
+  const gone = () =>
+    c.html(<FormErrors issues={[{ path: '', message: 'this run is no longer open here' }]} />, 404) as Response
+  const entries = /^[A-Za-z0-9_-]{1,64}$/.test(runId) ? await ctx.live.events.read(runId).catch(() => null) : null
+  const start = entries?.[0]?.event
+  if (!entries || start?.type !== 'start' || !start.targets[index]) return gone()
+  if (await isHidden(ctx, runId))
+    return c.html(
+      <FormErrors issues={[{ path: '', message: 'a blind run cannot be retried before the vote' }]} />,
+      409,
+    ) as Response
+  // Sent once the log's end is known: every event of the retry comes after it.
+  if ((await ctx.live.command({ kind: 'retry', run_id: runId, index })) === 'nobody') return gone()
+  c.header('X-Accel-Buffering', 'no')
+  return streamSSE(c, (stream) => streamRemoteRetry(stream, { ctx, entries, start, index }))
 }
 
 export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
@@ -181,15 +200,18 @@ export function pageRoutes(ctx: AppContext, registry = new RunRegistry()): Hono 
     })
   })
 
-  app.post('/runs/:id/stop', (c) => {
-    registry.stop(c.req.param('id'))
+  app.post('/runs/:id/stop', async (c) => {
+    const id = c.req.param('id')
+    // Not run here: the instance that runs it gets the command (src/live).
+    if (!registry.stop(id) && /^[A-Za-z0-9_-]{1,64}$/.test(id)) await ctx.live.command({ kind: 'stop', run_id: id })
     return c.body(null, 204)
   })
 
   app.post('/runs/:id/retry/:index{[0-9]+}', async (c) => {
     const run = registry.get(c.req.param('id'))
     const index = Number(c.req.param('index'))
-    if (!run?.request.targets[index])
+    if (!run) return remoteRetry(c, ctx, c.req.param('id'), index)
+    if (!run.request.targets[index])
       return c.html(<FormErrors issues={[{ path: '', message: 'this run is no longer open here' }]} />, 404)
     // A retry streams figures that would tell a blind run's answers apart.
     if (run.blind && (await isHidden(ctx, run.request.run_id)))

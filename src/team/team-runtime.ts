@@ -76,7 +76,9 @@ export async function buildTeamRuntime(
       keys: shared.keys,
       customProviders: shared.customProviders,
       sessionStore: new PgSessionStore(pool),
-      loginThrottle: redis ? new RedisLoginThrottle({ redis, prefix: team.redisPrefix, now: Date.now, log }) : undefined,
+      loginThrottle: redis
+        ? new RedisLoginThrottle({ redis, prefix: team.redisPrefix, now: Date.now, log })
+        : undefined,
       settingsBus,
       studyStore,
       live: { redis: redis ?? undefined, prefix: team.redisPrefix, instanceId: team.instanceId },
@@ -156,4 +158,3 @@ async function connectRedis(url: string, log: (line: string) => void): Promise<R
     throw new StartupError(`cannot reach Redis at ${redisWhere(url)}: ${err instanceof Error ? err.message : err}`)
   }
 }
-

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts'
 import { executeRun, retryTarget, type RunMeta } from '../engine/run-service.ts'
 import type { CompareRequest, RunEvent } from '../engine/types.ts'
 import type { TargetResult } from '../domain/types.ts'
-import { ids } from '../../views/run-view.tsx'
+import { type ColumnInfo, ids } from '../../views/run-view.tsx'
 import { LiveStats } from '../../views/run-view.tsx'
 import {
   ColumnResetParts,
@@ -13,7 +13,7 @@ import {
   RunView,
   announceText,
 } from '../../views/run-page-parts.tsx'
-import { RunSummaryParts } from '../../views/summary-table.tsx'
+import { type RunSummaryData, RunSummaryParts } from '../../views/summary-table.tsx'
 import { DiffForm } from '../../views/answer-diff-view.tsx'
 import { liveSummaryTable } from './run-summary.ts'
 import { PageStreamComposer, partial } from './page-stream.ts'
@@ -25,13 +25,13 @@ import { voteFormOf } from './vote-choices.ts'
 import { ArenaPanel } from '../../views/arena-panel.tsx'
 import { judgeTargets } from './arena-panel.tsx'
 
-const columnIds = (i: number) => ({ rendered: ids.rendered(i), tail: ids.tail(i), reasoning: ids.reasoning(i) })
+export const columnIds = (i: number) => ({ rendered: ids.rendered(i), tail: ids.tail(i), reasoning: ids.reasoning(i) })
 
 const FLUSH_MS = 50
 const STATS_MS = 1000
 const HEARTBEAT_MS = 15_000
 
-const html = async (node: unknown): Promise<string> =>
+export const html = async (node: unknown): Promise<string> =>
   String(await (node as { toString(): string | Promise<string> }).toString())
 
 /**
@@ -196,34 +196,14 @@ export async function streamNewRun(stream: SSEStreamingApi, options: NewRunStrea
     run.done = true
   }
   if (stream.aborted) return
-  // A blind run's follow-up form names no target: the server continues the parent's.
-  const targets = blind ? [] : request.targets.map((t) => t.target)
-  const vote = ctx.arena ? await html(<VoteForm {...voteFormOf(request.run_id, columns, blind)} />) : ''
-  const labels = new Map(columns.map((c) => [c.target, c.label]))
-  // The judge's form (or, in a blind run, why it waits for the vote): votes come later, through the vote route.
-  const judge = ctx.arena
-    ? await html(
-        <ArenaPanel
-          runId={request.run_id}
-          hidden={blind}
-          votes={[]}
-          judges={judgeTargets(ctx)}
-          labelOf={(t) => labels.get(t) ?? t}
-        />,
-      )
-    : ''
   await stream.writeSSE({
-    data:
-      (blind ? '' : await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />)) +
-      partial('followup', 'innerHTML', await html(<FollowUpFields runId={request.run_id} targets={targets} />)) +
-      (blind ? '' : partial('run-copy', 'innerHTML', await html(<RunCopyButton runId={request.run_id} />))) +
-      // By id, not hx-target: see ColumnResultParts (the form inside has its own hx-target).
-      (blind
-        ? ''
-        : `<hx-partial id="diff">${await html(<DiffForm runId={request.run_id} columns={columns} />)}</hx-partial>`) +
-      (vote ? `<hx-partial id="vote">${vote}</hx-partial>` : '') +
-      (judge ? `<hx-partial id="judge">${judge}</hx-partial>` : '') +
-      `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`,
+    data: await endParts(ctx, {
+      runId: request.run_id,
+      columns,
+      targets: request.targets.map((t) => t.target),
+      blind,
+      summary: () => liveSummaryTable(ctx, registry, run),
+    }),
   })
   await stream.writeSSE({ event: 'done', data: request.run_id })
 }
@@ -267,4 +247,47 @@ export async function streamColumnRetry(
   if (stream.aborted) return
   await stream.writeSSE({ data: await html(<RunSummaryParts summary={await liveSummaryTable(ctx, registry, run)} />) })
   await stream.writeSSE({ event: 'done', data: run.request.run_id })
+}
+
+/**
+ * What a page gets when its run ends: summary, follow-up form, copy, diff, vote and judge, and Stop removed. A
+ * blind run's parts name no target.
+ */
+export async function endParts(
+  ctx: AppContext,
+  options: {
+    runId: string
+    columns: ColumnInfo[]
+    targets: string[]
+    blind: boolean
+    summary: () => Promise<RunSummaryData>
+  },
+): Promise<string> {
+  const { runId, columns, blind } = options
+  // A blind run's follow-up form names no target: the server continues the parent's.
+  const targets = blind ? [] : options.targets
+  const vote = ctx.arena ? await html(<VoteForm {...voteFormOf(runId, columns, blind)} />) : ''
+  const labels = new Map(columns.map((c) => [c.target, c.label]))
+  // The judge's form (or, in a blind run, why it waits for the vote): votes come later, through the vote route.
+  const judge = ctx.arena
+    ? await html(
+        <ArenaPanel
+          runId={runId}
+          hidden={blind}
+          votes={[]}
+          judges={judgeTargets(ctx)}
+          labelOf={(t) => labels.get(t) ?? t}
+        />,
+      )
+    : ''
+  return (
+    (blind ? '' : await html(<RunSummaryParts summary={await options.summary()} />)) +
+    partial('followup', 'innerHTML', await html(<FollowUpFields runId={runId} targets={targets} />)) +
+    (blind ? '' : partial('run-copy', 'innerHTML', await html(<RunCopyButton runId={runId} />))) +
+    // By id, not hx-target: see ColumnResultParts (the form inside has its own hx-target).
+    (blind ? '' : `<hx-partial id="diff">${await html(<DiffForm runId={runId} columns={columns} />)}</hx-partial>`) +
+    (vote ? `<hx-partial id="vote">${vote}</hx-partial>` : '') +
+    (judge ? `<hx-partial id="judge">${judge}</hx-partial>` : '') +
+    `<hx-partial hx-target="#stop" hx-swap="delete"></hx-partial>`
+  )
 }

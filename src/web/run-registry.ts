@@ -45,6 +45,13 @@ export class RunRegistry {
     }
   }
 
+  /** Lets a run go (an API run once it has ended: only its Stop needed holding). */
+  delete(run: LiveRun): void {
+    if (this.runs.get(run.request.run_id) !== run) return
+    this.runs.delete(run.request.run_id)
+    this.imageBytes -= imageBytesOf(run)
+  }
+
   get(runId: string): LiveRun | undefined {
     return this.runs.get(runId)
   }
