@@ -110,13 +110,18 @@ export class PgRunStore implements T.RunStore {
     const pageMode = !cursor && query.page !== undefined
     const offset = pageMode ? (query.page! - 1) * query.limit : 0
     const { where, values } = pgFilterSql(query, cursor, 3)
-    const list = await rows<ListRow>(
-      this.pool,
-      `SELECT r.seq, r.id, r.created_at, r.status, r.turn, r.parent_id, r.conversation_id, r.study_id,
-        substr(r.prompt, 1, ${PROMPT_HEAD}) AS prompt, length(r.prompt) > ${PROMPT_HEAD} AS truncated
-      FROM runs r ${where} ORDER BY r.seq DESC LIMIT $1 OFFSET $2`,
-      [query.limit + 1, offset, ...values],
-    )
+    // In page mode the count runs beside the page on another connection: it is the slow part at scale.
+    const count = pageMode ? pgFilterSql(query) : null
+    const [list, counted] = await Promise.all([
+      rows<ListRow>(
+        this.pool,
+        `SELECT r.seq, r.id, r.created_at, r.status, r.turn, r.parent_id, r.conversation_id, r.study_id,
+          substr(r.prompt, 1, ${PROMPT_HEAD}) AS prompt, length(r.prompt) > ${PROMPT_HEAD} AS truncated
+        FROM runs r ${where} ORDER BY r.seq DESC LIMIT $1 OFFSET $2`,
+        [query.limit + 1, offset, ...values],
+      ),
+      count ? rows<{ n: number }>(this.pool, `SELECT count(*) AS n FROM runs r ${count.where}`, count.values) : null,
+    ])
     const page = await listPage(list, query, async (ids) => {
       const [targets, refs] = await Promise.all([
         rows<TargetRow>(this.pool, PG.listTargets, [ids]),
@@ -124,14 +129,7 @@ export class PgRunStore implements T.RunStore {
       ])
       return { targets, images: refs }
     })
-    if (!pageMode) return page
-    const count = pgFilterSql(query)
-    const counted = await rows<{ n: number }>(
-      this.pool,
-      `SELECT count(*) AS n FROM runs r ${count.where}`,
-      count.values,
-    )
-    return { ...page, ...pageCount(query, counted[0]!.n) }
+    return counted ? { ...page, ...pageCount(query, counted[0]!.n) } : page
   }
 
   async getRun(runId: string): Promise<T.RunDetail | null> {
