@@ -4,24 +4,15 @@ import type { ChatMessage } from '../../providers/types.ts'
 import { buildConversation, type ChainTurn, chainSql, type TurnAnswer } from '../conversation.ts'
 import { decodeCursor, type Cursor } from '../run-filter.ts'
 import { dataByRun, type ImageBytes, refsByRun } from '../run-images.ts'
-import { RESULT_COLUMNS } from '../run-sql.ts'
 import { type ListRow, listPage, PROMPT_HEAD, pageCount, type TargetRow } from '../run-summary.ts'
-import {
-  groupByRun,
-  type ResultRow,
-  type RunRow,
-  resultValues,
-  targetParts,
-  toRunLink,
-  toStoredRun,
-  withImages,
-} from '../rows.ts'
+import { groupByRun, type ResultRow, type RunRow, targetParts, toRunLink, toStoredRun, withImages } from '../rows.ts'
 import { foldSpend, type SpendGroup } from '../spend.ts'
 import type * as T from '../types.ts'
 import { pgTransaction, type PgPool } from './pg-database.ts'
-import { changes, type PgQueryable, picoParam, rows } from './pg-query.ts'
+import { changes, rows } from './pg-query.ts'
 import { pgFilterSql } from './pg-run-filter.ts'
 import { PG } from './pg-run-sql.ts'
+import { imageColumns, importOne, mergePartials, resultParams, textParam } from './pg-run-writes.ts'
 
 const EXPORT_BATCH = 200
 const DAY_MS = 86_400_000
@@ -110,13 +101,18 @@ export class PgRunStore implements T.RunStore {
     const pageMode = !cursor && query.page !== undefined
     const offset = pageMode ? (query.page! - 1) * query.limit : 0
     const { where, values } = pgFilterSql(query, cursor, 3)
-    const list = await rows<ListRow>(
-      this.pool,
-      `SELECT r.seq, r.id, r.created_at, r.status, r.turn, r.parent_id, r.conversation_id, r.study_id,
-        substr(r.prompt, 1, ${PROMPT_HEAD}) AS prompt, length(r.prompt) > ${PROMPT_HEAD} AS truncated
-      FROM runs r ${where} ORDER BY r.seq DESC LIMIT $1 OFFSET $2`,
-      [query.limit + 1, offset, ...values],
-    )
+    // In page mode the count runs beside the page on another connection: it is the slow part at scale.
+    const count = pageMode ? pgFilterSql(query) : null
+    const [list, counted] = await Promise.all([
+      rows<ListRow>(
+        this.pool,
+        `SELECT r.seq, r.id, r.created_at, r.status, r.turn, r.parent_id, r.conversation_id, r.study_id,
+          substr(r.prompt, 1, ${PROMPT_HEAD}) AS prompt, length(r.prompt) > ${PROMPT_HEAD} AS truncated
+        FROM runs r ${where} ORDER BY r.seq DESC LIMIT $1 OFFSET $2`,
+        [query.limit + 1, offset, ...values],
+      ),
+      count ? rows<{ n: number }>(this.pool, `SELECT count(*) AS n FROM runs r ${count.where}`, count.values) : null,
+    ])
     const page = await listPage(list, query, async (ids) => {
       const [targets, refs] = await Promise.all([
         rows<TargetRow>(this.pool, PG.listTargets, [ids]),
@@ -124,14 +120,7 @@ export class PgRunStore implements T.RunStore {
       ])
       return { targets, images: refs }
     })
-    if (!pageMode) return page
-    const count = pgFilterSql(query)
-    const counted = await rows<{ n: number }>(
-      this.pool,
-      `SELECT count(*) AS n FROM runs r ${count.where}`,
-      count.values,
-    )
-    return { ...page, ...pageCount(query, counted[0]!.n) }
+    return counted ? { ...page, ...pageCount(query, counted[0]!.n) } : page
   }
 
   async getRun(runId: string): Promise<T.RunDetail | null> {
@@ -263,99 +252,6 @@ interface LinkRow {
   status: T.RunStatus
   study_id: string | null
   prompt: string
-}
-
-async function importOne(
-  client: PgQueryable,
-  run: T.StoredRun,
-  images: ReadonlyMap<string, ImageBlob>,
-): Promise<boolean> {
-  // A run exported while it was streaming can never finish now.
-  const status = run.status === 'running' ? 'interrupted' : run.status
-  const createdAt = Date.parse(run.created_at)
-  const inserted = await changes(client, PG.importRun, [
-    run.run_id,
-    run.conversation_id,
-    run.parent_id,
-    run.turn,
-    createdAt,
-    run.finished_at === null ? null : Date.parse(run.finished_at),
-    status,
-    JSON.stringify(run.params),
-    textParam(run.system),
-    textParam(run.prompt),
-  ])
-  if (inserted === 0) return false
-  for (const [idx, r] of run.results.entries()) {
-    const parts = targetParts(r.target)
-    const values = resultParams(r.status === 'running' ? { ...r, status: 'interrupted' } : r)
-    await changes(client, PG.importResult, [
-      run.run_id,
-      idx,
-      createdAt,
-      parts.target,
-      parts.provider,
-      parts.model,
-      ...values,
-    ])
-  }
-  const blobs = (run.images ?? []).map((ref) => {
-    const blob = images.get(ref.sha256)
-    if (!blob) throw new Error(`image ${ref.sha256} is not in the file`)
-    return blob
-  })
-  if (blobs.length > 0) await changes(client, PG.linkImages, [run.run_id, ...imageColumns(blobs)])
-  return true
-}
-
-/** A result's columns in RESULT_COLUMNS order. */
-function resultParams(result: Parameters<typeof resultValues>[0]): unknown[] {
-  const values = resultValues(result)
-  return RESULT_COLUMNS.map((c) =>
-    c === 'cost_pico'
-      ? picoParam(values.cost_pico)
-      : c === 'text' || c === 'reasoning'
-        ? textParam(values[c])
-        : values[c],
-  )
-}
-
-/**
- * PostgreSQL text cannot hold U+0000 (SQLite can): a model answer containing one would fail every write of its
- * run. It becomes U+FFFD, the replacement character, as an invalid byte would.
- */
-function textParam<T extends string | null>(text: T): T {
-  return (text?.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text) as T
-}
-
-function imageColumns(images: ReadonlyArray<ImageBlob>): unknown[] {
-  return [
-    images.map((i) => i.sha256),
-    images.map((i) => i.mime),
-    images.map((i) => i.data.length),
-    images.map((i) => i.data),
-  ]
-}
-
-/** One update per target: the text of repeated ones joined in order, the latest attempt count kept. */
-function mergePartials(updates: T.PartialUpdate[]): T.PartialUpdate[] {
-  const byTarget = new Map<string, T.PartialUpdate>()
-  for (const u of updates) {
-    const key = `${u.index}:${u.run_id}`
-    const seen = byTarget.get(key)
-    byTarget.set(
-      key,
-      seen
-        ? {
-            ...seen,
-            text: seen.text + u.text,
-            reasoning: seen.reasoning + u.reasoning,
-            attempts: u.attempts ?? seen.attempts,
-          }
-        : u,
-    )
-  }
-  return [...byTarget.values()]
 }
 
 async function withFreshSeq<T>(write: () => Promise<T>): Promise<T> {
