@@ -235,16 +235,18 @@ export class StudyTeam {
       // Stored already (an instance died after the save, before the queue heard): not run twice.
       if ((await this.client.sismember(this.studyKeys(id).finished, cellId(key))) === 1) return
       const { input } = record
-      if (input.max_usd !== undefined && (await this.spent(id)) >= usdToPico(input.max_usd)) {
-        await this.stop(id, 'budget')
-        return
-      }
       const provider = splitTarget(key.target)?.provider ?? key.target
       const release = await this.acquire(`${id}:${provider}`, provider, input.concurrency, controller.signal)
       if (!release) return this.closing ? await this.requeue(job, token) : undefined
       try {
-        // Paused or cancelled while it waited for a slot.
-        if ((await this.deps.store.getStudy(id))?.status !== 'running') return
+        // Read again after the wait for a slot: paused, cancelled, or the budget reached meanwhile.
+        const now = await this.deps.store.getStudy(id)
+        if (now?.status !== 'running') return
+        const budget = now.input.max_usd
+        if (budget !== undefined && (await this.spent(id)) >= usdToPico(budget)) {
+          await this.stop(id, 'budget')
+          return
+        }
         const outcome = await runStudyCell({
           studyId: id,
           input,

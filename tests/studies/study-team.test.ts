@@ -8,7 +8,7 @@ import { openSqliteRunStore, type SqliteRunStore } from '../../src/storage/sqlit
 import { SqliteStudyStore } from '../../src/storage/sqlite-study-store.ts'
 import { DefaultStudyService } from '../../src/studies/study-service.ts'
 import type { StudyTeamOptions } from '../../src/studies/study-team.ts'
-import type { StudyInput, StudyView } from '../../src/studies/types.ts'
+import type { StudyInput, StudyProgressEvent, StudyView } from '../../src/studies/types.ts'
 import {
   type FakeUpstream,
   type RecordedRequest,
@@ -40,6 +40,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+type Model = string | Record<string, unknown>
+
 interface Instance {
   name: 'a' | 'b'
   studies: DefaultStudyService
@@ -67,7 +69,7 @@ afterEach(async () => {
 /** One instance: its own engine (and API key) and study service, on the shared stores and Redis. */
 function instance(
   name: 'a' | 'b',
-  shared: { runStore: SqliteRunStore; studyStore: SqliteStudyStore; models: string[]; prefix: string },
+  shared: { runStore: SqliteRunStore; studyStore: SqliteStudyStore; models: Model[]; prefix: string },
   options: Partial<StudyTeamOptions> = {},
 ): Instance {
   const logs: string[] = []
@@ -89,7 +91,7 @@ function instance(
   return { name, studies, logs, flush: async () => ctx.recorder.flush?.() }
 }
 
-function startTeam(models: string[], options: Partial<StudyTeamOptions> = {}): Team {
+function startTeam(models: Model[], options: Partial<StudyTeamOptions> = {}): Team {
   test++
   const runStore = openSqliteRunStore(join(dir, `team-${test}.db`))
   const shared = { runStore, studyStore: new SqliteStudyStore(runStore.db), models, prefix: `t${test}:` }
@@ -158,6 +160,9 @@ describe('a study shared by two instances (BullMQ on Redis)', () => {
     const team = startTeam([model])
     const setState = vi.spyOn(team.studyStore, 'setState')
     const id = await create(team.a, study([`p1/${model}`, `p2/${model}`], 12, { repeats: 2 }))
+    // Listeners on B hear of every cell, whichever instance ran it.
+    const heard: StudyProgressEvent[] = []
+    team.b.studies.subscribe(id, (e) => heard.push(e))
     const view = await until(team.b, id, (v) => v.status !== 'running')
     expect(view.status).toBe('done')
     expect(view.progress).toEqual({ done: 48, total: 48, ok: 48, errors: 0, cancelled: 0, pending: 0 })
@@ -176,6 +181,49 @@ describe('a study shared by two instances (BullMQ on Redis)', () => {
     expect(setState.mock.calls.filter(([sid, s]) => sid === id && s.status === 'done')).toHaveLength(1)
     // Both instances' listings agree.
     expect((await team.a.studies.get(id))?.progress.done).toBe(48)
+    expect(await waitFor(() => heard.filter((e) => e.cell).length === 48, 5000)).toBe(true)
+    expect(await waitFor(() => heard.some((e) => e.status === 'done' && e.progress.done === 48), 5000)).toBe(true)
+  })
+
+  it('pause on one instance stops both; resume on the other runs only the missing cells', async () => {
+    const model = script('pause', slowText(40))
+    const team = startTeam([model])
+    const id = await create(team.a, study([`p1/${model}`, `p2/${model}`], 10))
+    const open = () => forModels([model]).filter((r) => r.closedAt === null)
+    expect(await waitFor(() => open().some(by('a')) && open().some(by('b')), 15_000, 5)).toBe(true)
+    expect(await team.b.studies.pause(id)).toMatchObject({ ok: true, view: { status: 'interrupted' } })
+    // The cells in flight finish (they are paid for) and are kept; no other starts.
+    const paused = await until(team.a, id, (v) => v.progress.done === forModels([model]).length, 10_000)
+    expect(open()).toEqual([])
+    expect(paused).toMatchObject({ status: 'interrupted', stop_reason: 'paused' })
+    expect(paused.progress.pending).toBeGreaterThan(0)
+    expect(forModels([model]).every((r) => !r.aborted)).toBe(true)
+
+    expect(await team.a.studies.resume(id)).toMatchObject({ ok: true, view: { status: 'running' } })
+    const done = await until(team.b, id, (v) => v.status !== 'running')
+    expect(done).toMatchObject({ status: 'done', progress: { done: 20, ok: 20, pending: 0 } })
+    expect(forModels([model])).toHaveLength(20)
+  })
+
+  it('stops both instances at the budget; resuming with a higher one finishes', async () => {
+    // $5 per M output tokens, input free: each cell's 4 output tokens cost $0.00002; the low estimate is 0.
+    const model = script('budget', slowText(10))
+    const team = startTeam([{ id: model, price: { input: 0, output: 5 } }])
+    const id = await create(team.a, study([`p1/${model}`], 20, { max_usd: 0.0001 }))
+    const stopped = await until(team.b, id, (v) => v.stop_reason === 'budget')
+    expect(await waitFor(() => forModels([model]).every((r) => r.closedAt !== null), 10_000)).toBe(true)
+    const settled = await until(team.a, id, (v) => v.progress.done === forModels([model]).length, 10_000)
+    expect(settled).toMatchObject({ status: 'interrupted', stop_reason: 'budget' })
+    expect(settled.spend_so_far_usd).toBeGreaterThanOrEqual(0.0001)
+    // 5 cells reach it; at most the 2 others of the provider's limit were already under way.
+    expect(settled.progress.done).toBeGreaterThanOrEqual(5)
+    expect(settled.progress.done).toBeLessThanOrEqual(7)
+    expect(stopped.progress.pending).toBeGreaterThan(0)
+    expect(await team.b.studies.resume(id)).toMatchObject({ ok: false, status: 409 })
+    expect(await team.b.studies.resume(id, { max_usd: 1 })).toMatchObject({ ok: true })
+    const done = await until(team.a, id, (v) => v.status !== 'running')
+    expect(done).toMatchObject({ status: 'done', max_usd: 1, progress: { done: 20, ok: 20 } })
+    expect(forModels([model])).toHaveLength(20)
   })
 
   it('holds a provider limit of 2 across both instances', async () => {
