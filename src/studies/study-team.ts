@@ -8,7 +8,7 @@ import type { CellKey, StoredCell, StudyStore } from '../storage/study-store.ts'
 import { runStudyCell } from './cell-run.ts'
 import { cellId, cellView } from './cells.ts'
 import { RedisProviderGate } from './redis-provider-gate.ts'
-import type { CellView } from './types.ts'
+import type { CellView, StudyInput } from './types.ts'
 
 /** The BullMQ queue every instance of a team works (under the caller's prefix). */
 export const CELL_QUEUE = 'study-cells'
@@ -232,9 +232,15 @@ export class StudyTeam {
       if (this.closing) return await this.requeue(job, token)
       const record = await this.deps.store.getStudy(id)
       if (record?.status !== 'running') return
-      // Stored already (an instance died after the save, before the queue heard): not run twice.
-      if ((await this.client.sismember(this.studyKeys(id).finished, cellId(key))) === 1) return
       const { input } = record
+      // Stored already (an instance died after the save, before the queue heard): not run twice, but counted.
+      const stored = (await this.deps.store.cells(id, { prompt_index: key.prompt_index })).find(
+        (c) => cellId(c) === cellId(key),
+      )
+      if (stored && stored.status !== 'pending') {
+        if (stored.status !== 'cancelled') await this.finish(id, input, key, stored.cost_pico)
+        return
+      }
       const provider = splitTarget(key.target)?.provider ?? key.target
       const release = await this.acquire(`${id}:${provider}`, provider, input.concurrency, controller.signal)
       if (!release) return this.closing ? await this.requeue(job, token) : undefined
@@ -266,21 +272,7 @@ export class StudyTeam {
         await this.changed(id, cellView({ ...key, ...outcome }, input, picoToUsd)).catch((err) =>
           this.logError('events', err),
         )
-        if (outcome.status === 'cancelled') return
-        const keys = this.studyKeys(id)
-        const total = input.prompts.length * input.targets.length * input.repeats
-        const complete = await this.client.eval(
-          FINISH,
-          3,
-          keys.finished,
-          keys.spent,
-          keys.done,
-          cellId(key),
-          outcome.cost_pico?.toString() ?? '',
-          String(total),
-          String(STUDY_KEYS_TTL_MS),
-        )
-        if (complete === 1) await this.complete(id)
+        if (outcome.status !== 'cancelled') await this.finish(id, input, key, outcome.cost_pico)
       } finally {
         await release().catch((err) => this.logError('gate', err))
       }
@@ -294,6 +286,24 @@ export class StudyTeam {
       set.delete(controller)
       if (set.size === 0 && this.inFlight.get(id) === set) this.inFlight.delete(id)
     }
+  }
+
+  /** Counts a stored cell (once) and its cost; the call that counts the study's last cell completes it. */
+  private async finish(id: string, input: StudyInput, key: CellKey, cost: bigint | null): Promise<void> {
+    const keys = this.studyKeys(id)
+    const total = input.prompts.length * input.targets.length * input.repeats
+    const complete = await this.client.eval(
+      FINISH,
+      3,
+      keys.finished,
+      keys.spent,
+      keys.done,
+      cellId(key),
+      cost?.toString() ?? '',
+      String(total),
+      String(STUDY_KEYS_TTL_MS),
+    )
+    if (complete === 1) await this.complete(id)
   }
 
   /** Waits out the provider's back-off, then for one of the study's slots for it; null when aborted. */

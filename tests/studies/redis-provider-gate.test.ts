@@ -35,7 +35,7 @@ describe('RedisProviderGate', () => {
     expect(await redis.zcard('g1:gate:slots:study:p1')).toBe(0)
   })
 
-  it('a holder keeps its slot while it renews; one that stopped (its instance died) loses it after the TTL', async () => {
+  it('a holder keeps its slot while it renews; one that stopped (it died) loses it after the TTL', async () => {
     const holder = new RedisProviderGate({ redis, prefix: 'g2:', instanceId: 'live', slotTtlMs: 300 })
     const other = new RedisProviderGate({ redis, prefix: 'g2:', instanceId: 'other', slotTtlMs: 300 })
     const release = await holder.tryAcquire('s:p', 1)

@@ -322,7 +322,7 @@ describe('a study shared by two instances (BullMQ on Redis)', () => {
     expect(cells.every((c) => c.status === 'ok')).toBe(true)
   })
 
-  it('a cell of an instance killed mid-cell (kill -9) is taken over by the other, which finishes the study', async () => {
+  it('a cell of an instance killed mid-cell (kill -9) is taken over by the other, which finishes', async () => {
     const model = script('killed', slowText(40))
     test++
     const path = join(dir, `team-${test}.db`)
