@@ -320,7 +320,7 @@ export class DefaultStudyService implements StudyService {
     }
     await this.deps.store.setState(id, { status: 'running', stop_reason: null })
     if (this.team) {
-      await this.team.start(id, cells)
+      await this.team.start(id, cells, { resumed: true })
       await this.team.changed(id)
       return this.viewOutcome(id)
     }

@@ -1,4 +1,4 @@
-import { type Job, Queue, WaitingError, Worker } from 'bullmq'
+import { DelayedError, type Job, Queue, WaitingError, Worker } from 'bullmq'
 import { Redis, type RedisOptions } from 'ioredis'
 import type { EngineDeps } from '../engine/compare.ts'
 import type { RunRecorder } from '../engine/run-service.ts'
@@ -17,6 +17,11 @@ const STUDY_KEYS_TTL_MS = 7 * 24 * 3600 * 1000
 /** Why a cell in flight was aborted: a cancelled cell is stored as such, a closing one goes back to the queue. */
 const CLOSING = 'closing'
 const CANCELLED = 'cancelled'
+/**
+ * A cell of a paused (or budget-stopped) study waits in the queue's delayed set this long, unless a resume
+ * promotes it first: it keeps its job id, so a resume never races a job that was just leaving.
+ */
+const PARK_MS = STUDY_KEYS_TTL_MS
 /** How often a cell waiting for a provider slot asks again. */
 const SLOT_POLL_MS = 50
 
@@ -155,7 +160,7 @@ export class StudyTeam {
    * Queues a study's pending cells (creating or resuming it); the cells already finished are recorded in Redis
    * first, so the study completes when the last of the rest is stored, on whichever instance.
    */
-  async start(id: string, cells: StoredCell[]): Promise<void> {
+  async start(id: string, cells: StoredCell[], options: { resumed?: boolean } = {}): Promise<void> {
     const keys = this.studyKeys(id)
     const finished = cells.filter((c) => c.status === 'ok' || c.status === 'error')
     const chunk = 500
@@ -191,6 +196,13 @@ export class StudyTeam {
       opts: { jobId: `${id}_${cellId(c).replaceAll(':', '-')}`, removeOnComplete: true, removeOnFail: true },
     }))
     for (let i = 0; i < jobs.length; i += chunk) await this.queue.addBulk(jobs.slice(i, i + chunk))
+    // Cells parked while it was stopped kept their ids (the adds above left them be): wake them. A cell parking
+    // right now reads the state after parking and wakes itself (see park).
+    if (options.resumed) {
+      for (const job of await this.queue.getDelayed()) {
+        if (job.data.study_id === id) await job.promote().catch(() => {})
+      }
+    }
   }
 
   /** The study is cancelled in the store: every instance aborts its cells in flight (recorded as cancelled). */
@@ -231,7 +243,8 @@ export class StudyTeam {
     try {
       if (this.closing) return await this.requeue(job, token)
       const record = await this.deps.store.getStudy(id)
-      if (record?.status !== 'running') return
+      if (!record || record.status === 'cancelled' || record.status === 'done') return
+      if (record.status !== 'running') return await this.park(job, token, id)
       const { input } = record
       // Stored already (an instance died after the save, before the queue heard): not run twice, but counted.
       const stored = (await this.deps.store.cells(id, { prompt_index: key.prompt_index })).find(
@@ -247,11 +260,12 @@ export class StudyTeam {
       try {
         // Read again after the wait for a slot: paused, cancelled, or the budget reached meanwhile.
         const now = await this.deps.store.getStudy(id)
-        if (now?.status !== 'running') return
+        if (!now || now.status === 'cancelled' || now.status === 'done') return
+        if (now.status !== 'running') return await this.park(job, token, id)
         const budget = now.input.max_usd
         if (budget !== undefined && (await this.spent(id)) >= usdToPico(budget)) {
           await this.stop(id, 'budget')
-          return
+          return await this.park(job, token, id)
         }
         const outcome = await runStudyCell({
           studyId: id,
@@ -277,7 +291,7 @@ export class StudyTeam {
         await release().catch((err) => this.logError('gate', err))
       }
     } catch (err) {
-      if (err instanceof WaitingError) throw err
+      if (err instanceof WaitingError || err instanceof DelayedError) throw err
       // A storage or Redis error: the cell stays pending and the study stops (interrupted, never done); a
       // resume runs what is missing.
       this.log(`study ${id}: cell ${key.target} #${key.prompt_index + 1} failed: ${String(err)}`)
@@ -322,6 +336,16 @@ export class StudyTeam {
       }
       await sleep(wait > 0 ? Math.min(wait, 1000) : SLOT_POLL_MS, signal)
     }
+  }
+
+  /**
+   * The study is stopped but may resume: the cell waits in the delayed set under its id. Parked first, then the
+   * state read again, so a resume either finds it parked or is seen here (and the cell wakes itself).
+   */
+  private async park(job: Job<CellJob>, token: string | undefined, id: string): Promise<never> {
+    await job.moveToDelayed(Date.now() + PARK_MS, token)
+    if ((await this.deps.store.getStudy(id))?.status === 'running') await job.promote()
+    throw new DelayedError()
   }
 
   private async requeue(job: Job<CellJob>, token: string | undefined): Promise<never> {

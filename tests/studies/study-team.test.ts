@@ -323,7 +323,7 @@ describe('a study shared by two instances (BullMQ on Redis)', () => {
   })
 
   it('a cell of an instance killed mid-cell (kill -9) is taken over by the other, which finishes', async () => {
-    const model = script('killed', slowText(40))
+    const model = script('killed', slowText(150))
     test++
     const path = join(dir, `team-${test}.db`)
     const prefix = `t${test}:`
