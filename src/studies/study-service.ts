@@ -101,7 +101,7 @@ export class DefaultStudyService implements StudyService {
     })
     await this.deps.store.setState(studyId, { status: 'running', stop_reason: null, started_at: createdAt.getTime() })
     const cells = await this.deps.store.cells(studyId)
-    if (this.team) await this.team.start(studyId, cells)
+    if (this.team) await this.queueCells(studyId, cells, false)
     else this.startRunner(studyId, input, cells)
     return { ok: true, study_id: studyId }
   }
@@ -320,7 +320,7 @@ export class DefaultStudyService implements StudyService {
     }
     await this.deps.store.setState(id, { status: 'running', stop_reason: null })
     if (this.team) {
-      await this.team.start(id, cells, { resumed: true })
+      await this.queueCells(id, cells, true)
       await this.team.changed(id)
       return this.viewOutcome(id)
     }
@@ -360,6 +360,16 @@ export class DefaultStudyService implements StudyService {
       await Promise.all(runners.map(([, runner]) => runner.close()))
     })()
     return this.closing
+  }
+
+  /** Team mode: Redis away, the study stops (interrupted, `error`) rather than waiting for cells nobody queued. */
+  private async queueCells(id: string, cells: StoredCell[], resumed: boolean): Promise<void> {
+    try {
+      await this.team!.start(id, cells, { resumed })
+    } catch (err) {
+      this.deps.log(`study ${id}: could not queue its cells: ${String(err)}`)
+      await this.deps.store.setState(id, { status: 'interrupted', stop_reason: 'error' })
+    }
   }
 
   private startRunner(id: string, input: StudyInput, cells: StoredCell[]): void {

@@ -205,14 +205,18 @@ export class StudyTeam {
     }
   }
 
-  /** The study is cancelled in the store: every instance aborts its cells in flight (recorded as cancelled). */
+  /**
+   * The study is cancelled in the store: every instance aborts its cells in flight (recorded as cancelled). With
+   * Redis away, the cells in flight elsewhere finish (no new one starts: the state is in the store).
+   */
   async cancel(id: string): Promise<void> {
-    await this.publish({ kind: 'cancel', study_id: id })
+    for (const c of this.inFlight.get(id) ?? []) c.abort(CANCELLED)
+    await this.publish({ kind: 'cancel', study_id: id }).catch((err) => this.logError('events', err))
   }
 
-  /** Tells every instance's listeners (this one's included) that a study changed. */
+  /** Tells every instance's listeners (this one's included) that a study changed; a miss costs one redraw. */
   async changed(id: string, cell?: CellView): Promise<void> {
-    await this.publish({ kind: 'changed', study_id: id, cell })
+    await this.publish({ kind: 'changed', study_id: id, cell }).catch((err) => this.logError('events', err))
   }
 
   /**
@@ -283,9 +287,7 @@ export class StudyTeam {
         // The run's end first, so a crash never leaves a stored cell whose run still shows as unfinished.
         await this.deps.engine.recorder.flush?.()
         await this.deps.store.saveCell(id, key, outcome)
-        await this.changed(id, cellView({ ...key, ...outcome }, input, picoToUsd)).catch((err) =>
-          this.logError('events', err),
-        )
+        await this.changed(id, cellView({ ...key, ...outcome }, input, picoToUsd))
         if (outcome.status !== 'cancelled') await this.finish(id, input, key, outcome.cost_pico)
       } finally {
         await release().catch((err) => this.logError('gate', err))
@@ -372,7 +374,7 @@ export class StudyTeam {
     if (record && record.status !== 'cancelled' && record.status !== 'done') {
       await this.deps.store.setState(id, { status: 'done', stop_reason: null, finished_at: this.deps.now() })
     }
-    await this.changed(id).catch((err) => this.logError('events', err))
+    await this.changed(id)
     this.deps.ended(id)
   }
 
