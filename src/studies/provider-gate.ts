@@ -3,7 +3,7 @@
  * when the header is absent) holds the provider's queue until then; other providers go on. Shared by every
  * study of the process: a rate limit belongs to the provider account, not to one study.
  */
-export class ProviderGate {
+export class ProviderGate implements BackOffGate {
   private readonly until = new Map<string, number>()
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -21,6 +21,15 @@ export class ProviderGate {
     if (left <= 0) this.until.delete(provider)
     return Math.max(0, left)
   }
+}
+
+/**
+ * The back-off half of a gate, sync or async: `ProviderGate` keeps it in the process, `RedisProviderGate`
+ * (redis-provider-gate.ts) in Redis for every instance of a team.
+ */
+export interface BackOffGate {
+  hold(provider: string, ms: number): void | Promise<void>
+  waitMs(provider: string): number | Promise<number>
 }
 
 /** The engine's retry reason for an HTTP 429 (providers/errors.ts writes `HTTP 429: ...`). */

@@ -1,11 +1,10 @@
 import type { EngineDeps } from '../engine/compare.ts'
-import { buildRequest, executeRun, type RunRecorder } from '../engine/run-service.ts'
-import type { RunEvent } from '../engine/types.ts'
+import type { RunRecorder } from '../engine/run-service.ts'
 import { splitTarget } from '../providers/catalog.ts'
 import { usdToPico } from '../pricing/money.ts'
 import type { CellKey, CellOutcome, StoredCell } from '../storage/study-store.ts'
-import { cellOutcome } from './cells.ts'
-import { isRateLimitReason, type ProviderGate } from './provider-gate.ts'
+import { runStudyCell } from './cell-run.ts'
+import type { ProviderGate } from './provider-gate.ts'
 import type { StudyInput, StudyProgress } from './types.ts'
 
 /**
@@ -200,33 +199,19 @@ export class StudyRunner {
   private async runCell(key: CellKey, provider: string, q: { active: number }): Promise<void> {
     this.inFlight++
     q.active++
-    const prompt = this.o.input.prompts[key.prompt_index]!
     try {
-      const startedAt = new Date(this.now())
-      const request = buildRequest(
-        { prompt: prompt.prompt, system: prompt.system, targets: [key.target], params: this.o.input.params },
-        startedAt,
-      )
-      const onEvent = (event: RunEvent) => {
-        // The engine waits out the 429 for this cell; the gate keeps the provider's other cells from starting.
-        if (event.type === 'retry' && isRateLimitReason(event.reason)) this.o.gate.hold(provider, event.wait_ms)
-      }
-      const meta = { prompt: prompt.prompt, system: prompt.system ?? null, parent_id: null, study_id: this.o.studyId }
-      const run = await executeRun(this.o.engine, request, meta, { signal: this.abort.signal, onEvent })
-      const result = run.results[0]!
-      // Stopped by a shutdown: the cell stays missing and runs again on resume.
-      if (this.mode === 'closing' && result.status === 'cancelled') return
-      let expectedPass: boolean | null = null
-      if (prompt.expected !== undefined && result.status !== 'cancelled') {
-        expectedPass = result.status === 'ok' && this.o.passes(prompt.expected, result.text)
-      }
-      const outcome = cellOutcome({
-        result,
-        runId: run.run_id,
-        startedAt: startedAt.getTime(),
-        finishedAt: this.now(),
-        expectedPass,
+      const outcome = await runStudyCell({
+        studyId: this.o.studyId,
+        input: this.o.input,
+        key,
+        engine: this.o.engine,
+        passes: this.o.passes,
+        signal: this.abort.signal,
+        rateLimited: (waitMs) => this.o.gate.hold(provider, waitMs),
+        now: this.now,
       })
+      // Stopped by a shutdown: the cell stays missing and runs again on resume.
+      if (this.mode === 'closing' && outcome.status === 'cancelled') return
       // The run's end is batched by the recorder; write it first, so a crash never leaves an ok cell whose run
       // history still shows as unfinished.
       await this.o.engine.recorder.flush?.()

@@ -7,6 +7,7 @@ import type { StoredCell, StoredSummary, StudyListRow, StudyRecord, StudyStore }
 import { cellKeys, cellView } from './cells.ts'
 import { ProviderGate } from './provider-gate.ts'
 import { type RunnerMode, StudyRunner } from './study-runner.ts'
+import { StudyTeam, type StudyTeamOptions } from './study-team.ts'
 import { summarize } from './summary.ts'
 import {
   type CellView,
@@ -34,6 +35,11 @@ export interface StudyServiceDeps {
   log: (line: string) => void
   gate?: ProviderGate
   now?: () => number
+  /**
+   * Team mode (a Redis given): cells go through a queue every instance works, with global provider limits. Without
+   * it, each study runs in this process (StudyRunner) as for a single user.
+   */
+  team?: StudyTeamOptions
 }
 
 const LIST_LIMIT = 500
@@ -52,10 +58,22 @@ export class DefaultStudyService implements StudyService {
   private readonly gate: ProviderGate
   private readonly now: () => number
   private closing: Promise<void> | null = null
+  /** Team mode's queue and workers; null: studies run in this process. */
+  readonly team: StudyTeam | null
 
   constructor(private readonly deps: StudyServiceDeps) {
     this.gate = deps.gate ?? new ProviderGate()
     this.now = deps.now ?? Date.now
+    this.team = deps.team
+      ? new StudyTeam(deps.team, {
+          engine: deps.engine,
+          store: deps.store,
+          passes: deps.passes,
+          now: this.now,
+          changed: (id, cell) => this.notify(id, cell),
+          ended: (id) => void this.storeSummary(id),
+        })
+      : null
   }
 
   async create(input: StudyInput): Promise<CreateOutcome> {
@@ -83,7 +101,8 @@ export class DefaultStudyService implements StudyService {
     })
     await this.deps.store.setState(studyId, { status: 'running', stop_reason: null, started_at: createdAt.getTime() })
     const cells = await this.deps.store.cells(studyId)
-    this.startRunner(studyId, input, cells)
+    if (this.team) await this.queueCells(studyId, cells, false)
+    else this.startRunner(studyId, input, cells)
     return { ok: true, study_id: studyId }
   }
 
@@ -250,6 +269,10 @@ export class DefaultStudyService implements StudyService {
     await this.deps.store.setState(id, { status: 'cancelled', stop_reason: null, finished_at: this.now() })
     // After the state: cells aborted now are recorded while the study already reads as cancelled.
     this.runners.get(id)?.cancel()
+    if (this.team) {
+      await this.team.cancel(id)
+      return this.viewOutcome(id)
+    }
     return this.controlled(id)
   }
 
@@ -261,6 +284,11 @@ export class DefaultStudyService implements StudyService {
     }
     await this.deps.store.setState(id, { status: 'interrupted', stop_reason: 'paused' })
     this.runners.get(id)?.pause()
+    // Team mode: every instance reads the state before each cell; those in flight finish, as here.
+    if (this.team) {
+      await this.team.changed(id)
+      return this.viewOutcome(id)
+    }
     return this.controlled(id)
   }
 
@@ -291,6 +319,11 @@ export class DefaultStudyService implements StudyService {
       }
     }
     await this.deps.store.setState(id, { status: 'running', stop_reason: null })
+    if (this.team) {
+      await this.queueCells(id, cells, true)
+      await this.team.changed(id)
+      return this.viewOutcome(id)
+    }
     const draining = this.runners.get(id)
     if (!draining?.resume(options.max_usd)) this.startRunner(id, input, cells)
     return this.controlled(id)
@@ -309,9 +342,13 @@ export class DefaultStudyService implements StudyService {
     }
   }
 
-  /** Aborts cells in flight (they run again on resume) and marks running studies interrupted (`restart`). */
+  /**
+   * Aborts cells in flight (they run again on resume) and marks running studies interrupted (`restart`). In team
+   * mode the studies go on: this instance's cells in flight go back to the queue for the others.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      if (this.team) await this.team.close()
       const runners = [...this.runners.entries()]
       // The state first, so listeners told of the aborted cells read why.
       for (const [id] of runners) {
@@ -323,6 +360,16 @@ export class DefaultStudyService implements StudyService {
       await Promise.all(runners.map(([, runner]) => runner.close()))
     })()
     return this.closing
+  }
+
+  /** Team mode: Redis away, the study stops (interrupted, `error`) rather than waiting for cells nobody queued. */
+  private async queueCells(id: string, cells: StoredCell[], resumed: boolean): Promise<void> {
+    try {
+      await this.team!.start(id, cells, { resumed })
+    } catch (err) {
+      this.deps.log(`study ${id}: could not queue its cells: ${String(err)}`)
+      await this.deps.store.setState(id, { status: 'interrupted', stop_reason: 'error' })
+    }
   }
 
   private startRunner(id: string, input: StudyInput, cells: StoredCell[]): void {
@@ -415,6 +462,11 @@ export class DefaultStudyService implements StudyService {
 
   private async controlled(id: string): Promise<ControlOutcome> {
     this.notify(id)
+    return this.viewOutcome(id)
+  }
+
+  /** Team mode tells listeners through Redis (this instance's too), so no local redraw here. */
+  private async viewOutcome(id: string): Promise<ControlOutcome> {
     const view = await this.get(id)
     return view ? { ok: true, view } : notFound()
   }
