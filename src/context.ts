@@ -27,7 +27,7 @@ import { ReachabilityMonitor } from './providers/reachability.ts'
 import type { StudyStore } from './storage/study-store.ts'
 import type { StudyService } from './studies/types.ts'
 import type { StudyLimits } from './studies/input.ts'
-import { DefaultStudyService } from './studies/study-service.ts'
+import { DefaultStudyService, type StudyServiceDeps } from './studies/study-service.ts'
 import { checkExpected, parseExpected } from './studies/expected.ts'
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
@@ -114,6 +114,8 @@ export interface ContextOptions {
   reachability?: ReachabilityMonitor
   /** Where studies are kept (beside the history); without it there are no studies. */
   studyStore?: StudyStore
+  /** Team mode: study cells shared by every instance through a Redis job queue (see src/studies/study-team.ts). */
+  studyTeam?: StudyServiceDeps['team']
   /**
    * Live runs shared across instances through Redis (event logs, commands). Default: in this process only, with
    * a random instance id and the `juxta:` prefix.
@@ -247,6 +249,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
         return parsed.ok && checkExpected(parsed.check, answer).pass
       },
       log,
+      team: options.studyTeam,
     })
   }
   return ctx

@@ -7,7 +7,8 @@ import type { StoredCell, StoredSummary, StudyListRow, StudyRecord, StudyStore }
 import { cellKeys, cellView } from './cells.ts'
 import { ProviderGate } from './provider-gate.ts'
 import { type RunnerMode, StudyRunner } from './study-runner.ts'
-import { StudyTeam, type StudyTeamOptions } from './study-team.ts'
+// Type only: BullMQ and ioredis load with the team runtime, never for a single user.
+import type { StudyTeam, StudyTeamDeps } from './study-team.ts'
 import { summarize } from './summary.ts'
 import {
   type CellView,
@@ -37,9 +38,10 @@ export interface StudyServiceDeps {
   now?: () => number
   /**
    * Team mode (a Redis given): cells go through a queue every instance works, with global provider limits. Without
-   * it, each study runs in this process (StudyRunner) as for a single user.
+   * it, each study runs in this process (StudyRunner) as for a single user. A factory, given this service's
+   * side of it: `(deps) => new StudyTeam(options, deps)`.
    */
-  team?: StudyTeamOptions
+  team?: (deps: StudyTeamDeps) => StudyTeam
 }
 
 const LIST_LIMIT = 500
@@ -65,7 +67,7 @@ export class DefaultStudyService implements StudyService {
     this.gate = deps.gate ?? new ProviderGate()
     this.now = deps.now ?? Date.now
     this.team = deps.team
-      ? new StudyTeam(deps.team, {
+      ? deps.team({
           engine: deps.engine,
           store: deps.store,
           passes: deps.passes,

@@ -14,6 +14,7 @@ import { PgSessionStore } from '../storage/postgres/pg-session-store.ts'
 import { openPgSettings } from '../storage/postgres/pg-settings-document.ts'
 import { PgStudyStore } from '../storage/postgres/pg-study-store.ts'
 import { describePgUrl } from '../storage/postgres/pg-url.ts'
+import { StudyTeam } from '../studies/study-team.ts'
 import { InstanceRegistry } from './instance-registry.ts'
 import type { TeamSettings } from './team-env.ts'
 
@@ -81,6 +82,10 @@ export async function buildTeamRuntime(
         : undefined,
       settingsBus,
       studyStore,
+      studyTeam: redis
+        ? (deps) =>
+            new StudyTeam({ redis: team.redisUrl!, prefix: team.redisPrefix, instanceId: team.instanceId, log }, deps)
+        : undefined,
       live: { redis: redis ?? undefined, prefix: team.redisPrefix, instanceId: team.instanceId },
       access: access.access,
       log,

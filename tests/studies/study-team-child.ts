@@ -1,3 +1,4 @@
+import { StudyTeam } from '../../src/studies/study-team.ts'
 // Child process of study-team.test.ts: one instance of a team (its own API key) that creates a study on the
 // shared SQLite file and Redis given in argv, prints "STUDY <id>", then works its cells until it is killed.
 import { createContext } from '../../src/context.ts'
@@ -22,7 +23,11 @@ const studies = new DefaultStudyService({
   passes: () => true,
   log,
   // Short locks so the test's other instance takes over within seconds, not the default 30.
-  team: { redis, prefix, instanceId: 'child', log, lockDurationMs: 2000, stalledIntervalMs: 1000, slotTtlMs: 2000 },
+  team: (deps) =>
+    new StudyTeam(
+      { redis, prefix, instanceId: 'child', log, lockDurationMs: 2000, stalledIntervalMs: 1000, slotTtlMs: 2000 },
+      deps,
+    ),
 })
 const created = await studies.create({
   name: 'killed',

@@ -1,3 +1,4 @@
+import { StudyTeam } from '../../src/studies/study-team.ts'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -86,7 +87,8 @@ function instance(
     store: shared.studyStore,
     passes: () => true,
     log,
-    team: { redis: redis.url, prefix: shared.prefix, instanceId: `instance-${name}`, log, ...options },
+    team: (deps) =>
+      new StudyTeam({ redis: redis.url, prefix: shared.prefix, instanceId: `instance-${name}`, log, ...options }, deps),
   })
   return { name, studies, logs, flush: async () => ctx.recorder.flush?.() }
 }
