@@ -10,6 +10,7 @@ Commands:
   study FILE       run a prompt file against targets, k times each; statistics and paired cost ratios
   targets          list the targets on offer (provider/model), with key status
   serve            start the web server (PORT, HOST)
+  migrate          copy the SQLite history, keys and providers into PostgreSQL (--to postgres://…)
 
 Run juxta <command> --help for a command's options.
 
@@ -72,4 +73,21 @@ against the cheapest, with its 95% interval. Progress goes to stderr. The study 
 
 Ctrl-C cancels the study (requests in flight are aborted) and exits with 130.
 Exit status: 0 every cell answered, 1 a cell failed, 2 bad usage, 130 cancelled.
+`
+
+export const MIGRATE_HELP = `Usage: juxta migrate --to postgres://USER:PASSWORD@HOST:PORT/DATABASE [options]
+
+Copies the SQLite history of JUXTA_DATA_DIR into PostgreSQL, for a team deployment (DATABASE_URL): every run
+with its images, votes and blind letters, and the presets, through the JSON export format; then the keys stored
+in the settings page and the providers added there (the team's own, by the same id, are kept). Runs already in
+the target are skipped, so an interrupted migration can be run again. Studies are not carried over. The target's
+schema is created or brought up to date first. JUXTA_SECRET must be set: the database keeps keys only sealed
+with it, and every instance then needs the same value.
+
+      --to URL           the PostgreSQL database (its password is never printed)
+      --batch N          runs per batch, 1 to 5000 (default 250)
+      --json             print the outcome as JSON
+  -h, --help             this help
+
+Exit status: 0 copied, 1 the source or the target could not be used, 2 bad usage.
 `

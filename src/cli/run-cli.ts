@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   targets: async () => (await import('./targets.ts')).targetsCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
   study: async () => (await import('./study.ts')).studyCommand,
+  migrate: async () => (await import('./migrate.ts')).migrateCommand,
 }
 
 function version(): string {

@@ -177,6 +177,13 @@ export class KeyStore implements StoredKeyLookup {
     return this.queue.run(() => this.reloadShared(backing.doc))
   }
 
+  /** Every readable key with its provider and origin: what `juxta migrate` carries to another store. */
+  storedKeys(): Array<{ providerId: string; origin: string; key: string }> {
+    return [...this.held].flatMap(([providerId, h]) =>
+      h.key === undefined ? [] : [{ providerId, origin: h.entry.origin, key: h.key }],
+    )
+  }
+
   /** Every key held in memory, for redaction. */
   secrets(): string[] {
     return [...this.held.values()].flatMap((h) => (h.key === undefined ? [] : [h.key]))
