@@ -20,7 +20,8 @@ const runIds: string[] = []
 beforeAll(async () => {
   pg = await startPostgres()
   sandbox = cliSandbox(demoConfig)
-  // A laptop's history (follow-ups: tests/storage/copy-history.test.ts): three runs, a vote, a preset, a stored key and a custom provider.
+  // A laptop's history: three runs, a vote, a preset, a stored key and a custom provider (follow-ups are
+  // covered by tests/storage/copy-history.test.ts).
   const runtime = buildRuntime({ ...sandbox.env, JUXTA_SECRET: SECRET }, { log: () => {} })
   const post = async (body: object) => {
     const res = await runtime.app.request('/api/compare', {
