@@ -53,10 +53,18 @@ export async function startPostgres(): Promise<PgServer> {
   const dir = mkdtempSync(join(tmpdir(), 'juxta-pg-'))
   if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!)
   const data = join(dir, 'data')
-  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], {
-    ...user,
-    stdio: 'ignore',
-  })
+  try {
+    execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], {
+      ...user,
+      // The postgres user may not be allowed into the checkout (a clone under /root): run where it owns the files.
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim()
+    throw new Error(`initdb failed: ${stderr || (err as Error).message}`)
+  }
   const port = await closedLoopbackPort()
   let child: ChildProcess | null = null
   let log = ''
@@ -70,7 +78,7 @@ export async function startPostgres(): Promise<PgServer> {
         ...['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
         ...['-c', 'full_page_writes=off', '-c', 'max_connections=200'],
       ],
-      { ...user, stdio: ['ignore', 'ignore', 'pipe'] },
+      { ...user, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
     )
     child.stderr!.on('data', (d: Buffer) => {
       if (log.length < 20_000) log += d.toString()
