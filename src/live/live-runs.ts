@@ -96,6 +96,7 @@ export class LiveRuns {
         log.append(runId, { type: 'end' })
       },
       flush: base.flush ? () => base.flush!() : undefined,
+      abandonRetries: base.abandonRetries ? () => base.abandonRetries!() : undefined,
     }
   }
 

@@ -252,6 +252,7 @@ export class StoreRecorder implements RunRecorder {
    */
   abandonRetries(): void {
     this.abandoned = true
+    if (this.kept > 0) this.options.log('history: the database is still away at shutdown; kept writes are given up')
   }
 
   /** Runs `op` after the writes before it (a store whose writes are really asynchronous). */

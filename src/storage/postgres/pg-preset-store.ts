@@ -1,3 +1,4 @@
+import { textParam } from './pg-query.ts'
 import type { Preset, PresetInput } from '../../presets/preset-rules.ts'
 import { type PresetRow, presetImportTally, presetValues, toPreset } from '../preset-rows.ts'
 import type { ExportedPreset, PresetImportOutcome, PresetStore, PresetWrite } from '../preset-store.ts'
@@ -31,7 +32,8 @@ type Row = { name: string; temperature: number | null; max_tokens: number | null
 
 /** $1 name, $2 created_at or id, $3 updated_at, then the fields. */
 function params(v: Row, second: number, updatedAt: number): unknown[] {
-  return [v.name, second, updatedAt, v.temperature, v.max_tokens, v.targets, v.system, v.prompt]
+  const t = textParam
+  return [t(v.name), second, updatedAt, v.temperature, v.max_tokens, v.targets, t(v.system), t(v.prompt)]
 }
 
 /** Presets in PostgreSQL (migration 2), the same behaviour as SqlitePresetStore. */

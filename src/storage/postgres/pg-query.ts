@@ -30,3 +30,11 @@ export async function changes(db: PgQueryable, text: string, values: unknown[] =
 
 /** A pico-dollar amount as a parameter (pg cannot send a BigInt). */
 export const picoParam = (pico: bigint | number | null) => (pico === null ? null : String(pico))
+
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite can): a model answer containing one would fail every write of its
+ * run. It becomes U+FFFD, the replacement character, as an invalid byte would.
+ */
+export function textParam<T extends string | null>(text: T): T {
+  return (text?.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text) as T
+}

@@ -1,5 +1,5 @@
 import { SEQ_PER_MS } from '../migrations.ts'
-import { type Cursor, likePattern, searchTerms } from '../run-filter.ts'
+import { type Cursor, searchTerms } from '../run-filter.ts'
 import type { RunFilter } from '../types.ts'
 
 export interface PgFilter {
@@ -22,7 +22,10 @@ export function pgFilterSql(filter: RunFilter, cursor?: Cursor, first = 1): PgFi
     return `$${first + values.length - 1}`
   }
   for (const term of filter.q ? searchTerms(filter.q) : []) {
-    clauses.push(`juxta_fold(r.prompt) ILIKE juxta_fold(${param(likePattern(term))})`)
+    // Folded first, escaped after: unaccent maps fullwidth ％ ＿ ＼ to the LIKE wildcards and escape itself.
+    const folded = `juxta_fold(${param(term)})`
+    const escaped = `replace(replace(replace(${folded}, '\\', '\\\\'), '%', '\\%'), '_', '\\_')`
+    clauses.push(`juxta_fold(r.prompt) ILIKE ('%' || ${escaped} || '%')`)
   }
   if (filter.targets && filter.targets.length > 0) {
     clauses.push(

@@ -12,7 +12,8 @@ import { pgTransaction, type PgPool } from './pg-database.ts'
 import { changes, rows } from './pg-query.ts'
 import { pgFilterSql } from './pg-run-filter.ts'
 import { PG } from './pg-run-sql.ts'
-import { imageColumns, importOne, mergePartials, resultParams, textParam } from './pg-run-writes.ts'
+import { imageColumns, importOne, mergePartials, resultParams } from './pg-run-writes.ts'
+import { textParam } from './pg-query.ts'
 
 const EXPORT_BATCH = 200
 const DAY_MS = 86_400_000

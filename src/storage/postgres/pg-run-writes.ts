@@ -1,3 +1,4 @@
+import { textParam } from './pg-query.ts'
 import type { ImageBlob } from '../../images/image-data.ts'
 import { RESULT_COLUMNS } from '../run-sql.ts'
 import { resultValues, targetParts } from '../rows.ts'
@@ -61,14 +62,6 @@ export function resultParams(result: Parameters<typeof resultValues>[0]): unknow
         ? textParam(values[c])
         : values[c],
   )
-}
-
-/**
- * PostgreSQL text cannot hold U+0000 (SQLite can): a model answer containing one would fail every write of its
- * run. It becomes U+FFFD, the replacement character, as an invalid byte would.
- */
-export function textParam<T extends string | null>(text: T): T {
-  return (text?.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text) as T
 }
 
 export function imageColumns(images: ReadonlyArray<ImageBlob>): unknown[] {

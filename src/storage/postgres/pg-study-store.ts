@@ -1,3 +1,4 @@
+import { textParam } from './pg-query.ts'
 import type { StudyInput } from '../../studies/types.ts'
 import type {
   CellKey,
@@ -119,7 +120,8 @@ export class PgStudyStore implements StudyStore {
       key.repeat,
       ...CELL_FIGURES.map((c) => {
         const v = values[c]
-        return typeof v === 'bigint' ? v.toString() : v
+        // An answer or error text may hold U+0000, which PostgreSQL text cannot.
+        return typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? textParam(v) : v
       }),
     ])
   }

@@ -127,6 +127,9 @@ export function presetStoreContract(name: string, open: OpenPresetStore): void {
       const made = await store.create(odd)
       expect(made).toMatchObject({ ok: true, preset: odd })
       expect(await store.get(made.ok ? made.preset.id : -1)).toMatchObject(odd)
+      // U+0000 (PostgreSQL text cannot hold it) is stored, as U+FFFD there.
+      const nul = await store.create(presetInput('nul', { prompt: 'a\0b' }))
+      expect(['a\0b', 'a\uFFFDb']).toContain(nul.ok ? nul.preset.prompt : null)
     })
 
     it('imports by name: adds new ones, replaces older stored ones, skips same-age or newer ones', async () => {

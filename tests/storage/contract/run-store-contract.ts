@@ -220,6 +220,15 @@ export function runStoreContract(name: string, open: OpenStore): void {
           expect(await search('0%')).toEqual(['r3'])
           expect(await search('t_a')).toEqual(['r3'])
           expect(await search('s_a')).toEqual([])
+          // Fullwidth ％ ＿ ＼ fold to the LIKE wildcards and escape on PostgreSQL (SQLite keeps them apart): at
+          // most the literal character matches, never every run.
+          for (const [term, literal] of [
+            ['％', 'r3'],
+            ['t＿a', 'r3'],
+            ['＼', ''],
+          ]) {
+            expect(['', literal]).toContain((await search(term!)).join())
+          }
           expect(await search('"Go GC" ai')).toEqual(['r4'])
         }))
 

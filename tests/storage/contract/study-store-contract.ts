@@ -183,6 +183,12 @@ export function studyStoreContract(name: string, open: OpenStudyStore): void {
       expect(again.find((c) => c.run_id === 'r9')).toMatchObject({ ...keys[1], cost_pico: 7n, answer: 'again' })
       expect(again.find((c) => c.run_id === 'r1')).toBeUndefined()
       expect(again).toHaveLength(8)
+
+      // A model may answer with U+0000, which PostgreSQL text cannot hold: the cell is stored all the same (the
+      // character as U+FFFD there), so the study can finish.
+      await store.saveCell('s1', keys[4]!, okOutcome({ run_id: 'r10', answer: 'a\0b' }))
+      const nul = (await store.cells('s1')).find((c) => c.run_id === 'r10')
+      expect(['a\0b', 'a\uFFFDb']).toContain(nul?.answer)
     })
 
     it('reads the cells of one prompt, ordered by target and repeat', async () => {
