@@ -53,7 +53,11 @@ export class MemoryEventLog implements RunEventLog {
     run.entries.push({ id: String(run.next++), event })
     run.bytes += sizeOf(event)
     const max = this.options.maxEntries ?? 10_000
-    if (run.entries.length > max) run.entries.splice(0, run.entries.length - max)
+    // The oldest go first, but never the start: watchers, Stop and retry find the run's owner and columns there.
+    if (run.entries.length > max) {
+      const keep = run.entries[0]?.event.type === 'start' ? 1 : 0
+      run.entries.splice(keep, run.entries.length - max)
+    }
     // Followers are woken before an ended log may go: they hold what they were given.
     const waiters = [...run.waiters]
     run.waiters.clear()

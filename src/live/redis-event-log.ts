@@ -36,21 +36,36 @@ export class RedisEventLog implements RunEventLog {
     return `${this.options.prefix}run:${runId}:events`
   }
 
+  /** The start entry kept apart too: `MAXLEN` trims a long run's stream from its head, start included. */
+  private startKey(runId: string): string {
+    return `${this.options.prefix}run:${runId}:start`
+  }
+
   append(runId: string, event: LiveEvent): void {
     this.coalescer.append(runId, event)
   }
 
-  /** One entry to the stream; the expiries go with the start (an orphan's) and the end. */
+  /**
+   * One entry to the stream, with an expiry on every write: the end's, or an orphan's (a run whose instance died
+   * never ends), so no stream outlives its run for long, even when Redis lost the start or the key mid-run.
+   */
   private entry(runId: string, event: LiveEvent): void {
-    this.write(runId, event)
-    const { redis } = this.options
-    const ttl =
-      event.type === 'start'
-        ? (this.options.orphanTtlSeconds ?? 86_400)
-        : event.type === 'end'
-          ? (this.options.ttlSeconds ?? 600)
-          : null
-    if (ttl !== null && this.ready()) redis.expire(this.key(runId), ttl).catch((err) => this.failed(err))
+    if (!this.ready()) return
+    const ttl = event.type === 'end' ? (this.options.ttlSeconds ?? 600) : (this.options.orphanTtlSeconds ?? 86_400)
+    const maxLen = String(this.options.maxLen ?? 10_000)
+    const batch = this.options.redis
+      .multi()
+      .xadd(this.key(runId), 'MAXLEN', '~', maxLen, '*', 'e', JSON.stringify(event))
+      .expire(this.key(runId), ttl)
+    if (event.type === 'start') batch.set(this.startKey(runId), JSON.stringify(event), 'EX', ttl)
+    else if (event.type === 'end') batch.expire(this.startKey(runId), ttl)
+    batch
+      .exec()
+      .then(() => {
+        if (this.failing) this.options.log('live runs: Redis writes work again')
+        this.failing = false
+      })
+      .catch((err) => this.failed(err))
   }
 
   /**
@@ -61,18 +76,6 @@ export class RedisEventLog implements RunEventLog {
     if (WRITABLE.has(this.options.redis.status)) return true
     this.failed(new Error(`connection ${this.options.redis.status}`))
     return false
-  }
-
-  private write(runId: string, event: LiveEvent): void {
-    if (!this.ready()) return
-    const maxLen = String(this.options.maxLen ?? 10_000)
-    this.options.redis
-      .xadd(this.key(runId), 'MAXLEN', '~', maxLen, '*', 'e', JSON.stringify(event))
-      .then(() => {
-        if (this.failing) this.options.log('live runs: Redis writes work again')
-        this.failing = false
-      })
-      .catch((err) => this.failed(err))
   }
 
   /** One line per outage, not one per entry. */
@@ -86,9 +89,17 @@ export class RedisEventLog implements RunEventLog {
   async read(runId: string, after?: string): Promise<LiveEntry[] | null> {
     const { redis } = this.options
     const key = this.key(runId)
-    const [raw, exists] = await Promise.all([redis.xrange(key, after ? `(${after}` : '-', '+'), redis.exists(key)])
+    const [raw, exists, start] = await Promise.all([
+      redis.xrange(key, after ? `(${after}` : '-', '+'),
+      redis.exists(key),
+      after ? null : redis.get(this.startKey(runId)),
+    ])
     if (exists === 0) return null
-    return raw.map(toEntry)
+    const entries = raw.map(toEntry)
+    // Trimmed from the head: the start comes back first all the same (id 0-0, before any stream entry).
+    if (start && entries[0]?.event.type !== 'start')
+      entries.unshift({ id: '0-0', event: JSON.parse(start) as LiveEvent })
+    return entries
   }
 
   async *follow(runId: string, after: string | undefined, signal: AbortSignal): AsyncIterable<LiveEntry[]> {

@@ -5,6 +5,7 @@ import type { RunRecorder } from '../engine/run-service.ts'
 import { splitTarget } from '../providers/catalog.ts'
 import { picoToUsd, usdToPico } from '../pricing/money.ts'
 import type { CellKey, StoredCell, StudyStore } from '../storage/study-store.ts'
+import { isStoreUnavailable } from '../storage/unavailable.ts'
 import { runStudyCell } from './cell-run.ts'
 import { cellId, cellView } from './cells.ts'
 import { RedisProviderGate } from './redis-provider-gate.ts'
@@ -22,6 +23,8 @@ const CANCELLED = 'cancelled'
  * promotes it first: it keeps its job id, so a resume never races a job that was just leaving.
  */
 const PARK_MS = STUDY_KEYS_TTL_MS
+/** How long a cell waits before it is tried again while the database is unavailable. */
+const UNAVAILABLE_RETRY_MS = 3000
 /** How often a cell waiting for a provider slot asks again. */
 const SLOT_POLL_MS = 50
 
@@ -294,8 +297,15 @@ export class StudyTeam {
       }
     } catch (err) {
       if (err instanceof WaitingError || err instanceof DelayedError) throw err
-      // A storage or Redis error: the cell stays pending and the study stops (interrupted, never done); a
-      // resume runs what is missing.
+      // The database away for a moment (a restart, a failover): the cell waits and is tried again, rather than
+      // stopping the study (which needs the database too, and would leave it running with no job left).
+      if (isStoreUnavailable(err)) {
+        this.log(`study ${id}: the database is unavailable; cell ${key.target} #${key.prompt_index + 1} waits`)
+        await job.moveToDelayed(Date.now() + UNAVAILABLE_RETRY_MS, token)
+        throw new DelayedError()
+      }
+      // Any other storage or Redis error: the cell stays pending and the study stops (interrupted, never done);
+      // a resume runs what is missing.
       this.log(`study ${id}: cell ${key.target} #${key.prompt_index + 1} failed: ${String(err)}`)
       await this.stop(id, 'error').catch(() => {})
     } finally {

@@ -117,6 +117,17 @@ describe.each(kinds)('the run event log %s', (_name, make) => {
 })
 
 describe('the in-memory event log', () => {
+  it('keeps a bounded number of entries per run, the start always first', async () => {
+    const log = new MemoryEventLog({ maxEntries: 50 })
+    log.append('long', start('long'))
+    for (let i = 0; i < 500; i++) log.append('long', { type: 'first-token', index: 0, ttft_ms: i })
+    const entries = (await log.read('long'))!
+    expect(entries).toHaveLength(50)
+    expect(entries[0]?.event).toMatchObject({ type: 'start', run_id: 'long' })
+    expect(entries.at(-1)?.event).toMatchObject({ ttft_ms: 499 })
+    await log.close()
+  })
+
   it('forgets a run some time after its end, and keeps a bounded number of runs', async () => {
     const log = new MemoryEventLog({ ttlMs: 30, maxRuns: 2 })
     log.append('old', start('old'))
@@ -171,7 +182,23 @@ describe('the Redis event log', () => {
     const length = await redis.xlen(`${prefix}run:long:events`)
     expect(length).toBeLessThan(300)
     expect(length).toBeGreaterThanOrEqual(100)
+    // The trimmed head held the start: it still comes first (watchers, Stop and retry find the owner there).
+    const entries = (await log.read('long'))!
+    expect(entries[0]?.event).toMatchObject({ type: 'start', run_id: 'long' })
+    expect(entries[1]?.event.type).toBe('first-token')
     await log.close()
+  })
+
+  it('keeps an expiry on a stream whose start was lost (no key outlives its run by more than a day)', async () => {
+    const prefix = `t${++prefixes}:`
+    const log = new RedisEventLog({ redis, prefix, log: () => {}, orphanTtlSeconds: 3600 })
+    log.append('orphan', delta(0, 'no start seen'))
+    log.append('orphan', { type: 'first-token', index: 0, ttft_ms: 1 })
+    await log.close()
+    await new Promise((r) => setTimeout(r, 100))
+    const ttl = await redis.ttl(`${prefix}run:orphan:events`)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(3600)
   })
 
   it('drops entries with one log line while Redis is away, and never throws to the run', async () => {
