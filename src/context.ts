@@ -200,7 +200,7 @@ export function createContext(config: LoadedConfig, options: ContextOptions = {}
     adapter: new OpenAICompatibleAdapter({ connectTimeoutMs: settings.connect_timeout_ms, fetch: streamingFetch }),
     pricer: options.pricer ?? new PriceBook(),
     recorder: live.recorder(baseRecorder),
-    runSlots: new RunSlots(settings.max_concurrent_runs),
+    runSlots: new RunSlots(settings.max_concurrent_runs, () => ctx.recorder.holdNewRuns?.() ?? null),
     store: options.store ?? null,
     presets: options.presets ?? null,
     arena: options.arena ?? null,

@@ -14,6 +14,8 @@ export interface RunRecorder {
   flush?(): Promise<void>
   /** Stops waiting for a database that is away: what is still kept is given up (a shutdown that must end). */
   abandonRetries?(): void
+  /** Why new runs must wait (too much kept for a database that is away), or null. */
+  holdNewRuns?(): string | null
 }
 
 export interface RunMeta {

@@ -5,15 +5,24 @@
  */
 export class RunSlots {
   private active = 0
+  private refusal: string | null = null
 
-  constructor(readonly max: number) {}
+  /**
+   * @param held why new runs must wait whatever the slots (the history database away with too much kept in
+   *   memory), or null: checked at every acquire.
+   */
+  constructor(
+    readonly max: number,
+    private readonly held: () => string | null = () => null,
+  ) {}
 
   /** Seconds a refused client is told to wait (Retry-After): runs typically end within seconds. */
   readonly retryAfterSeconds = 5
 
   /** A release function (idempotent), or null when every slot is taken. */
   tryAcquire(): (() => void) | null {
-    if (this.active >= this.max) return null
+    this.refusal = this.held()
+    if (this.refusal !== null || this.active >= this.max) return null
     this.active++
     let released = false
     return () => {
@@ -28,6 +37,7 @@ export class RunSlots {
    * as a sentence.
    */
   busyMessage(): string {
+    if (this.refusal !== null) return this.refusal
     return (
       `too many runs in progress (at most ${this.max} at once). ` +
       'Nothing was sent or recorded; try again in a few seconds.'

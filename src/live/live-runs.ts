@@ -97,6 +97,7 @@ export class LiveRuns {
       },
       flush: base.flush ? () => base.flush!() : undefined,
       abandonRetries: base.abandonRetries ? () => base.abandonRetries!() : undefined,
+      holdNewRuns: base.holdNewRuns ? () => base.holdNewRuns!() : undefined,
     }
   }
 

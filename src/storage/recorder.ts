@@ -22,6 +22,8 @@ export interface StoreRecorderOptions {
   retryable?: (err: unknown) => boolean
   /** Longest wait between two tries of a kept write (default 2 s; the first wait is 100 ms). */
   retryMaxMs?: number
+  /** What writes kept for an unavailable database may hold before new runs are refused (default 256 MiB). */
+  maxKeptBytes?: number
 }
 
 interface Pending {
@@ -38,6 +40,8 @@ interface Op {
   kind: string
   run: () => Promise<void>
   onError?: () => void
+  /** About the bytes it holds (prompt and images of a start, text of a partial), while it waits. */
+  bytes?: number
 }
 
 /**
@@ -64,6 +68,8 @@ export class StoreRecorder implements RunRecorder {
   private tail: Promise<void> | null = null
   /** Writes waiting for the database to come back (while it is away), for the log. */
   private kept = 0
+  /** What the writes not yet done hold, in bytes (about): bounded while the database is away. */
+  private pendingBytes = 0
   private abandoned = false
 
   constructor(
@@ -90,7 +96,8 @@ export class StoreRecorder implements RunRecorder {
           label: this.options.labelOf?.(t.target) ?? t.target.slice(t.target.indexOf('/') + 1),
         })),
       }
-      this.queue({ runId: request.run_id, kind: 'start', run: () => this.store.startRun(run) })
+      const bytes = run.prompt.length + (run.system?.length ?? 0) + run.images.reduce((n, i) => n + i.data.length, 0)
+      this.queue({ runId: request.run_id, kind: 'start', run: () => this.store.startRun(run), bytes })
     })
   }
 
@@ -179,6 +186,7 @@ export class StoreRecorder implements RunRecorder {
         kind: 'partial',
         run: () => this.store.appendPartials(text),
         onError: () => this.requeue(text),
+        bytes: text.reduce((n, u) => n + u.text.length + u.reasoning.length, 0),
       })
     }
     if (batch.length === 0) return Promise.resolve()
@@ -255,8 +263,22 @@ export class StoreRecorder implements RunRecorder {
     if (this.kept > 0) this.options.log('history: the database is still away at shutdown; kept writes are given up')
   }
 
+  /**
+   * Why new runs must wait: the database is away and the writes kept for it hold more than `maxKeptBytes`. Every
+   * run's record is kept until the database is back; past that much, new runs are refused rather than let memory
+   * grow until the process dies. Null otherwise.
+   */
+  holdNewRuns(): string | null {
+    if (this.kept === 0 || this.pendingBytes <= (this.options.maxKeptBytes ?? 256 * 1024 * 1024)) return null
+    return (
+      'the history database is unavailable and the records kept for it fill the memory set aside for them. ' +
+      'Nothing was sent or recorded; try again when the database is back.'
+    )
+  }
+
   /** Runs `op` after the writes before it (a store whose writes are really asynchronous). */
   private chain(op: Op): void {
+    this.pendingBytes += op.bytes ?? 256
     const run = async () => {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -276,7 +298,11 @@ export class StoreRecorder implements RunRecorder {
         }
       }
     }
-    const next = this.tail ? this.tail.then(run) : run()
+    const counted = () =>
+      run().finally(() => {
+        this.pendingBytes -= op.bytes ?? 256
+      })
+    const next = this.tail ? this.tail.then(counted) : counted()
     this.tail = next
     void next.then(() => {
       if (this.tail === next) this.tail = null
