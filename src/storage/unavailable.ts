@@ -23,4 +23,5 @@ const WORDS = [
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Connection closed',
+  'Query read timeout',
 ]

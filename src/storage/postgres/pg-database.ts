@@ -25,7 +25,15 @@ export interface PgDatabaseOptions {
  */
 export async function openPgDatabase(url: string, options: PgDatabaseOptions = {}): Promise<PgPool> {
   const log = options.log ?? (() => {})
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: 10_000 })
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 10_000,
+    // A server cut off without a reset (a network partition) is noticed in a minute, not the kernel's fifteen.
+    keepAlive: true,
+    query_timeout: 60_000,
+    idle_in_transaction_session_timeout: 60_000,
+  })
   let lastLogged = 0
   pool.on('error', (err) => {
     // One line per few seconds at most while the server is away.
