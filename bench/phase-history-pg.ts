@@ -30,7 +30,7 @@ const QUERIES: Array<[string, RunListQuery]> = [
 export async function measureHistoryPg(rig: Rig, workDir: string): Promise<Row[]> {
   const n = rig.quick ? 10_000 : 100_000
   const server = await startPostgres()
-  const pool = await openPgDatabase(await server.createDatabase(), { max: 4 })
+  const pool = await openPgDatabase(await server.createDatabase(), { max: 4, queryTimeoutMs: 600_000 })
   const sqlite = openSqliteRunStore(join(workDir, 'history-pg-compare.db'))
   try {
     let t0 = performance.now()

@@ -16,6 +16,8 @@ export interface PgDatabaseOptions {
   log?: (line: string) => void
   /** Default 10 connections. */
   max?: number
+  /** A query not answered by then fails (default 60 s; a bulk load may ask for more). */
+  queryTimeoutMs?: number
   migrations?: ReadonlyArray<Migration>
 }
 
@@ -31,7 +33,7 @@ export async function openPgDatabase(url: string, options: PgDatabaseOptions = {
     connectionTimeoutMillis: 10_000,
     // A server cut off without a reset (a network partition) is noticed in a minute, not the kernel's fifteen.
     keepAlive: true,
-    query_timeout: 60_000,
+    query_timeout: options.queryTimeoutMs ?? 60_000,
     idle_in_transaction_session_timeout: 60_000,
   })
   let lastLogged = 0
