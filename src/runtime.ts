@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import type { Hono } from 'hono'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfigFile } from './config/load.ts'
-import { type AppContext, createContext } from './context.ts'
+import { createContext } from './context.ts'
 import { KeyStore, KeyStoreError } from './keys/key-store.ts'
-import { projectRoot } from './project-root.ts'
-import { type AccessSettings, readAccessEnv } from './security/access-env.ts'
 import { readTeamEnv } from './team/team-env.ts'
+import { readBaseEnv, type Runtime, type RuntimeOptions, StartupError, startupStep } from './runtime-env.ts'
 import { CustomProviderStore, ProviderFileError } from './settings/custom-providers.ts'
 import { StorageError } from './storage/database.ts'
 import { openSqliteRunStore, recoveredRunsLine, type SqliteRunStore } from './storage/sqlite-run-store.ts'
@@ -17,27 +15,15 @@ import { SqliteArenaStore } from './storage/arena-store.ts'
 import { SqliteStudyStore } from './storage/sqlite-study-store.ts'
 import { type ProcessLease, takeProcessLease } from './storage/process-lease.ts'
 
-/** A problem with the environment, the config or the data directory: one message for the person starting Juxta. */
-export class StartupError extends Error {}
-
-export interface Runtime {
-  ctx: AppContext
-  app: Hono
-  /** Bind address and port, as given (a port of 0 picks a free one). */
-  host: string
-  port: number
-  configPath: string
-  dataDir: string
-  /** Writes what is buffered and closes the database. Safe to call more than once. */
-  close(): Promise<void>
-}
-
-export interface RuntimeOptions {
-  /** Where relative paths (`./juxta.yaml`, `./data`) are resolved; default the process's working directory. */
-  cwd?: string
-  /** Default: console.log. */
-  log?: (line: string) => void
-}
+// Callers compose Juxta from here; the parts both runtimes share live in runtime-env.ts.
+export {
+  type BaseEnv,
+  readBaseEnv,
+  type Runtime,
+  type RuntimeOptions,
+  StartupError,
+  startupStep,
+} from './runtime-env.ts'
 
 /**
  * Builds Juxta from an environment (PORT, HOST, JUXTA_CONFIG, JUXTA_DATA_DIR, access settings): config, run
@@ -132,35 +118,6 @@ function recoverIfAlone(o: {
   if (studies > 0) o.log(`studies: marked ${studies} unfinished stud${studies === 1 ? 'y' : 'ies'} as interrupted`)
 }
 
-/** What every runtime reads first, SQLite or PostgreSQL: port, access rules, config and data paths, the log. */
-export interface BaseEnv {
-  log: (line: string) => void
-  port: number
-  access: AccessSettings
-  configPath: string
-  dataDir: string
-  cwd: string
-}
-
-export function readBaseEnv(env: Readonly<Record<string, string | undefined>>, options: RuntimeOptions): BaseEnv {
-  const cwd = options.cwd ?? process.cwd()
-  const log = options.log ?? ((line: string) => console.log(line))
-  const port = Number(env.PORT ?? 8787)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new StartupError(`PORT must be a port number, got "${env.PORT}"`)
-  }
-  const access = readAccessEnv(env)
-  if (!access.ok) throw new StartupError(access.message)
-  const localConfig = resolve(cwd, 'juxta.yaml')
-  const configPath = env.JUXTA_CONFIG
-    ? resolve(cwd, env.JUXTA_CONFIG)
-    : existsSync(localConfig)
-      ? localConfig
-      : resolve(projectRoot(), 'config', 'default.yaml')
-  const dataDir = resolve(cwd, env.JUXTA_DATA_DIR ?? 'data')
-  return { log, port, access: access.settings, configPath, dataDir, cwd }
-}
-
 /**
  * Juxta from an environment, whichever database it names: DATABASE_URL selects PostgreSQL (and REDIS_URL the
  * shared live state of several instances, src/team/), otherwise the SQLite file in the data directory. The team
@@ -175,14 +132,4 @@ export async function openRuntime(
   if (!team.settings.databaseUrl) return buildRuntime(env, options)
   const { buildTeamRuntime } = await import('./team/team-runtime.ts')
   return buildTeamRuntime(env, { ...options, team: team.settings })
-}
-
-/** Runs one start-up step, turning its own expected error type into a StartupError with the same message. */
-export function startupStep<T>(step: () => T, expected: new (...args: never[]) => Error): T {
-  try {
-    return step()
-  } catch (err) {
-    if (err instanceof expected) throw new StartupError(err.message)
-    throw err
-  }
 }

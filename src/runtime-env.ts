@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Hono } from 'hono'
+import type { AppContext } from './context.ts'
+import { projectRoot } from './project-root.ts'
+import { type AccessSettings, readAccessEnv } from './security/access-env.ts'
+
+// What both runtimes (SQLite: runtime.ts, PostgreSQL: team/team-runtime.ts) share, apart from either of them.
+
+/** A problem with the environment, the config or the data directory: one message for the person starting Juxta. */
+export class StartupError extends Error {}
+
+export interface Runtime {
+  ctx: AppContext
+  app: Hono
+  /** Bind address and port, as given (a port of 0 picks a free one). */
+  host: string
+  port: number
+  configPath: string
+  dataDir: string
+  /** Writes what is buffered and closes the database. Safe to call more than once. */
+  close(): Promise<void>
+}
+
+export interface RuntimeOptions {
+  /** Where relative paths (`./juxta.yaml`, `./data`) are resolved; default the process's working directory. */
+  cwd?: string
+  /** Default: console.log. */
+  log?: (line: string) => void
+}
+
+/** What every runtime reads first, SQLite or PostgreSQL: port, access rules, config and data paths, the log. */
+export interface BaseEnv {
+  log: (line: string) => void
+  port: number
+  access: AccessSettings
+  configPath: string
+  dataDir: string
+  cwd: string
+}
+
+export function readBaseEnv(env: Readonly<Record<string, string | undefined>>, options: RuntimeOptions): BaseEnv {
+  const cwd = options.cwd ?? process.cwd()
+  const log = options.log ?? ((line: string) => console.log(line))
+  const port = Number(env.PORT ?? 8787)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StartupError(`PORT must be a port number, got "${env.PORT}"`)
+  }
+  const access = readAccessEnv(env)
+  if (!access.ok) throw new StartupError(access.message)
+  const localConfig = resolve(cwd, 'juxta.yaml')
+  const configPath = env.JUXTA_CONFIG
+    ? resolve(cwd, env.JUXTA_CONFIG)
+    : existsSync(localConfig)
+      ? localConfig
+      : resolve(projectRoot(), 'config', 'default.yaml')
+  const dataDir = resolve(cwd, env.JUXTA_DATA_DIR ?? 'data')
+  return { log, port, access: access.settings, configPath, dataDir, cwd }
+}
+
+/** Runs one start-up step, turning its own expected error type into a StartupError with the same message. */
+export function startupStep<T>(step: () => T, expected: new (...args: never[]) => Error): T {
+  try {
+    return step()
+  } catch (err) {
+    if (err instanceof expected) throw new StartupError(err.message)
+    throw err
+  }
+}
