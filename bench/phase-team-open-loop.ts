@@ -25,6 +25,8 @@ type Kind = 'direct' | 'one' | 'two'
 /** CPU shares of one core during a run (0.5 = half a core): each instance, PostgreSQL, Redis, the bench. */
 interface CpuShares {
   instances: number[]
+  /** Time each instance's main thread was ready to run but waited for a CPU, as a share of the run. */
+  instanceWaits: number[]
   postgres: number
   redis: number
   bench: number
@@ -78,6 +80,7 @@ function sample(m: Meters) {
   return {
     at: performance.now(),
     instances: m.instances.map((j) => j.cpuMs()),
+    waits: m.instances.map((j) => j.runqueueMs()),
     postgres: m.postgresPid === null ? Number.NaN : treeCpuMs(m.postgresPid),
     redis: m.redisPid === null ? Number.NaN : treeCpuMs(m.redisPid),
     bench: (own.user + own.system) / 1000,
@@ -89,6 +92,7 @@ function sample(m: Meters) {
 function shares(a: ReturnType<typeof sample>, b: ReturnType<typeof sample>, cores: number): CpuShares {
   const wall = b.at - a.at
   const instances = b.instances.map((v, i) => (v - a.instances[i]!) / wall)
+  const instanceWaits = b.waits.map((v, i) => (v - a.waits[i]!) / wall)
   const postgres = (b.postgres - a.postgres) / wall
   const redis = (b.redis - a.redis) / wall
   const bench = (b.bench - a.bench) / wall
@@ -99,7 +103,7 @@ function shares(a: ReturnType<typeof sample>, b: ReturnType<typeof sample>, core
     bench +
     (b.rigJuxta - a.rigJuxta) / wall
   const otherOfMachine = Math.max(0, (b.machine - a.machine) / wall - known) / cores
-  return { instances, postgres, redis, bench, otherOfMachine }
+  return { instances, instanceWaits, postgres, redis, bench, otherOfMachine }
 }
 
 const pct = (share: number) => (Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : '—')
@@ -227,7 +231,7 @@ export async function measureTeamOpenLoop(rig: Rig, o: { configPath: string; wor
         `  ${rate}/s: added TTFT p50/p99 one ${ms(step.addedP50.one, 1)} / ${ms(step.addedP99.one, 1)}, ` +
           `two ${ms(step.addedP50.two, 1)} / ${ms(step.addedP99.two, 1)}; ` +
           `errors ${step.one.errors}/${step.two.errors}/${step.direct.errors} (one/two/direct); ` +
-          `CPU one: A ${pct(step.cpu.one.instances[0]!)}; ` +
+          `CPU one: A ${pct(step.cpu.one.instances[0]!)} (waited ${pct(step.cpu.one.instanceWaits[0]!)}); ` +
           `two: A ${pct(step.cpu.two.instances[0]!)} B ${pct(step.cpu.two.instances[1]!)}, ` +
           `PostgreSQL ${pct(step.cpu.two.postgres)}, Redis ${pct(step.cpu.two.redis)}, ` +
           `bench ${pct(step.cpu.two.bench)}; others ${pct(step.cpu.two.otherOfMachine)} of the machine`,
@@ -259,9 +263,10 @@ function report(steps: Step[], o: { skipped: number[]; seconds: number; budget: 
       const c = s.cpu[kind]
       const cpu =
         kind === 'one' ? `A ${pct(c.instances[0]!)} CPU` : `A ${pct(c.instances[0]!)} + B ${pct(c.instances[1]!)} CPU`
+      const who = kind === 'one' ? '1 instance' : '2 instances'
       rows.push(
         row({
-          figure: `10b. team, ${kind === 'one' ? '1 instance' : '2 instances'}, ${s.rate} compares/s: added TTFT p50 / p99; CPU`,
+          figure: `10b. team, ${who}, ${s.rate} compares/s: added TTFT p50 / p99; CPU`,
           juxta: `${ms(s.addedP50[kind], 1)} / ${ms(s.addedP99[kind], 1)}`,
           baseline: `${ms(s.direct.ttft.p50, 1)} / ${ms(s.direct.ttft.p99, 1)} raw`,
           added: ms(s.addedP99[kind], 1),
@@ -271,7 +276,12 @@ function report(steps: Step[], o: { skipped: number[]; seconds: number; budget: 
           note:
             `${s.rate * seconds} compares over ${seconds} s; errors ${s[kind].errors} (direct ${s.direct.errors})` +
             `${s.cut[kind] ? `, ${s.cut[kind]} cut after ${DRAIN_MS / 1000} s` : ''}, stalls ${s[kind].stalls}, ` +
-            `max gap ${ms(s[kind].maxGapMs, 0)}; PostgreSQL ${pct(c.postgres)}, Redis ${pct(c.redis)}, ` +
+            `max gap ${ms(s[kind].maxGapMs, 0)}; waited for a CPU: ` +
+            c.instanceWaits
+              .slice(0, kind === 'one' ? 1 : 2)
+              .map((w, i) => `${'AB'[i]} ${pct(w)}`)
+              .join(', ') +
+            ` of the time; PostgreSQL ${pct(c.postgres)}, Redis ${pct(c.redis)}, ` +
             `bench ${pct(c.bench)} of a core; other processes ${pct(c.otherOfMachine)} of the machine` +
             (s[kind].firstError ? `; first error: ${s[kind].firstError}` : ''),
           data: {
