@@ -8,7 +8,7 @@ import { type JuxtaProcess, startJuxta } from './juxta-process.ts'
 import { openLoop } from './open-loop.ts'
 import { judge, LOAD_MODELS, type LoadResult, settle } from './phase-concurrency.ts'
 import { ADDED_P99_MS, RATES } from './phase-open-loop.ts'
-import { findProcess, machineBusyMs, treeCpuMs } from './proc-cpu.ts'
+import { affinity, findProcess, machineBusyMs, setAffinity, treeCpuMs } from './proc-cpu.ts'
 import { directRaw, juxtaCompare } from './readers.ts'
 import { ms, row, type Row } from './report.ts'
 import { type Rig, tagFor, target } from './rig.ts'
@@ -112,8 +112,8 @@ const pct = (share: number) => (Number.isFinite(share) ? `${(share * 100).toFixe
  * Row 10b: the open-loop compare rate on PostgreSQL + Redis with one instance and with two. The same 3-target
  * compares as row 10 (20 ms TTFT, 50 tok/s for 1 s each) arrive at the same rates, sent to instance A alone, or
  * round-robin to A and B (no proxy), with the same schedule straight at the mock as baseline, in random order per
- * rate. Each instance is its own process (the built server), unpinned, so the scheduler may use both cores; CPU
- * is read per process, and PostgreSQL's and Redis's too, to show where the cores went.
+ * rate. Each instance is its own process (the built server); the instances, PostgreSQL and Redis are not pinned
+ * (the bench itself stays on its core), and CPU is read per process to show where the cores went.
  */
 export async function measureTeamOpenLoop(rig: Rig, o: { configPath: string; workDir: string }): Promise<Row[]> {
   const began = performance.now()
@@ -123,8 +123,16 @@ export async function measureTeamOpenLoop(rig: Rig, o: { configPath: string; wor
   // The machine's cores, not this process's: run.ts pins the bench to one core.
   const cores = cpus().length
 
-  const postgres = await startPostgres()
+  // Children inherit the CPU affinity of the thread that spawns them, and run.ts pins this one to core 0: the
+  // servers are started from an unpinned thread, so the scheduler may put them on any core.
+  const pinned = affinity()
+  if (pinned !== null) setAffinity(`0-${cores - 1}`)
+  const postgres = await startPostgres().catch((err) => {
+    if (pinned !== null) setAffinity(pinned)
+    throw err
+  })
   const redis = await startRedis().catch(async (err) => {
+    if (pinned !== null) setAffinity(pinned)
     await postgres.stop()
     throw err
   })
@@ -147,6 +155,7 @@ export async function measureTeamOpenLoop(rig: Rig, o: { configPath: string; wor
         }),
       )
     }
+    if (pinned !== null) setAffinity(pinned)
     const meters: Meters = {
       instances,
       rig,
@@ -157,7 +166,8 @@ export async function measureTeamOpenLoop(rig: Rig, o: { configPath: string; wor
     }
     rig.log(
       `  PostgreSQL on :${postgres.port} (pid ${meters.postgresPid ?? '?'}), Redis on :${redis.port} ` +
-        `(pid ${meters.redisPid ?? '?'}), instances A :${instances[0]!.port} B :${instances[1]!.port}, ` +
+        `(pid ${meters.redisPid ?? '?'}), instances A :${instances[0]!.port} B :${instances[1]!.port} ` +
+        `(CPUs ${affinity(instances[0]!.pid) ?? '?'}), ` +
         `ready in ${((performance.now() - began) / 1000).toFixed(1)} s`,
     )
 
@@ -239,6 +249,7 @@ export async function measureTeamOpenLoop(rig: Rig, o: { configPath: string; wor
     }
     return report(steps, { skipped, seconds, budget })
   } finally {
+    if (pinned !== null) setAffinity(pinned)
     for (const j of instances.reverse()) await j.stop().catch(() => {})
     await redis.stop().catch(() => {})
     await postgres.stop().catch(() => {})

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 
 // CPU time of other processes from /proc (Linux), for phases that run servers besides Juxta (PostgreSQL, Redis).
@@ -76,4 +77,16 @@ export function machineBusyMs(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f
   return (user + nice + system + irq + softirq + steal) * 10
+}
+
+/** The CPU list a thread (by default this process's main thread) may run on, e.g. "0" or "0,1"; null if unknown. */
+export function affinity(pid: number = process.pid): string | null {
+  const r = spawnSync('taskset', ['-pc', String(pid)], { encoding: 'utf8' })
+  if (r.status !== 0) return null
+  return /list:\s*(\S+)/.exec(r.stdout)?.[1] ?? null
+}
+
+/** Sets a thread's CPU list (taskset syntax); what it spawns from then on inherits it. */
+export function setAffinity(list: string, pid: number = process.pid): boolean {
+  return spawnSync('taskset', ['-pc', list, String(pid)], { encoding: 'utf8' }).status === 0
 }
