@@ -19,6 +19,11 @@ import { shuffle } from './stats.ts'
 const DRAIN_MS = 10_000
 /** No new rate is started past this time since the phase began, so the phase stays near two minutes. */
 const BUDGET_MS = { full: 80_000, quick: 30_000 }
+/**
+ * The mock's 20 ms TTFT plus the 25 ms allowed: a direct run slower than that at p99 means the load generator
+ * (one core, shared with the mock) is itself late, and a difference against it says nothing (harness-bound).
+ */
+const DIRECT_P99_MS = 20 + ADDED_P99_MS
 
 type Kind = 'direct' | 'one' | 'two'
 
@@ -225,10 +230,10 @@ export async function measureTeamOpenLoop(rig: Rig, o: { configPath: string; wor
       }
       step.addedP50 = { one: step.one.ttft.p50 - step.direct.ttft.p50, two: step.two.ttft.p50 - step.direct.ttft.p50 }
       step.addedP99 = { one: step.one.ttft.p99 - step.direct.ttft.p99, two: step.two.ttft.p99 - step.direct.ttft.p99 }
+      step.directHeld = step.direct.errors === 0 && step.direct.stalls === 0 && step.direct.ttft.p99 <= DIRECT_P99_MS
       const held = (kind: 'one' | 'two') =>
-        step[kind].errors === 0 && step[kind].stalls === 0 && step.addedP99[kind] <= ADDED_P99_MS
+        step.directHeld && step[kind].errors === 0 && step[kind].stalls === 0 && step.addedP99[kind] <= ADDED_P99_MS
       step.held = { one: held('one'), two: held('two') }
-      step.directHeld = step.direct.errors === 0 && step.direct.stalls === 0
       steps.push(step)
       if (step.one.errors + step.two.errors > 0) {
         // What the instances said about it (their last lines), so an error can be told apart from a cut stream.
