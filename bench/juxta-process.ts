@@ -68,6 +68,8 @@ export async function startJuxta(options: {
   configPath: string
   dataDir: string
   core: number | null
+  /** More environment for this process (DATABASE_URL, REDIS_URL, JUXTA_SECRET, JUXTA_INSTANCE_ID, …). */
+  env?: Record<string, string>
 }): Promise<JuxtaProcess> {
   // BENCH_CPU_PROF=1 writes a V8 CPU profile of the Juxta process to bench/results/prof/ when it stops.
   const prof =
@@ -86,6 +88,7 @@ export async function startJuxta(options: {
       HOST: '127.0.0.1',
       JUXTA_CONFIG: options.configPath,
       JUXTA_DATA_DIR: options.dataDir,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })

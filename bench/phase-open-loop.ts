@@ -6,8 +6,8 @@ import { openLoop } from './open-loop.ts'
 import { shuffle } from './stats.ts'
 
 /** Compares per second tried, in order; a rate past the target is still measured (it says how far off). */
-const RATES = [25, 50, 100, 200]
-const ADDED_P99_MS = 25
+export const RATES = [25, 50, 100, 200]
+export const ADDED_P99_MS = 25
 
 /** `rate` 3-target compares a second for `seconds`, arrivals on a fixed schedule (open loop). */
 async function viaJuxta(rig: Rig, rate: number, seconds: number): Promise<LoadResult> {

@@ -24,6 +24,7 @@ import { measureHistory } from './phase-history.ts'
 import { measureHistoryPg } from './phase-history-pg.ts'
 import { measureStudy, STUDY_MODELS } from './phase-study.ts'
 import { measureOpenLoop } from './phase-open-loop.ts'
+import { measureTeamOpenLoop } from './phase-team-open-loop.ts'
 
 const quick = process.env.BENCH_QUICK === '1'
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
       ['memory', () => measureMemory(rig, fresh)],
       ['concurrency', () => measureConcurrency(rig)],
       ['openloop', () => measureOpenLoop(rig)],
+      ['openloop-team', () => measureTeamOpenLoop(rig, { configPath, workDir: work })],
       ['page', () => measurePage(rig)],
       ['study', () => measureStudy(rig)],
       // Last: it fills the database with 100,000 runs.
