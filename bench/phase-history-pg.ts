@@ -1,3 +1,5 @@
+import { cpus } from 'node:os'
+import { affinity, setAffinity } from './proc-cpu.ts'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { openPgDatabase } from '../src/storage/postgres/pg-database.ts'
@@ -29,7 +31,12 @@ const QUERIES: Array<[string, RunListQuery]> = [
  */
 export async function measureHistoryPg(rig: Rig, workDir: string): Promise<Row[]> {
   const n = rig.quick ? 10_000 : 100_000
-  const server = await startPostgres()
+  // run.ts pins the bench to core 0 and children inherit it: PostgreSQL is started unpinned, on any core.
+  const pinned = affinity()
+  if (pinned !== null) setAffinity(`0-${cpus().length - 1}`)
+  const server = await startPostgres().finally(() => {
+    if (pinned !== null) setAffinity(pinned)
+  })
   const pool = await openPgDatabase(await server.createDatabase(), { max: 4, queryTimeoutMs: 600_000 })
   const sqlite = openSqliteRunStore(join(workDir, 'history-pg-compare.db'))
   try {
