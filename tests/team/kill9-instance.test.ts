@@ -12,10 +12,7 @@ beforeAll(async () => {
   // About 40 s of answer: still streaming long after the kill.
   rig.upstream.script('long', { kind: 'text', deltas: 800, everyMs: 50 })
   databaseUrl = await rig.pg.createDatabase()
-  ;[a, b] = await Promise.all([
-    rig.start({ databaseUrl, id: 'kill-a' }),
-    rig.start({ databaseUrl, id: 'kill-b' }),
-  ])
+  ;[a, b] = await Promise.all([rig.start({ databaseUrl, id: 'kill-a' }), rig.start({ databaseUrl, id: 'kill-b' })])
 }, 60_000)
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -166,4 +166,21 @@ export async function query<R extends pg.QueryResultRow>(url: string, sql: strin
   } finally {
     await client.end()
   }
+}
+
+/** The server as a process whose start may fail: the same command as startServerProcess, nothing awaited. */
+export function spawnServer(rig: TeamRig, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JUXTA_CONFIG: rig.configPath,
+      JUXTA_DATA_DIR: join(rig.dir, 'data-spawned'),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  rig.children.push(child)
+  return child
 }
