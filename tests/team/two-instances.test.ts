@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { readSSE, type SSEFrame } from '../helpers/sse.ts'
 import { getRun, type Instance, query, startRun, startTeamRig, type TeamRig, waitFor } from './team-rig.ts'
 
@@ -72,6 +74,8 @@ describe('two Juxta processes sharing PostgreSQL and Redis', () => {
     expect(fromB.body.results[0]).toMatchObject({ status: 'ok', text: finalText })
     const [row] = await query<{ owner: string }>(databaseUrl, 'SELECT owner FROM runs WHERE id = $1', [run.runId])
     expect(row!.owner).toBe('team-a')
+    // With DATABASE_URL nothing is kept in a SQLite file.
+    expect(existsSync(join(rig.dir, 'data-team-a', 'juxta.db'))).toBe(false)
   }, 30_000)
 
   it('a run started from the page on A is watched on B and ends identically', async () => {
