@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   }
   const stop = () => {
     void listening.close().finally(() => process.exit(0))
-    setTimeout(() => process.exit(0), 2000).unref()
+    // Longer than the grace a team runtime gives writes kept while its database is away (5 s), so they can land.
+    setTimeout(() => process.exit(0), 8000).unref()
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

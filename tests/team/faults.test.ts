@@ -33,6 +33,7 @@ describe('faults under two instances', () => {
       return (body.results[0]?.text.length ?? 0) > 0 ? true : undefined
     })
     await rig.pg.kill()
+    let back = false
     try {
       // History needs the database: the page and the API say so, with Retry-After.
       const page = await fetch(`${b.url}/history`)
@@ -56,6 +57,7 @@ describe('faults under two instances', () => {
       await new Promise((r) => setTimeout(r, 700))
       expect(deltaText(run.seen).length).toBeGreaterThan(before)
       await rig.pg.start()
+      back = true
 
       const late = await waitFor('the compare made while the database was away, stored', async () => {
         const { status, body } = await getRun(b.url, answered.run_id)
@@ -63,7 +65,7 @@ describe('faults under two instances', () => {
       })
       expect(late.results[0]).toMatchObject({ status: 'ok', text: 'w1 w2 w3 w4 w5' })
     } finally {
-      await rig.pg.start().catch(() => {})
+      if (!back) await rig.pg.start()
     }
 
     const frames = await run.all
@@ -128,4 +130,30 @@ describe('faults under two instances', () => {
     expect(body).toContain('event: done')
     expect(body).toContain('w80')
   }, 40_000)
+
+  it('stopped (SIGTERM) while the database is away, an instance writes what it kept once it is back', async () => {
+    await rig.pg.kill()
+    const res = await fetch(`${b.url}/api/compare`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: b.url },
+      body: JSON.stringify({ prompt: 'Just before a stop', targets: ['p/quick'] }),
+    })
+    expect(res.status).toBe(200)
+    const { run_id: runId } = (await res.json()) as { run_id: string }
+    const exited = new Promise<number | null>((resolve) => b.child.once('exit', (code) => resolve(code)))
+    b.child.kill('SIGTERM')
+    // Back 3 s later, within the grace the stop gives writes kept for an unavailable database (5 s).
+    await new Promise((r) => setTimeout(r, 3000))
+    expect(b.child.exitCode).toBeNull()
+    await rig.pg.start()
+    expect(await exited).toBe(0)
+    const rows = await query<{ status: string; text: string }>(
+      databaseUrl,
+      'SELECT r.status, t.text FROM runs r JOIN results t ON t.run_id = r.id WHERE r.id = $1',
+      [runId],
+    )
+    expect(rows).toEqual([{ status: 'done', text: 'w1 w2 w3 w4 w5' }])
+    // Its lease was given up on the way out.
+    expect(await query(databaseUrl, `SELECT id FROM instances WHERE id = 'fault-b'`)).toEqual([])
+  }, 30_000)
 })
