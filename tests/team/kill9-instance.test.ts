@@ -27,6 +27,9 @@ describe('kill -9 of an instance in the middle of a run', () => {
       const { body } = await getRun(b.url, run.runId)
       return (body.results[0]?.text.split(' ').length ?? 0) > 20 ? true : undefined
     })
+    // Watchers on B, attached before the kill: the API's events and the run page's live stream.
+    const watchApi = fetch(`${b.url}/api/runs/${run.runId}/events`).then((r) => r.text())
+    const watchPage = fetch(`${b.url}/runs/${run.runId}/live`).then((r) => r.text())
     a.child.kill('SIGKILL')
     const killedAt = performance.now()
     await new Promise((r) => a.child.once('exit', r))
@@ -59,6 +62,16 @@ describe('kill -9 of an instance in the middle of a run', () => {
       [run.runId],
     )
     expect(rows).toEqual([{ owner: 'kill-a', status: 'interrupted' }])
+    // The watchers are not left waiting for an end the dead instance will never write: they end with the run.
+    const [api, page] = await Promise.all([watchApi, watchPage])
+    const done = /event: done\ndata: (.*)\n/.exec(api)?.[1]
+    expect(done).toBeDefined()
+    // As the stream from history shows an interrupted target: an error column keeping its text.
+    expect(JSON.parse(done!)).toMatchObject({ results: [{ status: 'error', text }] })
+    expect(page).toMatch(/event: done\ndata: /)
+    // One that attaches now gets the stored run at once.
+    const late = await fetch(`${b.url}/api/runs/${run.runId}/events`).then((r) => r.text())
+    expect(late).toContain('event: done')
     // B itself is still serving.
     expect((await fetch(`${b.url}/api/runs?limit=1`)).status).toBe(200)
   }, 70_000)
