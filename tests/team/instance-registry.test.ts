@@ -160,7 +160,7 @@ describe('InstanceRegistry on PostgreSQL', () => {
   })
 
   // Last: it restarts the server under the other tests' feet otherwise.
-  it('after the database was away longer than the ttl, a live owner keeps its runs (renewed before a sweep)', async () => {
+  it('after the database was away longer than the ttl, a live owner keeps its runs (it renews first)', async () => {
     const pool = await fresh()
     const logs: string[] = []
     // The owner renews slowly and the sweeper sweeps fast: without a grace, the sweeper would win the race.
