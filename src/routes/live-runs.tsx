@@ -7,6 +7,7 @@ import { ENTRY_ID, type LiveEntry, type RunStartEvent } from '../live/types.ts'
 import { apiError } from '../http/api-error.ts'
 import { isHidden } from '../web/blind-state.ts'
 import { streamAttach } from '../web/live-attach.tsx'
+import { followUntilOver } from '../web/follow-until-over.ts'
 import { asResult } from '../web/run-view-data.ts'
 import { runResponse } from '../engine/run-response.ts'
 
@@ -87,7 +88,10 @@ export function liveRunRoutes(ctx: AppContext): Hono {
         return entries.some((e) => e.event.type === 'end')
       }
       if (await send(log.entries.slice(seen + 1))) return
-      for await (const batch of ctx.live.events.follow(runId, log.entries.at(-1)!.id, controller.signal)) {
+      const { signal } = controller
+      const from = log.entries.at(-1)!.id
+      const events = ctx.live.events
+      for await (const batch of followUntilOver({ events, store: ctx.store, runId, after: from, signal })) {
         if (await send(batch)) return
         await sleep(50)
       }

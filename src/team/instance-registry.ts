@@ -21,8 +21,9 @@ const REGISTER_LOCK = 0x6a757875
 /**
  * The instances sharing one database. Each renews its lease every few seconds; any live instance marks the
  * runs of an instance whose lease expired (a crash, a kill -9, a lost machine) as interrupted, with the text
- * they had so far, within ttl + sweep interval. The lease lives in PostgreSQL, the one thing every instance
- * shares even without Redis, and its times come from the database's clock, so machines' clocks may differ.
+ * they had so far, within ttl + sweep interval (once the sweeping instance has reached the database for a ttl).
+ * The lease lives in PostgreSQL, the one thing every instance shares even without Redis, and its times come
+ * from the database's clock, so machines' clocks may differ.
  */
 export class InstanceRegistry {
   private heartbeat: NodeJS.Timeout | null = null
@@ -30,6 +31,12 @@ export class InstanceRegistry {
   private sweeping: Promise<number> | null = null
   private readonly ttlMs: number
   private lostLogged = false
+  /**
+   * Since when this instance has reached the database without a failure (performance.now()), or null while it
+   * cannot. After an outage every lease looks expired; the owners need a heartbeat to renew theirs before this
+   * instance may take their runs for dead, so it sweeps only after reaching the database for a whole ttl.
+   */
+  private reachableSince: number | null = null
 
   constructor(private readonly o: InstanceRegistryOptions) {
     this.ttlMs = o.ttlMs ?? 20_000
@@ -63,6 +70,7 @@ export class InstanceRegistry {
     } finally {
       client.release()
     }
+    this.reachableSince = performance.now()
     const own = await this.o.interruptRunsOf([this.o.instanceId])
     if (own > 0) this.o.log(`instances: marked ${own} run(s) of this instance's previous start as interrupted`)
     return others
@@ -86,11 +94,14 @@ export class InstanceRegistry {
   }
 
   /**
-   * Marks the running runs of every owner without a live lease as interrupted; returns how many runs. Idempotent,
+   * Marks the running runs of every owner without a live lease as interrupted; returns how many runs (0 without
+   * sweeping within a ttl of this instance's start or of its last failure to reach the database). Idempotent,
    * so instances sweeping at once do no harm; owners are found from the runs, so a sweeper that dies halfway
    * leaves nothing behind for good.
    */
   sweep(): Promise<number> {
+    const since = this.reachableSince
+    if (since === null || performance.now() - since < this.ttlMs) return Promise.resolve(0)
     this.sweeping ??= (async () => {
       try {
         const { rows } = await this.o.pool.query<{ owner: string }>(
@@ -106,6 +117,7 @@ export class InstanceRegistry {
         await this.o.pool.query(`DELETE FROM instances WHERE heartbeat_at < now() - interval '1 day'`)
         return n
       } catch (err) {
+        this.reachableSince = null
         this.o.log(`instances: sweep failed (${(err as Error).message}); trying again shortly`)
         return 0
       } finally {
@@ -139,7 +151,9 @@ export class InstanceRegistry {
       }
       if (this.lostLogged) this.o.log('instances: lease renewed; the database is back')
       this.lostLogged = false
+      this.reachableSince ??= performance.now()
     } catch (err) {
+      this.reachableSince = null
       if (!this.lostLogged) this.o.log(`instances: cannot renew the lease (${(err as Error).message})`)
       this.lostLogged = true
     }

@@ -149,7 +149,14 @@ function redisWhere(url: string): string {
 async function connectRedis(url: string, log: (line: string) => void): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true })
   let last = 0
+  // While starting, the cause is kept for the one start-up line (ioredis rejects with "Connection is closed").
+  let starting = true
+  let cause: Error | null = null
   redis.on('error', (err: Error) => {
+    if (starting) {
+      cause ??= err
+      return
+    }
     if (Date.now() - last < 5000) return
     last = Date.now()
     log(`redis: ${err.message}; reconnecting`)
@@ -157,9 +164,11 @@ async function connectRedis(url: string, log: (line: string) => void): Promise<R
   try {
     await redis.connect()
     await redis.ping()
+    starting = false
     return redis
   } catch (err) {
     redis.disconnect()
-    throw new StartupError(`cannot reach Redis at ${redisWhere(url)}: ${err instanceof Error ? err.message : err}`)
+    const reason = (cause as Error | null)?.message ?? (err instanceof Error ? err.message : String(err))
+    throw new StartupError(`cannot reach Redis at ${redisWhere(url)}: ${reason}`)
   }
 }

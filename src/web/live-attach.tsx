@@ -1,3 +1,4 @@
+import { followUntilOver } from './follow-until-over.ts'
 import type { SSEStreamingApi } from 'hono/streaming'
 import type { AppContext } from '../context.ts'
 import type { TargetResult } from '../domain/types.ts'
@@ -117,7 +118,7 @@ function writer(stream: SSEStreamingApi) {
 
 /** Batches of the log after `after`, at most one per ~50 ms: the page swaps as often as on the run's own stream. */
 async function* batches(ctx: AppContext, runId: string, after: string, signal: AbortSignal) {
-  for await (const batch of ctx.live.events.follow(runId, after, signal)) {
+  for await (const batch of followUntilOver({ events: ctx.live.events, store: ctx.store, runId, after, signal })) {
     yield batch
     await sleep(FLUSH_MS)
   }
