@@ -13,6 +13,8 @@ export interface InstanceRegistryOptions {
   /** Marks the running runs of these dead instances interrupted (the run store's job); returns how many. */
   interruptRunsOf: (owners: string[]) => Promise<number>
   log: (line: string) => void
+  /** Where this instance keeps live state (a fingerprint of its Redis and key prefix), null without Redis. */
+  liveState?: string | null
 }
 
 /** Serializes "register, then count the others": two instances starting together see each other. */
@@ -54,9 +56,11 @@ export class InstanceRegistry {
       await client.query('BEGIN')
       await client.query('SELECT pg_advisory_xact_lock($1)', [REGISTER_LOCK])
       await client.query(
-        `INSERT INTO instances (id, started_at, heartbeat_at, host, pid) VALUES ($1, now(), now(), $2, $3)
-         ON CONFLICT (id) DO UPDATE SET started_at = now(), heartbeat_at = now(), host = $2, pid = $3`,
-        [this.o.instanceId, hostname().slice(0, 200), process.pid],
+        `INSERT INTO instances (id, started_at, heartbeat_at, host, pid, live_state)
+         VALUES ($1, now(), now(), $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE
+           SET started_at = now(), heartbeat_at = now(), host = $2, pid = $3, live_state = $4`,
+        [this.o.instanceId, hostname().slice(0, 200), process.pid, this.o.liveState ?? null],
       )
       const { rows } = await client.query<{ n: string }>(
         `SELECT count(*) AS n FROM instances WHERE id <> $1 AND heartbeat_at >= now() - $2 * interval '1 millisecond'`,
@@ -74,6 +78,19 @@ export class InstanceRegistry {
     const own = await this.o.interruptRunsOf([this.o.instanceId])
     if (own > 0) this.o.log(`instances: marked ${own} run(s) of this instance's previous start as interrupted`)
     return others
+  }
+
+  /**
+   * How many other live instances keep their live state elsewhere (another Redis or prefix, or none): runs,
+   * stops, study cells and settings would then not reach each other.
+   */
+  async unlikeOthers(): Promise<number> {
+    const { rows } = await this.o.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM instances WHERE id <> $1 AND heartbeat_at >= now() - $2 * interval '1 millisecond'
+         AND live_state IS DISTINCT FROM $3`,
+      [this.o.instanceId, this.ttlMs, this.o.liveState ?? null],
+    )
+    return Number(rows[0]?.n ?? 0)
   }
 
   /** Starts renewing the lease and sweeping dead instances' runs. */
@@ -144,9 +161,9 @@ export class InstanceRegistry {
       // Swept after a long pause (the database away longer than the ttl): register again to be live.
       if (rowCount === 0) {
         await this.o.pool.query(
-          `INSERT INTO instances (id, started_at, heartbeat_at, host, pid) VALUES ($1, now(), now(), $2, $3)
-           ON CONFLICT (id) DO NOTHING`,
-          [this.o.instanceId, hostname().slice(0, 200), process.pid],
+          `INSERT INTO instances (id, started_at, heartbeat_at, host, pid, live_state)
+           VALUES ($1, now(), now(), $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+          [this.o.instanceId, hostname().slice(0, 200), process.pid, this.o.liveState ?? null],
         )
       }
       if (this.lostLogged) this.o.log('instances: lease renewed; the database is back')

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { createApp } from '../app.ts'
 import { ConfigError, loadConfigFile } from '../config/load.ts'
@@ -49,6 +50,7 @@ export async function buildTeamRuntime(
       instanceId: team.instanceId,
       interruptRunsOf: (owners) => store.interruptRunsOf(owners),
       log,
+      liveState: team.redisUrl ? liveStateOf(team.redisUrl, team.redisPrefix) : null,
     })
     const others = await registry.register()
     cleanup.push(() => registry.close())
@@ -57,6 +59,14 @@ export async function buildTeamRuntime(
         `Refusing to start: ${others} other Juxta instance(s) use ${where} and REDIS_URL is not set. ` +
           'Several instances share live runs, stops, study work and settings through Redis: set REDIS_URL ' +
           '(the same for every instance), or stop the other instance',
+      )
+    }
+    const unlike = others > 0 ? await registry.unlikeOthers() : 0
+    if (unlike > 0) {
+      throw new StartupError(
+        `Refusing to start: ${unlike} other Juxta instance(s) on ${where} use another Redis or JUXTA_REDIS_PREFIX ` +
+          '(or none). Instances sharing a database must share one REDIS_URL and prefix, or runs, stops and study ' +
+          'work would not reach each other',
       )
     }
     // Alone on the database: studies left running by an earlier start stopped with it (with Redis, their cells
@@ -131,6 +141,16 @@ async function startupAsync<T>(step: () => Promise<T>, where: string): Promise<T
     if (err instanceof StorageError) throw new StartupError(message)
     throw new StartupError(`cannot use the database ${where}: ${message}`)
   }
+}
+
+/** Which Redis and prefix, without the password: equal for instances that share live state. */
+function liveStateOf(url: string, prefix: string): string {
+  let where = url
+  try {
+    const u = new URL(url)
+    where = `${u.hostname.toLowerCase()}:${u.port || '6379'}${u.pathname || '/0'}`
+  } catch {}
+  return createHash('sha256').update(`${where}|${prefix}`).digest('hex').slice(0, 32)
 }
 
 function redisWhere(url: string): string {

@@ -35,6 +35,17 @@ describe('starting team instances', () => {
     })
     expect(line).toMatch(/^Refusing to start: 1 other Juxta instance\(s\) use .* and REDIS_URL is not set\. /)
     expect(line).toContain('set REDIS_URL')
+    // With Redis, but beside an instance that has none (or another prefix): refused too, or they would not
+    // reach each other.
+    const unlike = await refused(expect, {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: rig.redis.url,
+      JUXTA_SECRET: SECRET,
+      JUXTA_INSTANCE_ID: 'alone-3',
+    })
+    expect(unlike).toMatch(
+      /^Refusing to start: 1 other Juxta instance\(s\) on .* use another Redis or JUXTA_REDIS_PREFIX/,
+    )
     // The refused start left no lease behind, and the first instance still serves.
     expect((await fetch(`${first.url}/api/runs`)).status).toBe(200)
     const leases = await query<{ id: string }>(databaseUrl, 'SELECT id FROM instances ORDER BY id')

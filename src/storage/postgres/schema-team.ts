@@ -27,6 +27,9 @@ CREATE TABLE instances (
   started_at TIMESTAMPTZ NOT NULL,
   heartbeat_at TIMESTAMPTZ NOT NULL,
   host TEXT NOT NULL,
-  pid INTEGER NOT NULL
+  pid INTEGER NOT NULL,
+  -- Where this instance keeps live state (a fingerprint of its Redis and prefix; NULL: none): instances that
+  -- share a database must share it too.
+  live_state TEXT
 );
 `
