@@ -50,16 +50,22 @@ let databaseCount = 0
 export async function startPostgres(): Promise<PgServer> {
   const bin = postgresBinDir()
   const user = runAs()
-  const dir = mkdtempSync(join(tmpdir(), 'juxta-pg-'))
+  // /tmp, not TMPDIR: a TMPDIR under /root would be closed to the postgres user. The locale is C.UTF-8, which
+  // every Debian has, whatever LANG names (initdb refuses a locale that is not installed).
+  const dir = mkdtempSync(join(process.getuid?.() === 0 ? '/tmp' : tmpdir(), 'juxta-pg-'))
   if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!)
   const data = join(dir, 'data')
   try {
-    execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], {
-      ...user,
-      // The postgres user may not be allowed into the checkout (a clone under /root): run where it owns the files.
-      cwd: dir,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    execFileSync(
+      join(bin, 'initdb'),
+      ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
+      {
+        ...user,
+        // The postgres user may not be allowed into the checkout (a clone under /root): run where it owns the files.
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
   } catch (err) {
     rmSync(dir, { recursive: true, force: true })
     const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim()
