@@ -116,7 +116,12 @@ export class StoreRecorder implements RunRecorder {
         const list = this.pending.get(runId)
         if (list) list[event.index] = undefined
         const result = this.redacted(event.result)
-        this.queue({ runId, kind: 'result', run: () => this.store.saveResult(runId, event.index, result) })
+        this.queue({
+          runId,
+          kind: 'result',
+          run: () => this.store.saveResult(runId, event.index, result),
+          bytes: result.text.length + result.reasoning.length,
+        })
       }
     } catch (err) {
       this.report(runId, 'event', err)
@@ -269,7 +274,8 @@ export class StoreRecorder implements RunRecorder {
    * grow until the process dies. Null otherwise.
    */
   holdNewRuns(): string | null {
-    if (this.kept === 0 || this.pendingBytes <= (this.options.maxKeptBytes ?? 256 * 1024 * 1024)) return null
+    // Whatever `kept` says: writes hanging on a cut connection (no reset) count before their first failure.
+    if (this.pendingBytes <= (this.options.maxKeptBytes ?? 256 * 1024 * 1024)) return null
     return (
       'the history database is unavailable and the records kept for it fill the memory set aside for them. ' +
       'Nothing was sent or recorded; try again when the database is back.'
@@ -280,6 +286,11 @@ export class StoreRecorder implements RunRecorder {
   private chain(op: Op): void {
     this.pendingBytes += op.bytes ?? 256
     const run = async () => {
+      // Given up at shutdown: writes not started are lost at once, not tried one by one against a dead server.
+      if (this.abandoned && this.kept > 0) {
+        this.report(op.runId, op.kind, new Error('the database was unavailable at shutdown'))
+        return
+      }
       for (let attempt = 0; ; attempt++) {
         try {
           await op.run()

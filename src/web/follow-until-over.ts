@@ -6,7 +6,8 @@ import { asResult } from './run-view-data.ts'
 const CHECK_MS = 2000
 
 /**
- * A run's log followed until its `end`, or until history says the run was interrupted. A run whose instance died
+ * A run's log followed until its `end`, or until history says the run was interrupted (or done, with the log's
+ * end lost). A run whose instance died
  * (kill -9) never gets an `end` entry, and its log lives on for a day: once a live instance has marked it
  * interrupted, its stored results and an `end` close the watcher's stream instead of leaving it waiting.
  */
@@ -22,9 +23,14 @@ export async function* followUntilOver(o: {
   const forward = () => inner.abort()
   o.signal.addEventListener('abort', forward, { once: true })
   let interrupted: Awaited<ReturnType<RunStore['getRun']>> = null
+  let doneSeen = false
   const check = async () => {
     const run = await o.store?.getRun(o.runId).catch(() => null)
-    if (run?.status === 'interrupted' && !inner.signal.aborted) {
+    // Done in history but no `end` in the log one check later: the log lost its last entries (Redis away as the
+    // run ended), so history closes the stream. Once only: the log's own end normally follows within ms.
+    const over = run?.status === 'interrupted' || (run?.status === 'done' && doneSeen)
+    if (run?.status === 'done') doneSeen = true
+    if (over && !inner.signal.aborted) {
       interrupted = run
       inner.abort()
     }
