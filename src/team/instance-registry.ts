@@ -17,6 +17,9 @@ export interface InstanceRegistryOptions {
   liveState?: string | null
 }
 
+/** Another live process registered under this instance's id. */
+export class InstanceIdTaken extends Error {}
+
 /** Serializes "register, then count the others": two instances starting together see each other. */
 const REGISTER_LOCK = 0x6a757875
 
@@ -50,6 +53,19 @@ export class InstanceRegistry {
    * interrupted first.
    */
   async register(): Promise<number> {
+    // The same id live elsewhere: a restart after kill -9 (its lease no longer moves) goes on; another process
+    // started with the same JUXTA_INSTANCE_ID (its lease moves) would take this one's runs for its own.
+    const twin = await this.leases(`id = $2 AND (host <> $3 OR pid <> $4)`, [
+      this.o.instanceId,
+      hostname().slice(0, 200),
+      process.pid,
+    ])
+    if (twin.length > 0 && (await this.stillRenewed(twin)) > 0) {
+      throw new InstanceIdTaken(
+        `another Juxta process uses JUXTA_INSTANCE_ID=${this.o.instanceId} on this database: ` +
+          'give each instance its own (or leave it unset)',
+      )
+    }
     const client = await this.o.pool.connect()
     let others: number
     try {
@@ -78,6 +94,36 @@ export class InstanceRegistry {
     const own = await this.o.interruptRunsOf([this.o.instanceId])
     if (own > 0) this.o.log(`instances: marked ${own} run(s) of this instance's previous start as interrupted`)
     return others
+  }
+
+  /**
+   * How many other instances hold a live lease that is still renewed: a process killed moments ago holds one
+   * for up to the ttl, but it no longer moves. Waits one heartbeat (and a second) when there is any to watch.
+   */
+  async renewedOthers(): Promise<number> {
+    const others = await this.leases('id <> $2', [this.o.instanceId])
+    return others.length === 0 ? 0 : this.stillRenewed(others)
+  }
+
+  /** Live leases matching `where` (parameters from $2; $1 is the ttl), with their last heartbeat. */
+  private async leases(where: string, params: unknown[]): Promise<Array<{ id: string; beat: string }>> {
+    const { rows } = await this.o.pool.query<{ id: string; beat: string }>(
+      `SELECT id, heartbeat_at::text AS beat FROM instances
+       WHERE heartbeat_at >= now() - $1 * interval '1 millisecond' AND ${where}`,
+      [this.ttlMs, ...params],
+    )
+    return rows
+  }
+
+  /** How many of these leases are renewed within the next heartbeat. */
+  private async stillRenewed(leases: Array<{ id: string; beat: string }>): Promise<number> {
+    await new Promise((r) => setTimeout(r, (this.o.heartbeatMs ?? 5000) + 1000))
+    const { rows } = await this.o.pool.query<{ id: string; beat: string }>(
+      'SELECT id, heartbeat_at::text AS beat FROM instances WHERE id = ANY($1::text[])',
+      [leases.map((l) => l.id)],
+    )
+    const before = new Map(leases.map((l) => [l.id, l.beat]))
+    return rows.filter((r) => before.get(r.id) !== r.beat).length
   }
 
   /**

@@ -16,7 +16,7 @@ import { openPgSettings } from './pg-settings.ts'
 import { PgStudyStore } from '../storage/postgres/pg-study-store.ts'
 import { describePgUrl } from '../storage/postgres/pg-url.ts'
 import { StudyTeam } from '../studies/study-team.ts'
-import { InstanceRegistry } from './instance-registry.ts'
+import { InstanceIdTaken, InstanceRegistry } from './instance-registry.ts'
 import type { TeamSettings } from './team-env.ts'
 
 /** At shutdown, how long writes kept for an unavailable database may still wait before they are given up. */
@@ -52,11 +52,16 @@ export async function buildTeamRuntime(
       log,
       liveState: team.redisUrl ? liveStateOf(team.redisUrl, team.redisPrefix) : null,
     })
-    const others = await registry.register()
+    const others = await registry.register().catch((err) => {
+      throw err instanceof InstanceIdTaken ? new StartupError(`Refusing to start: ${err.message}`) : err
+    })
     cleanup.push(() => registry.close())
-    if (others > 0 && !redis) {
+    // A lease of a process killed moments ago (a crash, then a restart by systemd) is live for up to the ttl but
+    // no longer renewed: only instances still renewing theirs count.
+    const renewed = others > 0 && !redis ? await registry.renewedOthers() : 0
+    if (renewed > 0) {
       throw new StartupError(
-        `Refusing to start: ${others} other Juxta instance(s) use ${where} and REDIS_URL is not set. ` +
+        `Refusing to start: ${renewed} other Juxta instance(s) use ${where} and REDIS_URL is not set. ` +
           'Several instances share live runs, stops, study work and settings through Redis: set REDIS_URL ' +
           '(the same for every instance), or stop the other instance',
       )
@@ -71,7 +76,7 @@ export async function buildTeamRuntime(
     }
     // Alone on the database: studies left running by an earlier start stopped with it (with Redis, their cells
     // wait in the shared queue instead, for this instance to go on with them).
-    if (others === 0 && !redis) {
+    if (renewed === 0 && !redis) {
       const studies = await studyStore.recoverInterrupted()
       if (studies > 0) log(`studies: marked ${studies} unfinished stud${studies === 1 ? 'y' : 'ies'} as interrupted`)
     }

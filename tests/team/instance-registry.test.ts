@@ -186,3 +186,43 @@ describe('InstanceRegistry on PostgreSQL', () => {
       .toBe('interrupted')
   })
 })
+
+describe('leases of processes that died a moment ago', () => {
+  it('counts only the instances that still renew their lease', async () => {
+    const pool = await fresh()
+    const alive = registry(pool, 'alive')
+    await alive.register()
+    alive.start()
+    // A lease written a moment ago by a process that is gone: live for the ttl, but it no longer moves.
+    await pool.query(
+      `INSERT INTO instances (id, started_at, heartbeat_at, host, pid) VALUES ('crashed', now(), now(), 'h', 1)`,
+    )
+    const starting = registry(pool, 'starting')
+    expect(await starting.register()).toBe(2)
+    expect(await starting.renewedOthers()).toBe(1)
+  })
+
+  it('refuses a second process under a live instance id, and takes the id over from a dead one', async () => {
+    const pool = await fresh()
+    const beat = setInterval(() => {
+      void pool.query(`UPDATE instances SET heartbeat_at = now() WHERE id = 'twin'`).catch(() => {})
+    }, 100)
+    try {
+      await pool.query(
+        `INSERT INTO instances (id, started_at, heartbeat_at, host, pid)
+         VALUES ('twin', now(), now(), 'other-host', 1)`,
+      )
+      await expect(registry(pool, 'twin').register()).rejects.toThrow(
+        'another Juxta process uses JUXTA_INSTANCE_ID=twin on this database',
+      )
+    } finally {
+      clearInterval(beat)
+    }
+    // An update sent by the last tick may still be on its way.
+    await new Promise((r) => setTimeout(r, 300))
+    // No longer renewed (that process was killed): the restarted one takes the id over.
+    expect(await registry(pool, 'twin').register()).toBe(0)
+    const { rows } = await pool.query<{ pid: number }>(`SELECT pid FROM instances WHERE id = 'twin'`)
+    expect(rows[0]?.pid).toBe(process.pid)
+  })
+})
