@@ -5,6 +5,9 @@ import { importExport } from './import-runs.ts'
 import type { PresetStore } from './preset-store.ts'
 import type { RunStore, SkippedRun, StoredRun } from './types.ts'
 
+/** Image bytes in one batch at most (a run alone may hold more: 8 images of 5 MiB). */
+const BATCH_IMAGE_BYTES = 64 * 1024 * 1024
+
 /** The parts of a history that an export carries: runs (with images), votes and blind letters, presets. */
 export interface HistoryStores {
   store: RunStore
@@ -78,10 +81,21 @@ export async function copyHistory(o: {
     batch = []
     o.onBatch?.({ read: outcome.read, imported: outcome.imported, skipped: outcome.skipped })
   }
+  // A batch is one string: its images (base64, 4/3 of their bytes) must stay far below a string's limit.
+  let imageBytes = 0
   for await (const run of withArena(o.from.store.exportRuns({}), o.from.arena)) {
+    const bytes = (run.images ?? []).reduce((n, i) => n + i.bytes, 0)
+    if (batch.length > 0 && imageBytes + bytes > BATCH_IMAGE_BYTES) {
+      await flush()
+      imageBytes = 0
+    }
     batch.push(run)
+    imageBytes += bytes
     outcome.read++
-    if (batch.length >= batchSize) await flush()
+    if (batch.length >= batchSize) {
+      await flush()
+      imageBytes = 0
+    }
   }
   await flush()
   return outcome
