@@ -67,3 +67,20 @@ export function startupStep<T>(step: () => T, expected: new (...args: never[]) =
     throw err
   }
 }
+
+/** At shutdown, how long writes kept for an unavailable database may still wait before they are given up. */
+export const CLOSE_GRACE_MS = 5000
+
+/**
+ * The first half of every runtime's close, whatever the database: studies first (their cells in flight are
+ * aborted and run again on resume), then what the recorder holds is written (given up after `CLOSE_GRACE_MS`
+ * when the database is away), then the live logs. Runs still streaming stay "running" and become
+ * "interrupted" later; what they received so far is written now rather than lost with the last buffering.
+ */
+export async function drainContext(ctx: AppContext): Promise<void> {
+  await Promise.resolve(ctx.studies?.close()).catch(() => {})
+  const abandon = setTimeout(() => ctx.recorder.abandonRetries?.(), CLOSE_GRACE_MS)
+  await Promise.resolve(ctx.recorder.flush?.()).catch(() => {})
+  clearTimeout(abandon)
+  await Promise.resolve(ctx.live.close()).catch(() => {})
+}

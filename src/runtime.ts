@@ -5,7 +5,14 @@ import { ConfigError, loadConfigFile } from './config/load.ts'
 import { createContext } from './context.ts'
 import { KeyStore, KeyStoreError } from './keys/key-store.ts'
 import { readTeamEnv } from './team/team-env.ts'
-import { readBaseEnv, type Runtime, type RuntimeOptions, StartupError, startupStep } from './runtime-env.ts'
+import {
+  drainContext,
+  readBaseEnv,
+  type Runtime,
+  type RuntimeOptions,
+  StartupError,
+  startupStep,
+} from './runtime-env.ts'
 import { CustomProviderStore, ProviderFileError } from './settings/custom-providers.ts'
 import { StorageError } from './storage/database.ts'
 import { openSqliteRunStore, recoveredRunsLine, type SqliteRunStore } from './storage/sqlite-run-store.ts'
@@ -77,15 +84,7 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
       configPath,
       dataDir,
       close: () => {
-        // Runs still streaming stay "running" and become "interrupted" at the next start; what they received
-        // so far is written now rather than lost with the last half second of buffering.
-        // Studies first: their cells in flight are aborted (and run again on resume) before the last writes.
-        closing ??= Promise.resolve(ctx.studies?.close())
-          .catch(() => {})
-          .then(() => ctx.recorder.flush?.())
-          .catch(() => {})
-          .then(() => ctx.live.close())
-          .catch(() => {})
+        closing ??= drainContext(ctx)
           .finally(() => store.close().catch(() => {}))
           .finally(() => lease.release())
         return closing

@@ -3,7 +3,14 @@ import { Redis } from 'ioredis'
 import { createApp } from '../app.ts'
 import { ConfigError, loadConfigFile } from '../config/load.ts'
 import { createContext } from '../context.ts'
-import { type Runtime, type RuntimeOptions, readBaseEnv, StartupError, startupStep } from '../runtime-env.ts'
+import {
+  drainContext,
+  type Runtime,
+  type RuntimeOptions,
+  readBaseEnv,
+  StartupError,
+  startupStep,
+} from '../runtime-env.ts'
 import { RedisLoginThrottle } from '../security/redis-login-throttle.ts'
 import { RedisSettingsBus } from '../settings/redis-settings-bus.ts'
 import { StorageError } from '../storage/database.ts'
@@ -18,9 +25,6 @@ import { describePgUrl } from '../storage/postgres/pg-url.ts'
 import { StudyTeam } from '../studies/study-team.ts'
 import { InstanceIdTaken, InstanceRegistry } from './instance-registry.ts'
 import type { TeamSettings } from './team-env.ts'
-
-/** At shutdown, how long writes kept for an unavailable database may still wait before they are given up. */
-const CLOSE_GRACE_MS = 5000
 
 /**
  * Juxta on PostgreSQL (DATABASE_URL) and, for several instances, Redis (REDIS_URL): every store on one pool,
@@ -119,14 +123,7 @@ export async function buildTeamRuntime(
       configPath,
       dataDir,
       close: () => {
-        closing ??= (async () => {
-          await Promise.resolve(ctx.studies?.close()).catch(() => {})
-          const abandon = setTimeout(() => ctx.recorder.abandonRetries?.(), CLOSE_GRACE_MS)
-          await Promise.resolve(ctx.recorder.flush?.()).catch(() => {})
-          clearTimeout(abandon)
-          await Promise.resolve(ctx.live.close?.()).catch(() => {})
-          await undo()
-        })()
+        closing ??= drainContext(ctx).then(undo)
         return closing
       },
     }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { closedLoopbackPort } from './ports.ts'
+import { stopChild } from './server-process.ts'
 
 /**
  * A real PostgreSQL server from Debian's `postgresql` package, in a temporary directory on a free loopback port:
@@ -94,11 +95,7 @@ export async function startPostgres(): Promise<PgServer> {
   const halt = async (signal: NodeJS.Signals) => {
     const c = child
     child = null
-    if (!c || c.exitCode !== null) return
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve())
-      c.kill(signal)
-    })
+    if (c) await stopChild(c, signal)
   }
   await launch()
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`

@@ -4,6 +4,7 @@ import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { closedLoopbackPort } from './ports.ts'
+import { stopChild } from './server-process.ts'
 
 /** A real Redis server from Debian's `redis-server` package, on a free loopback port, nothing saved to disk. */
 export interface RedisServer {
@@ -43,11 +44,7 @@ export async function startRedis(): Promise<RedisServer> {
   const halt = async (signal: NodeJS.Signals) => {
     const c = child
     child = null
-    if (!c || c.exitCode !== null) return
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve())
-      c.kill(signal)
-    })
+    if (c) await stopChild(c, signal)
   }
   await launch()
   return {

@@ -45,3 +45,14 @@ export function startServerProcess(options: {
     child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)))
   })
 }
+
+/** Ends a child process (SIGTERM unless told), then SIGKILL if it has not gone within 5 s; its exit code. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  child.kill(signal)
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  const code = await exited
+  clearTimeout(timer)
+  return code
+}

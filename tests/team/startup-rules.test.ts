@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vitest'
 import { closedLoopbackPort } from '../helpers/ports.ts'
-import { outcome, query, SECRET, spawnServer, startTeamRig, stopChild, type TeamRig } from './team-rig.ts'
+import { stopChild } from '../helpers/server-process.ts'
+import { outcome, query, SECRET, spawnServer, startTeamRig, type TeamRig } from './team-rig.ts'
 
 // What a team instance does at start: refuses what cannot work with one clear line, starts beside the others.
 let rig: TeamRig

@@ -7,7 +7,7 @@ import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.t
 import { fakeConfig } from '../helpers/juxta.ts'
 import { type PgServer, startPostgres } from '../helpers/pg-server.ts'
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts'
-import { type ServerProcess, startServerProcess } from '../helpers/server-process.ts'
+import { type ServerProcess, startServerProcess, stopChild } from '../helpers/server-process.ts'
 import { readSSE, type SSEFrame } from '../helpers/sse.ts'
 
 /** Team mode for real: PostgreSQL, Redis, a loopback upstream and Juxta server processes started on demand. */
@@ -76,17 +76,6 @@ export async function startTeamRig(models: string[]): Promise<TeamRig> {
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-/** SIGTERM, then SIGKILL if it has not gone within 5 s. */
-export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  child.kill(signal)
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  const code = await exited
-  clearTimeout(timer)
-  return code
 }
 
 /** Runs a process to its end (for start-ups that must fail): exit code and everything it printed. */
