@@ -26,6 +26,20 @@ const query = (f: HistoryFilters, extra: Record<string, string> = {}) => {
   return s ? `?${s}` : ''
 }
 
+/** The prompt cell's common part, blind or not: the link to the run, its images, its turn. */
+function PromptLink({ run: r }: { run: RunListItem }) {
+  return (
+    <>
+      <a href={`/runs/${r.run_id}`}>
+        {r.prompt}
+        {r.prompt_truncated ? '…' : ''}
+      </a>
+      <ImageThumbs images={r.images} small />
+      {r.turn > 1 ? <span class="badge">turn {r.turn}</span> : ''}
+    </>
+  )
+}
+
 function RunRow(props: { run: RunListItem; arena?: HistoryArena }) {
   const r = props.run
   const a = props.arena
@@ -35,12 +49,7 @@ function RunRow(props: { run: RunListItem; arena?: HistoryArena }) {
       <tr data-run-id={r.run_id}>
         <td data-value={r.created_at}>{formatWhen(r.created_at)}</td>
         <th scope="row" class="prompt-cell">
-          <a href={`/runs/${r.run_id}`}>
-            {r.prompt}
-            {r.prompt_truncated ? '…' : ''}
-          </a>
-          <ImageThumbs images={r.images} small />
-          {r.turn > 1 ? <span class="badge">turn {r.turn}</span> : ''}
+          <PromptLink run={r} />
           <span class="badge">blind, not voted yet</span>
         </th>
         <td>{r.targets.length} answers, hidden until your vote</td>
@@ -54,12 +63,7 @@ function RunRow(props: { run: RunListItem; arena?: HistoryArena }) {
     <tr data-run-id={r.run_id}>
       <td data-value={r.created_at}>{formatWhen(r.created_at)}</td>
       <th scope="row" class="prompt-cell">
-        <a href={`/runs/${r.run_id}`}>
-          {r.prompt}
-          {r.prompt_truncated ? '…' : ''}
-        </a>
-        <ImageThumbs images={r.images} small />
-        {r.turn > 1 ? <span class="badge">turn {r.turn}</span> : ''}
+        <PromptLink run={r} />
         {r.study_id ? (
           <a class="badge study-badge" href={`/studies/${r.study_id}`}>
             study
