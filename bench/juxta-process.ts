@@ -36,12 +36,13 @@ export interface JuxtaProcess {
   output(): string
 }
 
-/** Builds dist/ the way `npm start` does. Type errors elsewhere still emit JS; they are reported, not fatal. */
-export function buildApp(): { ok: boolean; message: string } {
-  const tsc = resolve(ROOT, 'node_modules/.bin/tsc')
-  const r = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' })
-  if (!existsSync(SERVER)) throw new Error(`build produced no ${SERVER}:\n${r.stdout}${r.stderr}`)
-  return { ok: r.status === 0, message: `${r.stdout}${r.stderr}`.trim() }
+/** Builds dist/ the way `npm start` does (scripts/build.mjs); a failed build stops the bench. */
+export function buildApp(): void {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'scripts/build.mjs'), '--quiet'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+  if (r.status !== 0 || !existsSync(SERVER)) throw new Error(`the build failed:\n${r.stdout}${r.stderr}`)
 }
 
 /**

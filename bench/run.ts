@@ -123,14 +123,7 @@ async function main(): Promise<void> {
   const cores = availableParallelism()
   const load0 = loadavg()
 
-  if (process.env.BENCH_NO_BUILD !== '1') {
-    const b = buildApp()
-    if (!b.ok)
-      log(
-        'warning: `tsc -p tsconfig.build.json` reported errors (dist/ was still emitted and is used):\n' +
-          b.message.split('\n').slice(0, 8).join('\n'),
-      )
-  }
+  if (process.env.BENCH_NO_BUILD !== '1') buildApp()
 
   // Layout: Juxta alone on core 1; this process (mock + readers) on core 0.
   const canPin = cores >= 2 && hasTaskset()

@@ -1,20 +1,20 @@
 #!/usr/bin/env node
-// The `juxta` command. Node 20 cannot run TypeScript, so this runs the compiled CLI in dist/, building dist/ first
-// (tsc, as `npm start` does) when it is missing or older than the sources. Works from the checkout, through
+// The `juxta` command. Node 20 cannot run TypeScript, so this runs the built CLI in dist/, building dist/ first
+// (scripts/build.mjs, as `npm start` does) when it is missing or older than the sources. Works from the checkout, through
 // `npm install -g` / `npm link` (a symlink: node resolves it to this file, so the checkout is found) and from any
 // working directory.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const entry = join(root, 'dist', 'src', 'cli', 'main.js')
-// Written after a successful build: tsc may leave unchanged outputs untouched, so their times say nothing.
+// Written by a successful build, after its outputs.
 const stamp = join(root, 'dist', '.build-stamp')
 const lock = join(root, 'dist', '.build-lock')
-const SOURCES = ['src', 'views', 'config', 'tsconfig.json', 'tsconfig.build.json']
+const SOURCES = ['src', 'views', 'config', 'tsconfig.json', 'scripts/build.mjs']
 
 /** The newest modification time among the compiled sources (milliseconds), 0 when there are none. */
 function newestSource() {
@@ -28,7 +28,7 @@ function newestSource() {
     }
     if (info.isDirectory()) {
       for (const name of readdirSync(path)) visit(join(path, name))
-    } else if (/\.(tsx?|json)$/.test(path)) {
+    } else if (/\.(tsx?|json|mjs)$/.test(path)) {
       newest = Math.max(newest, info.mtimeMs)
     }
   }
@@ -72,21 +72,24 @@ function withBuildLock(work) {
   }
 }
 
-/** TypeScript's compiler, where node would find the package from the checkout (its exports hide bin/). */
-function findTsc() {
-  const dirs = createRequire(join(root, 'package.json')).resolve.paths('typescript') ?? []
-  return dirs.map((dir) => join(dir, 'typescript', 'bin', 'tsc')).find((path) => existsSync(path))
+/** esbuild, where node would find the package from the checkout. */
+function hasEsbuild() {
+  try {
+    createRequire(join(root, 'package.json')).resolve('esbuild')
+    return true
+  } catch {
+    return false
+  }
 }
 
 function build() {
-  const tsc = findTsc()
-  if (!tsc) {
+  if (!hasEsbuild()) {
     throw new LaunchError(
-      `dist/ is missing or out of date and TypeScript is not installed to build it: run npm install in ${root}`,
+      `dist/ is missing or out of date and esbuild is not installed to build it: run npm install in ${root}`,
     )
   }
   process.stderr.write('juxta: building dist/ (the sources changed since the last build)…\n')
-  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
@@ -95,9 +98,8 @@ function build() {
     process.stderr.write(
       `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`,
     )
-    throw new LaunchError(`the build failed (tsc -p tsconfig.build.json in ${root}); fix the errors above`)
+    throw new LaunchError(`the build failed (node scripts/build.mjs in ${root}); fix the errors above`)
   }
-  writeFileSync(stamp, `${new Date().toISOString()}\n`)
 }
 
 try {
