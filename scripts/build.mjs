@@ -52,8 +52,6 @@ export async function build({ outdir = join(ROOT, 'dist'), esbuild } = {}) {
     chunkNames: 'src/chunks/[name]-[hash]',
     external: EXTERNAL,
     sourcemap: 'linked',
-    // Names stay as written: stack traces in logs and error classes' names must read as in the sources.
-    keepNames: true,
     // CommonJS packages inside the bundle call require(); an ES module has none of its own.
     banner: {
       js:
