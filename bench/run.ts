@@ -122,13 +122,14 @@ async function coldStart(configPath: string, dataDir: string, core: number | nul
   }
   const sorted = [...listening].sort((a, b) => a - b)
   const mid = sorted[Math.floor(sorted.length / 2)]!
+  const startList = listening.map((v) => ms(v, 0)).join(', ')
   return [
     row({
       figure: '0. cold start: spawn → listening',
       juxta: ms(mid, 0),
       target: '≤ 300 ms',
       result: verdict(mid <= 300),
-      note: `median of ${COLD_STARTS} starts, each on a new data directory: ${listening.map((v) => ms(v, 0)).join(', ')}`,
+      note: `median of ${COLD_STARTS} starts, each on a new data directory: ${startList}`,
     }),
     row({
       figure: '0. cold start: spawn → first relayed token',
