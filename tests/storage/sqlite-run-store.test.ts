@@ -19,7 +19,7 @@ const newRun = (id: string): NewRun => ({
 })
 
 describe('SqliteRunStore transactions', () => {
-  it('rolls a failed write back alone inside a batch, and runs batch after batch on one reused transaction', async () => {
+  it('rolls a failed write back alone in a batch, on one transaction wrapper reused batch after batch', async () => {
     const store = openSqliteRunStore(tmp.db('batches.db'))
     for (let batch = 0; batch < 3; batch++) {
       const outcomes: Array<Promise<void>> = []
