@@ -96,25 +96,29 @@ export function createUpstreamHttp(options: GuardedFetchOptions = {}): UpstreamH
   }
   // The verdict depends only on the scheme, credentials and host, which end at the first '/' after '//':
   // checked once per such prefix instead of parsing every request's URL again.
-  const verdicts = new Map<string, string | undefined>()
-  const verdict = (href: string): string | undefined => {
+  // The origin is kept with it: the streaming path needs it, and parsing the URL twice per request showed up.
+  const verdicts = new Map<string, { problem: string | undefined; origin: string }>()
+  const verdict = (href: string): { problem: string | undefined; origin: string; prefix: string } => {
     const slash = href.indexOf('/', href.indexOf('//') + 2)
     const prefix = slash === -1 ? href : href.slice(0, slash)
-    if (verdicts.has(prefix)) return verdicts.get(prefix)
-    const problem = urlProblem(href)
-    if (verdicts.size >= 1000) verdicts.clear()
-    verdicts.set(prefix, problem)
-    return problem
+    let known = verdicts.get(prefix)
+    if (!known) {
+      const problem = urlProblem(href)
+      known = { problem, origin: problem ? '' : new URL(href).origin }
+      if (verdicts.size >= 1000) verdicts.clear()
+      verdicts.set(prefix, known)
+    }
+    return { ...known, prefix }
   }
-  const checked = (input: string | URL | Request): string => {
+  const checked = (input: string | URL | Request): { href: string; origin: string; prefix: string } => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    const problem = verdict(href)
+    const { problem, origin, prefix } = verdict(href)
     if (problem)
       throw new TypeError('fetch failed', { cause: new BlockedAddressError(`refused to connect: the URL ${problem}`) })
-    return href
+    return { href, origin, prefix }
   }
   const guarded = (async (input: string | URL | Request, init?: RequestInit) => {
-    const href = checked(input)
+    const { href } = checked(input)
     const fromRequest =
       input instanceof Request
         ? { method: input.method, headers: input.headers, body: input.body, signal: input.signal, duplex: 'half' }
@@ -124,14 +128,19 @@ export function createUpstreamHttp(options: GuardedFetchOptions = {}): UpstreamH
   }) as typeof fetch
   const streaming = (async (input: string | URL | Request, init?: RequestInit) => {
     if (input instanceof Request) return guarded(input, init)
-    const href = checked(input)
+    const { href, origin, prefix } = checked(input)
     const { agent } = load()
     const headers = init?.headers
+    // The path is what follows the scheme and authority as written (a default port or credentials included).
+    const rest = href.slice(prefix.length)
     const res = await agent.request({
-      origin: new URL(href).origin,
-      path: href.slice(new URL(href).origin.length) || '/',
+      origin,
+      path: rest.startsWith('/') ? rest : `/${rest}`,
       method: (init?.method ?? 'GET') as Undici.Dispatcher.HttpMethod,
-      headers: headers instanceof Headers ? Object.fromEntries(headers) : (headers as Record<string, string>),
+      // undici takes the pairs as they are: no object built from them first.
+      headers: Array.isArray(headers)
+        ? Object.fromEntries(headers)
+        : (headers as Record<string, string> | Iterable<[string, string]> | undefined),
       body: (init?.body ?? null) as string | null,
       signal: init?.signal ?? undefined,
     })

@@ -68,44 +68,47 @@ export function recoveredRunsLine(count: number): string {
  */
 export class SqliteRunStore implements RunStore {
   private readonly sql: StatementCache
+  /**
+   * `fn` in an immediate transaction (a savepoint inside one). better-sqlite3 builds four wrapper functions and
+   * their properties per `db.transaction()` call: made once here, not per write (`npm run bench`, CPU per request).
+   */
+  private readonly immediate: <T>(fn: () => T) => T
 
   constructor(readonly db: SqliteDatabase) {
     this.sql = new StatementCache(db)
+    const runner = db.transaction((fn: () => unknown) => fn())
+    this.immediate = runner.immediate as <T>(fn: () => T) => T
   }
 
   async startRun(run: NewRun): Promise<void> {
-    this.db
-      .transaction(() => {
-        this.sql.get(SQL.insertRun).run({
-          id: run.run_id,
-          parent_id: run.parent_id,
-          created_at: run.created_at.getTime(),
-          params: JSON.stringify(run.params),
-          system: run.system,
-          prompt: run.prompt,
-          study_id: run.study_id ?? null,
-        })
-        run.targets.forEach((t, idx) => {
-          this.sql.get(SQL.insertTarget).run({
-            run_id: run.run_id,
-            idx,
-            ...targetParts(t.target),
-            label: t.label,
-            created_at: run.created_at.getTime(),
-          })
-        })
-        linkImages(this.sql, run.run_id, run.images ?? [])
+    this.immediate(() => {
+      this.sql.get(SQL.insertRun).run({
+        id: run.run_id,
+        parent_id: run.parent_id,
+        created_at: run.created_at.getTime(),
+        params: JSON.stringify(run.params),
+        system: run.system,
+        prompt: run.prompt,
+        study_id: run.study_id ?? null,
       })
-      .immediate()
+      run.targets.forEach((t, idx) => {
+        this.sql.get(SQL.insertTarget).run({
+          run_id: run.run_id,
+          idx,
+          ...targetParts(t.target),
+          label: t.label,
+          created_at: run.created_at.getTime(),
+        })
+      })
+      linkImages(this.sql, run.run_id, run.images ?? [])
+    })
   }
 
   async appendPartials(updates: PartialUpdate[]): Promise<void> {
     if (updates.length === 0) return
-    this.db
-      .transaction(() => {
-        for (const u of updates) this.sql.get(SQL.appendPartial).run({ ...u, idx: u.index })
-      })
-      .immediate()
+    this.immediate(() => {
+      for (const u of updates) this.sql.get(SQL.appendPartial).run({ ...u, idx: u.index })
+    })
   }
 
   async saveResult(runId: string, index: number, result: TargetResult): Promise<void> {
@@ -113,17 +116,15 @@ export class SqliteRunStore implements RunStore {
   }
 
   async finishRun(runId: string, finishedAt: Date): Promise<void> {
-    this.db
-      .transaction(() => {
-        this.sql.get(SQL.closeResults).run({ id: runId })
-        this.sql.get(SQL.finishRun).run({ id: runId, at: finishedAt.getTime() })
-      })
-      .immediate()
+    this.immediate(() => {
+      this.sql.get(SQL.closeResults).run({ id: runId })
+      this.sql.get(SQL.finishRun).run({ id: runId, at: finishedAt.getTime() })
+    })
   }
 
   /** The methods' own transactions become savepoints inside it: a failed write rolls back alone. */
   inTransaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate()
+    return this.immediate(fn)
   }
 
   async recoverInterrupted(): Promise<number> {

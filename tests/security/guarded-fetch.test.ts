@@ -160,6 +160,48 @@ describe("the streaming twin (the relay's own requests)", () => {
   })
 })
 
+describe('the streaming path sends the request as written', () => {
+  let echo: Server
+  let echoPort = 0
+  beforeAll(async () => {
+    // Answers 400 with what it received, so the answer is read whole.
+    echo = createServer((req, res) => {
+      req.resume()
+      res.writeHead(400, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers }))
+    })
+    echoPort = await new Promise<number>((resolve) =>
+      echo.listen(0, '127.0.0.1', () => resolve((echo.address() as AddressInfo).port)),
+    )
+  })
+  afterAll(async () => {
+    echo.closeAllConnections()
+    await new Promise<void>((resolve) => echo.close(() => resolve()))
+  })
+
+  it('keeps the path and query, and passes headers given as Headers, an object or pairs', async () => {
+    const { streamingFetch } = createUpstreamHttp()
+    const inits: HeadersInit[] = [
+      new Headers({ 'x-one': 'a', authorization: 'Bearer k' }),
+      { 'x-one': 'a' },
+      [['x-one', 'a']],
+    ]
+    for (const [i, headers] of inits.entries()) {
+      // The same origin each time: its check and parsed origin are kept from the first request.
+      const res = await streamingFetch(`http://127.0.0.1:${echoPort}/v1/chat/completions?n=${i}`, {
+        method: 'POST',
+        headers,
+        body: '{}',
+      })
+      const seen = (await res.json()) as { method: string; url: string; headers: Record<string, string> }
+      expect(seen.method).toBe('POST')
+      expect(seen.url).toBe(`/v1/chat/completions?n=${i}`)
+      expect(seen.headers['x-one']).toBe('a')
+      expect(seen.headers.host).toBe(`127.0.0.1:${echoPort}`)
+    }
+  })
+})
+
 describe('upstream calls through the app', () => {
   let juxta: RunningJuxta
   let rebound: RunningJuxta
