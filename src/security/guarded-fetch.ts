@@ -94,13 +94,19 @@ export function createUpstreamHttp(options: GuardedFetchOptions = {}): UpstreamH
     }
     return undici
   }
-  // The verdict depends only on the scheme, credentials and host, which end at the first '/' after '//':
-  // checked once per such prefix instead of parsing every request's URL again.
+  // The verdict depends only on the scheme, credentials and host: for a URL as the SDK writes them
+  // (`http(s)://authority/...`) it is checked once per such prefix instead of parsing every request's URL again.
   // The origin is kept with it: the streaming path needs it, and parsing the URL twice per request showed up.
+  // Any other spelling (`http:/host`, no path, a query or fragment right after the host) is parsed in full.
   const verdicts = new Map<string, { problem: string | undefined; origin: string }>()
-  const verdict = (href: string): { problem: string | undefined; origin: string; prefix: string } => {
-    const slash = href.indexOf('/', href.indexOf('//') + 2)
-    const prefix = slash === -1 ? href : href.slice(0, slash)
+  const verdict = (href: string): { problem: string | undefined; origin: string; path: string } => {
+    const prefix = PLAIN_PREFIX.exec(href)?.[0]
+    if (prefix === undefined) {
+      const problem = urlProblem(href)
+      if (problem) return { problem, origin: '', path: '' }
+      const url = new URL(href)
+      return { problem, origin: url.origin, path: `${url.pathname}${url.search}` }
+    }
     let known = verdicts.get(prefix)
     if (!known) {
       const problem = urlProblem(href)
@@ -108,14 +114,16 @@ export function createUpstreamHttp(options: GuardedFetchOptions = {}): UpstreamH
       if (verdicts.size >= 1000) verdicts.clear()
       verdicts.set(prefix, known)
     }
-    return { ...known, prefix }
+    // What follows the authority as written (a default port or credentials included), without a fragment.
+    const hash = href.indexOf('#', prefix.length)
+    return { ...known, path: href.slice(prefix.length, hash === -1 ? undefined : hash) }
   }
-  const checked = (input: string | URL | Request): { href: string; origin: string; prefix: string } => {
+  const checked = (input: string | URL | Request): { href: string; origin: string; path: string } => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    const { problem, origin, prefix } = verdict(href)
+    const { problem, origin, path } = verdict(href)
     if (problem)
       throw new TypeError('fetch failed', { cause: new BlockedAddressError(`refused to connect: the URL ${problem}`) })
-    return { href, origin, prefix }
+    return { href, origin, path }
   }
   const guarded = (async (input: string | URL | Request, init?: RequestInit) => {
     const { href } = checked(input)
@@ -128,14 +136,12 @@ export function createUpstreamHttp(options: GuardedFetchOptions = {}): UpstreamH
   }) as typeof fetch
   const streaming = (async (input: string | URL | Request, init?: RequestInit) => {
     if (input instanceof Request) return guarded(input, init)
-    const { href, origin, prefix } = checked(input)
+    const { origin, path } = checked(input)
     const { agent } = load()
     const headers = init?.headers
-    // The path is what follows the scheme and authority as written (a default port or credentials included).
-    const rest = href.slice(prefix.length)
     const res = await agent.request({
       origin,
-      path: rest.startsWith('/') ? rest : `/${rest}`,
+      path,
       method: (init?.method ?? 'GET') as Undici.Dispatcher.HttpMethod,
       // undici takes the pairs as they are: no object built from them first.
       headers: Array.isArray(headers)
@@ -158,6 +164,9 @@ export function createUpstreamHttp(options: GuardedFetchOptions = {}): UpstreamH
   }) as typeof fetch
   return { fetch: guarded, streamingFetch: streaming }
 }
+
+/** `http(s)://authority/`: the authority has no path, query, fragment or backslash in it. */
+const PLAIN_PREFIX = /^https?:\/\/[^/?#\\]+(?=\/)/i
 
 /** Statuses a Response may not carry a body with. */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])

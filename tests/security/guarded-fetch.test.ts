@@ -114,6 +114,20 @@ describe("the streaming twin (the relay's own requests)", () => {
     }
   })
 
+  it('checks a URL spelled otherwise (one slash, no path) on its own, never with an earlier verdict', async () => {
+    const { fetch: guarded, streamingFetch } = createUpstreamHttp({
+      resolver: () => Promise.reject(new Error('must not resolve')),
+    })
+    for (const f of [guarded, streamingFetch]) {
+      // An allowed URL of the same unusual spelling first: its verdict must not stand for the next one.
+      await rejection(f(`http:/localhost:1/a`))
+      expect(causeOf(await rejection(f('http:/169.254.169.254/b')))).toBeInstanceOf(BlockedAddressError)
+      expect(causeOf(await rejection(f('http:/0.0.0.0:1/b')))).toBeInstanceOf(BlockedAddressError)
+      await rejection(f(`http://localhost:1?q=/x`))
+      expect(causeOf(await rejection(f('http://169.254.169.254?q=/x')))).toBeInstanceOf(BlockedAddressError)
+    }
+  })
+
   it('checks the resolved address inside connect, like fetch', async () => {
     const resolver: Resolver = async () => [{ address: '169.254.169.254', family: 4 }]
     const { streamingFetch } = createUpstreamHttp({ resolver })
@@ -198,6 +212,19 @@ describe('the streaming path sends the request as written', () => {
       expect(seen.url).toBe(`/v1/chat/completions?n=${i}`)
       expect(seen.headers['x-one']).toBe('a')
       expect(seen.headers.host).toBe(`127.0.0.1:${echoPort}`)
+    }
+  })
+  it('sends a query right after the host, and never a fragment, as URL parsing reads them', async () => {
+    const { streamingFetch } = createUpstreamHttp()
+    const cases: Array<[string, string]> = [
+      [`http://127.0.0.1:${echoPort}?q=/a/b`, '/?q=/a/b'],
+      [`http://127.0.0.1:${echoPort}/v1/models#frag`, '/v1/models'],
+      [`http://127.0.0.1:${echoPort}`, '/'],
+      [`http:/127.0.0.1:${echoPort}/one-slash?x=1`, '/one-slash?x=1'],
+    ]
+    for (const [url, path] of cases) {
+      const seen = (await (await streamingFetch(url, { method: 'POST', body: '{}' })).json()) as { url: string }
+      expect(seen.url).toBe(path)
     }
   })
 })
