@@ -88,7 +88,7 @@ function writeConfig(dir: string, mockBaseURL: string): string {
 
 /** Starts measured in row 0 (median), each on a data directory of its own, as a first start makes it. */
 const COLD_STARTS = 5
-/** How long the last cold process is left idle before its settled RSS is read (V8 shrinks an idle heap). */
+/** How long the first cold process is left idle after its request before its settled RSS is read. */
 const SETTLE_MS = 12_000
 
 /**
@@ -139,11 +139,11 @@ async function coldStart(configPath: string, dataDir: string, core: number | nul
       note: `first request ${ms(firstRequest, 1)}`,
     }),
     row({
-      figure: '6. idle RSS, settled (12 s after start)',
+      figure: '6. idle RSS, settled (idle 12 s after one request)',
       juxta: `${(settledRss / 2 ** 20).toFixed(1)} MiB`,
       target: 'info',
       result: 'info',
-      note: 'a process that served one request, then stood idle: V8 has shrunk its young generation',
+      note: 'the first cold process, read 12 s after its one request ended: V8 has shrunk its young generation',
     }),
   ]
 }

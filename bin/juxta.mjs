@@ -14,7 +14,17 @@ const entry = join(root, 'dist', 'src', 'cli', 'main.js')
 // Written by a successful build, after its outputs.
 const stamp = join(root, 'dist', '.build-stamp')
 const lock = join(root, 'dist', '.build-lock')
-const SOURCES = ['src', 'views', 'config', 'tsconfig.json', 'scripts/build.mjs']
+// The packages compiled into the bundle count too: an `npm ci` that changes one rebuilds.
+const SOURCES = [
+  'src',
+  'views',
+  'config',
+  'tsconfig.json',
+  'scripts/build.mjs',
+  'package.json',
+  'package-lock.json',
+  'node_modules/.package-lock.json',
+]
 
 /** The newest modification time among the compiled sources (milliseconds), 0 when there are none. */
 function newestSource() {
