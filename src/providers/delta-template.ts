@@ -43,8 +43,9 @@ export function deltaTemplate(data: string, content: string): DeltaTemplate | nu
   if (data.charCodeAt(open) !== QUOTE) return null
   const close = stringEnd(data, open + 1)
   if (close === -1) return null
-  const prefix = data.slice(0, open + 1)
-  const suffix = data.slice(close)
+  // Copies: `data` is a view into its network chunk's text, which the stream's template must not keep alive.
+  const prefix = copy(data.slice(0, open + 1))
+  const suffix = copy(data.slice(close))
   if (prefix.includes('\\') || suffix.includes('\\')) return null
   // The text between the quotes must read back as the content JSON.parse gave (a check of the position).
   if (readBody(data, open + 1, close) !== content) return null
@@ -123,7 +124,12 @@ function stringEnd(data: string, start: number): number {
 function readBody(data: string, start: number, end: number): string {
   if (sawEscape) return JSON.parse(data.slice(start - 1, end + 1)) as string
   const value = data.slice(start, end)
-  return value.length < SLICE_MIN ? value : ` ${value}`.slice(1)
+  return value.length < SLICE_MIN ? value : copy(value)
+}
+
+/** A string of its own, not a view into a larger one. */
+function copy(value: string): string {
+  return ` ${value}`.slice(1)
 }
 
 function isHex(c: number): boolean {
