@@ -3,11 +3,13 @@ import type { LiveEvent } from './types.ts'
 
 type Delta = Extract<RunEvent, { type: 'delta' }>
 
-/** One column's text or reasoning waiting in a window: appended to in place, one event made at the flush. */
+/** One column's text or reasoning waiting in a window: its pieces, one event made (and joined) at the flush. */
 interface Slot {
   index: number
   kind: Delta['kind']
-  text: string
+  /** An array, not a string grown by `+=`: a window holds thousands of tokens at full speed, and a rope node
+   * per token is what the young-generation GC would copy. */
+  pieces: string[]
 }
 
 interface Pending {
@@ -19,7 +21,7 @@ interface Pending {
 /**
  * Merges each column's deltas over a short window before they reach a log: a 1,000-token answer becomes a few
  * dozen entries, not 1,000. Any other event first writes the deltas before it, so the order of a column holds.
- * Per delta it only appends to a string (no key, no object): it runs for every token of every run.
+ * Per delta it only appends to an array (no key, no object): it runs for every token of every run.
  */
 export class DeltaCoalescer {
   private readonly pending = new Map<string, Pending>()
@@ -44,11 +46,11 @@ export class DeltaCoalescer {
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!
       if (slot.index === event.index && slot.kind === event.kind) {
-        slot.text += event.text
+        slot.pieces.push(event.text)
         return
       }
     }
-    slots.push({ index: event.index, kind: event.kind, text: event.text })
+    slots.push({ index: event.index, kind: event.kind, pieces: [event.text] })
   }
 
   flush(runId: string): void {
@@ -56,7 +58,8 @@ export class DeltaCoalescer {
     if (!p) return
     clearTimeout(p.timer)
     this.pending.delete(runId)
-    for (const { index, kind, text } of p.slots) this.write(runId, { type: 'delta', index, kind, text })
+    for (const { index, kind, pieces } of p.slots)
+      this.write(runId, { type: 'delta', index, kind, text: pieces.join('') })
   }
 
   flushAll(): void {
