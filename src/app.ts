@@ -6,7 +6,7 @@ import { apiRoutes } from './routes/api.ts'
 import { estimateRoutes } from './routes/estimate.ts'
 import { runsApiRoutes, spendApiRoutes } from './routes/runs-api.ts'
 import { redactSecrets } from './providers/redact.ts'
-import { securityHeaders } from './security/headers.ts'
+import { alreadySent, securityHeaders } from './security/headers.ts'
 import { hostGuard, originGuard } from './security/request-guard.ts'
 import { authGuard } from './security/auth.ts'
 import { loginPageResponse, loginRoutes, offerLogout } from './routes/login.tsx'
@@ -47,7 +47,7 @@ export function createApp(ctx: AppContext): Hono {
   // says how its response may be cached (versioned assets, content-addressed images).
   app.use('*', async (c, next) => {
     await next()
-    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+    if (!alreadySent(c.res) && !c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
   })
   // Before any route: DNS-rebinding Host check, CSRF Origin check, then the access token (when set).
   app.use('*', hostGuard(ctx.access.allowedHosts))

@@ -6,6 +6,7 @@ import { readUsage } from './usage.ts'
 import { WIRE_TEXT_MAX, capWireText } from './wire-text.ts'
 import type { Readable } from 'node:stream'
 import { SseParser, type SseMessage } from './sse-parser.ts'
+import { type DeltaTemplate, deltaTemplate, readWithTemplate } from './delta-template.ts'
 import { nodeBodyOf } from '../http/node-body.ts'
 import { onCut } from '../http/upstream-cut.ts'
 import { redactSecrets } from './redact.ts'
@@ -289,7 +290,7 @@ function readNodeBody(body: Readable, response: Response, request: PumpRequest, 
 
 /** A parser feeding the request's parts, and how to tell what the consumer threw from what the upstream did. */
 function bodyReader(response: Response, request: PumpRequest) {
-  const state: ReadState = { chunks: 0, done: false, model: undefined }
+  const state: ReadState = { chunks: 0, done: false, model: undefined, template: null, misses: 0 }
   // What the consumer throws goes back to it as it was, not classified as an upstream failure.
   let sinkError: unknown = null
   const onPart = (part: StreamPart) => {
@@ -310,7 +311,14 @@ interface ReadState {
   /** `[DONE]` was seen: later events are ignored (the SDK's rule). */
   done: boolean
   model: string | undefined
+  /** The last common delta chunk, to read the next ones from (see delta-template.ts), and its finish reason. */
+  template: (DeltaTemplate & { finish: string | null }) | null
+  /** Chunks parsed since the template last read one: a stream whose envelope changes stops making templates. */
+  misses: number
 }
+
+/** Chunks parsed without the template reading any, past which a stream makes no more templates. */
+const MAX_TEMPLATE_MISSES = 8
 
 /** One event of the body into parts, with the SDK's rules: `[DONE]` ends it, a `data.error` is an API error. */
 function onMessage(message: SseMessage, state: ReadState, response: Response, onPart: (p: StreamPart) => void) {
@@ -318,6 +326,19 @@ function onMessage(message: SseMessage, state: ReadState, response: Response, on
   if (message.data.startsWith('[DONE]')) {
     state.done = true
     return
+  }
+  // The common delta read from the stream's previous chunk, without JSON.parse: exact (see delta-template.ts).
+  const { template } = state
+  if (template) {
+    const content = readWithTemplate(message.data, template)
+    if (content !== undefined) {
+      if (message.event?.startsWith('thread.')) return
+      state.chunks++
+      state.misses = 0
+      if (content) onPart({ type: 'text-delta', text: content })
+      if (template.finish) onPart({ type: 'finish', reason: template.finish })
+      return
+    }
   }
   // SyntaxError on a malformed line: classified as "malformed response from upstream".
   const chunk = JSON.parse(message.data) as Record<string, unknown> | null
@@ -340,6 +361,8 @@ function onMessage(message: SseMessage, state: ReadState, response: Response, on
     // The common delta: plain string content and nothing else to look at.
     if (typeof delta.content === 'string' && delta.reasoning_content === undefined && delta.reasoning === undefined) {
       if (delta.content) onPart({ type: 'text-delta', text: delta.content })
+      if (chunk.usage === undefined && chunk.x_groq === undefined)
+        learnTemplate(message.data, delta.content, choice, state)
     } else {
       const { text, reasoning } = deltaText(delta)
       if (reasoning) onPart({ type: 'reasoning-delta', text: reasoning })
@@ -354,4 +377,15 @@ function onMessage(message: SseMessage, state: ReadState, response: Response, on
   const usage = readUsage(chunk)
   if (usage?.usage) onPart({ type: 'usage', usage: usage.usage })
   else if (usage && usage.notes.length > 0) onPart({ type: 'usage-rejected', notes: usage.notes })
+}
+
+/** Makes `data` (a common delta chunk, just parsed) the stream's template, unless its envelope keeps changing. */
+function learnTemplate(data: string, content: string, choice: Record<string, unknown>, state: ReadState): void {
+  if (state.misses >= MAX_TEMPLATE_MISSES) return
+  state.misses++
+  const template = deltaTemplate(data, content)
+  if (!template) return
+  const reason = choice.finish_reason
+  const finish = typeof reason === 'string' && reason ? capWireText(reason, WIRE_TEXT_MAX.finishReason) : null
+  state.template = { ...template, finish }
 }

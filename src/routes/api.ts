@@ -10,54 +10,8 @@ import { PAGE_WAIT_MS } from '../providers/reachability.ts'
 import { targetList } from '../providers/target-list.ts'
 import { abortSoon, cutUpstreams } from '../http/upstream-cut.ts'
 import { type LiveRun, RunRegistry } from '../web/run-registry.ts'
-
-/**
- * An event stream written straight into one ReadableStream: the events of one event-loop turn leave as one
- * chunk (one socket write). Hono's streamSSE cost a writer, a TransformStream and a write per event, more
- * CPU than the rest of the relay (`npm run bench`, "CPU per relayed token").
- */
-function eventStream(onCancel: () => void) {
-  const encoder = new TextEncoder()
-  let output!: ReadableStreamDefaultController<Uint8Array>
-  let pending = ''
-  let scheduled = false
-  let closed = false
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      output = controller
-    },
-    cancel() {
-      closed = true
-      onCancel()
-    },
-  })
-  const flush = () => {
-    scheduled = false
-    if (closed || !pending) return
-    const chunk = pending
-    pending = ''
-    output.enqueue(encoder.encode(chunk))
-  }
-  return {
-    body,
-    isClosed: () => closed,
-    /** `data` is JSON, so it never contains a line break. */
-    send(event: string, data: string) {
-      if (closed) return
-      pending += `event: ${event}\ndata: ${data}\n\n`
-      if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
-      }
-    },
-    close() {
-      if (closed) return
-      flush()
-      closed = true
-      output.close()
-    },
-  }
-}
+import { EVENT_STREAM_HEADERS, nodeEventStream, nodeResponseOf, webEventStream } from '../http/event-stream.ts'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 
 /** 429 for a run over `run.max_concurrent_runs`, with Retry-After. */
 function busy(ctx: AppContext): Response {
@@ -121,7 +75,15 @@ export function apiRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
       }
     }
 
-    const stream = eventStream(onClientGone)
+    for (const [name, value] of EVENT_STREAM_HEADERS) c.header(name, value)
+    // Served by @hono/node-server: written straight to its response, with every header set so far (the security
+    // headers among them; read without touching `c.res`, which Hono would then copy into a response that
+    // @hono/node-server sends again); else (`app.request()`) as a web stream.
+    const outgoing = nodeResponseOf(c.env)
+    const web = outgoing ? null : webEventStream(onClientGone)
+    const stream = outgoing
+      ? nodeEventStream(outgoing, Object.fromEntries(c.newResponse(null).headers), onClientGone)
+      : web!
     const targets = request.targets.map((t) => t.target)
     stream.send(
       'run',
@@ -156,13 +118,10 @@ export function apiRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
         release()
         stream.close()
       })
+    if (!web) return RESPONSE_ALREADY_SENT
     // Chunked from the start: without it @hono/node-server waits a timer tick to try for a Content-Length.
     c.header('Transfer-Encoding', 'chunked')
-    c.header('Content-Type', 'text/event-stream')
-    c.header('Cache-Control', 'no-cache')
-    c.header('Connection', 'keep-alive')
-    c.header('X-Accel-Buffering', 'no')
-    return c.newResponse(stream.body)
+    return c.newResponse(web.body)
   })
 
   return app

@@ -35,7 +35,15 @@ export function securityHeaders(): MiddlewareHandler {
     // copies the finished Response once per header, on every request's critical path.
     for (const [name, value] of HEADERS) c.header(name, value)
     await next()
+    // A handler that wrote the response itself (RESPONSE_ALREADY_SENT) sent them with it; touching `c.res` now
+    // would make Hono copy it and @hono/node-server send that copy again.
+    if (alreadySent(c.res)) return
     // A handler that returned its own Response (streams, downloads) bypassed them: add them now.
     if (!c.res.headers.has('Content-Security-Policy')) for (const [name, value] of HEADERS) c.header(name, value)
   }
+}
+
+/** The response was written straight to the Node socket (`RESPONSE_ALREADY_SENT` of `@hono/node-server`). */
+export function alreadySent(res: Response): boolean {
+  return res.headers.get('x-hono-already-sent') === 'true'
 }

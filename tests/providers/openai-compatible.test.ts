@@ -46,6 +46,21 @@ async function parts(
   return out
 }
 
+/** Contents of chunks that differ only there: read from the stream's template (see delta-template.ts). */
+const SAME_ENVELOPE = [
+  'Hello',
+  ', ',
+  'é😀',
+  ' "quoted" ',
+  '\\',
+  '\n\t',
+  'data: [DONE]',
+  '',
+  '"content":"x"',
+  '\u2028',
+  'end',
+]
+
 const usages = (ps: StreamPart[]) =>
   ps.filter((p): p is { type: 'usage'; usage: ReportedUsage } => p.type === 'usage').map((p) => p.usage)
 const text = (ps: StreamPart[]) => ps.map((p) => (p.type === 'text-delta' ? p.text : '')).join('')
@@ -239,6 +254,20 @@ beforeAll(async () => {
       DONE_FRAME,
     ],
   })
+  fake.script('same-envelope', {
+    kind: 'raw',
+    frames: [
+      sseData(chunk('m', { role: 'assistant', content: '' })),
+      ...SAME_ENVELOPE.map((content) => sseData(chunk('m', { content }))),
+      // Read the general way: an Assistants event, another envelope, reasoning, then the template again.
+      `event: thread.message.delta\ndata: ${JSON.stringify(chunk('m', { content: 'IGNORED' }))}\n\n`,
+      sseData(chunk('m', { content: '<', refusal: null })),
+      sseData(chunk('m', { content: 'R', reasoning_content: 'why' })),
+      sseData(chunk('m', { content: '>' })),
+      sseData(finishChunk('m', 'length')),
+      DONE_FRAME,
+    ],
+  })
   fake.script('no-choices-at-all', {
     kind: 'raw',
     frames: [
@@ -344,6 +373,16 @@ describe('OpenAICompatibleAdapter stream parsing', () => {
     expect(reasoning(ps)).toBe('Okay')
     expect(text(ps)).toBe('Paris')
     expect(usages(ps)).toEqual([{ input_tokens: 136, cached_input_tokens: 0, output_tokens: 15, reasoning_tokens: 0 }])
+  })
+
+  it('reads chunks that differ only in their content exactly, escapes included, and the others as before', async () => {
+    const ps = await parts('same-envelope')
+    expect(text(ps)).toBe(`${SAME_ENVELOPE.join('')}<R>`)
+    expect(reasoning(ps)).toBe('why')
+    const deltas = ps.filter((p) => p.type === 'text-delta').map((p) => (p as { text: string }).text)
+    expect(deltas).toEqual([...SAME_ENVELOPE.filter((c) => c !== ''), '<', 'R', '>'])
+    expect(ps.filter((p) => p.type === 'model')).toEqual([{ type: 'model', model: 'm' }])
+    expect(ps.filter((p) => p.type === 'finish')).toEqual([{ type: 'finish', reason: 'length' }])
   })
 
   it('reads only content from hostile chunks; "data: [DONE]" inside content does not end the stream', async () => {

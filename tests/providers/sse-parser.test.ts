@@ -141,6 +141,14 @@ describe('SseParser', () => {
     expect((error as ProviderError).message).toMatch(/event larger than 4 MiB|event larger than/)
   })
 
+  it('counts the limit in bytes, not characters, whatever the cut points', () => {
+    // 2,000 three-byte characters: 6,006 bytes, under 4,096 characters.
+    expect(() => parse(cut(enc.encode(`data: ${'€'.repeat(2000)}`), 6, 700), 4096)).toThrow(ProviderError)
+    // 1,300 of them: 3,906 bytes, within the limit.
+    const out = parse(cut(enc.encode(`data: ${'€'.repeat(1300)}\n\n`), 7, 700), 4096)
+    expect(out).toEqual([{ event: null, data: '€'.repeat(1300) }])
+  })
+
   it('reads a 4 MiB event arriving in 64 KiB pieces once, as one event', () => {
     const payload = 'x'.repeat(4 * 1024 * 1024)
     const out = parse(cut(enc.encode(`data: {"c":"${payload}"}\n\n`), 5, 64 * 1024))

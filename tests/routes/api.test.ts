@@ -4,6 +4,8 @@ import { TEST_KEY, postCompare, postDeclaredOversize, startJuxta, type RunningJu
 import { collectSSE } from '../helpers/sse.ts'
 import type { TargetResult } from '../../src/domain/types.ts'
 import { COMPARE_MAX_BYTES } from '../../src/app.ts'
+import { CONTENT_SECURITY_POLICY } from '../../src/security/headers.ts'
+import { request as httpRequest } from 'node:http'
 
 // The JSON API: GET /api/targets and POST /api/compare (validation, whole and streamed answers).
 
@@ -291,6 +293,50 @@ describe('POST /api/compare answers', () => {
       expect(deltas.every((d) => d.data.type === 'delta')).toBe(true)
     }
     expect(done.results.map((r: TargetResult) => r.text)).toEqual(['Hello, world!', 'Bye.'])
+  })
+
+  it('the event stream, written past Hono, carries every security header once', async () => {
+    const url = new URL(`${juxta.url}/api/compare`)
+    const body = JSON.stringify({ prompt: 'Say hello', targets: ['envkey/bye'], stream: true })
+    const { raw, text } = await new Promise<{ raw: string[]; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (text += chunk))
+          res.on('end', () => resolve({ raw: res.rawHeaders, text }))
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
+    const names = raw.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase())
+    const header = (name: string) => raw[raw.findIndex((n, i) => i % 2 === 0 && n.toLowerCase() === name) + 1]
+    expect(new Set(names).size).toBe(names.length)
+    expect(header('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
+    for (const name of [
+      'x-content-type-options',
+      'referrer-policy',
+      'x-frame-options',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+      'permissions-policy',
+    ])
+      expect(names).toContain(name)
+    expect(header('content-type')).toBe('text/event-stream')
+    expect(header('cache-control')).toBe('no-cache')
+    expect(header('transfer-encoding')).toBe('chunked')
+    expect(names).not.toContain('x-hono-already-sent')
+    expect(text.startsWith('event: run\n')).toBe(true)
+    expect(text.endsWith('\n\n')).toBe(true)
+    expect(text).toContain('event: done\n')
   })
 
   it('answers 404 in JSON for unknown API paths', async () => {
