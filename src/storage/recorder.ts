@@ -29,8 +29,9 @@ export interface StoreRecorderOptions {
 interface Pending {
   runId: string
   index: number
-  text: string
-  reasoning: string
+  /** The deltas since the last write, as they came: joined once when written (no string built per token). */
+  text: string[]
+  reasoning: string[]
   attempts: number | null
 }
 
@@ -105,8 +106,8 @@ export class StoreRecorder implements RunRecorder {
     try {
       if (event.type === 'delta') {
         const p = this.pendingFor(runId, event.index)
-        if (event.kind === 'text') p.text += event.text
-        else p.reasoning += event.text
+        if (event.kind === 'text') p.text.push(event.text)
+        else p.reasoning.push(event.text)
         if (!this.textTimer) this.scheduleText()
       } else if (event.type === 'retry') {
         this.pendingFor(runId, event.index).attempts = event.attempt
@@ -169,7 +170,13 @@ export class StoreRecorder implements RunRecorder {
     for (const list of this.pending.values()) {
       for (const p of list) {
         if (p)
-          batch.push({ run_id: p.runId, index: p.index, text: p.text, reasoning: p.reasoning, attempts: p.attempts })
+          batch.push({
+            run_id: p.runId,
+            index: p.index,
+            text: p.text.join(''),
+            reasoning: p.reasoning.join(''),
+            attempts: p.attempts,
+          })
       }
     }
     this.pending.clear()
@@ -236,7 +243,7 @@ export class StoreRecorder implements RunRecorder {
     }
     let entry = list[index]
     if (!entry) {
-      entry = { runId, index, text: '', reasoning: '', attempts: null }
+      entry = { runId, index, text: [], reasoning: [], attempts: null }
       list[index] = entry
     }
     return entry
@@ -252,8 +259,8 @@ export class StoreRecorder implements RunRecorder {
   private requeue(batch: PartialUpdate[]): void {
     for (const u of batch) {
       const p = this.pendingFor(u.run_id, u.index)
-      p.text = u.text + p.text
-      p.reasoning = u.reasoning + p.reasoning
+      p.text.unshift(u.text)
+      p.reasoning.unshift(u.reasoning)
       p.attempts ??= u.attempts
     }
     this.scheduleText()
