@@ -12,15 +12,21 @@ export interface EventStream {
 }
 
 /**
- * What a client that stops reading may leave unsent before it counts as gone. Juxta keeps reading its
- * upstreams at their own pace whatever the client does (pausing them would distort the timings it measures),
- * so a client that reads nothing for that long is cut as if it had left.
+ * What may wait for a client that stops reading (events held while its socket drains, plus what Node already
+ * buffers) before it counts as gone. Juxta keeps reading its upstreams at their own pace whatever the client
+ * does (pausing them would distort the timings it measures), so a client that reads nothing for that long is cut
+ * as if it had left. A client that reads is never cut, whatever the size of one event (a `done` event carries
+ * every answer in full).
  */
 export const MAX_UNSENT_CHARS = 16 * 1024 * 1024
 
+/** How long the end of a stream may wait for a client that stopped reading before its connection is closed. */
+export const END_GRACE_MS = 60_000
+
 export const EVENT_STREAM_HEADERS: ReadonlyArray<[string, string]> = [
   ['Content-Type', 'text/event-stream'],
-  ['Cache-Control', 'no-cache'],
+  // Answers are private: kept by no cache (the app's rule for every other response too).
+  ['Cache-Control', 'no-store'],
   ['Connection', 'keep-alive'],
   ['X-Accel-Buffering', 'no'],
 ]
@@ -35,8 +41,9 @@ export function nodeEventStream(
   res: ServerResponse,
   headers: OutgoingHttpHeaders,
   onGone: () => void,
-  maxUnsent = MAX_UNSENT_CHARS,
+  limits: { maxUnsent?: number; endGraceMs?: number } = {},
 ): EventStream {
+  const maxUnsent = limits.maxUnsent ?? MAX_UNSENT_CHARS
   let pending = ''
   let scheduled = false
   let draining = false
@@ -47,6 +54,8 @@ export function nodeEventStream(
     pending = ''
     onGone()
   }
+  // A client that left while the request was still being read (its close already emitted) is gone all the same.
+  if (res.destroyed || !res.socket || res.socket.destroyed) queueMicrotask(gone)
   res.once('close', () => {
     if (!res.writableFinished) gone()
   })
@@ -70,7 +79,7 @@ export function nodeEventStream(
     send(event, data) {
       if (closed) return
       pending += `event: ${event}\ndata: ${data}\n\n`
-      if (pending.length > maxUnsent) {
+      if (draining && pending.length + res.writableLength > maxUnsent) {
         res.destroy()
         return gone()
       }
@@ -84,7 +93,14 @@ export function nodeEventStream(
       closed = true
       const rest = pending
       pending = ''
-      if (!res.destroyed) res.end(rest)
+      if (res.destroyed) return
+      res.end(rest)
+      // Nothing else times out a client that stopped reading: its socket and what is buffered for it go then.
+      if (!res.writableFinished) {
+        const timer = setTimeout(() => res.destroy(), limits.endGraceMs ?? END_GRACE_MS)
+        timer.unref()
+        res.once('close', () => clearTimeout(timer))
+      }
     },
   }
 }

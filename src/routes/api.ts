@@ -11,6 +11,8 @@ import { targetList } from '../providers/target-list.ts'
 import { abortSoon, cutUpstreams } from '../http/upstream-cut.ts'
 import { type LiveRun, RunRegistry } from '../web/run-registry.ts'
 import { EVENT_STREAM_HEADERS, nodeEventStream, nodeResponseOf, webEventStream } from '../http/event-stream.ts'
+// Made when this module loads, before `serve()` swaps the global Response for its own: a sentinel made after
+// would be answered as a response, its headers written twice. Keep this route loaded before listening.
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 
 /** 429 for a run over `run.max_concurrent_runs`, with Retry-After. */
@@ -51,6 +53,8 @@ export function apiRoutes(ctx: AppContext, registry = new RunRegistry()): Hono {
       abortSoon(controller)
     }
     c.req.raw.signal.addEventListener('abort', onClientGone, { once: true })
+    // A client that left while the request was being read: its abort has fired already.
+    if (c.req.raw.signal.aborted) onClientGone()
     // Held while it runs, so that Stop may come from any instance (src/live); let go at its end (an API client
     // keeps its results: holding every API run's answers would grow the process).
     const live: LiveRun = {

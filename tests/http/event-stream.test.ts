@@ -85,7 +85,7 @@ describe('nodeEventStream', () => {
     let res!: ServerResponse
     const { response } = await serveOne((r) => {
       res = r
-      stream = nodeEventStream(r, {}, () => gone++, 256 * 1024)
+      stream = nodeEventStream(r, {}, () => gone++, { maxUnsent: 256 * 1024 })
       stream.send('run', '{}')
     })
     response.pause()
@@ -98,6 +98,74 @@ describe('nodeEventStream', () => {
     expect(gone).toBe(1)
     expect(stream.isClosed()).toBe(true)
     expect(res.destroyed).toBe(true)
+  })
+
+  it('never cuts a client that reads, whatever the size of one event', async () => {
+    let gone = 0
+    let stream!: EventStream
+    const { response } = await serveOne((r) => {
+      stream = nodeEventStream(r, {}, () => gone++, { maxUnsent: 64 * 1024 })
+      stream.send('run', '{}')
+      // One event four times the limit (a `done` event carries every answer whole).
+      stream.send('done', JSON.stringify('z'.repeat(256 * 1024)))
+      stream.close()
+    })
+    const text = await readAll(response)
+    expect(gone).toBe(0)
+    expect(text.endsWith(`"\n\n`)).toBe(true)
+    expect(text.length).toBeGreaterThan(256 * 1024)
+  })
+
+  it('reports a client that left before the stream began', async () => {
+    let gone = 0
+    const left = new Promise<void>((resolve) => {
+      server = createServer((req, res) => {
+        // The client is gone by the time the handler answers (a slow check of its token, a busy loop).
+        req.socket.destroy()
+        setTimeout(() => {
+          nodeEventStream(res, {}, () => gone++).send('run', '{}')
+          setTimeout(resolve, 20)
+        }, 20)
+      })
+    })
+    const listening = server!
+    listening.listen(0, '127.0.0.1')
+    await once(listening, 'listening')
+    const { port } = listening.address() as AddressInfo
+    const req = request({ host: '127.0.0.1', port, path: '/', method: 'GET' })
+    req.on('error', () => {})
+    req.end()
+    await left
+    expect(gone).toBe(1)
+  })
+
+  it('closes the connection of a client that stopped reading once the end has waited its grace', async () => {
+    let res!: ServerResponse
+    const { response } = await serveOne((r) => {
+      res = r
+      const stream = nodeEventStream(r, {}, () => {}, { endGraceMs: 50 })
+      stream.send('run', '{}')
+      // More than the kernel's socket buffers on loopback and the client's own can take.
+      stream.send('done', JSON.stringify('w'.repeat(32 * 1024 * 1024)))
+      setImmediate(() => stream.close())
+    })
+    let received = 0
+    let error: Error | null = null
+    response.on('error', (err) => {
+      error = err
+    })
+    const clientClosed = new Promise((resolve) => response.once('close', resolve))
+    response.pause()
+    await once(res, 'close')
+    // The client gets what was buffered for it, then the connection ends short of the message's end.
+    response.on('data', (chunk: Buffer) => {
+      received += chunk.length
+    })
+    response.resume()
+    await clientClosed
+    expect(response.complete).toBe(false)
+    expect(String(error)).toContain('aborted')
+    expect(received).toBeLessThan(32 * 1024 * 1024)
   })
 
   it('a slow client that drains gets every event', async () => {

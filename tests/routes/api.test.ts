@@ -331,7 +331,7 @@ describe('POST /api/compare answers', () => {
     ])
       expect(names).toContain(name)
     expect(header('content-type')).toBe('text/event-stream')
-    expect(header('cache-control')).toBe('no-cache')
+    expect(header('cache-control')).toBe('no-store')
     expect(header('transfer-encoding')).toBe('chunked')
     expect(names).not.toContain('x-hono-already-sent')
     expect(text.startsWith('event: run\n')).toBe(true)
