@@ -5,6 +5,7 @@ export const MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 const LF = 0x0a
 const CR = 0x0d
+const BOM = 0xfeff
 
 /** One server-sent event: its `event:` name (null when none) and its `data:` lines joined by `\n`. */
 export interface SseMessage {
@@ -142,6 +143,8 @@ export function parseEvent(text: string): SseMessage | null {
     let end = nextLF === -1 ? nextCR : nextCR === -1 ? nextLF : Math.min(nextLF, nextCR)
     if (end === -1) end = text.length
     const next = text.charCodeAt(end) === CR && text.charCodeAt(end + 1) === LF ? end + 2 : end + 1
+    // A byte-order mark opening a line is dropped, as the SDK does (it decodes each line on its own).
+    if (text.charCodeAt(i) === BOM && end > i + 1) i++
     if (end === i) {
       // A blank line ends the event; one before any field is the LF of a CRLF cut from the previous read.
       if (event !== null || data !== null) break

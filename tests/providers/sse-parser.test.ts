@@ -128,6 +128,21 @@ describe('SseParser', () => {
     }
   })
 
+  it('drops a byte-order mark opening the body or any field line, as the SDK does', async () => {
+    const text =
+      '\uFEFFdata: {"n":1}\n\n\uFEFFdata: {"n":2}\n\nevent: e\n\uFEFFdata: {"n":3}\n\ndata: mid\uFEFFline\n\n'
+    const bytes = enc.encode(text)
+    const reference = await sdkEvents([bytes])
+    expect(reference.map((m) => m.data)).toEqual(['{"n":1}', '{"n":2}', '{"n":3}', 'mid\uFEFFline'])
+    for (const [seed, max] of [
+      [1, 3],
+      [2, 17],
+      [3, 500],
+    ] as const) {
+      expect(parse(cut(bytes, seed, max))).toEqual(reference)
+    }
+  })
+
   it('fails with a clear upstream error when one event exceeds the limit', () => {
     const big = enc.encode(`data: ${'x'.repeat(5000)}`)
     let error: unknown
