@@ -88,6 +88,21 @@ describe('the bundled dist/', () => {
     expect(html).toMatch(/<pre tabindex="0"><code class="language-\w+"><span class="hljs-/)
   })
 
+  it('streams a compare straight to the socket, with the security headers', async () => {
+    const res = await fetch(`${base}/api/compare`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Say hello', targets: ['demo/fast'], stream: true }),
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/event-stream')
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
+    const text = await res.text()
+    expect(text.startsWith('event: run\n')).toBe(true)
+    expect(text).toContain('event: delta\n')
+    expect(text).toMatch(/event: done\ndata: \{"run_id"/)
+  })
+
   it('runs the CLI', () => {
     const r = spawnSync(process.execPath, [join(out, 'src', 'cli', 'main.js'), 'targets', '--json'], {
       cwd: ROOT,
