@@ -7,7 +7,7 @@ import { startRedis } from '../tests/helpers/redis-server.ts'
 import { type JuxtaProcess, startJuxta } from './juxta-process.ts'
 import { openLoop } from './open-loop.ts'
 import { judge, LOAD_MODELS, type LoadResult, settle } from './phase-concurrency.ts'
-import { ADDED_P99_MS, RATES } from './phase-open-loop.ts'
+import { ADDED_P99_MS, DIRECT_P99_MS, RATES } from './phase-open-loop.ts'
 import { affinity, findProcess, machineBusyMs, setAffinity, treeCpuMs } from './proc-cpu.ts'
 import { directRaw, juxtaCompare } from './readers.ts'
 import { ms, row, type Row } from './report.ts'
@@ -19,11 +19,6 @@ import { shuffle } from './stats.ts'
 const DRAIN_MS = 10_000
 /** No new rate is started past this time since the phase began, so the phase stays near two minutes. */
 const BUDGET_MS = { full: 80_000, quick: 30_000 }
-/**
- * The mock's 20 ms TTFT plus the 25 ms allowed: a direct run slower than that at p99 means the load generator
- * (one core, shared with the mock) is itself late, and a difference against it says nothing (harness-bound).
- */
-const DIRECT_P99_MS = 20 + ADDED_P99_MS
 
 type Kind = 'direct' | 'one' | 'two'
 
