@@ -82,7 +82,8 @@ export async function measureThroughput(rig: Rig): Promise<Row[]> {
       target: 'ratio ≥ 1.0',
       result: j / sdk >= 1.0 ? 'pass' : harness ? 'harness-bound' : 'FAIL',
       note:
-        `${expected} deltas, median of ${rounds} after ${warm} warm-up rounds; raw reader straight at the mock: ${num(raw, 0)} tok/s; ` +
+        `${expected} deltas, median of ${rounds} after ${warm} warm-up rounds; ` +
+        `raw reader straight at the mock: ${num(raw, 0)} tok/s; ` +
         `bench process busy ${num(benchLoad * 100, 0)}% of a core while reading Juxta`,
       data: { expected, rounds, warm, juxta: got.juxta, sdk: got.sdk, raw: got.raw },
     }),
