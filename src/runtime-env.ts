@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Hono } from 'hono'
+import { createApp } from './app.ts'
 import type { AppContext } from './context.ts'
 import { projectRoot } from './project-root.ts'
 import { type AccessSettings, readAccessEnv } from './security/access-env.ts'
@@ -70,6 +71,28 @@ export function startupStep<T>(step: () => T, expected: new (...args: never[]) =
 
 /** At shutdown, how long writes kept for an unavailable database may still wait before they are given up. */
 export const CLOSE_GRACE_MS = 5000
+
+/**
+ * A built context served: its app, and a close that drains it once (drainContext) and then lets go of what the
+ * runtime holds (`release`: its database, its Redis, its lease). Both runtimes end here.
+ */
+export function servedRuntime(ctx: AppContext, base: BaseEnv, release: () => Promise<unknown>): Runtime {
+  let closing: Promise<void> | null = null
+  return {
+    ctx,
+    app: createApp(ctx),
+    host: base.access.host,
+    port: base.port,
+    configPath: base.configPath,
+    dataDir: base.dataDir,
+    close: () => {
+      closing ??= drainContext(ctx)
+        .finally(() => release().catch(() => {}))
+        .then(() => {})
+      return closing
+    },
+  }
+}
 
 /**
  * The first half of every runtime's close, whatever the database: studies first (their cells in flight are

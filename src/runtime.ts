@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createApp } from './app.ts'
 import { ConfigError, loadConfigFile } from './config/load.ts'
 import { createContext } from './context.ts'
 import { KeyStore, KeyStoreError } from './keys/key-store.ts'
 import { readTeamEnv } from './team/team-env.ts'
 import {
-  drainContext,
+  servedRuntime,
   readBaseEnv,
   type Runtime,
   type RuntimeOptions,
@@ -38,7 +37,8 @@ export {
  * function; it opens files but never listens and never reads `process.env` itself.
  */
 export function buildRuntime(env: Readonly<Record<string, string | undefined>>, options: RuntimeOptions = {}): Runtime {
-  const { log, port, access, configPath, dataDir } = readBaseEnv(env, options)
+  const base = readBaseEnv(env, options)
+  const { log, access, configPath, dataDir } = base
   const config = startupStep(() => loadConfigFile(configPath, env), ConfigError)
   mkdirSync(dataDir, { recursive: true })
   // Every process registers before it writes anything: a CLI beside a running server must not recover its runs.
@@ -75,21 +75,10 @@ export function buildRuntime(env: Readonly<Record<string, string | undefined>>, 
       access: access.access,
       log,
     })
-    let closing: Promise<void> | null = null
-    return {
-      ctx,
-      app: createApp(ctx),
-      host: access.host,
-      port,
-      configPath,
-      dataDir,
-      close: () => {
-        closing ??= drainContext(ctx)
-          .finally(() => store.close().catch(() => {}))
-          .finally(() => lease.release())
-        return closing
-      },
-    }
+    return servedRuntime(ctx, base, async () => {
+      await store.close().catch(() => {})
+      lease.release()
+    })
   } catch (err) {
     void store.close().catch(() => {})
     lease.release()

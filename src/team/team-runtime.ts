@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { createApp } from '../app.ts'
 import { ConfigError, loadConfigFile } from '../config/load.ts'
 import { createContext } from '../context.ts'
 import {
-  drainContext,
+  servedRuntime,
   type Runtime,
   type RuntimeOptions,
   readBaseEnv,
@@ -35,7 +34,8 @@ export async function buildTeamRuntime(
   env: Readonly<Record<string, string | undefined>>,
   options: RuntimeOptions & { team: TeamSettings },
 ): Promise<Runtime> {
-  const { log, port, access, configPath, dataDir } = readBaseEnv(env, options)
+  const base = readBaseEnv(env, options)
+  const { log, access, configPath } = base
   const team = options.team
   const config = startupStep(() => loadConfigFile(configPath, env), ConfigError)
   const where = describePgUrl(team.databaseUrl!)
@@ -114,19 +114,7 @@ export async function buildTeamRuntime(
       `team: instance ${team.instanceId} on ${where}${redis ? ` with Redis (${redisWhere(team.redisUrl!)})` : ''}` +
         (others > 0 ? `, beside ${others} other instance(s)` : ''),
     )
-    let closing: Promise<void> | null = null
-    return {
-      ctx,
-      app: createApp(ctx),
-      host: access.host,
-      port,
-      configPath,
-      dataDir,
-      close: () => {
-        closing ??= drainContext(ctx).then(undo)
-        return closing
-      },
-    }
+    return servedRuntime(ctx, base, undo)
   } catch (err) {
     await undo()
     throw err
