@@ -16,10 +16,17 @@ import { api, type StudyRig, startStudyRig, waitForStudy } from '../helpers/stud
 //   deepseek/deepseek-flash: priced by Juxta's overrides (peak / off-peak), so it has a price what-if.
 const ANSWER = ['**bold** answer ', '<script>alert(1)</script>', ' w3']
 const PROMPTS = ['first prompt', '<img src=x onerror=alert(2)>', 'third', 'fourth', 'fifth']
-const RATIOS = [
+// DeepSeek's price depends on the hour the cells ran (off-peak $0.0000615 a request, peak $0.000123), and so
+// does the cheapest target: the sentences expected are those of the window the cells were priced in.
+const RATIOS_OFF_PEAK = [
   'deepseek-flash costs 1.63× less than model-a per request on these 5 prompts (95% CI 1.63–1.63×).',
   'deepseek-flash costs 16× less than model-b per request on these 5 prompts (95% CI 16–16×).',
 ]
+const RATIOS_PEAK = [
+  'model-a costs 10× less than model-b per request on these 5 prompts (95% CI 10–10×).',
+  'model-a costs 1.23× less than deepseek-flash per request on these 5 prompts (95% CI 1.23–1.23×).',
+]
+let RATIOS: string[] = []
 
 let upstream: FakeUpstream
 let rig: StudyRig
@@ -109,6 +116,13 @@ describe('a study created from the page', () => {
     expect(created.location).toMatch(/^\/studies\/[0-9a-z]+\?notice=started$/)
     id = created.location!.split('/')[2]!.split('?')[0]!
     view = await waitForStudy(url, id)
+    const { cells } = (
+      await api<{ cells: Array<{ target: string; price_source: string | null }> }>(url, `/api/studies/${id}/cells`)
+    ).body
+    const windows = new Set(cells.filter((c) => c.target.endsWith('deepseek-flash')).map((c) => c.price_source))
+    // All five in one window (a study straddling a window's edge would need its own figures).
+    expect(windows.size).toBe(1)
+    RATIOS = [...windows][0]!.includes('off-peak') ? RATIOS_OFF_PEAK : RATIOS_PEAK
   }, 60_000)
 
   it('runs every cell and lists the study, newest first, with its progress and spend', async () => {
@@ -131,7 +145,7 @@ describe('a study created from the page', () => {
     // Cells, OK, errors, total, mean, median, p90 (5 × $0.0001 = $0.0005).
     expect(row('pa/model-a').slice(0, 7)).toEqual(['5', '5', '0', '$0.0005', '$0.0001', '$0.0001', '$0.0001'])
     expect(row('pb/model-b').slice(3, 7)).toEqual(['$0.005', '$0.001', '$0.001', '$0.001'])
-    // Every target against the cheapest by median cost (deepseek-flash, $0.0000615 a request).
+    // Every target against the cheapest by median cost (deepseek-flash off-peak, model-a at peak hours).
     expect([...doc(html).querySelectorAll('ul.ratios li')].map((li) => li.textContent)).toEqual(RATIOS)
     expect(html).not.toContain('$0.00<')
   })
