@@ -178,21 +178,24 @@ describe('nodeEventStream', () => {
     })
     response.pause()
     const data = JSON.stringify('y'.repeat(20_000))
-    let full = false
-    const sending = (async () => {
-      for (let i = 0; i < 1000; i++) {
-        stream.send('delta', data)
-        if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve))
-        full ||= res.writableNeedDrain
-      }
-      stream.close()
-    })()
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    const turn = () => new Promise((resolve) => setImmediate(resolve))
+    // Until the socket refuses more (the client reads nothing yet): events from then on wait for its drain.
+    let sent = 0
+    while (!res.writableNeedDrain && sent < 5000) {
+      stream.send('delta', data)
+      sent++
+      if (sent % 20 === 0) await turn()
+    }
+    expect(res.writableNeedDrain).toBe(true)
     const reading = readAll(response)
-    await sending
+    for (let i = 0; i < 200; i++) {
+      stream.send('delta', data)
+      sent++
+      if (i % 20 === 0) await turn()
+    }
+    stream.close()
     const text = await reading
-    expect(full).toBe(true)
-    expect(text.split('event: delta\n').length - 1).toBe(1000)
+    expect(text.split('event: delta\n').length - 1).toBe(sent)
     expect(text.endsWith(`data: ${data}\n\n`)).toBe(true)
   })
 })
